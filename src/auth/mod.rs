@@ -1,0 +1,7 @@
+//! Who is asking: password hashing, the session identity checked on every request, and CSRF.
+
+pub mod csrf;
+pub mod password;
+pub mod session;
+
+pub use session::CurrentUser;

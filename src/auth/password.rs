@@ -1,0 +1,148 @@
+//! Password hashing with argon2id (the crate's defaults, the OWASP baseline), always on the
+//! blocking pool and never more at once than there are cores, so logins cannot starve the
+//! executor or the machine.
+
+use std::sync::Arc;
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use argon2::{Algorithm, Argon2, Params};
+use tokio::sync::Semaphore;
+
+use crate::error::AppError;
+
+/// The outcome of checking a password.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verification {
+    /// Correct; `rehash` holds a new hash when the stored one used weaker parameters.
+    Valid { rehash: Option<String> },
+    Invalid,
+}
+
+/// Hashes and verifies passwords with bounded concurrency.
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    /// Verified for unknown accounts, so they cost the same time as known ones.
+    dummy_hash: Arc<str>,
+}
+
+impl Passwords {
+    pub fn new() -> anyhow::Result<Self> {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let dummy = hash_password("dummy password for unknown accounts")?;
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(cores)),
+            dummy_hash: dummy.into(),
+        })
+    }
+
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        self.blocking(move || hash_password(&password).map_err(AppError::unexpected))
+            .await
+    }
+
+    /// Checks `password` against `stored`; with no stored hash (unknown account) a dummy hash
+    /// is verified so the answer takes the same time.
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<Verification, AppError> {
+        let dummy = Arc::clone(&self.dummy_hash);
+        self.blocking(move || {
+            let Some(stored) = stored else {
+                let _ = verify_blocking(&password, &dummy);
+                return Ok(Verification::Invalid);
+            };
+            match verify_blocking(&password, &stored) {
+                Ok(true) if needs_rehash(&stored) => Ok(Verification::Valid {
+                    rehash: Some(hash_password(&password).map_err(AppError::unexpected)?),
+                }),
+                Ok(true) => Ok(Verification::Valid { rehash: None }),
+                Ok(false) => Ok(Verification::Invalid),
+                Err(e) => {
+                    tracing::warn!(error = %e, "a stored password hash could not be parsed");
+                    let _ = verify_blocking(&password, &dummy);
+                    Ok(Verification::Invalid)
+                }
+            }
+        })
+        .await
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let _permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(AppError::unexpected)?;
+        actix_web::web::block(work)
+            .await
+            .map_err(AppError::unexpected)?
+    }
+}
+
+/// Hashes synchronously; for the CLI and tests. The server goes through [`Passwords::hash`].
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+}
+
+fn verify_blocking(password: &str, stored: &str) -> Result<bool, argon2::password_hash::Error> {
+    let parsed = PasswordHash::new(stored)?;
+    match Argon2::default().verify_password(password.as_bytes(), &parsed) {
+        Ok(()) => Ok(true),
+        Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// True when the hash was made with another algorithm or weaker costs than today's defaults.
+fn needs_rehash(stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return true;
+    };
+    if parsed.algorithm.as_str() != Algorithm::Argon2id.as_ref() {
+        return true;
+    }
+    let Ok(params) = Params::try_from(&parsed) else {
+        return true;
+    };
+    let current = Params::default();
+    params.m_cost() < current.m_cost()
+        || params.t_cost() < current.t_cost()
+        || params.p_cost() < current.p_cost()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_use_argon2id_with_the_owasp_parameters() {
+        let hash = hash_password("Tortuga-Verde-42").expect("hash");
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(verify_blocking("Tortuga-Verde-42", &hash).expect("parse"));
+        assert!(!verify_blocking("tortuga-verde-42", &hash).expect("parse"));
+        assert!(!needs_rehash(&hash));
+    }
+
+    #[test]
+    fn weaker_hashes_are_flagged_for_rehash() {
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            Params::new(4096, 1, 1, None).expect("params"),
+        )
+        .hash_password(b"x")
+        .expect("hash")
+        .to_string();
+        assert!(needs_rehash(&weak));
+        assert!(needs_rehash("not a hash"));
+    }
+}

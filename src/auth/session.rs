@@ -1,0 +1,174 @@
+//! Session identity. The encrypted cookie holds the id of a `user_sessions` row; every request
+//! loads that row with its user and checks revocation, the user's `session_epoch`, the idle and
+//! absolute timeouts and that the account is active. Whatever fails, the request continues as
+//! anonymous and the cookie is cleared.
+
+use std::future::{Ready, ready};
+use std::sync::Arc;
+
+use actix_session::{Session, SessionExt};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::TimeDelta;
+use rand::RngCore;
+
+use crate::db::sessions::UserSession;
+use crate::db::users::User;
+use crate::db::{self, Pool};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+const SESSION_ID_KEY: &str = "sid";
+/// `last_seen_at` is written at most this often, so a busy user costs one write a minute.
+const TOUCH_INTERVAL: TimeDelta = TimeDelta::seconds(60);
+
+/// The logged-in user of this request, put in the request extensions by [`load_identity`].
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub user: Arc<User>,
+    pub session_id: Arc<str>,
+}
+
+impl CurrentUser {
+    /// The identity of a request, when someone is logged in.
+    pub fn of(req: &HttpRequest) -> Option<CurrentUser> {
+        req.extensions().get::<CurrentUser>().cloned()
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    /// Pages that need a user send anonymous visitors to the login page, remembering where
+    /// they were going when it was a page (GET).
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::of(req).ok_or_else(|| {
+            let next = if req.method() == actix_web::http::Method::GET {
+                req.uri()
+                    .path_and_query()
+                    .map_or_else(String::new, |pq| pq.as_str().to_owned())
+            } else {
+                String::new()
+            };
+            AppError::LoginRequired { next }
+        }))
+    }
+}
+
+/// Middleware: resolves the session cookie to a user, or clears it.
+pub async fn load_identity(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let session = req.get_session();
+    let session_id = session.get::<String>(SESSION_ID_KEY).ok().flatten();
+    if let (Some(session_id), Some(state)) = (session_id, req.app_data::<web::Data<AppState>>()) {
+        match resolve(state, session_id).await {
+            Ok(Some(identity)) => {
+                req.extensions_mut().insert(identity);
+            }
+            Ok(None) => session.purge(),
+            Err(e) => return Ok(req.error_response(e).map_into_right_body()),
+        }
+    }
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
+}
+
+async fn resolve(state: &AppState, session_id: String) -> Result<Option<CurrentUser>, AppError> {
+    let now = state.clock.now();
+    let idle = TimeDelta::from_std(state.settings.session_idle).unwrap_or(TimeDelta::MAX);
+    let max = TimeDelta::from_std(state.settings.session_max).unwrap_or(TimeDelta::MAX);
+    db::run(&state.pool, move |conn| {
+        let Some((row, user)) = UserSession::find_with_user(conn, &session_id)? else {
+            return Ok(None);
+        };
+        let live = user.is_active
+            && row.epoch == user.session_epoch
+            && now - row.last_seen_at < idle
+            && now - row.created_at < max;
+        if !live {
+            UserSession::revoke(conn, &row.id, now)?;
+            return Ok(None);
+        }
+        if now - row.last_seen_at >= TOUCH_INTERVAL {
+            UserSession::touch(conn, &row.id, now)?;
+        }
+        Ok(Some(CurrentUser {
+            user: Arc::new(user),
+            session_id: row.id.into(),
+        }))
+    })
+    .await
+}
+
+/// Begins a session for `user`: a new `user_sessions` row whose fresh random id replaces
+/// whatever the cookie held before (no session fixation).
+pub async fn log_in(
+    pool: &Pool,
+    session: &Session,
+    user: &User,
+    now: chrono::NaiveDateTime,
+    ip: String,
+    user_agent: String,
+) -> Result<(), AppError> {
+    let row = UserSession {
+        id: random_token(),
+        user_id: user.id,
+        epoch: user.session_epoch,
+        created_at: now,
+        last_seen_at: now,
+        ip,
+        user_agent: user_agent.chars().take(500).collect(),
+        revoked_at: None,
+    };
+    let id = row.id.clone();
+    db::run(pool, move |conn| Ok(UserSession::insert(conn, &row)?)).await?;
+    session.renew();
+    session
+        .insert(SESSION_ID_KEY, id)
+        .map_err(AppError::unexpected)?;
+    // A new login gets a new CSRF token too.
+    super::csrf::rotate(session);
+    Ok(())
+}
+
+/// Ends the session: the row is revoked (on every instance) and the cookie emptied.
+pub async fn log_out(
+    pool: &Pool,
+    session: &Session,
+    current: &CurrentUser,
+    now: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    let id = current.session_id.to_string();
+    db::run(pool, move |conn| Ok(UserSession::revoke(conn, &id, now)?)).await?;
+    session.clear();
+    session.renew();
+    Ok(())
+}
+
+/// 256 bits from the OS generator, URL-safe.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The client address as the socket saw it. Forwarded headers are not trusted: anyone can
+/// send them, and the login throttle keys on this value.
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string())
+}
+
+pub fn user_agent(req: &HttpRequest) -> String {
+    req.headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}

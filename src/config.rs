@@ -1,0 +1,328 @@
+//! Settings read from the environment (and an optional `.env`), validated once at start.
+//!
+//! Every variable has a working default; a bad value stops the start with one line that names
+//! the variable. Tests build `Settings` with [`Settings::for_tests`] and override fields.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use actix_web::cookie::Key;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use url::Url;
+
+/// A configuration problem, worded for the one line printed before exiting.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            variable,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Everything the application reads from its environment.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub media_root: PathBuf,
+    pub secret_key: SecretKey,
+    pub base_url: Url,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub signup_enabled: bool,
+    pub session_idle: Duration,
+    pub session_max: Duration,
+    pub verify_token_lifetime: Duration,
+    pub reset_token_lifetime: Duration,
+    pub temp_password_lifetime: Duration,
+    pub max_upload_bytes: usize,
+    pub password_min_length: usize,
+    pub password_require_letter_and_digit: bool,
+}
+
+/// The key that encrypts session cookies; its `Debug` never prints the bytes.
+#[derive(Clone)]
+pub struct SecretKey(Key);
+
+impl SecretKey {
+    /// Derives the cookie key from at least 32 bytes of secret material.
+    pub fn derive(material: &[u8]) -> Self {
+        Self(Key::derive_from(material))
+    }
+
+    pub fn cookie_key(&self) -> &Key {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(…)")
+    }
+}
+
+const MIN_SECRET_LEN: usize = 32;
+
+impl Settings {
+    /// Reads the process environment (after loading `.env` when present).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is the normal case; a malformed one should not pass silently.
+        if let Err(e) = dotenvy::dotenv()
+            && !e.not_found()
+        {
+            return Err(ConfigError::new(".env", e.to_string()));
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds settings from any variable lookup, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+
+        let bind: SocketAddr = parse_var(&var, "CUENTAS_BIND", "127.0.0.1:8000", |v| {
+            v.parse().map_err(|_| "expected an address like 127.0.0.1:8000".to_owned())
+        })?;
+        let data_dir = PathBuf::from(var("CUENTAS_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let media_root =
+            PathBuf::from(var("CUENTAS_MEDIA_ROOT").unwrap_or_else(|| "./media".into()));
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| data_dir.join("cuentas.sqlite3").to_string_lossy().into_owned());
+        let base_url: Url = parse_var(&var, "CUENTAS_BASE_URL", &format!("http://{bind}/"), |v| {
+            let url = Url::parse(v).map_err(|e| e.to_string())?;
+            match url.scheme() {
+                "http" | "https" if url.host().is_some() => Ok(url),
+                _ => Err("expected an http or https URL".to_owned()),
+            }
+        })?;
+        let secret_key = match var("CUENTAS_SECRET_KEY") {
+            Some(v) if v.len() >= MIN_SECRET_LEN => SecretKey::derive(v.as_bytes()),
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "CUENTAS_SECRET_KEY",
+                    format!("must be at least {MIN_SECRET_LEN} characters"),
+                ));
+            }
+            None => load_or_create_secret(&data_dir)
+                .map_err(|e| ConfigError::new("CUENTAS_SECRET_KEY", e))?,
+        };
+
+        Ok(Self {
+            bind,
+            database_url,
+            media_root,
+            secret_key,
+            base_url,
+            smtp_url: var("CUENTAS_SMTP_URL"),
+            mail_from: var("CUENTAS_MAIL_FROM")
+                .unwrap_or_else(|| "cuentas <no-reply@localhost>".into()),
+            signup_enabled: parse_switch(&var, "CUENTAS_SIGNUP", true)?,
+            session_idle: minutes(parse_number(&var, "CUENTAS_SESSION_IDLE_MINUTES", 120, 1)?),
+            session_max: minutes(60 * parse_number(&var, "CUENTAS_SESSION_MAX_HOURS", 336, 1)?),
+            verify_token_lifetime: minutes(
+                60 * parse_number(&var, "CUENTAS_VERIFY_TOKEN_HOURS", 48, 1)?,
+            ),
+            reset_token_lifetime: minutes(parse_number(&var, "CUENTAS_RESET_TOKEN_MINUTES", 60, 1)?),
+            temp_password_lifetime: minutes(
+                60 * parse_number(&var, "CUENTAS_TEMP_PASSWORD_HOURS", 72, 1)?,
+            ),
+            max_upload_bytes: usize::try_from(parse_number(&var, "CUENTAS_MAX_UPLOAD_MB", 5, 1)?)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(1024 * 1024),
+            password_min_length: usize::try_from(parse_number(
+                &var,
+                "CUENTAS_PASSWORD_MIN_LENGTH",
+                8,
+                1,
+            )?)
+            .unwrap_or(usize::MAX),
+            password_require_letter_and_digit: parse_switch(
+                &var,
+                "CUENTAS_PASSWORD_REQUIRE_LETTER_AND_DIGIT",
+                true,
+            )?,
+            data_dir,
+        })
+    }
+
+    /// Settings for a throw-away instance: port 0, everything under `root`, a fixed key.
+    #[expect(clippy::expect_used, reason = "a constant URL that always parses")]
+    pub fn for_tests(root: &Path) -> Self {
+        let data_dir = root.join("data");
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: data_dir.join("test.sqlite3").to_string_lossy().into_owned(),
+            media_root: root.join("media"),
+            secret_key: SecretKey::derive(&[7u8; 64]),
+            base_url: Url::parse("http://127.0.0.1/").expect("constant URL"),
+            smtp_url: None,
+            mail_from: "cuentas <no-reply@localhost>".into(),
+            signup_enabled: true,
+            session_idle: minutes(120),
+            session_max: minutes(336 * 60),
+            verify_token_lifetime: minutes(48 * 60),
+            reset_token_lifetime: minutes(60),
+            temp_password_lifetime: minutes(72 * 60),
+            max_upload_bytes: 5 * 1024 * 1024,
+            password_min_length: 8,
+            password_require_letter_and_digit: true,
+            data_dir,
+        }
+    }
+
+    /// Cookies get the `Secure` flag (and responses HSTS) when the public URL is https.
+    pub fn is_https(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+}
+
+fn minutes(n: u64) -> Duration {
+    Duration::from_secs(n.saturating_mul(60))
+}
+
+fn parse_var<T>(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    let raw = var(name).unwrap_or_else(|| default.to_owned());
+    parse(raw.trim()).map_err(|reason| ConfigError::new(name, format!("{reason} (got {raw:?})")))
+}
+
+fn parse_number(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+    min: u64,
+) -> Result<u64, ConfigError> {
+    parse_var(var, name, &default.to_string(), |v| match v.parse::<u64>() {
+        Ok(n) if n >= min && n <= 1_000_000 => Ok(n),
+        _ => Err(format!("expected a whole number from {min} to 1000000")),
+    })
+}
+
+fn parse_switch(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    let default = if default { "on" } else { "off" };
+    parse_var(var, name, default, |v| match v.to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        _ => Err("expected on or off".to_owned()),
+    })
+}
+
+/// Reads `<data_dir>/secret_key`, creating it (mode 0600) with 64 random bytes the first time,
+/// so sessions survive restarts without any configuration.
+fn load_or_create_secret(data_dir: &Path) -> Result<SecretKey, String> {
+    let path = data_dir.join("secret_key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let bytes = URL_SAFE_NO_PAD
+                .decode(text.trim())
+                .map_err(|_| format!("{} is not a key this program wrote", path.display()))?;
+            if bytes.len() < MIN_SECRET_LEN {
+                return Err(format!("{} holds too short a key", path.display()));
+            }
+            Ok(SecretKey::derive(&bytes))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(data_dir)
+                .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+            let mut bytes = [0u8; 64];
+            rand::rng().fill_bytes(&mut bytes);
+            write_private_file(&path, URL_SAFE_NO_PAD.encode(bytes).as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok(SecretKey::derive(&bytes))
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings_with(vars: &[(&str, &str)], dir: &Path) -> Result<Settings, ConfigError> {
+        let mut map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        map.insert("CUENTAS_DATA_DIR".into(), dir.to_string_lossy().into_owned());
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_work_and_create_a_private_secret_key_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let settings = settings_with(&[], dir.path()).expect("defaults are valid");
+        assert_eq!(settings.bind.to_string(), "127.0.0.1:8000");
+        assert_eq!(settings.session_idle, Duration::from_secs(120 * 60));
+        assert!(settings.signup_enabled);
+        let key_file = dir.path().join("secret_key");
+        let first = std::fs::read_to_string(&key_file).expect("key written");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&key_file).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        settings_with(&[], dir.path()).expect("second start");
+        assert_eq!(first, std::fs::read_to_string(&key_file).expect("key kept"));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, value) in [
+            ("CUENTAS_BIND", "localhost"),
+            ("CUENTAS_SESSION_IDLE_MINUTES", "-3"),
+            ("CUENTAS_SESSION_MAX_HOURS", "many"),
+            ("CUENTAS_SIGNUP", "maybe"),
+            ("CUENTAS_BASE_URL", "ftp://example.com"),
+            ("CUENTAS_SECRET_KEY", "short"),
+            ("CUENTAS_MAX_UPLOAD_MB", "0"),
+        ] {
+            let err = settings_with(&[(name, value)], dir.path()).expect_err(name);
+            assert_eq!(err.variable, name);
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn https_base_url_turns_on_secure_cookies() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let settings = settings_with(&[("CUENTAS_BASE_URL", "https://cuentas.example/")], dir.path())
+            .expect("valid");
+        assert!(settings.is_https());
+    }
+}

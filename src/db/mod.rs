@@ -1,0 +1,244 @@
+//! Database access: the backend chosen from `DATABASE_URL` at run time, the connection pool,
+//! the embedded migrations, and [`run`], which every handler uses to reach the database.
+//!
+//! SQLite is always built in; PostgreSQL joins with the cargo feature `postgres`. Queries live
+//! as methods on the models in the files beside this one.
+
+pub mod login_failures;
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::R2D2Connection;
+use diesel::{Connection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::AppError;
+
+/// One connection to whichever backend the URL names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    #[cfg(feature = "postgres")]
+    Postgres(diesel::PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = diesel::r2d2::Pool<Manager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+#[cfg(feature = "postgres")]
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// The backend a `DATABASE_URL` names, decided by its scheme before any connection is tried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite(PathBuf),
+    #[cfg(feature = "postgres")]
+    Postgres(String),
+}
+
+impl Backend {
+    /// Reads the URL's scheme. diesel's `MultiConnection` would try every backend in turn and
+    /// hide the real error (even creating a SQLite file named after a PostgreSQL conninfo
+    /// string), so the choice is made here, once.
+    pub fn from_url(url: &str) -> anyhow::Result<Self> {
+        let url = url.trim();
+        if let Some(rest) = url
+            .strip_prefix("postgres://")
+            .or_else(|| url.strip_prefix("postgresql://"))
+        {
+            anyhow::ensure!(!rest.is_empty(), "DATABASE_URL: the PostgreSQL URL names no server");
+            return postgres_backend(url);
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            anyhow::ensure!(!path.is_empty(), "DATABASE_URL: the sqlite:// URL names no file");
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if let Some((scheme, _)) = url.split_once("://") {
+            anyhow::bail!(
+                "DATABASE_URL: unsupported scheme {scheme:?} (use postgres://… or a SQLite path)"
+            );
+        }
+        let looks_like_conninfo = url.split_whitespace().any(|word| {
+            ["host=", "dbname=", "user=", "port=", "password="]
+                .iter()
+                .any(|key| word.starts_with(key))
+        });
+        anyhow::ensure!(
+            !looks_like_conninfo,
+            "DATABASE_URL: keyword=value strings are not accepted; write postgres://user@host/db"
+        );
+        anyhow::ensure!(
+            !url.is_empty() && url != ":memory:",
+            "DATABASE_URL: a SQLite database needs a file path"
+        );
+        Ok(Self::Sqlite(PathBuf::from(url)))
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn postgres_backend(url: &str) -> anyhow::Result<Backend> {
+    // libpq waits forever for an unreachable host unless told otherwise.
+    let url = if url.contains("connect_timeout=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&connect_timeout=5")
+    } else {
+        format!("{url}?connect_timeout=5")
+    };
+    Ok(Backend::Postgres(url))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn postgres_backend(_url: &str) -> anyhow::Result<Backend> {
+    anyhow::bail!("DATABASE_URL: this build has no PostgreSQL support; build with --features postgres")
+}
+
+/// Opens connections for the pool, always to the backend chosen up front.
+#[derive(Debug)]
+pub struct Manager {
+    backend: Backend,
+}
+
+impl Manager {
+    fn establish(&self) -> diesel::ConnectionResult<DbConnection> {
+        match &self.backend {
+            Backend::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                // WAL lets readers run beside the one writer; the busy timeout makes a writer
+                // wait its turn instead of failing at once.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(url) => Ok(DbConnection::Postgres(diesel::PgConnection::establish(
+                url,
+            )?)),
+        }
+    }
+}
+
+impl diesel::r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        self.establish().map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// Connects (failing fast with the driver's own message), runs pending migrations and builds
+/// the pool.
+pub fn connect(database_url: &str) -> anyhow::Result<Pool> {
+    let backend = Backend::from_url(database_url)?;
+    if let Backend::Sqlite(path) = &backend
+        && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+    }
+    let manager = Manager { backend };
+    let mut first = manager
+        .establish()
+        .context("cannot connect to the database")?;
+    run_migrations(&mut first)?;
+    drop(first);
+    let max_size = match manager.backend {
+        Backend::Sqlite(_) => 8,
+        #[cfg(feature = "postgres")]
+        Backend::Postgres(_) => 16,
+    };
+    diesel::r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(5))
+        .build(manager)
+        .context("cannot open the connection pool")
+}
+
+/// Applies every migration not yet applied; safe to call on every start.
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
+    let result = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(drop),
+        #[cfg(feature = "postgres")]
+        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(drop),
+    };
+    result.map_err(|e| anyhow::anyhow!("cannot run the database migrations: {e}"))
+}
+
+/// Runs `f` with a pooled connection on the blocking thread pool, folding pool, thread and
+/// query errors into [`AppError`].
+pub async fn run<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get().map_err(AppError::unexpected)?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(AppError::unexpected)?
+}
+
+/// True when the error is a unique-constraint violation, so callers can turn it into a field
+/// error instead of a 500.
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_decides_the_backend() {
+        assert_eq!(
+            Backend::from_url("data/x.sqlite3").expect("path"),
+            Backend::Sqlite("data/x.sqlite3".into())
+        );
+        assert_eq!(
+            Backend::from_url("sqlite://data/x.sqlite3").expect("sqlite url"),
+            Backend::Sqlite("data/x.sqlite3".into())
+        );
+        for bad in ["mysql://x/y", "host=db dbname=cuentas", "", ":memory:", "sqlite://"] {
+            assert!(Backend::from_url(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    #[test]
+    fn a_postgres_url_without_the_feature_says_how_to_get_it() {
+        let err = Backend::from_url("postgres://localhost/x").expect_err("no feature");
+        assert!(err.to_string().contains("--features postgres"));
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn a_postgres_url_gets_a_connect_timeout() {
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").expect("pg"),
+            Backend::Postgres("postgres://u@h/db?connect_timeout=5".into())
+        );
+    }
+}

@@ -1,0 +1,54 @@
+//! Table definitions shared by both backends (see `migrations/sqlite` and `migrations/postgres`).
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        username -> Text,
+        username_normalized -> Text,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        manager_id -> Nullable<Integer>,
+        first_name -> Text,
+        last_name -> Text,
+        phone -> Text,
+        photo_path -> Nullable<Text>,
+        google_photo_url -> Nullable<Text>,
+        tutorial_seen -> Bool,
+        must_change_password -> Bool,
+        email_verified -> Bool,
+        language -> Text,
+        currency -> Text,
+        timezone -> Text,
+        is_active -> Bool,
+        session_epoch -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    user_sessions (id) {
+        id -> Text,
+        user_id -> Integer,
+        epoch -> Integer,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        ip -> Text,
+        user_agent -> Text,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Integer,
+        login_key -> Text,
+        ip -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(user_sessions -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(users, user_sessions, login_failures);

@@ -1,0 +1,62 @@
+//! The `user_sessions` table: one row per login. The encrypted cookie carries the row's id;
+//! every request checks the row, so revoking it ends the session on every instance.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{user_sessions, users};
+use super::users::User;
+use crate::clock::Timestamp;
+
+/// A login, as stored.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = user_sessions)]
+pub struct UserSession {
+    pub id: String,
+    pub user_id: i32,
+    /// The user's `session_epoch` when this session began; bumping the user's epoch ends it.
+    pub epoch: i32,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub ip: String,
+    pub user_agent: String,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl UserSession {
+    pub fn insert(conn: &mut DbConnection, session: &UserSession) -> QueryResult<()> {
+        diesel::insert_into(user_sessions::table)
+            .values(session)
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// The live session with this id and its user, in one query.
+    pub fn find_with_user(
+        conn: &mut DbConnection,
+        id: &str,
+    ) -> QueryResult<Option<(UserSession, User)>> {
+        user_sessions::table
+            .inner_join(users::table)
+            .filter(user_sessions::id.eq(id))
+            .filter(user_sessions::revoked_at.is_null())
+            .select((UserSession::as_select(), User::as_select()))
+            .first(conn)
+            .optional()
+    }
+
+    pub fn touch(conn: &mut DbConnection, id: &str, now: Timestamp) -> QueryResult<()> {
+        diesel::update(user_sessions::table.find(id))
+            .set(user_sessions::last_seen_at.eq(now))
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn revoke(conn: &mut DbConnection, id: &str, now: Timestamp) -> QueryResult<()> {
+        diesel::update(user_sessions::table.find(id))
+            .filter(user_sessions::revoked_at.is_null())
+            .set(user_sessions::revoked_at.eq(now))
+            .execute(conn)
+            .map(drop)
+    }
+}

@@ -1,0 +1,158 @@
+//! The `users` table: one row per person, admins and vendedores alike.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::users;
+use crate::clock::Timestamp;
+use crate::domain::Role;
+
+/// A full user row.
+#[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i32,
+    pub username: String,
+    pub username_normalized: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub manager_id: Option<i32>,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: String,
+    pub photo_path: Option<String>,
+    pub google_photo_url: Option<String>,
+    pub tutorial_seen: bool,
+    pub must_change_password: bool,
+    pub email_verified: bool,
+    pub language: String,
+    pub currency: String,
+    pub timezone: String,
+    pub is_active: bool,
+    pub session_epoch: i32,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub last_login_at: Option<Timestamp>,
+}
+
+/// The columns a new account starts with; everything else takes the table's defaults.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub username_normalized: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub manager_id: Option<i32>,
+    pub email_verified: bool,
+    pub must_change_password: bool,
+    pub language: &'a str,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Which unique column a new account collided with.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Taken {
+    Username,
+    Email,
+}
+
+impl User {
+    pub fn role(&self) -> Role {
+        Role::from_db(&self.role)
+    }
+
+    /// The name to greet someone by: their first name, else their username.
+    pub fn display_name(&self) -> &str {
+        if self.first_name.is_empty() {
+            &self.username
+        } else {
+            &self.first_name
+        }
+    }
+
+    pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
+        users::table
+            .find(id)
+            .select(User::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// Finds the account for what was typed in the login field: a username or an email,
+    /// already folded with `normalize_login`.
+    pub fn find_by_login(conn: &mut DbConnection, login: &str) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::username_normalized.eq(login).or(users::email.eq(login)))
+            .select(User::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// Inserts the account, or says which unique field is already taken. Both are checked
+    /// first for a precise answer; the constraint still decides a race.
+    pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<Result<User, Taken>> {
+        if let Some(taken) = Self::which_taken(conn, new.username_normalized, new.email)? {
+            return Ok(Err(taken));
+        }
+        // RETURNING is not available through diesel's MultiConnection; read the row back by
+        // its unique key instead.
+        match diesel::insert_into(users::table).values(new).execute(conn) {
+            Ok(_) => users::table
+                .filter(users::username_normalized.eq(new.username_normalized))
+                .select(User::as_select())
+                .first(conn)
+                .map(Ok),
+            Err(e) if super::is_unique_violation(&e) => Ok(Err(
+                Self::which_taken(conn, new.username_normalized, new.email)?
+                    .unwrap_or(Taken::Username),
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn which_taken(
+        conn: &mut DbConnection,
+        username_normalized: &str,
+        email: &str,
+    ) -> QueryResult<Option<Taken>> {
+        let username_taken: i64 = users::table
+            .filter(users::username_normalized.eq(username_normalized))
+            .count()
+            .get_result(conn)?;
+        if username_taken > 0 {
+            return Ok(Some(Taken::Username));
+        }
+        let email_taken: i64 = users::table
+            .filter(users::email.eq(email))
+            .count()
+            .get_result(conn)?;
+        Ok((email_taken > 0).then_some(Taken::Email))
+    }
+
+    pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+        users::table.count().get_result(conn)
+    }
+
+    /// Records a successful login, replacing the hash when it was made with weaker parameters.
+    pub fn record_login(
+        conn: &mut DbConnection,
+        id: i32,
+        now: Timestamp,
+        rehashed: Option<&str>,
+    ) -> QueryResult<()> {
+        let target = users::table.find(id);
+        match rehashed {
+            Some(hash) => diesel::update(target)
+                .set((users::last_login_at.eq(now), users::password_hash.eq(hash)))
+                .execute(conn)?,
+            None => diesel::update(target)
+                .set(users::last_login_at.eq(now))
+                .execute(conn)?,
+        };
+        Ok(())
+    }
+}

@@ -1,0 +1,12 @@
+//! Parse-don't-validate newtypes: a value of one of these types has passed every rule, so
+//! code past the form layer never re-checks it.
+
+pub mod email;
+pub mod password;
+mod role;
+pub mod username;
+
+pub use email::EmailAddress;
+pub use password::{NewPassword, PasswordPolicy, PasswordProblem};
+pub use role::Role;
+pub use username::Username;

@@ -1,0 +1,135 @@
+//! Interface language: the Fluent catalogs in `locales/` (compiled into the binary) and the
+//! choice of language for a request.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
+
+use crate::domain::PasswordProblem;
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "es",
+        // Unicode isolation marks would end up inside <title> and attribute values.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static ES: LanguageIdentifier = langid!("es");
+static EN: LanguageIdentifier = langid!("en");
+
+/// A language the interface speaks. Spanish is the default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lang {
+    #[default]
+    Es,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Es, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Es => "es",
+            Self::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "es" => Some(Self::Es),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// Picks the first language we speak from an `Accept-Language` header, by quality.
+    pub fn from_accept_language(header: Option<&str>) -> Self {
+        let Some(header) = header else {
+            return Self::default();
+        };
+        let mut ranked: Vec<(f32, Lang)> = header
+            .split(',')
+            .filter_map(|entry| {
+                let mut parts = entry.split(';');
+                let tag = parts.next()?.trim();
+                let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+                let lang = Self::from_code(&primary)?;
+                let quality = parts
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                (quality > 0.0).then_some((quality, lang))
+            })
+            .collect();
+        // A stable sort keeps the header's order among equal qualities.
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranked.first().map_or_else(Self::default, |(_, lang)| *lang)
+    }
+
+    fn id(self) -> &'static LanguageIdentifier {
+        match self {
+            Self::Es => &ES,
+            Self::En => &EN,
+        }
+    }
+
+    /// The message for `key` in this language.
+    pub fn t(self, key: &str) -> String {
+        LOCALES.lookup(self.id(), key)
+    }
+
+    /// The message for `key` with named arguments.
+    pub fn t_args(self, key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue<'static>> = args
+            .iter()
+            .map(|(name, value)| (Cow::Borrowed(*name), value.clone()))
+            .collect();
+        LOCALES.lookup_with_args(self.id(), key, &args)
+    }
+
+    /// True when the catalog of this language defines `key` itself (no fallback).
+    pub fn has(self, key: &str) -> bool {
+        LOCALES
+            .lookup_single_language::<&str>(self.id(), key, None)
+            .is_ok()
+    }
+}
+
+/// The translated sentence for a broken password rule.
+pub fn password_problem_message(lang: Lang, problem: PasswordProblem) -> String {
+    match problem {
+        PasswordProblem::TooShort { min } => {
+            lang.t_args(problem.message_key(), &[("min", FluentValue::from(min))])
+        }
+        PasswordProblem::TooLong => lang.t_args(
+            problem.message_key(),
+            &[("max", FluentValue::from(crate::domain::password::PASSWORD_MAX))],
+        ),
+        _ => lang.t(problem.message_key()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_is_ranked_by_quality() {
+        assert_eq!(Lang::from_accept_language(None), Lang::Es);
+        assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(Lang::from_accept_language(Some("fr, en;q=0.5, es;q=0.8")), Lang::Es);
+        assert_eq!(Lang::from_accept_language(Some("de, fr")), Lang::Es);
+        assert_eq!(Lang::from_accept_language(Some("en;q=0, es-MX")), Lang::Es);
+        assert_eq!(Lang::from_accept_language(Some("garbage;;;,,")), Lang::Es);
+    }
+
+    #[test]
+    fn messages_differ_by_language() {
+        assert_ne!(Lang::Es.t("nav-logout"), Lang::En.t("nav-logout"));
+    }
+}

@@ -1,0 +1,15 @@
+//! cuentas: the accounts and profile module of a small-business inventory app.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod middleware;
+pub mod render;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

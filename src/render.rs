@@ -1,0 +1,150 @@
+//! What every page shares: the [`Layout`] (language, user, flash messages, CSRF token) and
+//! [`page`], the one way a handler turns a template into a response.
+
+use actix_session::{Session, SessionExt};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{CurrentUser, csrf};
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+const FLASH_KEY: &str = "flash";
+
+/// A message shown once on the next page, stored in the session by its catalog key so it
+/// appears in the language of the page that shows it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Flash {
+    pub level: FlashLevel,
+    pub key: String,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FlashLevel {
+    Success,
+    Error,
+    Info,
+}
+
+impl FlashLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Error => "error",
+            Self::Info => "info",
+        }
+    }
+}
+
+/// Queues a flash message for the next page.
+pub fn flash(session: &Session, level: FlashLevel, key: &str) {
+    let mut queued: Vec<Flash> = session.get(FLASH_KEY).ok().flatten().unwrap_or_default();
+    queued.push(Flash {
+        level,
+        key: key.to_owned(),
+    });
+    let _ = session.insert(FLASH_KEY, queued);
+}
+
+/// The signed-in user as the navigation shows them.
+#[derive(Clone, Debug)]
+pub struct NavUser {
+    pub display_name: String,
+    pub username: String,
+    pub role_label_key: &'static str,
+    pub is_admin: bool,
+    pub photo_url: String,
+}
+
+pub const DEFAULT_AVATAR: &str = "/static/img/default-avatar.svg";
+
+/// The context of the base layout.
+pub struct Layout {
+    pub lang: Lang,
+    pub user: Option<NavUser>,
+    pub csrf_token: String,
+    pub flashes: Vec<Flash>,
+    pub path: String,
+}
+
+impl Layout {
+    /// The layout for a page; takes the queued flash messages (they show once).
+    pub fn for_request(req: &HttpRequest) -> Self {
+        let session = req.get_session();
+        let flashes = session
+            .remove_as::<Vec<Flash>>(FLASH_KEY)
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        Self {
+            flashes,
+            ..Self::without_flashes(req)
+        }
+    }
+
+    /// The layout for an error page: queued flashes wait for the next real page.
+    pub fn without_flashes(req: &HttpRequest) -> Self {
+        let current = CurrentUser::of(req);
+        let lang = current
+            .as_ref()
+            .and_then(|c| Lang::from_code(&c.user.language))
+            .unwrap_or_else(|| {
+                Lang::from_accept_language(
+                    req.headers()
+                        .get(header::ACCEPT_LANGUAGE)
+                        .and_then(|v| v.to_str().ok()),
+                )
+            });
+        let user = current.map(|c| {
+            let user = &c.user;
+            let role = user.role();
+            NavUser {
+                display_name: user.display_name().to_owned(),
+                username: user.username.clone(),
+                role_label_key: role.label_key(),
+                is_admin: role == crate::domain::Role::Admin,
+                photo_url: photo_url(user),
+            }
+        });
+        Self {
+            lang,
+            user,
+            csrf_token: csrf::token(&req.get_session()),
+            flashes: Vec::new(),
+            path: req.path().to_owned(),
+        }
+    }
+
+    /// The message for `key` in the page's language.
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+}
+
+/// The picture to show for a user: an uploaded photo, else the Google one, else the default.
+pub fn photo_url(user: &crate::db::users::User) -> String {
+    if let Some(path) = &user.photo_path {
+        format!("/media/{path}")
+    } else if let Some(url) = &user.google_photo_url {
+        url.clone()
+    } else {
+        DEFAULT_AVATAR.to_owned()
+    }
+}
+
+/// Renders a page with the given status.
+pub fn page(status: StatusCode, template: &impl askama::Template) -> Result<HttpResponse, AppError> {
+    let body = template.render()?;
+    Ok(HttpResponse::build(status)
+        .insert_header(ContentType::html())
+        .body(body))
+}
+
+/// A 303 to `location`, the answer to every successful form post.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}

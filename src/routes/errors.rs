@@ -1,0 +1,75 @@
+//! The error page: every 4xx and 5xx response that is not already a page of its own (a form
+//! re-rendered with 422, a JSON answer) gets a translated page in the site layout.
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::middleware::ErrorHandlerResponse;
+use askama::Template;
+
+use crate::render::Layout;
+
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    title_key: &'static str,
+    message_key: &'static str,
+}
+
+/// The catalog keys for a status: (title, message).
+fn keys_for(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        401 => ("error-401-title", "error-401-message"),
+        403 => ("error-403-title", "error-403-message"),
+        404 => ("error-404-title", "error-404-message"),
+        405 => ("error-405-title", "error-405-message"),
+        413 => ("error-413-title", "error-413-message"),
+        422 => ("error-422-title", "error-422-message"),
+        429 => ("error-429-title", "error-429-message"),
+        503 => ("error-503-title", "error-503-message"),
+        // 400 and any other client error.
+        400..=499 => ("error-400-title", "error-400-message"),
+        _ => ("error-500-title", "error-500-message"),
+    }
+}
+
+/// `ErrorHandlers` default handler.
+pub fn render<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let already_a_page = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"));
+    if already_a_page {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (title_key, message_key) = keys_for(status);
+    let page = ErrorPage {
+        layout: Layout::without_flashes(res.request()),
+        status: status.as_u16(),
+        title_key,
+        message_key,
+    };
+    let body = match page.render() {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "the error page itself failed to render");
+            String::from("Error")
+        }
+    };
+    let (req, mut response) = res.into_parts();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    let response = response.set_body(BoxBody::new(body));
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_body(|_, body| EitherBody::right(body)),
+    ))
+}

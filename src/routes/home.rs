@@ -1,0 +1,15 @@
+//! `GET /`: send people where they belong.
+
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+
+use crate::auth::CurrentUser;
+use crate::render::see_other;
+
+pub async fn home(req: HttpRequest) -> HttpResponse {
+    if CurrentUser::of(&req).is_some() {
+        see_other("/dashboard/")
+    } else {
+        see_other("/login/")
+    }
+}

@@ -1,0 +1,199 @@
+//! `GET, POST /login/` and `POST /logout/`.
+//!
+//! Every failure (unknown account, wrong password, inactive account) gives the same message
+//! after the same work: unknown accounts verify a dummy hash. Failures are counted per typed
+//! login and IP, and per IP, in the database.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::password::Verification;
+use crate::auth::session::{self, client_ip, user_agent};
+use crate::auth::CurrentUser;
+use crate::db::login_failures::LOGIN_THROTTLE;
+use crate::db::users::User;
+use crate::db;
+use crate::domain::username::normalize_login;
+use crate::error::AppError;
+use crate::render::{Layout, page, see_other};
+use crate::startup::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginForm {
+    login: String,
+    password: String,
+    next: String,
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    layout: Layout,
+    login: String,
+    next: String,
+    login_error: Option<String>,
+    password_error: Option<String>,
+}
+
+impl LoginPage {
+    /// The error summary: (field id, message).
+    fn error_items(&self) -> Vec<(&'static str, String)> {
+        [("login", &self.login_error), ("password", &self.password_error)]
+            .into_iter()
+            .filter_map(|(id, error)| error.clone().map(|e| (id, e)))
+            .collect()
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_form(
+    req: HttpRequest,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let next = safe_next(&query.next).unwrap_or_default().to_owned();
+    if CurrentUser::of(&req).is_some() {
+        return Ok(see_other(if next.is_empty() { "/dashboard/" } else { &next }));
+    }
+    page(
+        StatusCode::OK,
+        &LoginPage {
+            layout: Layout::for_request(&req),
+            login: String::new(),
+            next,
+            login_error: None,
+            password_error: None,
+        },
+    )
+}
+
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let LoginForm {
+        login,
+        password,
+        next,
+    } = form.into_inner();
+    let next = safe_next(&next).unwrap_or_default().to_owned();
+    let layout = Layout::for_request(&req);
+    let required = layout.t("error-required");
+    let mut form_page = LoginPage {
+        login_error: login.trim().is_empty().then(|| required.clone()),
+        password_error: password.is_empty().then_some(required),
+        login,
+        next,
+        layout,
+    };
+    if form_page.login_error.is_some() || form_page.password_error.is_some() {
+        return page(StatusCode::UNPROCESSABLE_ENTITY, &form_page);
+    }
+
+    let login_key = normalize_login(&form_page.login);
+    let ip = client_ip(&req);
+    let now = state.clock.now();
+    let throttled = {
+        let (login_key, ip) = (login_key.clone(), ip.clone());
+        db::run(&state.pool, move |conn| {
+            Ok(LOGIN_THROTTLE.retry_after(conn, &login_key, &ip, now)?)
+        })
+        .await?
+    };
+    if let Some(retry_after_secs) = throttled {
+        return Err(AppError::TooManyRequests { retry_after_secs });
+    }
+
+    let user = {
+        let login_key = login_key.clone();
+        db::run(&state.pool, move |conn| Ok(User::find_by_login(conn, &login_key)?)).await?
+    };
+    let verification = state
+        .passwords
+        .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
+        .await?;
+    match (user, verification) {
+        (Some(user), Verification::Valid { rehash }) if user.is_active => {
+            let (key, ip2, id) = (login_key, ip.clone(), user.id);
+            db::run(&state.pool, move |conn| {
+                LOGIN_THROTTLE.clear(conn, &key, &ip2)?;
+                User::record_login(conn, id, now, rehash.as_deref())?;
+                Ok(())
+            })
+            .await?;
+            session::log_in(&state.pool, &session, &user, now, ip, user_agent(&req)).await?;
+            let target = if form_page.next.is_empty() {
+                "/dashboard/"
+            } else {
+                &form_page.next
+            };
+            Ok(see_other(target))
+        }
+        _ => {
+            db::run(&state.pool, move |conn| {
+                Ok(LOGIN_THROTTLE.record_failure(conn, &login_key, &ip, now)?)
+            })
+            .await?;
+            // One message for every failure, beside the password field.
+            form_page.password_error = Some(form_page.layout.t("login-failed"));
+            page(StatusCode::UNPROCESSABLE_ENTITY, &form_page)
+        }
+    }
+}
+
+pub async fn logout(
+    state: web::Data<AppState>,
+    session: Session,
+    current: Option<CurrentUser>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(current) = current {
+        session::log_out(&state.pool, &session, &current, state.clock.now()).await?;
+        crate::render::flash(&session, crate::render::FlashLevel::Info, "logout-done");
+    }
+    Ok(see_other("/login/"))
+}
+
+/// `next` is followed only to a local path: one leading slash, no scheme, no backslash, no
+/// control character, so `//evil.example`, `/\evil.example` and `javascript:` all fail.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.len() <= 2048
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    ok.then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next("/dashboard/"), Some("/dashboard/"));
+        assert_eq!(safe_next("/perfil/?tab=1"), Some("/perfil/?tab=1"));
+        for bad in [
+            "",
+            "//evil.example",
+            "/\\evil.example",
+            "http://evil.example",
+            "https:evil.example",
+            "javascript:alert(1)",
+            "dashboard",
+            "/\tevil",
+            "/ok\r\nSet-Cookie: x=y",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Handlers, one file per page or action group. Each is thin: parse, one call into `db/` or
+//! `auth/`, render or redirect. The route table is in `startup.rs`.
+
+pub mod dashboard;
+pub mod errors;
+pub mod health;
+pub mod home;
+pub mod login;

@@ -1,0 +1,135 @@
+//! Builds and runs the application: the pool, the middleware stack and the whole route table.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::SameSite;
+use actix_web::dev::Server;
+use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+
+use crate::auth::password::Passwords;
+use crate::auth::{csrf, session};
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{self, Pool};
+use crate::error::AppError;
+use crate::middleware::security_headers;
+use crate::routes::{dashboard, errors, health, home, login};
+
+/// Shared by every handler through `web::Data<AppState>`.
+pub struct AppState {
+    pub pool: Pool,
+    pub settings: Arc<Settings>,
+    pub passwords: Passwords,
+    pub clock: Clock,
+}
+
+pub const SESSION_COOKIE: &str = "cuentas_session";
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Connects to the database (running migrations), binds the listener and prepares the
+    /// server; nothing is served until [`Application::run_until_stopped`].
+    pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let url = settings.database_url.clone();
+        let pool = web::block(move || db::connect(&url)).await??;
+        let passwords = web::block(Passwords::new).await??;
+        std::fs::create_dir_all(settings.media_root.join("fotos_perfil")).with_context(|| {
+            format!("CUENTAS_MEDIA_ROOT: cannot create {}", settings.media_root.display())
+        })?;
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("CUENTAS_BIND: cannot listen on {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            pool,
+            settings: Arc::new(settings),
+            passwords,
+            clock,
+        });
+        let server = serve(listener, state.clone())?;
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// True when at least one account exists (the first start tells how to make one).
+    pub async fn has_accounts(&self) -> Result<bool, AppError> {
+        let count = db::run(&self.state.pool, |conn| Ok(crate::db::users::User::count(conn)?)).await?;
+        Ok(count > 0)
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let https = state.settings.is_https();
+    let key = state.settings.secret_key.cookie_key().clone();
+    let server = HttpServer::new(move || {
+        // The last `wrap` is the outermost: logging, headers, session, error pages, identity,
+        // then CSRF right before the handlers.
+        App::new()
+            .app_data(state.clone())
+            .app_data(
+                web::FormConfig::default()
+                    .limit(csrf::FORM_BODY_LIMIT)
+                    .error_handler(|_, _| AppError::BadRequest.into()),
+            )
+            .app_data(
+                web::QueryConfig::default().error_handler(|_, _| AppError::BadRequest.into()),
+            )
+            .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+            .wrap(from_fn(csrf::verify))
+            .wrap(from_fn(session::load_identity))
+            .wrap(ErrorHandlers::new().default_handler(errors::render))
+            .wrap(
+                SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                    .cookie_name(SESSION_COOKIE.to_owned())
+                    .cookie_secure(https)
+                    .cookie_http_only(true)
+                    .cookie_same_site(SameSite::Lax)
+                    .cookie_content_security(CookieContentSecurity::Private)
+                    .session_lifecycle(BrowserSession::default())
+                    .build(),
+            )
+            .wrap(from_fn(move |req, next| {
+                security_headers::add(req, next, https)
+            }))
+            .wrap(TracingLogger::default())
+            .route("/", web::get().to(home::home))
+            .service(
+                web::resource("/login/")
+                    .route(web::get().to(login::login_form))
+                    .route(web::post().to(login::login)),
+            )
+            .service(web::resource("/logout/").route(web::post().to(login::logout)))
+            .service(web::resource("/dashboard/").route(web::get().to(dashboard::dashboard)))
+            .service(web::resource("/healthz").route(web::get().to(health::healthz)))
+            .service(
+                actix_files::Files::new("/static", "static")
+                    .use_etag(true)
+                    .use_last_modified(true),
+            )
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
