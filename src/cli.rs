@@ -12,7 +12,11 @@ use crate::domain::{EmailAddress, NewPassword, PasswordPolicy, Role, Username};
 use crate::startup::Application;
 
 #[derive(Debug, Parser)]
-#[command(name = "cuentas", version, about = "Accounts and profiles for a small business")]
+#[command(
+    name = "cuentas",
+    version,
+    about = "Accounts and profiles for a small business"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -58,7 +62,10 @@ pub fn run(cli: Cli) -> ExitCode {
         } => {
             let mut password = String::new();
             if let Err(e) = std::io::stdin().read_to_string(&mut password) {
-                return fail(BAD_INPUT, &format!("cannot read the password from stdin: {e}"));
+                return fail(
+                    BAD_INPUT,
+                    &format!("cannot read the password from stdin: {e}"),
+                );
             }
             create_admin(&settings, &email, &username, strip_newline(&password))
         }
@@ -101,17 +108,28 @@ pub fn create_admin(settings: &Settings, email: &str, username: &str, password: 
     let lang = crate::i18n::Lang::En;
     let username = match Username::parse(username) {
         Ok(u) => u,
-        Err(problem) => return fail(BAD_INPUT, &format!("--username: {}", lang.t(problem.message_key()))),
+        Err(problem) => {
+            return fail(
+                BAD_INPUT,
+                &format!("--username: {}", lang.t(problem.message_key())),
+            );
+        }
     };
     let email = match EmailAddress::parse(email) {
         Ok(e) => e,
-        Err(problem) => return fail(BAD_INPUT, &format!("--email: {}", lang.t(problem.message_key()))),
+        Err(problem) => {
+            return fail(
+                BAD_INPUT,
+                &format!("--email: {}", lang.t(problem.message_key())),
+            );
+        }
     };
     let policy = PasswordPolicy {
         min_length: settings.password_min_length,
         require_letter_and_digit: settings.password_require_letter_and_digit,
     };
-    let password = match NewPassword::parse(password, policy, &[username.as_ref(), email.as_ref()]) {
+    let password = match NewPassword::parse(password, policy, &[username.as_ref(), email.as_ref()])
+    {
         Ok(p) => p,
         Err(problems) => {
             let reasons: Vec<String> = problems
@@ -150,7 +168,10 @@ pub fn create_admin(settings: &Settings, email: &str, username: &str, password: 
             ExitCode::SUCCESS
         }
         Ok(Err(Taken::Username)) => fail(BAD_INPUT, "--username: that username is already taken"),
-        Ok(Err(Taken::Email)) => fail(BAD_INPUT, "--email: an account with that email already exists"),
+        Ok(Err(Taken::Email)) => fail(
+            BAD_INPUT,
+            "--email: an account with that email already exists",
+        ),
         Err(e) => fail(1, &format!("{e:#}")),
     }
 }

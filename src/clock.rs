@@ -42,11 +42,17 @@ pub struct ManualClock(Arc<Mutex<TimeDelta>>);
 impl ManualClock {
     pub fn advance(&self, by: std::time::Duration) {
         let by = TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX);
-        let mut offset = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut offset = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *offset += by;
     }
 
     fn offset(&self) -> TimeDelta {
-        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

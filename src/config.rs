@@ -93,13 +93,18 @@ impl Settings {
         let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
 
         let bind: SocketAddr = parse_var(&var, "CUENTAS_BIND", "127.0.0.1:8000", |v| {
-            v.parse().map_err(|_| "expected an address like 127.0.0.1:8000".to_owned())
+            v.parse()
+                .map_err(|_| "expected an address like 127.0.0.1:8000".to_owned())
         })?;
         let data_dir = PathBuf::from(var("CUENTAS_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let media_root =
             PathBuf::from(var("CUENTAS_MEDIA_ROOT").unwrap_or_else(|| "./media".into()));
-        let database_url = var("DATABASE_URL")
-            .unwrap_or_else(|| data_dir.join("cuentas.sqlite3").to_string_lossy().into_owned());
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| {
+            data_dir
+                .join("cuentas.sqlite3")
+                .to_string_lossy()
+                .into_owned()
+        });
         let base_url: Url = parse_var(&var, "CUENTAS_BASE_URL", &format!("http://{bind}/"), |v| {
             let url = Url::parse(v).map_err(|e| e.to_string())?;
             match url.scheme() {
@@ -134,7 +139,12 @@ impl Settings {
             verify_token_lifetime: minutes(
                 60 * parse_number(&var, "CUENTAS_VERIFY_TOKEN_HOURS", 48, 1)?,
             ),
-            reset_token_lifetime: minutes(parse_number(&var, "CUENTAS_RESET_TOKEN_MINUTES", 60, 1)?),
+            reset_token_lifetime: minutes(parse_number(
+                &var,
+                "CUENTAS_RESET_TOKEN_MINUTES",
+                60,
+                1,
+            )?),
             temp_password_lifetime: minutes(
                 60 * parse_number(&var, "CUENTAS_TEMP_PASSWORD_HOURS", 72, 1)?,
             ),
@@ -208,9 +218,11 @@ fn parse_number(
     default: u64,
     min: u64,
 ) -> Result<u64, ConfigError> {
-    parse_var(var, name, &default.to_string(), |v| match v.parse::<u64>() {
-        Ok(n) if n >= min && n <= 1_000_000 => Ok(n),
-        _ => Err(format!("expected a whole number from {min} to 1000000")),
+    parse_var(var, name, &default.to_string(), |v| {
+        match v.parse::<u64>() {
+            Ok(n) if n >= min && n <= 1_000_000 => Ok(n),
+            _ => Err(format!("expected a whole number from {min} to 1000000")),
+        }
     })
 }
 
@@ -220,10 +232,12 @@ fn parse_switch(
     default: bool,
 ) -> Result<bool, ConfigError> {
     let default = if default { "on" } else { "off" };
-    parse_var(var, name, default, |v| match v.to_ascii_lowercase().as_str() {
-        "on" | "true" | "1" | "yes" => Ok(true),
-        "off" | "false" | "0" | "no" => Ok(false),
-        _ => Err("expected on or off".to_owned()),
+    parse_var(var, name, default, |v| {
+        match v.to_ascii_lowercase().as_str() {
+            "on" | "true" | "1" | "yes" => Ok(true),
+            "off" | "false" | "0" | "no" => Ok(false),
+            _ => Err("expected on or off".to_owned()),
+        }
     })
 }
 
@@ -277,7 +291,10 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        map.insert("CUENTAS_DATA_DIR".into(), dir.to_string_lossy().into_owned());
+        map.insert(
+            "CUENTAS_DATA_DIR".into(),
+            dir.to_string_lossy().into_owned(),
+        );
         Settings::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -293,7 +310,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&key_file).expect("meta").permissions().mode();
+            let mode = std::fs::metadata(&key_file)
+                .expect("meta")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         settings_with(&[], dir.path()).expect("second start");
@@ -321,8 +341,11 @@ mod tests {
     #[test]
     fn https_base_url_turns_on_secure_cookies() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let settings = settings_with(&[("CUENTAS_BASE_URL", "https://cuentas.example/")], dir.path())
-            .expect("valid");
+        let settings = settings_with(
+            &[("CUENTAS_BASE_URL", "https://cuentas.example/")],
+            dir.path(),
+        )
+        .expect("valid");
         assert!(settings.is_https());
     }
 }

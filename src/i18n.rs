@@ -91,13 +91,6 @@ impl Lang {
             .collect();
         LOCALES.lookup_with_args(self.id(), key, &args)
     }
-
-    /// True when the catalog of this language defines `key` itself (no fallback).
-    pub fn has(self, key: &str) -> bool {
-        LOCALES
-            .lookup_single_language::<&str>(self.id(), key, None)
-            .is_ok()
-    }
 }
 
 /// The translated sentence for a broken password rule.
@@ -108,7 +101,10 @@ pub fn password_problem_message(lang: Lang, problem: PasswordProblem) -> String 
         }
         PasswordProblem::TooLong => lang.t_args(
             problem.message_key(),
-            &[("max", FluentValue::from(crate::domain::password::PASSWORD_MAX))],
+            &[(
+                "max",
+                FluentValue::from(crate::domain::password::PASSWORD_MAX),
+            )],
         ),
         _ => lang.t(problem.message_key()),
     }
@@ -122,7 +118,10 @@ mod tests {
     fn accept_language_is_ranked_by_quality() {
         assert_eq!(Lang::from_accept_language(None), Lang::Es);
         assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
-        assert_eq!(Lang::from_accept_language(Some("fr, en;q=0.5, es;q=0.8")), Lang::Es);
+        assert_eq!(
+            Lang::from_accept_language(Some("fr, en;q=0.5, es;q=0.8")),
+            Lang::Es
+        );
         assert_eq!(Lang::from_accept_language(Some("de, fr")), Lang::Es);
         assert_eq!(Lang::from_accept_language(Some("en;q=0, es-MX")), Lang::Es);
         assert_eq!(Lang::from_accept_language(Some("garbage;;;,,")), Lang::Es);

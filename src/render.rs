@@ -135,7 +135,10 @@ pub fn photo_url(user: &crate::db::users::User) -> String {
 }
 
 /// Renders a page with the given status.
-pub fn page(status: StatusCode, template: &impl askama::Template) -> Result<HttpResponse, AppError> {
+pub fn page(
+    status: StatusCode,
+    template: &impl askama::Template,
+) -> Result<HttpResponse, AppError> {
     let body = template.render()?;
     Ok(HttpResponse::build(status)
         .insert_header(ContentType::html())

@@ -8,6 +8,7 @@ use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::SameSite;
 use actix_web::dev::Server;
+use actix_web::error::UrlencodedError;
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
@@ -21,6 +22,7 @@ use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::middleware::security_headers;
 use crate::routes::{dashboard, errors, health, home, login};
+use crate::telemetry::RequestSpan;
 
 /// Shared by every handler through `web::Data<AppState>`.
 pub struct AppState {
@@ -46,7 +48,10 @@ impl Application {
         let pool = web::block(move || db::connect(&url)).await??;
         let passwords = web::block(Passwords::new).await??;
         std::fs::create_dir_all(settings.media_root.join("fotos_perfil")).with_context(|| {
-            format!("CUENTAS_MEDIA_ROOT: cannot create {}", settings.media_root.display())
+            format!(
+                "CUENTAS_MEDIA_ROOT: cannot create {}",
+                settings.media_root.display()
+            )
         })?;
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("CUENTAS_BIND: cannot listen on {}", settings.bind))?;
@@ -71,7 +76,10 @@ impl Application {
 
     /// True when at least one account exists (the first start tells how to make one).
     pub async fn has_accounts(&self) -> Result<bool, AppError> {
-        let count = db::run(&self.state.pool, |conn| Ok(crate::db::users::User::count(conn)?)).await?;
+        let count = db::run(&self.state.pool, |conn| {
+            Ok(crate::db::users::User::count(conn)?)
+        })
+        .await?;
         Ok(count > 0)
     }
 
@@ -91,11 +99,12 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .app_data(
                 web::FormConfig::default()
                     .limit(csrf::FORM_BODY_LIMIT)
-                    .error_handler(|_, _| AppError::BadRequest.into()),
+                    .error_handler(|error, _| match error {
+                        UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge.into(),
+                        _ => AppError::BadRequest.into(),
+                    }),
             )
-            .app_data(
-                web::QueryConfig::default().error_handler(|_, _| AppError::BadRequest.into()),
-            )
+            .app_data(web::QueryConfig::default().error_handler(|_, _| AppError::BadRequest.into()))
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
             .wrap(from_fn(csrf::verify))
             .wrap(from_fn(session::load_identity))
@@ -113,7 +122,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .wrap(from_fn(move |req, next| {
                 security_headers::add(req, next, https)
             }))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<RequestSpan>::new())
             .route("/", web::get().to(home::home))
             .service(
                 web::resource("/login/")

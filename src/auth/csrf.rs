@@ -3,9 +3,9 @@
 //! must be this site. A failure is a 403 page and the handler never runs.
 
 use actix_session::{Session, SessionExt};
+use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::HttpMessage;
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes, BytesMut};
@@ -43,10 +43,16 @@ pub async fn verify(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if req.method().is_safe() {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     }
     match check(&mut req).await {
-        Ok(()) => next.call(req).await.map(ServiceResponse::map_into_left_body),
+        Ok(()) => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
         Err(e) => {
             tracing::warn!(path = req.path(), reason = %e, "CSRF check failed");
             Ok(req.error_response(e).map_into_right_body())

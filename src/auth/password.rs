@@ -15,7 +15,9 @@ use crate::error::AppError;
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verification {
     /// Correct; `rehash` holds a new hash when the stored one used weaker parameters.
-    Valid { rehash: Option<String> },
+    Valid {
+        rehash: Option<String>,
+    },
     Invalid,
 }
 
@@ -126,7 +128,10 @@ mod tests {
     #[test]
     fn hashes_use_argon2id_with_the_owasp_parameters() {
         let hash = hash_password("Tortuga-Verde-42").expect("hash");
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_blocking("Tortuga-Verde-42", &hash).expect("parse"));
         assert!(!verify_blocking("tortuga-verde-42", &hash).expect("parse"));
         assert!(!needs_rehash(&hash));

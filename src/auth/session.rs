@@ -76,7 +76,9 @@ pub async fn load_identity(
             Err(e) => return Ok(req.error_response(e).map_into_right_body()),
         }
     }
-    next.call(req).await.map(ServiceResponse::map_into_left_body)
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 async fn resolve(state: &AppState, session_id: String) -> Result<Option<CurrentUser>, AppError> {

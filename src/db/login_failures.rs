@@ -72,8 +72,10 @@ impl Throttle {
         ip: &str,
         now: Timestamp,
     ) -> QueryResult<()> {
-        diesel::delete(login_failures::table.filter(login_failures::failed_at.le(now - self.window)))
-            .execute(conn)?;
+        diesel::delete(
+            login_failures::table.filter(login_failures::failed_at.le(now - self.window)),
+        )
+        .execute(conn)?;
         diesel::insert_into(login_failures::table)
             .values((
                 login_failures::login_key.eq(login_key),

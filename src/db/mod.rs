@@ -52,11 +52,17 @@ impl Backend {
             .strip_prefix("postgres://")
             .or_else(|| url.strip_prefix("postgresql://"))
         {
-            anyhow::ensure!(!rest.is_empty(), "DATABASE_URL: the PostgreSQL URL names no server");
+            anyhow::ensure!(
+                !rest.is_empty(),
+                "DATABASE_URL: the PostgreSQL URL names no server"
+            );
             return postgres_backend(url);
         }
         if let Some(path) = url.strip_prefix("sqlite://") {
-            anyhow::ensure!(!path.is_empty(), "DATABASE_URL: the sqlite:// URL names no file");
+            anyhow::ensure!(
+                !path.is_empty(),
+                "DATABASE_URL: the sqlite:// URL names no file"
+            );
             return Ok(Self::Sqlite(PathBuf::from(path)));
         }
         if let Some((scheme, _)) = url.split_once("://") {
@@ -96,7 +102,9 @@ fn postgres_backend(url: &str) -> anyhow::Result<Backend> {
 
 #[cfg(not(feature = "postgres"))]
 fn postgres_backend(_url: &str) -> anyhow::Result<Backend> {
-    anyhow::bail!("DATABASE_URL: this build has no PostgreSQL support; build with --features postgres")
+    anyhow::bail!(
+        "DATABASE_URL: this build has no PostgreSQL support; build with --features postgres"
+    )
 }
 
 /// Opens connections for the pool, always to the backend chosen up front.
@@ -132,7 +140,8 @@ impl diesel::r2d2::ManageConnection for Manager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
-        self.establish().map_err(diesel::r2d2::Error::ConnectionError)
+        self.establish()
+            .map_err(diesel::r2d2::Error::ConnectionError)
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
@@ -221,7 +230,13 @@ mod tests {
             Backend::from_url("sqlite://data/x.sqlite3").expect("sqlite url"),
             Backend::Sqlite("data/x.sqlite3".into())
         );
-        for bad in ["mysql://x/y", "host=db dbname=cuentas", "", ":memory:", "sqlite://"] {
+        for bad in [
+            "mysql://x/y",
+            "host=db dbname=cuentas",
+            "",
+            ":memory:",
+            "sqlite://",
+        ] {
             assert!(Backend::from_url(bad).is_err(), "{bad:?} should be refused");
         }
     }

@@ -86,7 +86,11 @@ impl User {
     /// already folded with `normalize_login`.
     pub fn find_by_login(conn: &mut DbConnection, login: &str) -> QueryResult<Option<User>> {
         users::table
-            .filter(users::username_normalized.eq(login).or(users::email.eq(login)))
+            .filter(
+                users::username_normalized
+                    .eq(login)
+                    .or(users::email.eq(login)),
+            )
             .select(User::as_select())
             .first(conn)
             .optional()
@@ -106,10 +110,12 @@ impl User {
                 .select(User::as_select())
                 .first(conn)
                 .map(Ok),
-            Err(e) if super::is_unique_violation(&e) => Ok(Err(
-                Self::which_taken(conn, new.username_normalized, new.email)?
-                    .unwrap_or(Taken::Username),
-            )),
+            Err(e) if super::is_unique_violation(&e) => Ok(Err(Self::which_taken(
+                conn,
+                new.username_normalized,
+                new.email,
+            )?
+            .unwrap_or(Taken::Username))),
             Err(e) => Err(e),
         }
     }

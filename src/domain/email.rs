@@ -91,7 +91,11 @@ mod tests {
             "ana\r\nBcc: x@example.com",
             "ana@example.com>",
         ] {
-            assert_eq!(EmailAddress::parse(bad), Err(EmailProblem::Invalid), "{bad:?}");
+            assert_eq!(
+                EmailAddress::parse(bad),
+                Err(EmailProblem::Invalid),
+                "{bad:?}"
+            );
         }
         let long = format!("{}@example.com", "a".repeat(65));
         assert_eq!(EmailAddress::parse(&long), Err(EmailProblem::Invalid));

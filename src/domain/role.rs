@@ -17,7 +17,11 @@ impl Role {
 
     /// Reads the stored column; anything unknown is treated as the least privileged role.
     pub fn from_db(value: &str) -> Self {
-        if value == "admin" { Self::Admin } else { Self::Vendedor }
+        if value == "admin" {
+            Self::Admin
+        } else {
+            Self::Vendedor
+        }
     }
 
     pub fn label_key(self) -> &'static str {

@@ -10,12 +10,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::auth::CurrentUser;
 use crate::auth::password::Verification;
 use crate::auth::session::{self, client_ip, user_agent};
-use crate::auth::CurrentUser;
+use crate::db;
 use crate::db::login_failures::LOGIN_THROTTLE;
 use crate::db::users::User;
-use crate::db;
 use crate::domain::username::normalize_login;
 use crate::error::AppError;
 use crate::render::{Layout, page, see_other};
@@ -42,10 +42,13 @@ struct LoginPage {
 impl LoginPage {
     /// The error summary: (field id, message).
     fn error_items(&self) -> Vec<(&'static str, String)> {
-        [("login", &self.login_error), ("password", &self.password_error)]
-            .into_iter()
-            .filter_map(|(id, error)| error.clone().map(|e| (id, e)))
-            .collect()
+        [
+            ("login", &self.login_error),
+            ("password", &self.password_error),
+        ]
+        .into_iter()
+        .filter_map(|(id, error)| error.clone().map(|e| (id, e)))
+        .collect()
     }
 }
 
@@ -61,7 +64,11 @@ pub async fn login_form(
 ) -> Result<HttpResponse, AppError> {
     let next = safe_next(&query.next).unwrap_or_default().to_owned();
     if CurrentUser::of(&req).is_some() {
-        return Ok(see_other(if next.is_empty() { "/dashboard/" } else { &next }));
+        return Ok(see_other(if next.is_empty() {
+            "/dashboard/"
+        } else {
+            &next
+        }));
     }
     page(
         StatusCode::OK,
@@ -116,7 +123,10 @@ pub async fn login(
 
     let user = {
         let login_key = login_key.clone();
-        db::run(&state.pool, move |conn| Ok(User::find_by_login(conn, &login_key)?)).await?
+        db::run(&state.pool, move |conn| {
+            Ok(User::find_by_login(conn, &login_key)?)
+        })
+        .await?
     };
     let verification = state
         .passwords

@@ -1,0 +1,155 @@
+use cuentas::db::schema::login_failures;
+use diesel::prelude::*;
+
+use crate::helpers::{assert_is_redirect_to, spawn_app};
+
+async fn failures(app: &crate::helpers::TestApp) -> i64 {
+    app.db(|c| login_failures::table.count().get_result(c))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_post_without_a_token_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    app.get("/login/").await;
+    let response = app
+        .client
+        .post(app.url("/login/"))
+        .form(&[("login", "ana"), ("password", user.password.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert!(response.text().await.unwrap().contains("Acceso denegado"));
+    assert_eq!(app.get("/dashboard/").await.status().as_u16(), 303);
+}
+
+#[tokio::test]
+async fn a_wrong_token_or_one_from_another_session_is_refused() {
+    let app = spawn_app().await;
+    let other_token = app.csrf_token_with(&crate::helpers::new_client()).await;
+    app.get("/login/").await;
+    for token in ["wrong", other_token.as_str(), ""] {
+        let response = app
+            .client
+            .post(app.url("/login/"))
+            .form(&[("login", "ana"), ("password", "x"), ("csrf_token", token)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 403, "{token:?}");
+    }
+    assert_eq!(failures(&app).await, 0, "the handler never ran");
+}
+
+#[tokio::test]
+async fn a_post_with_no_session_at_all_is_refused() {
+    let app = spawn_app().await;
+    let response = crate::helpers::new_client()
+        .post(app.url("/logout/"))
+        .form(&[("csrf_token", "anything")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn the_token_may_come_in_the_header() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    let token = app.csrf_token().await;
+    let response = app
+        .client
+        .post(app.url("/login/"))
+        .header("x-csrf-token", &token)
+        .form(&[("login", "ana"), ("password", user.password.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_is_redirect_to(&response, "/dashboard/");
+}
+
+#[tokio::test]
+async fn a_foreign_origin_is_refused_even_with_the_right_token() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    let token = app.csrf_token().await;
+    for (header, value) in [
+        ("origin", "https://evil.example"),
+        ("origin", "null"),
+        ("referer", "https://evil.example/page"),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/login/"))
+            .header(header, value)
+            .form(&[
+                ("login", "ana"),
+                ("password", user.password.as_str()),
+                ("csrf_token", &token),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 403, "{header}: {value}");
+    }
+    // The same request from our own origin works.
+    let response = app
+        .client
+        .post(app.url("/login/"))
+        .header("origin", app.address.as_str())
+        .form(&[
+            ("login", "ana"),
+            ("password", user.password.as_str()),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_is_redirect_to(&response, "/dashboard/");
+}
+
+#[tokio::test]
+async fn a_multipart_post_without_the_header_token_is_refused() {
+    let app = spawn_app().await;
+    let token = app.csrf_token().await;
+    let form = reqwest::multipart::Form::new()
+        .text("login", "ana")
+        .text("csrf_token", token);
+    let response = app
+        .client
+        .post(app.url("/login/"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn an_oversized_form_is_refused_with_413() {
+    let app = spawn_app().await;
+    let token = app.csrf_token().await;
+    let huge = "x".repeat(200 * 1024);
+    let response = app
+        .client
+        .post(app.url("/login/"))
+        .form(&[
+            ("login", huge.as_str()),
+            ("password", "x"),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 413);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("supera el tamaño permitido")
+    );
+}

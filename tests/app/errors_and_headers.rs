@@ -1,0 +1,132 @@
+use diesel::prelude::*;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn an_unknown_page_is_a_translated_404_page() {
+    let app = spawn_app().await;
+    let response = app.get("/no-such-page/").await;
+    assert_eq!(response.status().as_u16(), 404);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Página no encontrada")
+    );
+    let response = app
+        .client
+        .get(app.url("/no-such-page/"))
+        .header("accept-language", "en-GB,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    let body = response.text().await.unwrap();
+    assert!(body.contains("Page not found"));
+    assert!(body.contains("<html lang=\"en\">"));
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for path in [
+        "/login/",
+        "/no-such-page/",
+        "/static/css/app.css",
+        "/healthz",
+    ] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert!(csp.contains("script-src 'self'"), "{path}");
+        assert!(!csp.contains("unsafe-inline"), "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        assert!(
+            !headers.contains_key("strict-transport-security"),
+            "http has no HSTS"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_are_not_stored_but_static_files_may_be_cached() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    app.login("ana", &user.password).await;
+    let page = app.get("/dashboard/").await;
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let css = app.get("/static/css/app.css").await;
+    assert_eq!(css.status().as_u16(), 200);
+    assert!(css.headers().get("cache-control").is_none());
+}
+
+#[tokio::test]
+async fn pages_have_no_inline_script() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    let login = app.get("/login/").await.text().await.unwrap();
+    app.login("ana", &user.password).await;
+    let dashboard = app.get("/dashboard/").await.text().await.unwrap();
+    for page in [login, dashboard] {
+        let document = scraper::Html::parse_document(&page);
+        let scripts = scraper::Selector::parse("script").unwrap();
+        for script in document.select(&scripts) {
+            assert!(script.value().attr("src").is_some(), "inline script found");
+            assert!(script.inner_html().trim().is_empty());
+        }
+        assert!(!page.contains(" onclick="));
+    }
+}
+
+#[tokio::test]
+async fn the_base_layout_has_landmarks_a_skip_link_and_labelled_fields() {
+    let app = spawn_app().await;
+    let page = app.get("/login/").await.text().await.unwrap();
+    let document = scraper::Html::parse_document(&page);
+    let select = |css: &str| {
+        document
+            .select(&scraper::Selector::parse(css).unwrap())
+            .count()
+    };
+    assert_eq!(select("a.skip-link[href='#main']"), 1);
+    assert_eq!(select("header"), 1);
+    assert_eq!(select("nav[aria-label]"), 1);
+    assert_eq!(select("main#main"), 1);
+    assert_eq!(select("footer"), 1);
+    for input in document.select(&scraper::Selector::parse("input:not([type=hidden])").unwrap()) {
+        let id = input.value().id().expect("input has an id");
+        assert_eq!(select(&format!("label[for='{id}']")), 1, "label for {id}");
+    }
+}
+
+#[tokio::test]
+async fn an_internal_failure_is_a_generic_500_page_without_details() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    app.login("ana", &user.password).await;
+    // Break the database under a logged-in user: the identity lookup now fails.
+    app.db(|c| diesel::sql_query("DROP TABLE user_sessions").execute(c))
+        .unwrap();
+    let response = app.get("/dashboard/").await;
+    assert_eq!(response.status().as_u16(), 500);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("Algo salió mal"));
+    assert!(!body.contains("user_sessions"));
+    assert!(!body.to_lowercase().contains("no such table"));
+    assert!(!body.to_lowercase().contains("relation"));
+    // The database itself still answers.
+    let health = crate::helpers::new_client()
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+}

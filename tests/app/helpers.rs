@@ -1,0 +1,270 @@
+//! The test harness: a real server on port 0 with its own database, media folder and manual
+//! clock; a client that keeps cookies and never follows redirects; and helpers for users,
+//! CSRF tokens and login.
+
+use std::time::Duration;
+
+use cuentas::auth::password::hash_password;
+use cuentas::clock::{Clock, ManualClock};
+use cuentas::config::Settings;
+use cuentas::db::users::{NewUser, User};
+use cuentas::db::{self, DbConnection, Pool};
+use cuentas::startup::Application;
+use reqwest::{Client, Response};
+
+pub struct TestApp {
+    pub address: String,
+    #[allow(dead_code, reason = "used by some test binaries")]
+    pub port: u16,
+    pub client: Client,
+    pub pool: Pool,
+    pub clock: ManualClock,
+    #[allow(dead_code, reason = "used by some test binaries")]
+    pub settings: Settings,
+    _root: tempfile::TempDir,
+    _database: TestDatabase,
+}
+
+/// A user created directly in the database, with the password in clear for logging in.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub id: i32,
+    pub username: String,
+    #[allow(dead_code, reason = "used by some test binaries")]
+    pub email: String,
+    pub password: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app after `configure` adjusts its settings.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    cuentas::telemetry::init();
+    let root = tempfile::tempdir().expect("temporary folder");
+    let mut settings = Settings::for_tests(root.path());
+    let database = TestDatabase::create(&settings);
+    settings.database_url = database.url.clone();
+    configure(&mut settings);
+    let (clock, manual) = Clock::manual();
+    let app = Application::build(settings.clone(), clock)
+        .await
+        .expect("the app builds");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    let pool = db::connect(&settings.database_url).expect("test pool");
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client: new_client(),
+        pool,
+        clock: manual,
+        settings,
+        _root: root,
+        _database: database,
+    }
+}
+
+/// A fresh browser-like client: its own cookie jar, no redirects followed.
+pub fn new_client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        get_with(&self.client, &self.url(path)).await
+    }
+
+    /// Posts a form with the CSRF token of `token_page` (a GET of that path first).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.post_form_with(&self.client, path, fields).await
+    }
+
+    pub async fn post_form_with(
+        &self,
+        client: &Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let token = self.csrf_token_with(client).await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &token));
+        client
+            .post(self.url(path))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// The CSRF token of the client's session, read from a page: the dashboard when logged
+    /// in, else the login page.
+    pub async fn csrf_token_with(&self, client: &Client) -> String {
+        let dashboard = get_with(client, &self.url("/dashboard/")).await;
+        let page = if dashboard.status().is_success() {
+            dashboard
+        } else {
+            get_with(client, &self.url("/login/")).await
+        };
+        csrf_token_in(&page.text().await.expect("body"))
+    }
+
+    pub async fn csrf_token(&self) -> String {
+        self.csrf_token_with(&self.client).await
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> Response {
+        self.login_with(&self.client, login, password).await
+    }
+
+    pub async fn login_with(&self, client: &Client, login: &str, password: &str) -> Response {
+        self.post_form_with(
+            client,
+            "/login/",
+            &[("login", login), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn create_user(&self, username: &str, role: &str) -> TestUser {
+        let password = format!("Clave-Segura-{username}-2026");
+        let email = format!("{}@example.com", username.to_lowercase());
+        let hash = hash_password(&password).expect("hash");
+        let (u, e, h, r) = (username.to_owned(), email.clone(), hash, role.to_owned());
+        let user = self
+            .db(move |conn| {
+                let now = chrono::Utc::now().naive_utc();
+                User::insert(
+                    conn,
+                    &NewUser {
+                        username: &u,
+                        username_normalized: &u.to_lowercase(),
+                        email: &e,
+                        password_hash: &h,
+                        role: &r,
+                        manager_id: None,
+                        email_verified: true,
+                        must_change_password: false,
+                        language: "es",
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )
+            })
+            .expect("insert")
+            .expect("not taken");
+        TestUser {
+            id: user.id,
+            username: username.to_owned(),
+            email,
+            password,
+        }
+    }
+
+    /// Runs `f` on the test's database, for setting up and checking state.
+    pub fn db<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T>,
+    ) -> diesel::QueryResult<T> {
+        let mut conn = self.pool.get().expect("connection");
+        f(&mut conn)
+    }
+
+    pub fn user(&self, id: i32) -> User {
+        self.db(|conn| User::find(conn, id))
+            .expect("query")
+            .expect("user exists")
+    }
+}
+
+pub async fn get_with(client: &Client, url: &str) -> Response {
+    client.get(url).send().await.expect("GET")
+}
+
+pub fn csrf_token_in(page: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = page.find(marker).expect("page has a CSRF token") + marker.len();
+    let end = page[start..].find('"').expect("closing quote") + start;
+    page[start..end].to_owned()
+}
+
+pub fn assert_is_redirect_to(response: &Response, location: &str) {
+    assert_eq!(
+        response.status().as_u16(),
+        303,
+        "expected a redirect to {location}"
+    );
+    assert_eq!(
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some(location)
+    );
+}
+
+/// The database a test runs on: a file in the test's folder, or with
+/// `TEST_DATABASE_URL=postgres://…` (and `--features postgres`) a fresh PostgreSQL database
+/// dropped when the test ends.
+pub struct TestDatabase {
+    pub url: String,
+    #[cfg(feature = "postgres")]
+    cleanup: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    fn create(settings: &Settings) -> Self {
+        #[cfg(feature = "postgres")]
+        if let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") {
+            use diesel::{Connection, RunQueryDsl};
+            let name = format!(
+                "cuentas_test_{}",
+                cuentas::auth::session::random_token()
+                    .to_lowercase()
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), "")
+                    .chars()
+                    .take(20)
+                    .collect::<String>()
+            );
+            let mut admin =
+                diesel::PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL connects");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .expect("create test database");
+            let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+            url.set_path(&name);
+            return Self {
+                url: url.to_string(),
+                cleanup: Some((admin_url, name)),
+            };
+        }
+        Self {
+            url: settings.database_url.clone(),
+            #[cfg(feature = "postgres")]
+            cleanup: None,
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        use diesel::{Connection, RunQueryDsl};
+        if let Some((admin_url, name)) = &self.cleanup
+            && let Ok(mut admin) = diesel::PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}

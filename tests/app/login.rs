@@ -1,0 +1,256 @@
+use std::time::Duration;
+
+use cuentas::db::schema::{login_failures, users};
+use diesel::prelude::*;
+
+use crate::helpers::{assert_is_redirect_to, new_client, spawn_app};
+
+#[tokio::test]
+async fn a_user_logs_in_with_username_or_email_in_any_case_and_sees_the_dashboard() {
+    let app = spawn_app().await;
+    let user = app.create_user("Ana", "admin").await;
+    for login in ["Ana", "ana", "ANA@EXAMPLE.COM", "  ana@example.com "] {
+        let client = new_client();
+        let response = app.login_with(&client, login, &user.password).await;
+        assert_is_redirect_to(&response, "/dashboard/");
+        let page = client.get(app.url("/dashboard/")).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 200);
+        let body = page.text().await.unwrap();
+        assert!(body.contains("Hola, Ana"), "{login}: {body}");
+        assert!(body.contains("Cerrar sesión"));
+    }
+    let last_login: Option<chrono::NaiveDateTime> = app
+        .db(|c| {
+            users::table
+                .find(user.id)
+                .select(users::last_login_at)
+                .first(c)
+        })
+        .unwrap();
+    assert!(last_login.is_some());
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_account_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.create_user("ana", "admin").await;
+    let wrong = app.login("ana", "not-the-password-1").await;
+    assert_eq!(wrong.status().as_u16(), 422);
+    let wrong = wrong.text().await.unwrap();
+    let unknown = app.login("zoe", "not-the-password-1").await;
+    assert_eq!(unknown.status().as_u16(), 422);
+    let unknown = unknown.text().await.unwrap();
+    assert!(wrong.contains("El usuario o la contraseña no son correctos."));
+    let strip = |page: &str, login: &str| {
+        page.replace(&format!("value=\"{login}\""), "value=\"LOGIN\"")
+            .replace(&crate::helpers::csrf_token_in(page), "TOKEN")
+    };
+    assert_eq!(strip(&wrong, "ana"), strip(&unknown, "zoe"));
+    // Nobody got a session.
+    assert_is_redirect_to(
+        &app.get("/dashboard/").await,
+        "/login/?next=%2Fdashboard%2F",
+    );
+}
+
+#[tokio::test]
+async fn empty_fields_are_refused_beside_each_field_without_touching_the_throttle() {
+    let app = spawn_app().await;
+    let response = app.login("", "").await;
+    assert_eq!(response.status().as_u16(), 422);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("aria-describedby=\"login-error\""));
+    assert!(body.contains("aria-describedby=\"password-error\""));
+    assert!(body.contains("class=\"error-summary\""));
+    assert!(body.contains("href=\"#login\""));
+    let failures: i64 = app
+        .db(|c| login_failures::table.count().get_result(c))
+        .unwrap();
+    assert_eq!(failures, 0);
+}
+
+#[tokio::test]
+async fn missing_form_fields_are_field_errors_not_a_crash() {
+    let app = spawn_app().await;
+    let token = app.csrf_token().await;
+    let response = app
+        .client
+        .post(app.url("/login/"))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+}
+
+#[tokio::test]
+async fn an_inactive_account_cannot_log_in() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "vendedor").await;
+    app.db(|c| {
+        diesel::update(users::table.find(user.id))
+            .set(users::is_active.eq(false))
+            .execute(c)
+    })
+    .unwrap();
+    let response = app.login("ana", &user.password).await;
+    assert_eq!(response.status().as_u16(), 422);
+    assert!(response.text().await.unwrap().contains("no son correctos"));
+}
+
+#[tokio::test]
+async fn next_is_followed_to_local_paths_only() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    let cases = [
+        ("/dashboard/?x=1", "/dashboard/?x=1"),
+        ("//evil.example/", "/dashboard/"),
+        ("/\\evil.example", "/dashboard/"),
+        ("http://evil.example/", "/dashboard/"),
+        ("javascript:alert(1)", "/dashboard/"),
+        ("\\\\evil.example", "/dashboard/"),
+    ];
+    for (next, expected) in cases {
+        let client = new_client();
+        let response = app
+            .post_form_with(
+                &client,
+                "/login/",
+                &[
+                    ("login", "ana"),
+                    ("password", &user.password),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_is_redirect_to(&response, expected);
+    }
+}
+
+#[tokio::test]
+async fn a_protected_page_sends_anonymous_visitors_to_login_and_back() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    let response = app.get("/dashboard/").await;
+    assert_is_redirect_to(&response, "/login/?next=%2Fdashboard%2F");
+    let form = app
+        .get("/login/?next=%2Fdashboard%2F")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains("name=\"next\" value=\"/dashboard/\""));
+    let response = app
+        .post_form(
+            "/login/",
+            &[
+                ("login", "ana"),
+                ("password", &user.password),
+                ("next", "/dashboard/"),
+            ],
+        )
+        .await;
+    assert_is_redirect_to(&response, "/dashboard/");
+}
+
+#[tokio::test]
+async fn five_failures_for_one_account_and_ip_are_throttled_whether_or_not_it_exists() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    for login in ["ana", "nobody"] {
+        for _ in 0..5 {
+            let response = app.login(login, "wrong-password-1").await;
+            assert_eq!(response.status().as_u16(), 422);
+        }
+        let response = app.login(login, "wrong-password-1").await;
+        assert_eq!(response.status().as_u16(), 429, "{login}");
+        let retry_after: u64 = response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(retry_after > 0 && retry_after <= 15 * 60);
+        let body = response.text().await.unwrap();
+        assert!(body.contains("Demasiados intentos"));
+    }
+    // Even the right password waits out the window...
+    assert_eq!(
+        app.login("ana", &user.password).await.status().as_u16(),
+        429
+    );
+    // ...and works once it has passed.
+    app.clock.advance(Duration::from_secs(15 * 60 + 1));
+    assert_is_redirect_to(&app.login("ana", &user.password).await, "/dashboard/");
+}
+
+#[tokio::test]
+async fn the_throttle_page_speaks_english_when_asked() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        app.login("nobody", "wrong-password-1").await;
+    }
+    let token = app.csrf_token().await;
+    let response = app
+        .client
+        .post(app.url("/login/"))
+        .header("accept-language", "en")
+        .form(&[
+            ("login", "nobody"),
+            ("password", "x"),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    assert!(response.text().await.unwrap().contains("Too many attempts"));
+}
+
+#[tokio::test]
+async fn one_ip_is_capped_across_accounts() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    // 50 failures spread over 13 names, never 5 for one of them.
+    for i in 0..50 {
+        let response = app
+            .login(&format!("user{}", i % 13), "wrong-password-1")
+            .await;
+        assert_eq!(response.status().as_u16(), 422, "attempt {i}");
+    }
+    assert_eq!(
+        app.login("ana", &user.password).await.status().as_u16(),
+        429
+    );
+}
+
+#[tokio::test]
+async fn a_hash_with_weaker_parameters_is_replaced_at_login() {
+    use argon2::password_hash::PasswordHasher;
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(4096, 1, 1, None).unwrap(),
+    )
+    .hash_password(user.password.as_bytes())
+    .unwrap()
+    .to_string();
+    app.db(|c| {
+        diesel::update(users::table.find(user.id))
+            .set(users::password_hash.eq(&weak))
+            .execute(c)
+    })
+    .unwrap();
+    assert_is_redirect_to(&app.login("ana", &user.password).await, "/dashboard/");
+    let stored = app.user(user.id).password_hash;
+    assert!(
+        stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{stored}"
+    );
+    // And the new hash still logs in.
+    assert_is_redirect_to(
+        &app.login_with(&new_client(), "ana", &user.password).await,
+        "/dashboard/",
+    );
+}

@@ -1,0 +1,11 @@
+//! Black-box tests: each starts the real server on port 0 with its own database.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+mod cli;
+mod csrf;
+mod errors_and_headers;
+mod health;
+mod helpers;
+mod i18n;
+mod login;
+mod sessions;

@@ -1,0 +1,240 @@
+use std::time::Duration;
+
+use cuentas::db::schema::{user_sessions, users};
+use diesel::prelude::*;
+
+use crate::helpers::{
+    TestApp, TestUser, assert_is_redirect_to, new_client, spawn_app, spawn_app_with,
+};
+
+/// The raw session cookie of the last response that set it.
+fn session_cookie(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("cuentas_session="))
+        .expect("a session cookie")
+        .to_owned()
+}
+
+fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn logged_in(app: &TestApp) -> TestUser {
+    let user = app.create_user("ana", "admin").await;
+    assert_is_redirect_to(&app.login("ana", &user.password).await, "/dashboard/");
+    user
+}
+
+async fn dashboard_status(app: &TestApp) -> u16 {
+    app.get("/dashboard/").await.status().as_u16()
+}
+
+#[tokio::test]
+async fn login_writes_a_session_row_and_a_new_cookie() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    let before = session_cookie(&app.get("/login/").await);
+    let response = app.login("ana", &user.password).await;
+    let after = session_cookie(&response);
+    assert_ne!(cookie_pair(&before), cookie_pair(&after));
+    assert!(after.contains("HttpOnly"));
+    assert!(after.contains("SameSite=Lax"));
+    assert!(!after.contains("Secure"), "plain http has no Secure flag");
+    let rows: Vec<(i32, Option<chrono::NaiveDateTime>)> = app
+        .db(|c| {
+            user_sessions::table
+                .select((user_sessions::user_id, user_sessions::revoked_at))
+                .load(c)
+        })
+        .unwrap();
+    assert_eq!(rows, vec![(user.id, None)]);
+}
+
+#[tokio::test]
+async fn a_second_login_gets_a_different_session_row() {
+    let app = spawn_app().await;
+    let user = logged_in(&app).await;
+    app.login_with(&new_client(), "ana", &user.password).await;
+    let ids: Vec<String> = app
+        .db(|c| user_sessions::table.select(user_sessions::id).load(c))
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    assert_ne!(ids[0], ids[1]);
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_the_public_url_is_https() {
+    let app = spawn_app_with(|s| s.base_url = "https://cuentas.example/".parse().unwrap()).await;
+    let response = app.get("/login/").await;
+    assert!(session_cookie(&response).contains("Secure"));
+    assert!(response.headers().contains_key("strict-transport-security"));
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_row_so_an_old_cookie_is_worthless() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    let login = app.login("ana", &user.password).await;
+    let stolen = cookie_pair(&session_cookie(&login));
+    let response = app.post_form("/logout/", &[]).await;
+    assert_is_redirect_to(&response, "/login/");
+    let page = app.get("/login/").await.text().await.unwrap();
+    assert!(page.contains("Has cerrado la sesión."));
+    assert_eq!(dashboard_status(&app).await, 303);
+    let replay = new_client()
+        .get(app.url("/dashboard/"))
+        .header("cookie", stolen)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status().as_u16(), 303);
+    let revoked: Option<chrono::NaiveDateTime> = app
+        .db(|c| {
+            user_sessions::table
+                .select(user_sessions::revoked_at)
+                .first(c)
+        })
+        .unwrap();
+    assert!(revoked.is_some());
+}
+
+#[tokio::test]
+async fn logout_is_post_only() {
+    let app = spawn_app().await;
+    logged_in(&app).await;
+    let response = app.get("/logout/").await;
+    assert_eq!(response.status().as_u16(), 405);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Método no permitido")
+    );
+    assert_eq!(dashboard_status(&app).await, 200);
+}
+
+#[tokio::test]
+async fn a_forged_or_truncated_cookie_is_just_anonymous() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    let real = cookie_pair(&session_cookie(&app.login("ana", &user.password).await));
+    let truncated = real[..real.len() - 10].to_owned();
+    let mut flipped = real.clone().into_bytes();
+    let last = flipped.len() - 3;
+    flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(flipped).unwrap();
+    for cookie in [
+        truncated,
+        flipped,
+        "cuentas_session=garbage".to_owned(),
+        "cuentas_session=".to_owned(),
+    ] {
+        let response = new_client()
+            .get(app.url("/dashboard/"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 303, "{cookie}");
+    }
+}
+
+#[tokio::test]
+async fn revoking_the_row_ends_the_session() {
+    let app = spawn_app().await;
+    logged_in(&app).await;
+    app.db(|c| {
+        diesel::update(user_sessions::table)
+            .set(user_sessions::revoked_at.eq(chrono::Utc::now().naive_utc()))
+            .execute(c)
+    })
+    .unwrap();
+    assert_eq!(dashboard_status(&app).await, 303);
+}
+
+#[tokio::test]
+async fn bumping_the_epoch_ends_every_session_of_the_user() {
+    let app = spawn_app().await;
+    let user = logged_in(&app).await;
+    let other = new_client();
+    app.login_with(&other, "ana", &user.password).await;
+    app.db(|c| {
+        diesel::update(users::table.find(user.id))
+            .set(users::session_epoch.eq(users::session_epoch + 1))
+            .execute(c)
+    })
+    .unwrap();
+    assert_eq!(dashboard_status(&app).await, 303);
+    let response = other.get(app.url("/dashboard/")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+}
+
+#[tokio::test]
+async fn deactivating_the_account_ends_its_sessions() {
+    let app = spawn_app().await;
+    let user = logged_in(&app).await;
+    app.db(|c| {
+        diesel::update(users::table.find(user.id))
+            .set(users::is_active.eq(false))
+            .execute(c)
+    })
+    .unwrap();
+    assert_eq!(dashboard_status(&app).await, 303);
+}
+
+#[tokio::test]
+async fn an_idle_session_expires_and_activity_keeps_it_alive() {
+    let app = spawn_app().await;
+    logged_in(&app).await;
+    app.clock.advance(Duration::from_secs(90 * 60));
+    assert_eq!(
+        dashboard_status(&app).await,
+        200,
+        "90 idle minutes are within 120"
+    );
+    app.clock.advance(Duration::from_secs(90 * 60));
+    assert_eq!(
+        dashboard_status(&app).await,
+        200,
+        "the last request reset the idle time"
+    );
+    app.clock.advance(Duration::from_secs(121 * 60));
+    assert_eq!(dashboard_status(&app).await, 303, "121 idle minutes end it");
+}
+
+#[tokio::test]
+async fn a_session_ends_at_the_absolute_limit_even_when_active() {
+    let app = spawn_app_with(|s| s.session_max = Duration::from_secs(3 * 3600)).await;
+    logged_in(&app).await;
+    for _ in 0..2 {
+        app.clock.advance(Duration::from_secs(80 * 60));
+        assert_eq!(dashboard_status(&app).await, 200);
+    }
+    app.clock.advance(Duration::from_secs(30 * 60));
+    assert_eq!(dashboard_status(&app).await, 303);
+}
+
+#[tokio::test]
+async fn last_seen_is_written_at_most_once_a_minute() {
+    let app = spawn_app().await;
+    logged_in(&app).await;
+    let seen = || -> chrono::NaiveDateTime {
+        app.db(|c| {
+            user_sessions::table
+                .select(user_sessions::last_seen_at)
+                .first(c)
+        })
+        .unwrap()
+    };
+    let first = seen();
+    dashboard_status(&app).await;
+    assert_eq!(seen(), first);
+    app.clock.advance(Duration::from_secs(61));
+    dashboard_status(&app).await;
+    assert!(seen() > first);
+}
