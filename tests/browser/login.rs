@@ -1,0 +1,44 @@
+use crate::harness::browser;
+use crate::helpers::spawn_app;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_logs_in_through_the_form_sees_the_dashboard_and_logs_out() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let user = app.create_user("Ana", "admin").await;
+
+    browser.client.goto(&app.url("/dashboard/")).await.unwrap();
+    browser.wait_for_path("/login/").await;
+    // A wrong password first: the error is shown beside the field.
+    browser.fill("#login", "ana@example.com").await;
+    browser.fill("#password", "not-the-password-1").await;
+    browser
+        .click("form[action='/login/'] button[type=submit]")
+        .await;
+    assert!(
+        browser
+            .text_of("#password-error")
+            .await
+            .contains("no son correctos")
+    );
+
+    browser.fill("#password", &user.password).await;
+    browser
+        .click("form[action='/login/'] button[type=submit]")
+        .await;
+    browser.wait_for_path("/dashboard/").await;
+    assert_eq!(browser.text_of("h1").await, "Hola, Ana");
+    assert!(browser.text_of(".account .badge").await.contains("Admin"));
+
+    browser.click(".logout-form button").await;
+    browser.wait_for_path("/login/").await;
+    assert!(
+        browser
+            .text_of(".flash")
+            .await
+            .contains("Has cerrado la sesión")
+    );
+    browser.close().await;
+}
