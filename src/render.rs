@@ -145,6 +145,17 @@ pub fn page(
         .body(body))
 }
 
+/// True for requests that expect JSON back: an `Accept: application/json` header, or the one
+/// JSON endpoint.
+pub fn wants_json(req: &HttpRequest) -> bool {
+    req.path() == "/marcar-tutorial-visto/"
+        || req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("application/json"))
+}
+
 /// A 303 to `location`, the answer to every successful form post.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -20,8 +20,8 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::error::AppError;
-use crate::middleware::security_headers;
-use crate::routes::{dashboard, errors, health, home, login};
+use crate::middleware::{forced_password_change, security_headers};
+use crate::routes::{dashboard, errors, health, home, login, password, tutorial};
 use crate::telemetry::RequestSpan;
 
 /// Shared by every handler through `web::Data<AppState>`.
@@ -93,7 +93,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
     let key = state.settings.secret_key.cookie_key().clone();
     let server = HttpServer::new(move || {
         // The last `wrap` is the outermost: logging, headers, session, error pages, identity,
-        // then CSRF right before the handlers.
+        // the forced password change, then CSRF right before the handlers.
         App::new()
             .app_data(state.clone())
             .app_data(
@@ -107,6 +107,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .app_data(web::QueryConfig::default().error_handler(|_, _| AppError::BadRequest.into()))
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
             .wrap(from_fn(csrf::verify))
+            .wrap(from_fn(forced_password_change::enforce))
             .wrap(from_fn(session::load_identity))
             .wrap(ErrorHandlers::new().default_handler(errors::render))
             .wrap(
@@ -131,6 +132,15 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             )
             .service(web::resource("/logout/").route(web::post().to(login::logout)))
             .service(web::resource("/dashboard/").route(web::get().to(dashboard::dashboard)))
+            .service(
+                web::resource(forced_password_change::CHANGE_PASSWORD_PATH)
+                    .route(web::get().to(password::change_password_form))
+                    .route(web::post().to(password::change_password)),
+            )
+            .service(
+                web::resource("/marcar-tutorial-visto/")
+                    .route(web::post().to(tutorial::mark_tutorial_seen)),
+            )
             .service(web::resource("/healthz").route(web::get().to(health::healthz)))
             .service(
                 actix_files::Files::new("/static", "static")

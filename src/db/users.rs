@@ -162,3 +162,36 @@ impl User {
         Ok(())
     }
 }
+
+impl User {
+    /// Replaces the password, clears the forced change and bumps the session epoch, so every
+    /// session of the user ends on every instance. Returns the new epoch.
+    pub fn change_password(
+        conn: &mut DbConnection,
+        id: i32,
+        hash: &str,
+        now: Timestamp,
+    ) -> QueryResult<i32> {
+        diesel::update(users::table.find(id))
+            .set((
+                users::password_hash.eq(hash),
+                users::must_change_password.eq(false),
+                users::session_epoch.eq(users::session_epoch + 1),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        users::table
+            .find(id)
+            .select(users::session_epoch)
+            .first(conn)
+    }
+
+    /// Marks the tutorial as seen; true only for the one request that changed it, so two tabs
+    /// opened at once do not both show it.
+    pub fn claim_tutorial(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+        let changed = diesel::update(users::table.find(id).filter(users::tutorial_seen.eq(false)))
+            .set(users::tutorial_seen.eq(true))
+            .execute(conn)?;
+        Ok(changed == 1)
+    }
+}

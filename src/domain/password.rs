@@ -108,6 +108,16 @@ fn strength_problem(candidate: &str, personal: &[&str]) -> Option<PasswordProble
                 .filter(|p| p.len() >= 3),
         );
     }
+    // zxcvbn forgives a personal word inside a longer password ("ana-example-2024" scores
+    // well); a password that contains a personal word of four letters or more is refused.
+    let lowered = candidate.to_lowercase();
+    if inputs
+        .iter()
+        .map(|input| input.to_lowercase())
+        .any(|input| input.chars().count() >= 4 && lowered.contains(&input))
+    {
+        return Some(PasswordProblem::TooSimilar);
+    }
     let with_personal = zxcvbn::zxcvbn(&sample, &inputs);
     if u8::from(with_personal.score()) >= 2 {
         return None;
@@ -168,6 +178,13 @@ mod tests {
                 .contains(&PasswordProblem::TooSimilar)
         );
         assert!(problems("xqvtrnzlp77", &["ana"]).is_empty());
+        assert!(
+            problems("Ana-Example-2024", &["ana", "ana@example.com"])
+                .contains(&PasswordProblem::TooSimilar)
+        );
+        assert!(
+            problems("tienda-Gonzalez-9", &["Gonzalez"]).contains(&PasswordProblem::TooSimilar)
+        );
         assert_eq!(
             problems(&"aB3".repeat(400), &[]),
             vec![PasswordProblem::TooLong]

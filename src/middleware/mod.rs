@@ -1,3 +1,4 @@
 //! Cross-cutting request and response rules that are not about identity.
 
+pub mod forced_password_change;
 pub mod security_headers;

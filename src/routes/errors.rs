@@ -50,6 +50,14 @@ pub fn render<B: MessageBody + 'static>(
     }
     let status = res.status();
     let (title_key, message_key) = keys_for(status);
+    if crate::render::wants_json(res.request()) {
+        let body = serde_json::json!({ "ok": false, "error": title_key }).to_string();
+        return Ok(ErrorHandlerResponse::Response(replace_body(
+            res,
+            "application/json",
+            body,
+        )));
+    }
     let page = ErrorPage {
         layout: Layout::without_flashes(res.request()),
         status: status.as_u16(),
@@ -63,13 +71,24 @@ pub fn render<B: MessageBody + 'static>(
             String::from("Error")
         }
     };
+    Ok(ErrorHandlerResponse::Response(replace_body(
+        res,
+        "text/html; charset=utf-8",
+        body,
+    )))
+}
+
+/// The same response (status, headers such as Retry-After) with a new body.
+fn replace_body<B>(
+    res: ServiceResponse<B>,
+    content_type: &'static str,
+    body: String,
+) -> ServiceResponse<EitherBody<B>> {
     let (req, mut response) = res.into_parts();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        header::HeaderValue::from_static("text/html; charset=utf-8"),
+        header::HeaderValue::from_static(content_type),
     );
     let response = response.set_body(BoxBody::new(body));
-    Ok(ErrorHandlerResponse::Response(
-        ServiceResponse::new(req, response).map_body(|_, body| EitherBody::right(body)),
-    ))
+    ServiceResponse::new(req, response).map_body(|_, body| EitherBody::right(body))
 }

@@ -6,3 +6,5 @@ pub mod errors;
 pub mod health;
 pub mod home;
 pub mod login;
+pub mod password;
+pub mod tutorial;

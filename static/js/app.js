@@ -1,9 +1,67 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
+
   // Move focus to the error summary so keyboard and screen-reader users hear the problems first.
   var summary = document.querySelector(".error-summary");
   if (summary) {
     summary.focus();
+  }
+
+  // The first-time tutorial: the server renders an open (non-modal) dialog with a plain form;
+  // here it becomes modal, so focus moves in and stays there, Escape closes it, and closing
+  // tells the server in the background.
+  var dialog = document.getElementById("tutorial");
+  if (dialog && typeof dialog.showModal === "function") {
+    var form = dialog.querySelector("form");
+    var token = form.querySelector("input[name=csrf_token]").value;
+    var returnTo = document.activeElement && document.activeElement !== document.body
+      ? document.activeElement
+      : document.getElementById("main");
+    dialog.close();
+    dialog.showModal();
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      dialog.close();
+    });
+    dialog.addEventListener("close", function () {
+      fetch(form.action, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": token, "Accept": "application/json" }
+      }).catch(function () { /* the flag was already set when the page was shown */ });
+      if (returnTo) {
+        returnTo.focus();
+      }
+    });
+  }
+
+  // A strength meter for new passwords. Only a hint: the server's verdict is the one that counts.
+  var strength = document.querySelector("[data-strength-for]");
+  if (strength) {
+    var input = document.getElementById(strength.getAttribute("data-strength-for"));
+    var meter = strength.querySelector("meter");
+    var text = strength.querySelector(".strength-text");
+    var labels = text.getAttribute("data-labels").split("|");
+    var score = function (value) {
+      if (!value) { return 0; }
+      var classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter(function (re) {
+        return re.test(value);
+      }).length;
+      var unique = new Set(value.split("")).size;
+      var points = 0;
+      if (value.length >= 8) { points += 1; }
+      if (value.length >= 12) { points += 1; }
+      if (value.length >= 16) { points += 1; }
+      if (classes >= 3) { points += 1; }
+      if (unique < value.length / 2) { points -= 1; }
+      return Math.max(0, Math.min(4, points));
+    };
+    input.addEventListener("input", function () {
+      var value = score(input.value);
+      strength.hidden = input.value.length === 0;
+      meter.value = value;
+      text.textContent = labels[value] || "";
+    });
   }
 })();

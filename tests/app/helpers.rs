@@ -107,16 +107,16 @@ impl TestApp {
             .expect("POST")
     }
 
-    /// The CSRF token of the client's session, read from a page: the dashboard when logged
-    /// in, else the login page.
+    /// The CSRF token of the client's session, read from the first page that shows to this
+    /// client: the dashboard when logged in, the forced password change, or the login page.
     pub async fn csrf_token_with(&self, client: &Client) -> String {
-        let dashboard = get_with(client, &self.url("/dashboard/")).await;
-        let page = if dashboard.status().is_success() {
-            dashboard
-        } else {
-            get_with(client, &self.url("/login/")).await
-        };
-        csrf_token_in(&page.text().await.expect("body"))
+        for path in ["/dashboard/", "/cambiar-password/", "/login/"] {
+            let page = get_with(client, &self.url(path)).await;
+            if page.status().is_success() {
+                return csrf_token_in(&page.text().await.expect("body"));
+            }
+        }
+        panic!("no page with a CSRF token answered")
     }
 
     pub async fn csrf_token(&self) -> String {

@@ -4,8 +4,11 @@
 mod cli;
 mod csrf;
 mod errors_and_headers;
+mod forced_change;
 mod health;
 mod helpers;
 mod i18n;
 mod login;
+mod password_change;
 mod sessions;
+mod tutorial;

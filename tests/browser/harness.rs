@@ -29,17 +29,12 @@ pub async fn browser() -> Option<Browser> {
         );
     }
     let port = free_port();
-    let driver = {
-        use std::os::unix::process::CommandExt;
-        Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            // Its own process group, so the browsers it starts die with it.
-            .process_group(0)
-            .spawn()
-            .expect("chromedriver starts")
-    };
+    let driver = Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
     let url = format!("http://127.0.0.1:{port}");
     wait_for_port(port);
     let profile = tempfile::tempdir().unwrap();
@@ -127,12 +122,9 @@ impl Browser {
 }
 
 impl Drop for Browser {
+    /// Stops chromedriver even when a test failed midway (`close` ends the browser first when
+    /// the test gets that far).
     fn drop(&mut self) {
-        // Ends chromedriver and every browser it started, even when a test failed midway.
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(format!("-{}", self.driver.id()))
-            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

@@ -13,3 +13,4 @@ mod helpers;
 
 mod harness;
 mod login;
+mod password;

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Load benchmark on loopback against a release build (needs wrk: apt-get install wrk).
+#
+#   benches/load/run.sh            # 10 s per measurement, 32 connections
+#   DURATION=30 benches/load/run.sh
+#
+# Measures GET /healthz and the authenticated GET /dashboard/ at 32 connections, then the
+# dashboard again while 16 connections log in continuously (argon2 on every request).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DURATION=${DURATION:-10}  # seconds
+CONNECTIONS=${CONNECTIONS:-32}
+LOGINS=${LOGINS:-16}
+PORT=${PORT:-18080}
+WORK=$(mktemp -d)
+trap 'kill "${SERVER:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+cargo build --release --quiet
+BIN=target/release/cuentas
+export CUENTAS_DATA_DIR="$WORK/data" CUENTAS_MEDIA_ROOT="$WORK/media" \
+  CUENTAS_BIND="127.0.0.1:$PORT" RUST_LOG=warn
+PASSWORD='Bench-Tortuga-Verde-42'
+printf '%s\n' "$PASSWORD" | "$BIN" create-admin --email bench@example.com --username bench --password-stdin >/dev/null
+"$BIN" serve &
+SERVER=$!
+BASE="http://127.0.0.1:$PORT"
+for _ in $(seq 1 50); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+
+# Log in once with curl to get a session cookie (and a CSRF token for the login load).
+JAR="$WORK/jar"
+TOKEN=$(curl -fs -c "$JAR" "$BASE/login/" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
+ANON_COOKIE=$(awk '$6 == "cuentas_session" {print $7}' "$JAR")
+curl -fs -b "$JAR" -c "$JAR" -o /dev/null --data-urlencode "csrf_token=$TOKEN" \
+  --data-urlencode login=bench --data-urlencode "password=$PASSWORD" "$BASE/login/"
+COOKIE=$(awk '$6 == "cuentas_session" {print $7}' "$JAR")
+test "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: cuentas_session=$COOKIE" "$BASE/dashboard/")" = 200
+
+cat > "$WORK/login.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "cuentas_session=$ANON_COOKIE"
+wrk.body = "login=bench&password=$PASSWORD&csrf_token=$TOKEN"
+LUA
+
+measure() { # name, then wrk arguments
+  local name=$1; shift
+  local out
+  out=$(wrk -t2 "$@" --latency -d "${DURATION}s" 2>&1)
+  local rps p50 p99
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  printf '%-40s %10s req/s   p50 %-9s p99 %s\n' "$name" "$rps" "$p50" "$p99"
+  if grep -q "Non-2xx" <<<"$out"; then grep "Non-2xx" <<<"$out"; fi
+}
+
+echo "cuentas load benchmark: $(nproc) cores, $CONNECTIONS connections, ${DURATION}s each"
+measure "GET /healthz" -c "$CONNECTIONS" "$BASE/healthz"
+measure "GET /dashboard/ (logged in)" -c "$CONNECTIONS" -H "Cookie: cuentas_session=$COOKIE" "$BASE/dashboard/"
+wrk -t1 -c "$LOGINS" -d "$((DURATION + 2))s" -s "$WORK/login.lua" "$BASE/login/" > "$WORK/logins.txt" 2>&1 &
+LOAD=$!
+sleep 1
+measure "GET /dashboard/ during $LOGINS logins" -c "$CONNECTIONS" -H "Cookie: cuentas_session=$COOKIE" "$BASE/dashboard/"
+wait "$LOAD"
+printf '%-40s %10s req/s\n' "POST /login/ ($LOGINS connections)" "$(awk '/Requests\/sec/ {print $2}' "$WORK/logins.txt")"

@@ -1,0 +1,233 @@
+//! `GET, POST /cambiar-password/`: change one's own password.
+//!
+//! A wrong current password counts toward the login throttle, so the form cannot be used to
+//! guess. Success ends every other session of the user (the epoch moves) while this one goes
+//! on with a new id.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::CurrentUser;
+use crate::auth::password::Verification;
+use crate::auth::session::{self, client_ip, user_agent};
+use crate::db;
+use crate::db::login_failures::LOGIN_THROTTLE;
+use crate::db::users::User;
+use crate::domain::{NewPassword, PasswordPolicy, PasswordProblem};
+use crate::error::AppError;
+use crate::i18n::password_problem_message;
+use crate::render::{FlashLevel, Layout, flash, page, see_other};
+use crate::startup::AppState;
+
+/// Where a successful change lands.
+pub const AFTER_CHANGE: &str = "/dashboard/";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ChangePasswordForm {
+    old_password: String,
+    new_password1: String,
+    new_password2: String,
+}
+
+#[derive(Template)]
+#[template(path = "auth/change_password.html")]
+struct ChangePasswordPage {
+    layout: Layout,
+    forced: bool,
+    rules: Vec<String>,
+    old_password_errors: Vec<String>,
+    new_password1_errors: Vec<String>,
+    new_password2_errors: Vec<String>,
+}
+
+impl ChangePasswordPage {
+    fn new(layout: Layout, user: &User, policy: PasswordPolicy) -> Self {
+        let lang = layout.lang;
+        let mut rules = vec![password_problem_message(
+            lang,
+            PasswordProblem::TooShort {
+                min: policy.min_length,
+            },
+        )];
+        if policy.require_letter_and_digit {
+            rules.push(lang.t("password-needs-letter-and-digit"));
+        }
+        rules.extend(
+            [
+                "password-entirely-numeric",
+                "password-common",
+                "password-too-similar",
+                "password-rule-different",
+            ]
+            .iter()
+            .map(|key| lang.t(key)),
+        );
+        Self {
+            layout,
+            forced: user.must_change_password,
+            rules,
+            old_password_errors: Vec::new(),
+            new_password1_errors: Vec::new(),
+            new_password2_errors: Vec::new(),
+        }
+    }
+
+    /// The error summary: (field id, message).
+    fn error_items(&self) -> Vec<(&'static str, String)> {
+        let fields = [
+            ("old_password", &self.old_password_errors),
+            ("new_password1", &self.new_password1_errors),
+            ("new_password2", &self.new_password2_errors),
+        ];
+        fields
+            .into_iter()
+            .flat_map(|(id, errors)| errors.iter().map(move |e| (id, e.clone())))
+            .collect()
+    }
+
+    fn has_errors(&self) -> bool {
+        !self.error_items().is_empty()
+    }
+}
+
+fn policy(state: &AppState) -> PasswordPolicy {
+    PasswordPolicy {
+        min_length: state.settings.password_min_length,
+        require_letter_and_digit: state.settings.password_require_letter_and_digit,
+    }
+}
+
+pub async fn change_password_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let form = ChangePasswordPage::new(Layout::for_request(&req), &current.user, policy(&state));
+    page(StatusCode::OK, &form)
+}
+
+pub async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    current: CurrentUser,
+    form: web::Form<ChangePasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let user = &current.user;
+    let mut result = ChangePasswordPage::new(Layout::for_request(&req), user, policy(&state));
+    let lang = result.layout.lang;
+    let required = lang.t("error-required");
+
+    if form.old_password.is_empty() {
+        result.old_password_errors.push(required.clone());
+    }
+    if form.new_password2.is_empty() {
+        result.new_password2_errors.push(required.clone());
+    } else if form.new_password1 != form.new_password2 {
+        result
+            .new_password2_errors
+            .push(lang.t("password-mismatch"));
+    }
+    let personal = [
+        user.username.as_str(),
+        user.email.as_str(),
+        user.first_name.as_str(),
+        user.last_name.as_str(),
+    ];
+    let new_password = match NewPassword::parse(&form.new_password1, policy(&state), &personal) {
+        Ok(password) => Some(password),
+        Err(problems) => {
+            result.new_password1_errors = problems
+                .into_iter()
+                .map(|p| password_problem_message(lang, p))
+                .collect();
+            None
+        }
+    };
+    if !form.new_password1.is_empty() && form.new_password1 == form.old_password {
+        result
+            .new_password1_errors
+            .push(lang.t("password-same-as-old"));
+    }
+
+    if !form.old_password.is_empty() {
+        verify_current(&state, &req, user, form.old_password, &mut result).await?;
+    }
+    let Some(new_password) = new_password.filter(|_| !result.has_errors()) else {
+        return page(StatusCode::UNPROCESSABLE_ENTITY, &result);
+    };
+
+    let hash = state
+        .passwords
+        .hash(new_password.expose().to_owned())
+        .await?;
+    let now = state.clock.now();
+    let (id, old_session) = (user.id, current.session_id.to_string());
+    let epoch = db::run(&state.pool, move |conn| {
+        let epoch = User::change_password(conn, id, &hash, now)?;
+        crate::db::sessions::UserSession::revoke(conn, &old_session, now)?;
+        Ok(epoch)
+    })
+    .await?;
+    let renewed = User {
+        session_epoch: epoch,
+        must_change_password: false,
+        ..(**user).clone()
+    };
+    session::log_in(
+        &state.pool,
+        &session,
+        &renewed,
+        now,
+        client_ip(&req),
+        user_agent(&req),
+    )
+    .await?;
+    flash(&session, FlashLevel::Success, "password-changed");
+    Ok(see_other(AFTER_CHANGE))
+}
+
+/// Checks the current password under the login throttle; a wrong one is a field error and a
+/// counted failure.
+async fn verify_current(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &User,
+    old_password: String,
+    result: &mut ChangePasswordPage,
+) -> Result<(), AppError> {
+    let (key, ip, now) = (
+        user.username_normalized.clone(),
+        client_ip(req),
+        state.clock.now(),
+    );
+    let throttled = {
+        let (key, ip) = (key.clone(), ip.clone());
+        db::run(&state.pool, move |conn| {
+            Ok(LOGIN_THROTTLE.retry_after(conn, &key, &ip, now)?)
+        })
+        .await?
+    };
+    if let Some(retry_after_secs) = throttled {
+        return Err(AppError::TooManyRequests { retry_after_secs });
+    }
+    let verification = state
+        .passwords
+        .verify(old_password, Some(user.password_hash.clone()))
+        .await?;
+    if verification == Verification::Invalid {
+        db::run(&state.pool, move |conn| {
+            Ok(LOGIN_THROTTLE.record_failure(conn, &key, &ip, now)?)
+        })
+        .await?;
+        result
+            .old_password_errors
+            .push(result.layout.t("password-old-wrong"));
+    }
+    Ok(())
+}

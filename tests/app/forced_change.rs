@@ -1,0 +1,112 @@
+use cuentas::db::schema::users;
+use diesel::prelude::*;
+
+use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, spawn_app};
+
+async fn forced_user(app: &TestApp) -> TestUser {
+    let user = app.create_user("vero", "vendedor").await;
+    app.db(|c| {
+        diesel::update(users::table.find(user.id))
+            .set(users::must_change_password.eq(true))
+            .execute(c)
+    })
+    .unwrap();
+    user
+}
+
+#[tokio::test]
+async fn every_route_leads_to_the_change_page_until_the_password_changes() {
+    let app = spawn_app().await;
+    let user = forced_user(&app).await;
+    // Login itself works and then lands on the forced change.
+    let response = app.login("vero", &user.password).await;
+    assert_is_redirect_to(&response, "/dashboard/");
+    for path in [
+        "/",
+        "/dashboard/",
+        "/login/",
+        "/no-such-page/",
+        "/perfil/",
+        "/equipo/",
+    ] {
+        assert_is_redirect_to(&app.get(path).await, "/cambiar-password/");
+    }
+    for path in ["/login/", "/actualizar-perfil/", "/equipo/"] {
+        let response = app.post_form(path, &[("first_name", "Cambiado")]).await;
+        assert_is_redirect_to(&response, "/cambiar-password/");
+    }
+    let first_name: String = app
+        .db(|c| {
+            users::table
+                .find(user.id)
+                .select(users::first_name)
+                .first(c)
+        })
+        .unwrap();
+    assert_eq!(first_name, "");
+
+    let page = app.get("/cambiar-password/").await;
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("debes cambiar la contraseña temporal")
+    );
+    assert_eq!(app.get("/static/css/app.css").await.status().as_u16(), 200);
+    assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
+
+    let new = "Vendedora-Nueva-2026";
+    let response = app
+        .post_form(
+            "/cambiar-password/",
+            &[
+                ("old_password", &user.password),
+                ("new_password1", new),
+                ("new_password2", new),
+            ],
+        )
+        .await;
+    assert_is_redirect_to(&response, "/dashboard/");
+    assert!(!app.user(user.id).must_change_password);
+    assert_eq!(app.get("/dashboard/").await.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn json_requests_get_403_json_instead_of_a_redirect() {
+    let app = spawn_app().await;
+    let user = forced_user(&app).await;
+    app.login("vero", &user.password).await;
+    let token = app.csrf_token().await;
+    let response = app
+        .client
+        .post(app.url("/marcar-tutorial-visto/"))
+        .header("x-csrf-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["ok"], false);
+    let response = app
+        .client
+        .get(app.url("/dashboard/"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert!(!app.user(user.id).tutorial_seen);
+}
+
+#[tokio::test]
+async fn logging_out_is_still_allowed() {
+    let app = spawn_app().await;
+    let user = forced_user(&app).await;
+    app.login("vero", &user.password).await;
+    assert_is_redirect_to(&app.post_form("/logout/", &[]).await, "/login/");
+    assert_is_redirect_to(
+        &app.get("/dashboard/").await,
+        "/login/?next=%2Fdashboard%2F",
+    );
+}
