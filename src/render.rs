@@ -74,10 +74,15 @@ impl Layout {
     /// The layout for a page; takes the queued flash messages (they show once).
     pub fn for_request(req: &HttpRequest) -> Self {
         let session = req.get_session();
-        let flashes = session
-            .remove_as::<Vec<Flash>>(FLASH_KEY)
-            .and_then(Result::ok)
-            .unwrap_or_default();
+        // Removing marks the session changed (a new cookie on the response): only when needed.
+        let flashes = if session.contains_key(FLASH_KEY) {
+            session
+                .remove_as::<Vec<Flash>>(FLASH_KEY)
+                .and_then(Result::ok)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         Self {
             flashes,
             ..Self::without_flashes(req)

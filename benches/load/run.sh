@@ -20,7 +20,7 @@ cargo build --release --quiet
 BIN=target/release/cuentas
 export CUENTAS_DATA_DIR="$WORK/data" CUENTAS_MEDIA_ROOT="$WORK/media" \
   CUENTAS_BIND="127.0.0.1:$PORT" RUST_LOG=warn
-PASSWORD='Bench-Tortuga-Verde-42'
+PASSWORD='Tortuga-Verde-Lenta-42'
 printf '%s\n' "$PASSWORD" | "$BIN" create-admin --email bench@example.com --username bench --password-stdin >/dev/null
 "$BIN" serve &
 SERVER=$!

@@ -1,6 +1,6 @@
 //! Password hashing with argon2id (the crate's defaults, the OWASP baseline), always on the
-//! blocking pool and never more at once than there are cores, so logins cannot starve the
-//! executor or the machine.
+//! blocking pool and never more at once than there are cores less one, so a burst of logins
+//! cannot starve the executor or the pages everyone else is loading.
 
 use std::sync::Arc;
 
@@ -32,9 +32,11 @@ pub struct Passwords {
 impl Passwords {
     pub fn new() -> anyhow::Result<Self> {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        // One core stays free for everything that is not a password hash.
+        let permits = cores.saturating_sub(1).max(1);
         let dummy = hash_password("dummy password for unknown accounts")?;
         Ok(Self {
-            permits: Arc::new(Semaphore::new(cores)),
+            permits: Arc::new(Semaphore::new(permits)),
             dummy_hash: dummy.into(),
         })
     }

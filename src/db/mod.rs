@@ -174,8 +174,11 @@ pub fn connect(database_url: &str) -> anyhow::Result<Pool> {
         #[cfg(feature = "postgres")]
         Backend::Postgres(_) => 16,
     };
+    // SQLite connections are files: a checkout need not ping them first.
+    let test_on_check_out = !matches!(manager.backend, Backend::Sqlite(_));
     diesel::r2d2::Pool::builder()
         .max_size(max_size)
+        .test_on_check_out(test_on_check_out)
         .connection_timeout(Duration::from_secs(5))
         .build(manager)
         .context("cannot open the connection pool")
@@ -205,6 +208,20 @@ where
     })
     .await
     .map_err(AppError::unexpected)?
+}
+
+/// Runs one diesel expression on the concrete connection inside a [`DbConnection`]. Queries
+/// sent through diesel's `MultiConnection` are prepared again on every call; on the hot path
+/// (the session lookup of every request) the backend's own statement cache is worth having.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            #[cfg(feature = "postgres")]
+            $crate::db::DbConnection::Postgres($c) => $body,
+        }
+    };
 }
 
 /// True when the error is a unique-constraint violation, so callers can turn it into a field

@@ -31,18 +31,19 @@ impl UserSession {
             .map(drop)
     }
 
-    /// The live session with this id and its user, in one query.
+    /// The live session with this id and its user, in one query. It runs on every request:
+    /// no `LIMIT` (the id is the primary key), which lets SQLite reuse the prepared statement.
     pub fn find_with_user(
         conn: &mut DbConnection,
         id: &str,
     ) -> QueryResult<Option<(UserSession, User)>> {
-        user_sessions::table
+        crate::on_backend!(conn, |c| user_sessions::table
             .inner_join(users::table)
             .filter(user_sessions::id.eq(id))
             .filter(user_sessions::revoked_at.is_null())
             .select((UserSession::as_select(), User::as_select()))
-            .first(conn)
-            .optional()
+            .get_result(c)
+            .optional())
     }
 
     pub fn touch(conn: &mut DbConnection, id: &str, now: Timestamp) -> QueryResult<()> {
