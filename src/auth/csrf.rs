@@ -116,7 +116,7 @@ async fn form_token(req: &mut ServiceRequest) -> Result<Option<String>, AppError
 }
 
 /// A browser says where a request comes from in Origin (or at least Referer); when it says so,
-/// it must be this site: the Host it asked for, or the configured public URL.
+/// it must be this site: the scheme and Host it asked for, or the configured public URL.
 fn same_origin(req: &ServiceRequest) -> bool {
     let headers = req.headers();
     let claimed = headers
@@ -129,23 +129,30 @@ fn same_origin(req: &ServiceRequest) -> bool {
     let Ok(url) = url::Url::parse(claimed) else {
         return false;
     };
-    let Some(authority) = authority_of(&url) else {
+    let Some(origin) = origin_of(&url) else {
         return false;
     };
-    let host_header = headers
+    let requested = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_ascii_lowercase);
-    let base = req
+        .map(|host| {
+            format!(
+                "{}://{}",
+                req.connection_info().scheme(),
+                host.to_ascii_lowercase()
+            )
+        });
+    let public = req
         .app_data::<web::Data<AppState>>()
-        .and_then(|state| authority_of(&state.settings.base_url));
-    host_header.as_deref() == Some(authority.as_str()) || base.as_deref() == Some(&authority)
+        .and_then(|state| origin_of(&state.settings.base_url));
+    requested.as_deref() == Some(origin.as_str()) || public.as_deref() == Some(&origin)
 }
 
-fn authority_of(url: &url::Url) -> Option<String> {
+/// `scheme://host[:port]`, the port only when it is not the scheme's default.
+fn origin_of(url: &url::Url) -> Option<String> {
     let host = url.host_str()?.to_ascii_lowercase();
     Some(match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host,
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
     })
 }

@@ -72,7 +72,12 @@ pub async fn load_identity(
             Ok(Some(identity)) => {
                 req.extensions_mut().insert(identity);
             }
-            Ok(None) => session.purge(),
+            // Only the identity goes: the CSRF token stays, so a form on a page the user still
+            // has open (the logout button, the login form) keeps working.
+            Ok(None) => {
+                session.remove(SESSION_ID_KEY);
+                session.renew();
+            }
             Err(e) => return Ok(req.error_response(e).map_into_right_body()),
         }
     }
@@ -109,7 +114,8 @@ async fn resolve(state: &AppState, session_id: String) -> Result<Option<CurrentU
 }
 
 /// Begins a session for `user`: a new `user_sessions` row whose fresh random id replaces
-/// whatever the cookie held before (no session fixation).
+/// whatever the cookie held before (no session fixation); a session the cookie already named
+/// is revoked, so an old copy of the cookie is worthless.
 pub async fn log_in(
     pool: &Pool,
     session: &Session,
@@ -129,7 +135,14 @@ pub async fn log_in(
         revoked_at: None,
     };
     let id = row.id.clone();
-    db::run(pool, move |conn| Ok(UserSession::insert(conn, &row)?)).await?;
+    let previous = session.get::<String>(SESSION_ID_KEY).ok().flatten();
+    db::run(pool, move |conn| {
+        if let Some(previous) = previous {
+            UserSession::revoke(conn, &previous, now)?;
+        }
+        Ok(UserSession::insert(conn, &row)?)
+    })
+    .await?;
     session.renew();
     session
         .insert(SESSION_ID_KEY, id)

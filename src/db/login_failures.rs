@@ -1,10 +1,12 @@
 //! Failed logins, kept in the database so throttling holds across server instances.
 //!
-//! Rows are keyed by what was typed in the login field (not by user id), so an unknown
-//! account is throttled exactly like a real one and the 429 reveals nothing.
+//! Rows are keyed by a hash of what was typed in the login field (not by user id), so an
+//! unknown account is throttled exactly like a real one and the 429 reveals nothing; the hash
+//! also keeps arbitrary input (any length, NUL bytes) out of the index.
 
 use chrono::TimeDelta;
 use diesel::prelude::*;
+use sha2::{Digest, Sha256};
 
 use super::DbConnection;
 use super::schema::login_failures;
@@ -24,73 +26,86 @@ pub const LOGIN_THROTTLE: Throttle = Throttle {
     per_ip: 50,
 };
 
+/// The key an attempt is counted under: a SHA-256 of the folded login.
+pub fn login_key(normalized_login: &str) -> String {
+    let digest = Sha256::digest(normalized_login.as_bytes());
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 impl Throttle {
-    /// Seconds until a new attempt is allowed, or `None` when it is allowed now.
-    pub fn retry_after(
+    /// Counts this attempt before the password is checked, so parallel requests cannot all slip
+    /// under the limit: the attempt is written first, then the window is counted with it.
+    /// Returns the seconds to wait when over the limit (the attempt is then not kept, so
+    /// waiting is enough to get in again). An admitted attempt stays counted as a failure
+    /// until [`Throttle::clear`] forgives it after a correct password.
+    pub fn admit(
         &self,
         conn: &mut DbConnection,
-        login_key: &str,
+        key: &str,
         ip: &str,
         now: Timestamp,
     ) -> QueryResult<Option<u64>> {
         let since = now - self.window;
+        diesel::delete(login_failures::table.filter(login_failures::failed_at.le(since)))
+            .execute(conn)?;
+        diesel::insert_into(login_failures::table)
+            .values((
+                login_failures::login_key.eq(key),
+                login_failures::ip.eq(ip),
+                login_failures::failed_at.eq(now),
+            ))
+            .execute(conn)?;
         let recent = login_failures::table
             .filter(login_failures::ip.eq(ip))
             .filter(login_failures::failed_at.gt(since));
         let per_account: Vec<Timestamp> = recent
-            .filter(login_failures::login_key.eq(login_key))
+            .filter(login_failures::login_key.eq(key))
             .select(login_failures::failed_at)
             .order(login_failures::failed_at.desc())
-            .limit(self.per_account)
+            .limit(self.per_account + 1)
             .load(conn)?;
-        let mut blocked_until = None;
-        if per_account.len() as i64 >= self.per_account {
-            // The oldest of the last N failures must leave the window first.
-            blocked_until = per_account.last().map(|oldest| *oldest + self.window);
-        }
         let per_ip: Vec<Timestamp> = recent
             .select(login_failures::failed_at)
             .order(login_failures::failed_at.desc())
-            .limit(self.per_ip)
+            .limit(self.per_ip + 1)
             .load(conn)?;
-        if per_ip.len() as i64 >= self.per_ip
-            && let Some(oldest) = per_ip.last()
-        {
-            blocked_until = blocked_until.max(Some(*oldest + self.window));
+        let over_account = per_account.len() as i64 > self.per_account;
+        let over_ip = per_ip.len() as i64 > self.per_ip;
+        if !over_account && !over_ip {
+            return Ok(None);
         }
-        Ok(blocked_until.map(|until| {
-            let seconds = (until - now).num_seconds().max(1);
-            u64::try_from(seconds).unwrap_or(1)
-        }))
-    }
-
-    /// Records a failure and drops rows that no window can see any more.
-    pub fn record_failure(
-        &self,
-        conn: &mut DbConnection,
-        login_key: &str,
-        ip: &str,
-        now: Timestamp,
-    ) -> QueryResult<()> {
-        diesel::delete(
-            login_failures::table.filter(login_failures::failed_at.le(now - self.window)),
-        )
-        .execute(conn)?;
-        diesel::insert_into(login_failures::table)
-            .values((
-                login_failures::login_key.eq(login_key),
-                login_failures::ip.eq(ip),
-                login_failures::failed_at.eq(now),
-            ))
-            .execute(conn)
-            .map(drop)
-    }
-
-    /// A successful login forgives that account's failures from that IP.
-    pub fn clear(&self, conn: &mut DbConnection, login_key: &str, ip: &str) -> QueryResult<()> {
         diesel::delete(
             login_failures::table
-                .filter(login_failures::login_key.eq(login_key))
+                .filter(login_failures::login_key.eq(key))
+                .filter(login_failures::ip.eq(ip))
+                .filter(login_failures::failed_at.eq(now)),
+        )
+        .execute(conn)?;
+        // The oldest of the last N earlier failures must leave the window first.
+        let oldest = |times: &[Timestamp], limit: i64| {
+            times
+                .get(usize::try_from(limit).unwrap_or(usize::MAX))
+                .map(|oldest| *oldest + self.window)
+        };
+        let until = [
+            over_account
+                .then(|| oldest(&per_account, self.per_account))
+                .flatten(),
+            over_ip.then(|| oldest(&per_ip, self.per_ip)).flatten(),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(now + self.window);
+        let seconds = (until - now).num_seconds().max(1);
+        Ok(Some(u64::try_from(seconds).unwrap_or(1)))
+    }
+
+    /// A correct password forgives that account's failures from that IP.
+    pub fn clear(&self, conn: &mut DbConnection, key: &str, ip: &str) -> QueryResult<()> {
+        diesel::delete(
+            login_failures::table
+                .filter(login_failures::login_key.eq(key))
                 .filter(login_failures::ip.eq(ip)),
         )
         .execute(conn)

@@ -125,15 +125,25 @@ impl User {
         username_normalized: &str,
         email: &str,
     ) -> QueryResult<Option<Taken>> {
+        // A username may look like an email: it must not equal anyone's email, nor an email
+        // anyone's username, or one login would name two accounts.
         let username_taken: i64 = users::table
-            .filter(users::username_normalized.eq(username_normalized))
+            .filter(
+                users::username_normalized
+                    .eq(username_normalized)
+                    .or(users::email.eq(username_normalized)),
+            )
             .count()
             .get_result(conn)?;
         if username_taken > 0 {
             return Ok(Some(Taken::Username));
         }
         let email_taken: i64 = users::table
-            .filter(users::email.eq(email))
+            .filter(
+                users::email
+                    .eq(email)
+                    .or(users::username_normalized.eq(email)),
+            )
             .count()
             .get_result(conn)?;
         Ok((email_taken > 0).then_some(Taken::Email))

@@ -14,7 +14,7 @@ use crate::auth::CurrentUser;
 use crate::auth::password::Verification;
 use crate::auth::session::{self, client_ip, user_agent};
 use crate::db;
-use crate::db::login_failures::LOGIN_THROTTLE;
+use crate::db::login_failures::{LOGIN_THROTTLE, login_key};
 use crate::db::users::User;
 use crate::domain::username::normalize_login;
 use crate::error::AppError;
@@ -107,13 +107,14 @@ pub async fn login(
         return page(StatusCode::UNPROCESSABLE_ENTITY, &form_page);
     }
 
-    let login_key = normalize_login(&form_page.login);
+    let login = normalize_login(&form_page.login);
+    let key = login_key(&login);
     let ip = client_ip(&req);
     let now = state.clock.now();
     let throttled = {
-        let (login_key, ip) = (login_key.clone(), ip.clone());
+        let (key, ip) = (key.clone(), ip.clone());
         db::run(&state.pool, move |conn| {
-            Ok(LOGIN_THROTTLE.retry_after(conn, &login_key, &ip, now)?)
+            Ok(LOGIN_THROTTLE.admit(conn, &key, &ip, now)?)
         })
         .await?
     };
@@ -121,12 +122,15 @@ pub async fn login(
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
 
-    let user = {
-        let login_key = login_key.clone();
+    // Input no account could have (control characters, absurd length) is not looked up:
+    // it fails like an unknown account, after the same dummy verification.
+    let user = if plausible_login(&login) {
         db::run(&state.pool, move |conn| {
-            Ok(User::find_by_login(conn, &login_key)?)
+            Ok(User::find_by_login(conn, &login)?)
         })
         .await?
+    } else {
+        None
     };
     let verification = state
         .passwords
@@ -134,7 +138,7 @@ pub async fn login(
         .await?;
     match (user, verification) {
         (Some(user), Verification::Valid { rehash }) if user.is_active => {
-            let (key, ip2, id) = (login_key, ip.clone(), user.id);
+            let (ip2, id) = (ip.clone(), user.id);
             db::run(&state.pool, move |conn| {
                 LOGIN_THROTTLE.clear(conn, &key, &ip2)?;
                 User::record_login(conn, id, now, rehash.as_deref())?;
@@ -150,15 +154,16 @@ pub async fn login(
             Ok(see_other(target))
         }
         _ => {
-            db::run(&state.pool, move |conn| {
-                Ok(LOGIN_THROTTLE.record_failure(conn, &login_key, &ip, now)?)
-            })
-            .await?;
-            // One message for every failure, beside the password field.
+            // The attempt was already counted as a failure by `admit`.
             form_page.password_error = Some(form_page.layout.t("login-failed"));
             page(StatusCode::UNPROCESSABLE_ENTITY, &form_page)
         }
     }
+}
+
+/// Usernames and emails are at most 254 characters and never contain control characters.
+fn plausible_login(login: &str) -> bool {
+    login.chars().count() <= 254 && !login.chars().any(char::is_control)
 }
 
 pub async fn logout(

@@ -14,7 +14,7 @@ use crate::auth::CurrentUser;
 use crate::auth::password::Verification;
 use crate::auth::session::{self, client_ip, user_agent};
 use crate::db;
-use crate::db::login_failures::LOGIN_THROTTLE;
+use crate::db::login_failures::{LOGIN_THROTTLE, login_key};
 use crate::db::users::User;
 use crate::domain::{NewPassword, PasswordPolicy, PasswordProblem};
 use crate::error::AppError;
@@ -139,7 +139,16 @@ pub async fn change_password(
         user.first_name.as_str(),
         user.last_name.as_str(),
     ];
-    let new_password = match NewPassword::parse(&form.new_password1, policy(&state), &personal) {
+    let personal: Vec<String> = personal.iter().map(|p| (*p).to_owned()).collect();
+    let (candidate, rules) = (form.new_password1.clone(), policy(&state));
+    // zxcvbn can take a while on adversarial input: it runs on the blocking pool.
+    let checked = web::block(move || {
+        let personal: Vec<&str> = personal.iter().map(String::as_str).collect();
+        NewPassword::parse(&candidate, rules, &personal)
+    })
+    .await
+    .map_err(AppError::unexpected)?;
+    let new_password = match checked {
         Ok(password) => Some(password),
         Err(problems) => {
             result.new_password1_errors = problems
@@ -201,15 +210,16 @@ async fn verify_current(
     old_password: String,
     result: &mut ChangePasswordPage,
 ) -> Result<(), AppError> {
+    // Counted under the username, like a login attempt for this account.
     let (key, ip, now) = (
-        user.username_normalized.clone(),
+        login_key(&user.username_normalized),
         client_ip(req),
         state.clock.now(),
     );
     let throttled = {
         let (key, ip) = (key.clone(), ip.clone());
         db::run(&state.pool, move |conn| {
-            Ok(LOGIN_THROTTLE.retry_after(conn, &key, &ip, now)?)
+            Ok(LOGIN_THROTTLE.admit(conn, &key, &ip, now)?)
         })
         .await?
     };
@@ -221,13 +231,15 @@ async fn verify_current(
         .verify(old_password, Some(user.password_hash.clone()))
         .await?;
     if verification == Verification::Invalid {
-        db::run(&state.pool, move |conn| {
-            Ok(LOGIN_THROTTLE.record_failure(conn, &key, &ip, now)?)
-        })
-        .await?;
+        // `admit` already counted the attempt.
         result
             .old_password_errors
             .push(result.layout.t("password-old-wrong"));
+    } else {
+        db::run(&state.pool, move |conn| {
+            Ok(LOGIN_THROTTLE.clear(conn, &key, &ip)?)
+        })
+        .await?;
     }
     Ok(())
 }

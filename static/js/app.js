@@ -9,16 +9,14 @@
   }
 
   // The first-time tutorial: the server renders an open (non-modal) dialog with a plain form;
-  // here it becomes modal, so focus moves in and stays there, Escape closes it, and closing
-  // tells the server in the background.
+  // here it becomes modal, so focus moves in and stays there, Escape closes it (the browser
+  // puts focus back where it was), and closing tells the server in the background.
   var dialog = document.getElementById("tutorial");
   if (dialog && typeof dialog.showModal === "function") {
     var form = dialog.querySelector("form");
     var token = form.querySelector("input[name=csrf_token]").value;
-    var returnTo = document.activeElement && document.activeElement !== document.body
-      ? document.activeElement
-      : document.getElementById("main");
-    dialog.close();
+    // Not close(): that would fire the "close" event below at load.
+    dialog.removeAttribute("open");
     dialog.showModal();
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -30,9 +28,6 @@
         credentials: "same-origin",
         headers: { "X-CSRF-Token": token, "Accept": "application/json" }
       }).catch(function () { /* the flag was already set when the page was shown */ });
-      if (returnTo) {
-        returnTo.focus();
-      }
     });
   }
 

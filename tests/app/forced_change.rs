@@ -1,16 +1,11 @@
-use cuentas::db::schema::users;
+use cuentas::db::schema::user_sessions;
 use diesel::prelude::*;
 
 use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, spawn_app};
 
 async fn forced_user(app: &TestApp) -> TestUser {
     let user = app.create_user("vero", "vendedor").await;
-    app.db(|c| {
-        diesel::update(users::table.find(user.id))
-            .set(users::must_change_password.eq(true))
-            .execute(c)
-    })
-    .unwrap();
+    app.require_password_change(user.id);
     user
 }
 
@@ -31,19 +26,27 @@ async fn every_route_leads_to_the_change_page_until_the_password_changes() {
     ] {
         assert_is_redirect_to(&app.get(path).await, "/cambiar-password/");
     }
-    for path in ["/login/", "/actualizar-perfil/", "/equipo/"] {
+    let sessions_before: i64 = app
+        .db(|c| user_sessions::table.count().get_result(c))
+        .unwrap();
+    let response = app
+        .post_form(
+            "/login/",
+            &[("login", "vero"), ("password", &user.password)],
+        )
+        .await;
+    assert_is_redirect_to(&response, "/cambiar-password/");
+    let sessions_after: i64 = app
+        .db(|c| user_sessions::table.count().get_result(c))
+        .unwrap();
+    assert_eq!(
+        sessions_before, sessions_after,
+        "the login handler never ran"
+    );
+    for path in ["/actualizar-perfil/", "/equipo/"] {
         let response = app.post_form(path, &[("first_name", "Cambiado")]).await;
         assert_is_redirect_to(&response, "/cambiar-password/");
     }
-    let first_name: String = app
-        .db(|c| {
-            users::table
-                .find(user.id)
-                .select(users::first_name)
-                .first(c)
-        })
-        .unwrap();
-    assert_eq!(first_name, "");
 
     let page = app.get("/cambiar-password/").await;
     assert_eq!(page.status().as_u16(), 200);

@@ -108,9 +108,10 @@ impl TestApp {
     }
 
     /// The CSRF token of the client's session, read from the first page that shows to this
-    /// client: the dashboard when logged in, the forced password change, or the login page.
+    /// client: the password page when logged in (it has no side effects, unlike the
+    /// dashboard's tutorial), else the login page.
     pub async fn csrf_token_with(&self, client: &Client) -> String {
-        for path in ["/dashboard/", "/cambiar-password/", "/login/"] {
+        for path in ["/cambiar-password/", "/login/"] {
             let page = get_with(client, &self.url(path)).await;
             if page.status().is_success() {
                 return csrf_token_in(&page.text().await.expect("body"));
@@ -178,6 +179,18 @@ impl TestApp {
     ) -> diesel::QueryResult<T> {
         let mut conn = self.pool.get().expect("connection");
         f(&mut conn)
+    }
+
+    /// Puts the user under a forced password change, as a new vendedor starts.
+    pub fn require_password_change(&self, id: i32) {
+        use cuentas::db::schema::users;
+        use diesel::prelude::*;
+        self.db(|c| {
+            diesel::update(users::table.find(id))
+                .set(users::must_change_password.eq(true))
+                .execute(c)
+        })
+        .expect("update");
     }
 
     pub fn user(&self, id: i32) -> User {

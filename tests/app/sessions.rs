@@ -37,10 +37,17 @@ async fn dashboard_status(app: &TestApp) -> u16 {
 async fn login_writes_a_session_row_and_a_new_cookie() {
     let app = spawn_app().await;
     let user = app.create_user("ana", "admin").await;
-    let before = session_cookie(&app.get("/login/").await);
+    let before = cookie_pair(&session_cookie(&app.get("/login/").await));
     let response = app.login("ana", &user.password).await;
     let after = session_cookie(&response);
-    assert_ne!(cookie_pair(&before), cookie_pair(&after));
+    // A cookie planted before the login (session fixation) stays anonymous.
+    let planted = new_client()
+        .get(app.url("/dashboard/"))
+        .header("cookie", &before)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(planted.status().as_u16(), 303);
     assert!(after.contains("HttpOnly"));
     assert!(after.contains("SameSite=Lax"));
     assert!(!after.contains("Secure"), "plain http has no Secure flag");
@@ -64,6 +71,46 @@ async fn a_second_login_gets_a_different_session_row() {
         .unwrap();
     assert_eq!(ids.len(), 2);
     assert_ne!(ids[0], ids[1]);
+}
+
+#[tokio::test]
+async fn logging_in_again_on_the_same_browser_ends_the_previous_session() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    let first = cookie_pair(&session_cookie(&app.login("ana", &user.password).await));
+    app.login("ana", &user.password).await;
+    let replay = new_client()
+        .get(app.url("/dashboard/"))
+        .header("cookie", first)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status().as_u16(), 303);
+    let live: i64 = app
+        .db(|c| {
+            user_sessions::table
+                .filter(user_sessions::revoked_at.is_null())
+                .count()
+                .get_result(c)
+        })
+        .unwrap();
+    assert_eq!(live, 1);
+}
+
+#[tokio::test]
+async fn after_an_idle_timeout_the_logout_button_still_works() {
+    let app = spawn_app().await;
+    logged_in(&app).await;
+    let token = app.csrf_token().await;
+    app.clock.advance(Duration::from_secs(121 * 60));
+    let response = app
+        .client
+        .post(app.url("/logout/"))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_is_redirect_to(&response, "/login/");
 }
 
 #[tokio::test]

@@ -65,6 +65,10 @@ async fn the_endpoint_answers_json_to_scripts_and_redirects_forms() {
     let app = spawn_app().await;
     let user = logged_in(&app, "admin").await;
     let token = app.csrf_token().await;
+    assert!(
+        !app.user(user.id).tutorial_seen,
+        "nothing has shown the tutorial yet"
+    );
     let response = app
         .client
         .post(app.url("/marcar-tutorial-visto/"))

@@ -1,5 +1,3 @@
-use cuentas::db::schema::users;
-use diesel::prelude::*;
 use fantoccini::Locator;
 use fantoccini::key::Key;
 
@@ -13,12 +11,7 @@ async fn a_forced_user_changes_the_password_then_sees_the_tutorial_once() {
     };
     let app = spawn_app().await;
     let user = app.create_user("vero", "vendedor").await;
-    app.db(|c| {
-        diesel::update(users::table.find(user.id))
-            .set(users::must_change_password.eq(true))
-            .execute(c)
-    })
-    .unwrap();
+    app.require_password_change(user.id);
 
     browser.client.goto(&app.url("/login/")).await.unwrap();
     browser.fill("#login", "vero").await;
