@@ -1,6 +1,7 @@
 //! CSRF protection for every unsafe request: the per-session token must come back in the
-//! `csrf_token` form field or the `X-CSRF-Token` header, and a present Origin (else Referer)
-//! must be this site. A failure is a 403 page and the handler never runs.
+//! `X-CSRF-Token` header or the `csrf_token` field of a url-encoded or multipart form, and a
+//! present Origin (else Referer) must be this site. A failure is a 403 page and the handler
+//! never runs. Form bodies are read here (bounded) and handed on untouched.
 
 use actix_session::{Session, SessionExt};
 use actix_web::HttpMessage;
@@ -72,8 +73,10 @@ async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
         .ok_or(AppError::CsrfFailed)?;
     let sent = match header_token(req) {
         Some(token) => token,
-        None if is_urlencoded_form(req) => form_token(req).await?.ok_or(AppError::CsrfFailed)?,
-        None => return Err(AppError::CsrfFailed),
+        None => match body_kind(req) {
+            Some(kind) => body_token(req, kind).await?.ok_or(AppError::CsrfFailed)?,
+            None => return Err(AppError::CsrfFailed),
+        },
     };
     if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
         Ok(())
@@ -89,30 +92,78 @@ fn header_token(req: &ServiceRequest) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn is_urlencoded_form(req: &ServiceRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
+/// The two kinds of form body a browser sends without JavaScript.
+#[derive(Clone, Copy)]
+enum BodyKind {
+    UrlEncoded,
+    Multipart,
 }
 
-/// Reads the form body (bounded), finds the token, and puts the body back for the handler.
-async fn form_token(req: &mut ServiceRequest) -> Result<Option<String>, AppError> {
+fn body_kind(req: &ServiceRequest) -> Option<BodyKind> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())?
+        .to_ascii_lowercase();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        Some(BodyKind::UrlEncoded)
+    } else if content_type.starts_with("multipart/form-data") {
+        Some(BodyKind::Multipart)
+    } else {
+        None
+    }
+}
+
+/// Reads the body (bounded: a small form, or an upload up to `CUENTAS_MAX_UPLOAD_MB` plus room
+/// for the other fields), finds the token, and puts the body back for the handler.
+async fn body_token(req: &mut ServiceRequest, kind: BodyKind) -> Result<Option<String>, AppError> {
+    let limit = match kind {
+        BodyKind::UrlEncoded => FORM_BODY_LIMIT,
+        BodyKind::Multipart => req
+            .app_data::<web::Data<AppState>>()
+            .map_or(FORM_BODY_LIMIT, |state| state.settings.max_upload_bytes)
+            .saturating_add(FORM_BODY_LIMIT),
+    };
     let mut payload = req.take_payload();
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| AppError::BadRequest)?;
-        if body.len() + chunk.len() > FORM_BODY_LIMIT {
+        if body.len() + chunk.len() > limit {
             return Err(AppError::PayloadTooLarge);
         }
         body.extend_from_slice(&chunk);
     }
     let body: Bytes = body.freeze();
-    let token = url::form_urlencoded::parse(&body)
-        .find(|(name, _)| name == FORM_FIELD)
-        .map(|(_, value)| value.into_owned());
+    let token = match kind {
+        BodyKind::UrlEncoded => url::form_urlencoded::parse(&body)
+            .find(|(name, _)| name == FORM_FIELD)
+            .map(|(_, value)| value.into_owned()),
+        BodyKind::Multipart => multipart_token(req.headers(), body.clone()).await,
+    };
     req.set_payload(actix_web::dev::Payload::from(body));
     Ok(token)
+}
+
+/// The `csrf_token` field of a buffered multipart body; a malformed body has none.
+async fn multipart_token(headers: &header::HeaderMap, body: Bytes) -> Option<String> {
+    /// A token is 43 characters; anything much longer is not one.
+    const MAX_TOKEN: usize = 256;
+    let stream = futures_util::stream::once(async move { Ok(body) });
+    let mut multipart = actix_multipart::Multipart::new(headers, stream);
+    while let Some(Ok(mut field)) = multipart.next().await {
+        if field.name() != Some(FORM_FIELD) {
+            continue;
+        }
+        let mut value = Vec::new();
+        while let Some(Ok(chunk)) = field.next().await {
+            if value.len() + chunk.len() > MAX_TOKEN {
+                return None;
+            }
+            value.extend_from_slice(&chunk);
+        }
+        return String::from_utf8(value).ok();
+    }
+    None
 }
 
 /// A browser says where a request comes from in Origin (or at least Referer); when it says so,

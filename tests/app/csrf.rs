@@ -112,20 +112,74 @@ async fn a_foreign_origin_is_refused_even_with_the_right_token() {
 }
 
 #[tokio::test]
-async fn a_multipart_post_without_the_header_token_is_refused() {
+async fn a_multipart_form_carries_its_token_as_a_field() {
     let app = spawn_app().await;
     let token = app.csrf_token().await;
+    let post =
+        |form: reqwest::multipart::Form| app.client.post(app.url("/login/")).multipart(form).send();
+    // The right token gets past CSRF to the handler (which wants a url-encoded form: 400).
     let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token.clone())
         .text("login", "ana")
-        .text("csrf_token", token);
-    let response = app
+        .part(
+            "foto",
+            reqwest::multipart::Part::bytes(vec![0u8; 2048]).file_name("x.jpg"),
+        );
+    assert_eq!(post(form).await.unwrap().status().as_u16(), 400);
+    for form in [
+        reqwest::multipart::Form::new().text("csrf_token", "wrong"),
+        reqwest::multipart::Form::new().text("login", "ana"),
+        reqwest::multipart::Form::new().text("csrf_token", "x".repeat(10_000)),
+    ] {
+        assert_eq!(post(form).await.unwrap().status().as_u16(), 403);
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_or_oversized_multipart_body_is_refused_cleanly() {
+    let app = spawn_app().await;
+    let token = app.csrf_token().await;
+    let malformed = app
         .client
         .post(app.url("/login/"))
-        .multipart(form)
+        .header("content-type", "multipart/form-data; boundary=XYZ")
+        .body(format!(
+            "--XYZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n{token}"
+        ))
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(malformed.status().as_u16(), 403);
+    let no_boundary = app
+        .client
+        .post(app.url("/login/"))
+        .header("content-type", "multipart/form-data")
+        .body("garbage")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_boundary.status().as_u16(), 403);
+    let huge = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .part(
+            "foto",
+            reqwest::multipart::Part::bytes(vec![0u8; 6 * 1024 * 1024]).file_name("big.jpg"),
+        );
+    let response = app
+        .client
+        .post(app.url("/login/"))
+        .multipart(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 413);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("supera el tamaño permitido")
+    );
 }
 
 #[tokio::test]
