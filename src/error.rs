@@ -65,7 +65,11 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::new(self.status_code());
         match self {
             Self::LoginRequired { next } => {
-                let location = format!("/login/?next={}", encode_query_value(next));
+                let location = if next.is_empty() {
+                    "/login/".to_owned()
+                } else {
+                    format!("/login/?next={}", encode_query_value(next))
+                };
                 if let Ok(value) = HeaderValue::from_str(&location) {
                     response.headers_mut().insert(header::LOCATION, value);
                 }

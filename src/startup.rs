@@ -3,6 +3,8 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_multipart::MultipartError;
+use actix_multipart::form::MultipartFormConfig;
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_session::storage::CookieSessionStore;
@@ -21,7 +23,7 @@ use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::middleware::{forced_password_change, security_headers};
-use crate::routes::{dashboard, errors, health, home, login, password, tutorial};
+use crate::routes::{dashboard, errors, health, home, login, password, profile, tutorial};
 use crate::telemetry::RequestSpan;
 
 /// Shared by every handler through `web::Data<AppState>`.
@@ -91,6 +93,7 @@ impl Application {
 fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let https = state.settings.is_https();
     let key = state.settings.secret_key.cookie_key().clone();
+    let upload_limit = state.settings.max_upload_bytes + csrf::FORM_BODY_LIMIT;
     let server = HttpServer::new(move || {
         // The last `wrap` is the outermost: logging, headers, session, error pages, identity,
         // the forced password change, then CSRF right before the handlers.
@@ -105,6 +108,15 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
                     }),
             )
             .app_data(web::QueryConfig::default().error_handler(|_, _| AppError::BadRequest.into()))
+            .app_data(
+                MultipartFormConfig::default()
+                    .total_limit(upload_limit)
+                    .memory_limit(upload_limit)
+                    .error_handler(|error, _| match error {
+                        MultipartError::Payload(_) => AppError::PayloadTooLarge.into(),
+                        _ => AppError::BadRequest.into(),
+                    }),
+            )
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
             .wrap(from_fn(csrf::verify))
             .wrap(from_fn(forced_password_change::enforce))
@@ -136,6 +148,10 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
                 web::resource(forced_password_change::CHANGE_PASSWORD_PATH)
                     .route(web::get().to(password::change_password_form))
                     .route(web::post().to(password::change_password)),
+            )
+            .service(web::resource("/perfil/").route(web::get().to(profile::profile)))
+            .service(
+                web::resource("/actualizar-perfil/").route(web::post().to(profile::update_profile)),
             )
             .service(
                 web::resource("/marcar-tutorial-visto/")

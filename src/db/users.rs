@@ -205,3 +205,73 @@ impl User {
         Ok(changed == 1)
     }
 }
+
+/// The columns the profile form may write, and nothing else (role, flags, verification and
+/// manager are not here, so no request can set them through this form).
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct ProfileChanges<'a> {
+    pub username: &'a str,
+    pub username_normalized: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub email: &'a str,
+    pub email_verified: bool,
+    pub phone: &'a str,
+    pub language: &'a str,
+    pub currency: &'a str,
+    pub timezone: &'a str,
+    pub updated_at: Timestamp,
+}
+
+impl User {
+    /// Saves the profile, or says which unique field another account holds. The check gives a
+    /// precise answer; the constraint still decides a race between two requests.
+    pub fn update_profile(
+        conn: &mut DbConnection,
+        id: i32,
+        changes: &ProfileChanges<'_>,
+    ) -> QueryResult<Result<(), Taken>> {
+        let others = || users::table.filter(users::id.ne(id));
+        let username_taken: i64 = others()
+            .filter(
+                users::username_normalized
+                    .eq(changes.username_normalized)
+                    .or(users::email.eq(changes.username_normalized)),
+            )
+            .count()
+            .get_result(conn)?;
+        if username_taken > 0 {
+            return Ok(Err(Taken::Username));
+        }
+        let email_taken: i64 = others()
+            .filter(
+                users::email
+                    .eq(changes.email)
+                    .or(users::username_normalized.eq(changes.email)),
+            )
+            .count()
+            .get_result(conn)?;
+        if email_taken > 0 {
+            return Ok(Err(Taken::Email));
+        }
+        match diesel::update(users::table.find(id))
+            .set(changes)
+            .execute(conn)
+        {
+            Ok(_) => Ok(Ok(())),
+            Err(e) if super::is_unique_violation(&e) => {
+                let email_now_taken: i64 = others()
+                    .filter(users::email.eq(changes.email))
+                    .count()
+                    .get_result(conn)?;
+                Ok(Err(if email_now_taken > 0 {
+                    Taken::Email
+                } else {
+                    Taken::Username
+                }))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod email;
 pub mod password;
+pub mod profile;
 mod role;
 pub mod username;
 

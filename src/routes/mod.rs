@@ -7,4 +7,5 @@ pub mod health;
 pub mod home;
 pub mod login;
 pub mod password;
+pub mod profile;
 pub mod tutorial;

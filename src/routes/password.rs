@@ -23,7 +23,7 @@ use crate::render::{FlashLevel, Layout, flash, page, see_other};
 use crate::startup::AppState;
 
 /// Where a successful change lands.
-pub const AFTER_CHANGE: &str = "/dashboard/";
+pub const AFTER_CHANGE: &str = "/perfil/";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -210,7 +210,23 @@ async fn verify_current(
     old_password: String,
     result: &mut ChangePasswordPage,
 ) -> Result<(), AppError> {
-    // Counted under the username, like a login attempt for this account.
+    if !verify_own_password(state, req, user, old_password).await? {
+        result
+            .old_password_errors
+            .push(result.layout.t("password-old-wrong"));
+    }
+    Ok(())
+}
+
+/// Verifies a signed-in user's own password (to change it, or to change the email), counted
+/// like a login attempt for the account so no form can be used to guess passwords. A 429
+/// comes back as an error once the throttle is reached.
+pub async fn verify_own_password(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &User,
+    password: String,
+) -> Result<bool, AppError> {
     let (key, ip, now) = (
         login_key(&user.username_normalized),
         client_ip(req),
@@ -228,18 +244,15 @@ async fn verify_current(
     }
     let verification = state
         .passwords
-        .verify(old_password, Some(user.password_hash.clone()))
+        .verify(password, Some(user.password_hash.clone()))
         .await?;
     if verification == Verification::Invalid {
-        // `admit` already counted the attempt.
-        result
-            .old_password_errors
-            .push(result.layout.t("password-old-wrong"));
-    } else {
-        db::run(&state.pool, move |conn| {
-            Ok(LOGIN_THROTTLE.clear(conn, &key, &ip)?)
-        })
-        .await?;
+        // `admit` already counted the attempt as a failure.
+        return Ok(false);
     }
-    Ok(())
+    db::run(&state.pool, move |conn| {
+        Ok(LOGIN_THROTTLE.clear(conn, &key, &ip)?)
+    })
+    .await?;
+    Ok(true)
 }

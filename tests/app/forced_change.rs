@@ -70,7 +70,7 @@ async fn every_route_leads_to_the_change_page_until_the_password_changes() {
             ],
         )
         .await;
-    assert_is_redirect_to(&response, "/dashboard/");
+    assert_is_redirect_to(&response, "/perfil/");
     assert!(!app.user(user.id).must_change_password);
     assert_eq!(app.get("/dashboard/").await.status().as_u16(), 200);
 }

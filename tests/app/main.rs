@@ -10,5 +10,6 @@ mod helpers;
 mod i18n;
 mod login;
 mod password_change;
+mod profile;
 mod sessions;
 mod tutorial;

@@ -62,8 +62,8 @@ async fn a_successful_change_swaps_the_password_and_keeps_only_this_session() {
         .unwrap();
 
     let response = change(&app, &user.password, NEW, NEW).await;
-    assert_is_redirect_to(&response, "/dashboard/");
-    let page = app.get("/dashboard/").await;
+    assert_is_redirect_to(&response, "/perfil/");
+    let page = app.get("/perfil/").await;
     assert_eq!(page.status().as_u16(), 200, "this session goes on");
     assert!(
         page.text()
@@ -246,7 +246,7 @@ async fn the_new_password_must_differ_from_the_current_one_and_is_never_trimmed(
     let spaced = format!("  {NEW}  ");
     assert_is_redirect_to(
         &change(&app, &user.password, &spaced, &spaced).await,
-        "/dashboard/",
+        "/perfil/",
     );
     assert_eq!(
         app.login_with(&new_client(), "ana", NEW)

@@ -41,13 +41,15 @@ async fn a_forced_user_changes_the_password_then_sees_the_tutorial_once() {
     browser
         .click("form[action='/cambiar-password/'] button[type=submit]")
         .await;
-    browser.wait_for_path("/dashboard/").await;
+    browser.wait_for_path("/perfil/").await;
     assert!(
         browser
             .text_of(".flash")
             .await
             .contains("Contraseña actualizada")
     );
+    browser.click("nav a[href='/dashboard/']").await;
+    browser.wait_for_path("/dashboard/").await;
 
     // The tutorial is a modal dialog with focus inside it; Escape closes it.
     let dialog = browser

@@ -1,0 +1,150 @@
+//! The values of the profile form: names, phone, currency and time zone.
+
+/// A first or last name: letters (any script), spaces, apostrophes and hyphens; inner
+/// whitespace collapsed; 1 to 100 characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonName(String);
+
+pub const NAME_MAX: usize = 100;
+
+impl PersonName {
+    /// Returns the catalog key of the problem when the name is refused.
+    pub fn parse(input: &str) -> Result<Self, &'static str> {
+        let collapsed = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        if collapsed.is_empty() {
+            return Err("error-name-required");
+        }
+        if collapsed.chars().count() > NAME_MAX {
+            return Err("error-name-too-long");
+        }
+        let allowed = |c: char| c.is_alphabetic() || matches!(c, ' ' | '\'' | '’' | '-');
+        if !collapsed.chars().all(allowed) || !collapsed.chars().any(char::is_alphabetic) {
+            return Err("error-name-characters");
+        }
+        Ok(Self(collapsed))
+    }
+}
+
+impl AsRef<str> for PersonName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An optional phone number, stored as `+` (when given) followed by its digits only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phone(String);
+
+impl Phone {
+    /// An empty input is no phone (`Ok(None)`).
+    pub fn parse(input: &str) -> Result<Option<Self>, &'static str> {
+        let value = input.trim();
+        if value.is_empty() {
+            return Ok(None);
+        }
+        if value.chars().count() > 20 {
+            return Err("error-phone-too-long");
+        }
+        if !value
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')'))
+        {
+            return Err("error-phone-characters");
+        }
+        let plus = value.find('+');
+        if plus.is_some_and(|at| at != 0) || value.matches('+').count() > 1 {
+            return Err("error-phone-characters");
+        }
+        let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+        if !(7..=15).contains(&digits.len()) {
+            return Err("error-phone-digits");
+        }
+        Ok(Some(Self(if plus.is_some() {
+            format!("+{digits}")
+        } else {
+            digits
+        })))
+    }
+}
+
+impl AsRef<str> for Phone {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The currencies offered: those of the Spanish-speaking Americas, plus EUR and USD.
+pub const CURRENCIES: [&str; 18] = [
+    "ARS", "BOB", "CLP", "COP", "CRC", "CUP", "DOP", "EUR", "GTQ", "HNL", "MXN", "NIO", "PAB",
+    "PEN", "PYG", "USD", "UYU", "VES",
+];
+
+/// Checks a currency code against [`CURRENCIES`].
+pub fn parse_currency(input: &str) -> Result<&'static str, &'static str> {
+    let code = input.trim().to_ascii_uppercase();
+    CURRENCIES
+        .iter()
+        .find(|c| **c == code)
+        .copied()
+        .ok_or("error-currency")
+}
+
+/// Checks an IANA time zone name.
+pub fn parse_timezone(input: &str) -> Result<chrono_tz::Tz, &'static str> {
+    input
+        .trim()
+        .parse::<chrono_tz::Tz>()
+        .map_err(|_| "error-timezone")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_allow_any_letters_and_collapse_spaces() {
+        assert_eq!(
+            PersonName::parse("  María   José ").map(|n| n.0),
+            Ok("María José".into())
+        );
+        assert!(PersonName::parse("O'Connor-Núñez").is_ok());
+        assert!(PersonName::parse("Żółć").is_ok());
+        assert_eq!(PersonName::parse("  "), Err("error-name-required"));
+        assert_eq!(PersonName::parse("Ana3"), Err("error-name-characters"));
+        assert_eq!(
+            PersonName::parse("<b>Ana</b>"),
+            Err("error-name-characters")
+        );
+        assert_eq!(PersonName::parse("'-"), Err("error-name-characters"));
+        assert_eq!(
+            PersonName::parse(&"a".repeat(101)),
+            Err("error-name-too-long")
+        );
+    }
+
+    #[test]
+    fn phones_are_normalised() {
+        assert_eq!(Phone::parse(""), Ok(None));
+        assert_eq!(
+            Phone::parse("+34 600-123 (456)").map(|p| p.map(|p| p.0)),
+            Ok(Some("+34600123456".into()))
+        );
+        assert_eq!(Phone::parse("600 12 34"), Ok(Some(Phone("6001234".into()))));
+        assert_eq!(Phone::parse("12345"), Err("error-phone-digits"));
+        assert_eq!(Phone::parse("1234567890123456"), Err("error-phone-digits"));
+        assert_eq!(Phone::parse("600a123456"), Err("error-phone-characters"));
+        assert_eq!(Phone::parse("600+123456"), Err("error-phone-characters"));
+        assert_eq!(
+            Phone::parse("+1 (555) 000-0000 ext"),
+            Err("error-phone-too-long")
+        );
+    }
+
+    #[test]
+    fn currencies_and_time_zones_come_from_fixed_lists() {
+        assert_eq!(parse_currency("mxn"), Ok("MXN"));
+        assert_eq!(parse_currency("XYZ"), Err("error-currency"));
+        assert!(parse_timezone("America/Mexico_City").is_ok());
+        assert_eq!(parse_timezone("Mars/Olympus"), Err("error-timezone"));
+    }
+}

@@ -1,0 +1,350 @@
+use cuentas::db::schema::users;
+use diesel::prelude::*;
+
+use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, new_client, spawn_app};
+
+async fn logged_in(app: &TestApp, name: &str) -> TestUser {
+    let user = app.create_user(name, "vendedor").await;
+    assert_is_redirect_to(
+        &app.login_with(&app.client, name, &user.password).await,
+        "/dashboard/",
+    );
+    user
+}
+
+/// A valid submission for `user`, to be adjusted per test.
+fn valid(user: &TestUser) -> Vec<(&'static str, String)> {
+    vec![
+        ("username", user.username.clone()),
+        ("first_name", "  María   José ".into()),
+        ("last_name", "Núñez-O'Connor".into()),
+        ("email", user.email.clone()),
+        ("telefono", "+52 (55) 1234-5678".into()),
+        ("idioma", "es".into()),
+        ("moneda", "MXN".into()),
+        ("zona_horaria", "America/Mexico_City".into()),
+    ]
+}
+
+fn with(
+    mut fields: Vec<(&'static str, String)>,
+    name: &'static str,
+    value: &str,
+) -> Vec<(&'static str, String)> {
+    fields.retain(|(n, _)| *n != name);
+    fields.push((name, value.to_owned()));
+    fields
+}
+
+async fn submit_with(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&'static str, String)],
+) -> reqwest::Response {
+    let token = app.csrf_token_with(client).await;
+    let mut form = reqwest::multipart::Form::new().text("csrf_token", token);
+    for (name, value) in fields {
+        form = form.text(*name, value.clone());
+    }
+    client
+        .post(app.url("/actualizar-perfil/"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn submit(app: &TestApp, fields: &[(&'static str, String)]) -> reqwest::Response {
+    submit_with(app, &app.client, fields).await
+}
+
+#[tokio::test]
+async fn the_profile_page_shows_the_account_and_a_prefilled_form() {
+    let app = spawn_app().await;
+    logged_in(&app, "ana").await;
+    let response = app.get("/perfil/").await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body = response.text().await.unwrap();
+    let document = scraper::Html::parse_document(&body);
+    let one = |css: &str| {
+        document
+            .select(&scraper::Selector::parse(css).unwrap())
+            .count()
+    };
+    assert_eq!(
+        one("form[action='/actualizar-perfil/'][enctype='multipart/form-data']"),
+        1
+    );
+    assert_eq!(one("input#username[value='ana']"), 1);
+    assert_eq!(one("input#email[value='ana@example.com']"), 1);
+    assert_eq!(one("select#zona_horaria option[selected]"), 1);
+    assert_eq!(
+        one("a[href='/cambiar-password/']"),
+        2,
+        "nav and form footer"
+    );
+    assert!(body.contains("Verificado"));
+    assert!(body.contains("Vendedor"));
+    assert!(body.contains("/static/img/default-avatar.svg"));
+    for input in
+        document.select(&scraper::Selector::parse("input:not([type=hidden]), select").unwrap())
+    {
+        let id = input.value().id().unwrap();
+        assert_eq!(one(&format!("label[for='{id}']")), 1, "label for {id}");
+    }
+}
+
+#[tokio::test]
+async fn a_valid_update_is_saved_normalised_with_a_flash() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    let response = submit(&app, &valid(&user)).await;
+    assert_is_redirect_to(&response, "/perfil/");
+    let page = app.get("/perfil/").await.text().await.unwrap();
+    assert!(page.contains("Tu perfil se ha actualizado correctamente."));
+    let saved = app.user(user.id);
+    assert_eq!(saved.first_name, "María José");
+    assert_eq!(saved.last_name, "Núñez-O'Connor");
+    assert_eq!(saved.phone, "+525512345678");
+    assert_eq!(saved.currency, "MXN");
+    assert_eq!(saved.timezone, "America/Mexico_City");
+    assert!(saved.email_verified, "the email did not change");
+}
+
+#[tokio::test]
+async fn switching_the_language_takes_effect_at_once() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    assert_is_redirect_to(
+        &submit(&app, &with(valid(&user), "idioma", "en")).await,
+        "/perfil/",
+    );
+    let page = app.get("/perfil/").await.text().await.unwrap();
+    assert!(page.contains("Your profile has been updated."));
+    assert!(page.contains("<html lang=\"en\">"));
+}
+
+#[tokio::test]
+async fn each_invalid_field_is_reported_beside_it_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    let before = app.user(user.id);
+    let cases: [(&'static str, &str, &str); 12] = [
+        ("username", "", "Escribe un nombre de usuario."),
+        ("username", "a b", "Usa solo letras"),
+        ("first_name", "", "Escribe tu nombre."),
+        ("first_name", "Ana3", "Usa solo letras, espacios"),
+        ("last_name", &"x".repeat(101), "como máximo 100"),
+        ("email", "not-an-email", "correo electrónico válido"),
+        ("telefono", "12345", "entre 7 y 15 dígitos"),
+        ("telefono", "555-CALL-NOW", "Usa solo números"),
+        ("idioma", "fr", "Elige un idioma"),
+        ("moneda", "XYZ", "Elige una moneda"),
+        ("zona_horaria", "Mars/Olympus", "Elige una zona horaria"),
+        ("zona_horaria", "", "Elige una zona horaria"),
+    ];
+    for (field, value, message) in cases {
+        let response = submit(&app, &with(valid(&user), field, value)).await;
+        assert_eq!(response.status().as_u16(), 422, "{field}={value}");
+        let body = response.text().await.unwrap();
+        assert!(body.contains(message), "{field}={value}: {message}");
+        assert!(
+            body.contains(&format!("aria-describedby=\"{field}-error\"")),
+            "{field}"
+        );
+        assert!(
+            body.contains(&format!("href=\"#{field}\"")),
+            "summary links {field}"
+        );
+    }
+    let after = app.user(user.id);
+    assert_eq!(
+        (before.first_name, before.phone, before.updated_at),
+        (after.first_name, after.phone, after.updated_at)
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_form_keeps_what_was_typed_and_the_header_keeps_the_saved_name() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    let response = submit(
+        &app,
+        &with(with(valid(&user), "first_name", "Zoë"), "telefono", "1"),
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("value=\"Zoë\""));
+    assert!(
+        body.contains("<span class=\"account-name\">ana</span>"),
+        "the nav shows the saved name"
+    );
+}
+
+#[tokio::test]
+async fn english_messages_for_english_speakers() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    app.db(|c| {
+        diesel::update(users::table.find(user.id))
+            .set(users::language.eq("en"))
+            .execute(c)
+    })
+    .unwrap();
+    let body = submit(&app, &with(valid(&user), "telefono", "12345"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("The phone must have 7 to 15 digits."));
+}
+
+#[tokio::test]
+async fn fields_outside_the_form_can_never_change_those_columns() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    app.db(|c| {
+        diesel::update(users::table.find(user.id))
+            .set(users::email_verified.eq(false))
+            .execute(c)
+    })
+    .unwrap();
+    let mut fields = valid(&user);
+    for (name, value) in [
+        ("role", "admin"),
+        ("email_verified", "true"),
+        ("must_change_password", "true"),
+        ("manager_id", "1"),
+        ("is_active", "false"),
+        ("id", "999"),
+        ("session_epoch", "7"),
+    ] {
+        fields.push((name, value.to_owned()));
+    }
+    assert_is_redirect_to(&submit(&app, &fields).await, "/perfil/");
+    let saved = app.user(user.id);
+    assert_eq!(saved.role, "vendedor");
+    assert!(!saved.email_verified);
+    assert!(!saved.must_change_password);
+    assert_eq!(saved.manager_id, None);
+    assert!(saved.is_active);
+    assert_eq!(saved.session_epoch, 0);
+}
+
+#[tokio::test]
+async fn changing_the_email_needs_the_current_password_and_unverifies_it() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    let changed = with(valid(&user), "email", "Ana.Nueva@Example.com");
+    let missing = submit(&app, &changed).await;
+    assert_eq!(missing.status().as_u16(), 422);
+    assert!(
+        missing
+            .text()
+            .await
+            .unwrap()
+            .contains("para cambiar el correo")
+    );
+    let wrong = submit(
+        &app,
+        &with(changed.clone(), "password_actual", "not-it-123"),
+    )
+    .await;
+    assert_eq!(wrong.status().as_u16(), 422);
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("La contraseña actual no es correcta.")
+    );
+    assert_eq!(app.user(user.id).email, "ana@example.com");
+    let right = submit(&app, &with(changed, "password_actual", &user.password)).await;
+    assert_is_redirect_to(&right, "/perfil/");
+    let saved = app.user(user.id);
+    assert_eq!(saved.email, "ana.nueva@example.com");
+    assert!(!saved.email_verified);
+    assert!(
+        app.get("/perfil/")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Sin verificar")
+    );
+}
+
+#[tokio::test]
+async fn taken_usernames_and_emails_are_field_errors() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    app.create_user("Bea", "vendedor").await;
+    let response = submit(&app, &with(valid(&user), "username", "BEA")).await;
+    assert_eq!(response.status().as_u16(), 422);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Ese nombre de usuario ya está en uso.")
+    );
+    let response = submit(
+        &app,
+        &with(
+            with(valid(&user), "email", "bea@example.com"),
+            "password_actual",
+            &user.password,
+        ),
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 422);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Ya existe una cuenta con ese correo.")
+    );
+}
+
+#[tokio::test]
+async fn two_users_racing_for_one_username_get_one_winner() {
+    let app = spawn_app().await;
+    let ana = logged_in(&app, "ana").await;
+    let bea_client = new_client();
+    let bea = app.create_user("bea", "vendedor").await;
+    app.login_with(&bea_client, "bea", &bea.password).await;
+    let ana_fields = with(valid(&ana), "username", "carmen");
+    let bea_fields = with(valid(&bea), "username", "Carmen");
+    let (a, b) = tokio::join!(
+        submit(&app, &ana_fields),
+        submit_with(&app, &bea_client, &bea_fields)
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 422]);
+}
+
+#[tokio::test]
+async fn the_update_needs_its_csrf_token_and_a_login() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in with(valid(&user), "first_name", "Hacker") {
+        form = form.text(name, value);
+    }
+    let response = app
+        .client
+        .post(app.url("/actualizar-perfil/"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(app.user(user.id).first_name, "");
+    let anonymous = new_client();
+    let response = submit_with(&app, &anonymous, &valid(&user)).await;
+    assert_is_redirect_to(&response, "/login/");
+}
