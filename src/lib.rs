@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod middleware;
+pub mod photos;
 pub mod render;
 pub mod routes;
 pub mod startup;

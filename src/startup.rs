@@ -23,7 +23,8 @@ use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::middleware::{forced_password_change, security_headers};
-use crate::routes::{dashboard, errors, health, home, login, password, profile, tutorial};
+use crate::photos::{MediaStore, PhotoPipeline};
+use crate::routes::{dashboard, errors, health, home, login, media, password, profile, tutorial};
 use crate::telemetry::RequestSpan;
 
 /// Shared by every handler through `web::Data<AppState>`.
@@ -31,6 +32,8 @@ pub struct AppState {
     pub pool: Pool,
     pub settings: Arc<Settings>,
     pub passwords: Passwords,
+    pub photos: PhotoPipeline,
+    pub media: MediaStore,
     pub clock: Clock,
 }
 
@@ -60,6 +63,8 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             pool,
+            photos: PhotoPipeline::new(),
+            media: MediaStore::new(&settings.media_root),
             settings: Arc::new(settings),
             passwords,
             clock,
@@ -152,6 +157,14 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .service(web::resource("/perfil/").route(web::get().to(profile::profile)))
             .service(
                 web::resource("/actualizar-perfil/").route(web::post().to(profile::update_profile)),
+            )
+            .service(
+                web::resource("/perfil/foto/eliminar/")
+                    .route(web::post().to(profile::remove_photo)),
+            )
+            .service(
+                web::resource("/media/fotos_perfil/{name}")
+                    .route(web::get().to(media::profile_photo)),
             )
             .service(
                 web::resource("/marcar-tutorial-visto/")

@@ -221,6 +221,8 @@ pub struct ProfileChanges<'a> {
     pub language: &'a str,
     pub currency: &'a str,
     pub timezone: &'a str,
+    /// A new photo; `None` leaves the current one alone.
+    pub photo_path: Option<&'a str>,
     pub updated_at: Timestamp,
 }
 
@@ -273,5 +275,29 @@ impl User {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+impl User {
+    /// Forgets the uploaded photo and returns the path it had, so the caller can delete the
+    /// file once the row no longer points at it.
+    pub fn clear_photo(
+        conn: &mut DbConnection,
+        id: i32,
+        now: Timestamp,
+    ) -> QueryResult<Option<String>> {
+        conn.transaction(|conn| {
+            let previous: Option<String> = users::table
+                .find(id)
+                .select(users::photo_path)
+                .get_result(conn)?;
+            diesel::update(users::table.find(id))
+                .set((
+                    users::photo_path.eq(None::<String>),
+                    users::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(previous)
+        })
     }
 }

@@ -58,6 +58,17 @@ pub fn render<B: MessageBody + 'static>(
             body,
         )));
     }
+    // An upload over the limit is refused before the handler runs; show it on the form.
+    if status == StatusCode::PAYLOAD_TOO_LARGE
+        && res.request().path() == "/actualizar-perfil/"
+        && let Some(body) = crate::routes::profile::too_large_page(res.request())
+    {
+        return Ok(ErrorHandlerResponse::Response(replace_body(
+            res,
+            "text/html; charset=utf-8",
+            body,
+        )));
+    }
     let page = ErrorPage {
         layout: Layout::without_flashes(res.request()),
         status: status.as_u16(),

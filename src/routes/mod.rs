@@ -6,6 +6,7 @@ pub mod errors;
 pub mod health;
 pub mod home;
 pub mod login;
+pub mod media;
 pub mod password;
 pub mod profile;
 pub mod tutorial;

@@ -33,6 +33,7 @@ pub struct ProfileForm {
     moneda: Option<Text<String>>,
     zona_horaria: Option<Text<String>>,
     password_actual: Option<Text<String>>,
+    foto_perfil: Option<actix_multipart::form::bytes::Bytes>,
 }
 
 /// What the form shows in its fields: the saved values, or what was submitted.
@@ -118,10 +119,17 @@ struct ProfilePage {
     errors: FieldErrors,
     currencies: &'static [&'static str],
     timezones: Vec<&'static str>,
+    photo_hint: String,
 }
 
 impl ProfilePage {
-    fn new(layout: Layout, user: &User, values: ProfileValues, errors: FieldErrors) -> Self {
+    fn new(
+        layout: Layout,
+        user: &User,
+        values: ProfileValues,
+        errors: FieldErrors,
+        max_upload_bytes: usize,
+    ) -> Self {
         let tz = parse_timezone(&user.timezone).unwrap_or(chrono_tz::UTC);
         let local = |at: chrono::NaiveDateTime| {
             tz.from_utc_datetime(&at)
@@ -129,7 +137,6 @@ impl ProfilePage {
                 .to_string()
         };
         Self {
-            layout,
             photo_url: photo_url(user),
             username: user.username.clone(),
             full_name: format!("{} {}", user.first_name, user.last_name)
@@ -148,6 +155,8 @@ impl ProfilePage {
             errors,
             currencies: &CURRENCIES,
             timezones: chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect(),
+            photo_hint: photo_hint(layout_lang(&layout), max_upload_bytes),
+            layout,
         }
     }
 
@@ -158,6 +167,41 @@ impl ProfilePage {
     fn error_items(&self) -> Vec<(&'static str, String)> {
         self.errors.0.clone()
     }
+
+    fn has_uploaded_photo(&self) -> bool {
+        self.photo_url.starts_with("/media/")
+    }
+}
+
+fn layout_lang(layout: &Layout) -> Lang {
+    layout.lang
+}
+
+/// "JPEG, PNG, GIF, WebP or BMP, up to N MB."
+fn photo_hint(lang: Lang, max_upload_bytes: usize) -> String {
+    let megabytes = max_upload_bytes / (1024 * 1024);
+    lang.t_args("hint-photo", &[("mb", megabytes.into())])
+}
+
+/// The profile page with the "photo too large" error, for the 413 that the body limit gives
+/// before any handler runs (see `routes::errors`).
+pub fn too_large_page(req: &HttpRequest) -> Option<String> {
+    let current = CurrentUser::of(req)?;
+    let state = req.app_data::<web::Data<AppState>>()?;
+    let layout = Layout::without_flashes(req);
+    let max = state.settings.max_upload_bytes;
+    let mut errors = FieldErrors::default();
+    errors.add(
+        "foto_perfil",
+        layout.lang.t_args(
+            "error-photo-too-big",
+            &[("mb", (max / (1024 * 1024)).into())],
+        ),
+    );
+    let user = &current.user;
+    ProfilePage::new(layout, user, ProfileValues::saved(user), errors, max)
+        .render()
+        .ok()
 }
 
 fn language_label_key(code: &str) -> &'static str {
@@ -167,7 +211,11 @@ fn language_label_key(code: &str) -> &'static str {
     }
 }
 
-pub async fn profile(req: HttpRequest, current: CurrentUser) -> Result<HttpResponse, AppError> {
+pub async fn profile(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, AppError> {
     let user = &current.user;
     page(
         StatusCode::OK,
@@ -176,6 +224,7 @@ pub async fn profile(req: HttpRequest, current: CurrentUser) -> Result<HttpRespo
             user,
             ProfileValues::saved(user),
             FieldErrors::default(),
+            state.settings.max_upload_bytes,
         ),
     )
 }
@@ -229,6 +278,19 @@ pub async fn update_profile(
         }
     }
 
+    // A file input left empty still sends an empty part.
+    let upload = form.foto_perfil.filter(|file| !file.data.is_empty());
+    let photo = match upload {
+        Some(file) if errors.0.is_empty() => match state.photos.process(file.data).await? {
+            Ok(jpeg) => Some(jpeg),
+            Err(problem) => {
+                errors.add("foto_perfil", lang.t(problem.message_key()));
+                None
+            }
+        },
+        _ => None,
+    };
+
     let (
         Some(username),
         Some(first_name),
@@ -242,15 +304,28 @@ pub async fn update_profile(
         username, first_name, last_name, email, phone, language, currency, timezone,
     )
     else {
-        return invalid(layout, user, values, errors);
+        return invalid(&state, layout, user, values, errors);
     };
     if !errors.0.is_empty() {
-        return invalid(layout, user, values, errors);
+        return invalid(&state, layout, user, values, errors);
     }
 
+    let new_photo = match photo {
+        Some(jpeg) => {
+            let media = state.media.clone();
+            Some(
+                web::block(move || media.save(&jpeg))
+                    .await
+                    .map_err(AppError::unexpected)?
+                    .map_err(AppError::unexpected)?,
+            )
+        }
+        None => None,
+    };
     let now = state.clock.now();
     let id = user.id;
     let verified = user.email_verified && !email_changes;
+    let photo_path = new_photo.clone();
     let saved = db::run(&state.pool, move |conn| {
         let normalized = username.normalized();
         let phone = phone.as_ref().map_or("", AsRef::as_ref);
@@ -268,11 +343,22 @@ pub async fn update_profile(
                 language: language.code(),
                 currency,
                 timezone: timezone.name(),
+                photo_path: photo_path.as_deref(),
                 updated_at: now,
             },
         )?)
     })
     .await?;
+    // The file that no row points at any more: the old photo after a change, or the new one
+    // when the row was not written. Deleted only after the database decided.
+    let orphan = match (&saved, &new_photo) {
+        (Ok(()), Some(_)) => user.photo_path.clone(),
+        (Err(_), Some(new)) => Some(new.clone()),
+        _ => None,
+    };
+    if let Some(orphan) = orphan {
+        remove_file(&state, orphan).await;
+    }
     match saved {
         Ok(()) => {
             flash(&req_session(&req), FlashLevel::Success, "profile-updated");
@@ -280,12 +366,43 @@ pub async fn update_profile(
         }
         Err(Taken::Username) => {
             errors.add("username", lang.t("error-username-taken"));
-            invalid(layout, user, values, errors)
+            invalid(&state, layout, user, values, errors)
         }
         Err(Taken::Email) => {
             errors.add("email", lang.t("error-email-taken"));
-            invalid(layout, user, values, errors)
+            invalid(&state, layout, user, values, errors)
         }
+    }
+}
+
+/// `POST /perfil/foto/eliminar/`: back to the Google photo or the default avatar.
+pub async fn remove_photo(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let (id, now) = (current.user.id, state.clock.now());
+    let previous = db::run(&state.pool, move |conn| {
+        Ok(User::clear_photo(conn, id, now)?)
+    })
+    .await?;
+    if let Some(previous) = previous {
+        remove_file(&state, previous).await;
+        flash(
+            &req_session(&req),
+            FlashLevel::Success,
+            "profile-photo-removed",
+        );
+    }
+    Ok(see_other("/perfil/"))
+}
+
+/// Deletes a photo file no row points at; a failure is logged, never shown (the row is right).
+async fn remove_file(state: &AppState, relative: String) {
+    let media = state.media.clone();
+    let result = web::block(move || media.remove(&relative)).await;
+    if !matches!(result, Ok(Ok(()))) {
+        tracing::warn!("a replaced photo file could not be deleted");
     }
 }
 
@@ -294,6 +411,7 @@ fn req_session(req: &HttpRequest) -> actix_session::Session {
 }
 
 fn invalid(
+    state: &AppState,
     layout: Layout,
     user: &User,
     values: ProfileValues,
@@ -301,6 +419,12 @@ fn invalid(
 ) -> Result<HttpResponse, AppError> {
     page(
         StatusCode::UNPROCESSABLE_ENTITY,
-        &ProfilePage::new(layout, user, values, errors),
+        &ProfilePage::new(
+            layout,
+            user,
+            values,
+            errors,
+            state.settings.max_upload_bytes,
+        ),
     )
 }

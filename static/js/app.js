@@ -31,6 +31,21 @@
     });
   }
 
+  // A preview of the photo chosen for upload, before it is sent.
+  var photoInput = document.getElementById("foto_perfil");
+  var preview = document.getElementById("foto-preview");
+  if (photoInput && preview) {
+    photoInput.addEventListener("change", function () {
+      var file = photoInput.files && photoInput.files[0];
+      if (!file) {
+        preview.hidden = true;
+        return;
+      }
+      preview.src = URL.createObjectURL(file);
+      preview.hidden = false;
+    });
+  }
+
   // A strength meter for new passwords. Only a hint: the server's verdict is the one that counts.
   var strength = document.querySelector("[data-strength-for]");
   if (strength) {

@@ -92,6 +92,7 @@ fn every_key_resolves_in_both_languages() {
     let args = [
         ("min", FluentValue::from(8)),
         ("max", FluentValue::from(1024)),
+        ("mb", FluentValue::from(5)),
     ];
     for key in catalog_keys("es") {
         let es = cuentas::i18n::Lang::Es.t_args(&key, &args);

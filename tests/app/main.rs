@@ -10,6 +10,7 @@ mod helpers;
 mod i18n;
 mod login;
 mod password_change;
+mod photos;
 mod profile;
 mod sessions;
 mod tutorial;

@@ -14,3 +14,4 @@ mod helpers;
 mod harness;
 mod login;
 mod password;
+mod profile;
