@@ -260,6 +260,59 @@ mod tests {
         assert_eq!(process(&polyglot), Err(PhotoProblem::NotAnImage));
     }
 
+    /// A JPEG whose EXIF says "rotate 90° clockwise to display" (orientation 6).
+    fn rotated_jpeg() -> Vec<u8> {
+        // 200 wide, 100 tall: left half red, right half blue.
+        let image = image::RgbImage::from_fn(200, 100, |x, _| {
+            if x < 100 {
+                image::Rgb([250, 0, 0])
+            } else {
+                image::Rgb([0, 0, 250])
+            }
+        });
+        let mut jpeg = Cursor::new(Vec::new());
+        DynamicImage::ImageRgb8(image)
+            .write_to(&mut jpeg, ImageFormat::Jpeg)
+            .expect("encode");
+        let jpeg = jpeg.into_inner();
+        let mut tiff = b"II*\0".to_vec();
+        tiff.extend_from_slice(&8u32.to_le_bytes());
+        tiff.extend_from_slice(&1u16.to_le_bytes());
+        tiff.extend_from_slice(&0x0112u16.to_le_bytes()); // Orientation
+        tiff.extend_from_slice(&3u16.to_le_bytes()); // SHORT
+        tiff.extend_from_slice(&1u32.to_le_bytes());
+        tiff.extend_from_slice(&6u16.to_le_bytes());
+        tiff.extend_from_slice(&0u16.to_le_bytes());
+        tiff.extend_from_slice(&0u32.to_le_bytes());
+        let mut app1 = b"Exif\0\0".to_vec();
+        app1.extend_from_slice(&tiff);
+        let mut out = jpeg[..2].to_vec();
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&u16::try_from(app1.len() + 2).expect("small").to_be_bytes());
+        out.extend_from_slice(&app1);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+
+    #[test]
+    fn the_exif_orientation_is_applied() {
+        // Rotated 90° clockwise the red half is on top; the centre crop keeps top red and
+        // bottom blue.
+        let result = image::load_from_memory(&process(&rotated_jpeg()).expect("accepted"))
+            .expect("decodes")
+            .to_rgb8();
+        // Unrotated, the left would be red and the right blue instead: check both sides.
+        for x in [60, 340] {
+            let top = result.get_pixel(x, 40);
+            let bottom = result.get_pixel(x, 360);
+            assert!(top[0] > 200 && top[2] < 60, "top is red at x={x}: {top:?}");
+            assert!(
+                bottom[2] > 200 && bottom[0] < 60,
+                "bottom is blue at x={x}: {bottom:?}"
+            );
+        }
+    }
+
     #[test]
     fn names_have_one_shape() {
         let good = format!("{}.jpg", "a".repeat(43));

@@ -4,8 +4,9 @@
 #   benches/load/run.sh            # 10 s per measurement, 32 connections
 #   DURATION=30 benches/load/run.sh
 #
-# Measures GET /healthz and the authenticated GET /dashboard/ at 32 connections, then the
-# dashboard again while 16 connections log in continuously (argon2 on every request).
+# Measures GET /healthz and the authenticated GET /dashboard/ and GET /perfil/ at 32
+# connections, then the dashboard again while 16 connections log in continuously (argon2 on
+# every request).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -58,6 +59,7 @@ measure() { # name, then wrk arguments
 echo "cuentas load benchmark: $(nproc) cores, $CONNECTIONS connections, ${DURATION}s each"
 measure "GET /healthz" -c "$CONNECTIONS" "$BASE/healthz"
 measure "GET /dashboard/ (logged in)" -c "$CONNECTIONS" -H "Cookie: cuentas_session=$COOKIE" "$BASE/dashboard/"
+measure "GET /perfil/ (logged in)" -c "$CONNECTIONS" -H "Cookie: cuentas_session=$COOKIE" "$BASE/perfil/"
 wrk -t1 -c "$LOGINS" -d "$((DURATION + 2))s" -s "$WORK/login.lua" "$BASE/login/" > "$WORK/logins.txt" 2>&1 &
 LOAD=$!
 sleep 1
