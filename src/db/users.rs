@@ -99,7 +99,7 @@ impl User {
     /// Inserts the account, or says which unique field is already taken. Both are checked
     /// first for a precise answer; the constraint still decides a race.
     pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<Result<User, Taken>> {
-        if let Some(taken) = Self::which_taken(conn, new.username_normalized, new.email)? {
+        if let Some(taken) = Self::which_taken(conn, new.username_normalized, new.email, None)? {
             return Ok(Err(taken));
         }
         // RETURNING is not available through diesel's MultiConnection; read the row back by
@@ -114,20 +114,30 @@ impl User {
                 conn,
                 new.username_normalized,
                 new.email,
+                None,
             )?
             .unwrap_or(Taken::Username))),
             Err(e) => Err(e),
         }
     }
 
+    /// Which unique field another account (any but `except`) already holds. A username may
+    /// look like an email: it must not equal anyone's email, nor an email anyone's username,
+    /// or one login would name two accounts.
     fn which_taken(
         conn: &mut DbConnection,
         username_normalized: &str,
         email: &str,
+        except: Option<i32>,
     ) -> QueryResult<Option<Taken>> {
-        // A username may look like an email: it must not equal anyone's email, nor an email
-        // anyone's username, or one login would name two accounts.
-        let username_taken: i64 = users::table
+        let others = || {
+            let query = users::table.into_boxed();
+            match except {
+                Some(id) => query.filter(users::id.ne(id)),
+                None => query,
+            }
+        };
+        let username_taken: i64 = others()
             .filter(
                 users::username_normalized
                     .eq(username_normalized)
@@ -138,7 +148,7 @@ impl User {
         if username_taken > 0 {
             return Ok(Some(Taken::Username));
         }
-        let email_taken: i64 = users::table
+        let email_taken: i64 = others()
             .filter(
                 users::email
                     .eq(email)
@@ -234,45 +244,23 @@ impl User {
         id: i32,
         changes: &ProfileChanges<'_>,
     ) -> QueryResult<Result<(), Taken>> {
-        let others = || users::table.filter(users::id.ne(id));
-        let username_taken: i64 = others()
-            .filter(
-                users::username_normalized
-                    .eq(changes.username_normalized)
-                    .or(users::email.eq(changes.username_normalized)),
-            )
-            .count()
-            .get_result(conn)?;
-        if username_taken > 0 {
-            return Ok(Err(Taken::Username));
-        }
-        let email_taken: i64 = others()
-            .filter(
-                users::email
-                    .eq(changes.email)
-                    .or(users::username_normalized.eq(changes.email)),
-            )
-            .count()
-            .get_result(conn)?;
-        if email_taken > 0 {
-            return Ok(Err(Taken::Email));
+        if let Some(taken) =
+            Self::which_taken(conn, changes.username_normalized, changes.email, Some(id))?
+        {
+            return Ok(Err(taken));
         }
         match diesel::update(users::table.find(id))
             .set(changes)
             .execute(conn)
         {
             Ok(_) => Ok(Ok(())),
-            Err(e) if super::is_unique_violation(&e) => {
-                let email_now_taken: i64 = others()
-                    .filter(users::email.eq(changes.email))
-                    .count()
-                    .get_result(conn)?;
-                Ok(Err(if email_now_taken > 0 {
-                    Taken::Email
-                } else {
-                    Taken::Username
-                }))
-            }
+            Err(e) if super::is_unique_violation(&e) => Ok(Err(Self::which_taken(
+                conn,
+                changes.username_normalized,
+                changes.email,
+                Some(id),
+            )?
+            .unwrap_or(Taken::Username))),
             Err(e) => Err(e),
         }
     }

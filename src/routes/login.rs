@@ -111,16 +111,7 @@ pub async fn login(
     let key = login_key(&login);
     let ip = client_ip(&req);
     let now = state.clock.now();
-    let throttled = {
-        let (key, ip) = (key.clone(), ip.clone());
-        db::run(&state.pool, move |conn| {
-            Ok(LOGIN_THROTTLE.admit(conn, &key, &ip, now)?)
-        })
-        .await?
-    };
-    if let Some(retry_after_secs) = throttled {
-        return Err(AppError::TooManyRequests { retry_after_secs });
-    }
+    admit_attempt(&state, &key, &ip, now).await?;
 
     // Input no account could have (control characters, absurd length) is not looked up:
     // it fails like an unknown account, after the same dummy verification.
@@ -158,6 +149,25 @@ pub async fn login(
             form_page.password_error = Some(form_page.layout.t("login-failed"));
             page(StatusCode::UNPROCESSABLE_ENTITY, &form_page)
         }
+    }
+}
+
+/// Counts a password attempt (login, or re-entering one's own password) before it is
+/// checked; over the limit it is a 429 and the password is never looked at.
+pub async fn admit_attempt(
+    state: &AppState,
+    key: &str,
+    ip: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    let (key, ip) = (key.to_owned(), ip.to_owned());
+    let throttled = db::run(&state.pool, move |conn| {
+        Ok(LOGIN_THROTTLE.admit(conn, &key, &ip, now)?)
+    })
+    .await?;
+    match throttled {
+        Some(retry_after_secs) => Err(AppError::TooManyRequests { retry_after_secs }),
+        None => Ok(()),
     }
 }
 

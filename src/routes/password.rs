@@ -232,16 +232,7 @@ pub async fn verify_own_password(
         client_ip(req),
         state.clock.now(),
     );
-    let throttled = {
-        let (key, ip) = (key.clone(), ip.clone());
-        db::run(&state.pool, move |conn| {
-            Ok(LOGIN_THROTTLE.admit(conn, &key, &ip, now)?)
-        })
-        .await?
-    };
-    if let Some(retry_after_secs) = throttled {
-        return Err(AppError::TooManyRequests { retry_after_secs });
-    }
+    crate::routes::login::admit_attempt(state, &key, &ip, now).await?;
     let verification = state
         .passwords
         .verify(password, Some(user.password_hash.clone()))
