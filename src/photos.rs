@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use image::codecs::jpeg::JpegEncoder;
-use image::error::{ImageError, LimitErrorKind};
+use image::error::ImageError;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use tokio::sync::Semaphore;
 
@@ -111,12 +111,8 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
 
 fn problem_of(error: ImageError) -> PhotoProblem {
     match error {
-        ImageError::Limits(limit) => match limit.kind() {
-            LimitErrorKind::DimensionError | LimitErrorKind::InsufficientMemory => {
-                PhotoProblem::TooLarge
-            }
-            _ => PhotoProblem::TooLarge,
-        },
+        // Dimensions over MAX_SIDE, or more memory than they may take.
+        ImageError::Limits(_) => PhotoProblem::TooLarge,
         ImageError::Unsupported(_) => PhotoProblem::NotAnImage,
         _ => PhotoProblem::Damaged,
     }

@@ -134,12 +134,11 @@ pub async fn change_password(
             .push(lang.t("password-mismatch"));
     }
     let personal = [
-        user.username.as_str(),
-        user.email.as_str(),
-        user.first_name.as_str(),
-        user.last_name.as_str(),
+        user.username.clone(),
+        user.email.clone(),
+        user.first_name.clone(),
+        user.last_name.clone(),
     ];
-    let personal: Vec<String> = personal.iter().map(|p| (*p).to_owned()).collect();
     let (candidate, rules) = (form.new_password1.clone(), policy(&state));
     // zxcvbn can take a while on adversarial input: it runs on the blocking pool.
     let checked = web::block(move || {

@@ -107,6 +107,23 @@ impl TestApp {
             .expect("POST")
     }
 
+    /// Posts a multipart form, adding the client's CSRF token as a field (as the no-script
+    /// form does).
+    pub async fn post_multipart_with(
+        &self,
+        client: &Client,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> Response {
+        let token = self.csrf_token_with(client).await;
+        client
+            .post(self.url(path))
+            .multipart(form.text("csrf_token", token))
+            .send()
+            .await
+            .expect("POST")
+    }
+
     /// The CSRF token of the client's session, read from the first page that shows to this
     /// client: the password page when logged in (it has no side effects, unlike the
     /// dashboard's tutorial), else the login page.

@@ -62,9 +62,7 @@ async fn upload(
     file_name: &str,
     bytes: Vec<u8>,
 ) -> reqwest::Response {
-    let token = app.csrf_token().await;
     let form = reqwest::multipart::Form::new()
-        .text("csrf_token", token)
         .text("username", user.username.clone())
         .text("first_name", "Ana")
         .text("last_name", "Pérez")
@@ -79,12 +77,8 @@ async fn upload(
                 .mime_str("image/jpeg")
                 .unwrap(),
         );
-    app.client
-        .post(app.url("/actualizar-perfil/"))
-        .multipart(form)
-        .send()
+    app.post_multipart_with(&app.client, "/actualizar-perfil/", form)
         .await
-        .unwrap()
 }
 
 fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {

@@ -41,17 +41,12 @@ async fn submit_with(
     client: &reqwest::Client,
     fields: &[(&'static str, String)],
 ) -> reqwest::Response {
-    let token = app.csrf_token_with(client).await;
-    let mut form = reqwest::multipart::Form::new().text("csrf_token", token);
+    let mut form = reqwest::multipart::Form::new();
     for (name, value) in fields {
         form = form.text(*name, value.clone());
     }
-    client
-        .post(app.url("/actualizar-perfil/"))
-        .multipart(form)
-        .send()
+    app.post_multipart_with(client, "/actualizar-perfil/", form)
         .await
-        .unwrap()
 }
 
 async fn submit(app: &TestApp, fields: &[(&'static str, String)]) -> reqwest::Response {

@@ -110,6 +110,14 @@ impl Browser {
         field.send_keys(text).await.unwrap();
     }
 
+    /// Fills and submits the login form of the current page.
+    pub async fn submit_login(&self, login: &str, password: &str) {
+        self.fill("#login", login).await;
+        self.fill("#password", password).await;
+        self.click("form[action='/login/'] button[type=submit]")
+            .await;
+    }
+
     pub async fn click(&self, css: &str) {
         self.client
             .find(Locator::Css(css))

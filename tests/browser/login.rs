@@ -12,10 +12,8 @@ async fn a_user_logs_in_through_the_form_sees_the_dashboard_and_logs_out() {
     browser.client.goto(&app.url("/dashboard/")).await.unwrap();
     browser.wait_for_path("/login/").await;
     // A wrong password first: the error is shown beside the field.
-    browser.fill("#login", "ana@example.com").await;
-    browser.fill("#password", "not-the-password-1").await;
     browser
-        .click("form[action='/login/'] button[type=submit]")
+        .submit_login("ana@example.com", "not-the-password-1")
         .await;
     assert!(
         browser

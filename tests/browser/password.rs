@@ -14,11 +14,7 @@ async fn a_forced_user_changes_the_password_then_sees_the_tutorial_once() {
     app.require_password_change(user.id);
 
     browser.client.goto(&app.url("/login/")).await.unwrap();
-    browser.fill("#login", "vero").await;
-    browser.fill("#password", &user.password).await;
-    browser
-        .click("form[action='/login/'] button[type=submit]")
-        .await;
+    browser.submit_login("vero", &user.password).await;
     browser.wait_for_path("/cambiar-password/").await;
     assert!(
         browser

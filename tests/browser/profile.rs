@@ -21,11 +21,7 @@ async fn a_user_uploads_a_photo_and_sees_it_in_the_page_and_the_navigation() {
         .goto(&app.url("/login/?next=%2Fperfil%2F"))
         .await
         .unwrap();
-    browser.fill("#login", "ana").await;
-    browser.fill("#password", &user.password).await;
-    browser
-        .click("form[action='/login/'] button[type=submit]")
-        .await;
+    browser.submit_login("ana", &user.password).await;
     browser.wait_for_path("/perfil/").await;
 
     browser.fill("#first_name", "Ana").await;

@@ -8,6 +8,7 @@ mod page;
 
 use actix_multipart::form::MultipartForm;
 use actix_multipart::form::text::Text;
+use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -61,6 +62,7 @@ pub async fn profile(
 pub async fn update_profile(
     req: HttpRequest,
     state: web::Data<AppState>,
+    session: Session,
     current: CurrentUser,
     MultipartForm(form): MultipartForm<ProfileForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -190,7 +192,7 @@ pub async fn update_profile(
     }
     match saved {
         Ok(()) => {
-            flash(&req_session(&req), FlashLevel::Success, "profile-updated");
+            flash(&session, FlashLevel::Success, "profile-updated");
             Ok(see_other("/perfil/"))
         }
         Err(Taken::Username) => {
@@ -206,8 +208,8 @@ pub async fn update_profile(
 
 /// `POST /perfil/foto/eliminar/`: back to the Google photo or the default avatar.
 pub async fn remove_photo(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    session: Session,
     current: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let (id, now) = (current.user.id, state.clock.now());
@@ -217,11 +219,7 @@ pub async fn remove_photo(
     .await?;
     if let Some(previous) = previous {
         remove_file(&state, previous).await;
-        flash(
-            &req_session(&req),
-            FlashLevel::Success,
-            "profile-photo-removed",
-        );
+        flash(&session, FlashLevel::Success, "profile-photo-removed");
     }
     Ok(see_other("/perfil/"))
 }
@@ -233,10 +231,6 @@ async fn remove_file(state: &AppState, relative: String) {
     if !matches!(result, Ok(Ok(()))) {
         tracing::warn!("a replaced photo file could not be deleted");
     }
-}
-
-fn req_session(req: &HttpRequest) -> actix_session::Session {
-    actix_session::SessionExt::get_session(req)
 }
 
 fn invalid(
