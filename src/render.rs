@@ -139,6 +139,34 @@ pub fn photo_url(user: &crate::db::users::User) -> String {
     }
 }
 
+/// One error per field, by field name (the `name` and `id` of its input).
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn get(&self, field: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.clone())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// (field, message), in the order they were found, for the error summary.
+    pub fn items(&self) -> Vec<(&'static str, String)> {
+        self.0.clone()
+    }
+
+    pub fn add(&mut self, field: &'static str, message: String) {
+        if self.get(field).is_none() {
+            self.0.push((field, message));
+        }
+    }
+}
+
 /// Renders a page with the given status.
 pub fn page(
     status: StatusCode,

@@ -24,7 +24,9 @@ use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::middleware::{forced_password_change, security_headers};
 use crate::photos::{MediaStore, PhotoPipeline};
-use crate::routes::{dashboard, errors, health, home, login, media, password, profile, tutorial};
+use crate::routes::{
+    dashboard, errors, health, home, invoice, login, media, password, profile, team, tutorial,
+};
 use crate::telemetry::RequestSpan;
 
 /// Shared by every handler through `web::Data<AppState>`.
@@ -154,7 +156,23 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
                     .route(web::get().to(password::change_password_form))
                     .route(web::post().to(password::change_password)),
             )
-            .service(web::resource("/perfil/").route(web::get().to(profile::profile)))
+            .service(
+                web::resource("/perfil/")
+                    .route(web::get().to(profile::profile))
+                    .route(web::post().to(profile::save_invoice_settings)),
+            )
+            .service(
+                web::resource("/factura/vista-previa/")
+                    .route(web::get().to(invoice::invoice_preview)),
+            )
+            .service(
+                web::resource(team::TEAM_PATH)
+                    .route(web::get().to(team::team))
+                    .route(web::post().to(team::create_vendedor)),
+            )
+            .service(
+                web::resource("/equipo/{id}/{action}/").route(web::post().to(team::team_action)),
+            )
             .service(
                 web::resource("/actualizar-perfil/").route(web::post().to(profile::update_profile)),
             )

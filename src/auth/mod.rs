@@ -4,4 +4,4 @@ pub mod csrf;
 pub mod password;
 pub mod session;
 
-pub use session::CurrentUser;
+pub use session::{AdminUser, CurrentUser};

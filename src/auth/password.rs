@@ -89,6 +89,26 @@ impl Passwords {
     }
 }
 
+/// Letters and digits that cannot be mistaken for one another when read aloud or copied by
+/// hand (no 0/O, 1/l/I).
+const TEMP_ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// A temporary password for a new or reset vendedor: 20 characters drawn uniformly from a
+/// 56-symbol alphabet by the OS generator (about 116 bits), in groups of five for reading.
+pub fn temporary_password() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    let mut out = String::with_capacity(23);
+    for i in 0..20usize {
+        if i > 0 && i.is_multiple_of(5) {
+            out.push('-');
+        }
+        let index = rng.random_range(0..TEMP_ALPHABET.len());
+        out.push(char::from(TEMP_ALPHABET[index]));
+    }
+    out
+}
+
 /// Hashes synchronously; for the CLI and tests. The server goes through [`Passwords::hash`].
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     Argon2::default()
@@ -151,5 +171,18 @@ mod tests {
         .to_string();
         assert!(needs_rehash(&weak));
         assert!(needs_rehash("not a hash"));
+    }
+
+    #[test]
+    fn temporary_passwords_are_long_readable_and_different() {
+        let first = temporary_password();
+        assert_eq!(first.len(), 23, "{first}");
+        let symbols: Vec<char> = first.chars().filter(|c| *c != '-').collect();
+        assert_eq!(symbols.len(), 20);
+        assert!(symbols.iter().all(|c| TEMP_ALPHABET.contains(&(*c as u8))));
+        assert_eq!(first.matches('-').count(), 3);
+        let many: std::collections::HashSet<String> =
+            (0..200).map(|_| temporary_password()).collect();
+        assert_eq!(many.len(), 200);
     }
 }

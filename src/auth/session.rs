@@ -1,7 +1,7 @@
 //! Session identity. The encrypted cookie holds the id of a `user_sessions` row; every request
 //! loads that row with its user and checks revocation, the user's `session_epoch`, the idle and
-//! absolute timeouts and that the account is active. Whatever fails, the request continues as
-//! anonymous and the cookie is cleared.
+//! absolute timeouts, that the account is active and that its temporary password (if any) has
+//! not expired. Whatever fails, the request continues as anonymous and the cookie is cleared.
 
 use std::future::{Ready, ready};
 use std::sync::Arc;
@@ -95,6 +95,7 @@ async fn resolve(state: &AppState, session_id: String) -> Result<Option<CurrentU
             return Ok(None);
         };
         let live = user.is_active
+            && !user.temp_password_expired(now)
             && row.epoch == user.session_epoch
             && now - row.last_seen_at < idle
             && now - row.created_at < max;
@@ -186,4 +187,28 @@ pub fn user_agent(req: &HttpRequest) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// The logged-in user when they are an admin. Anonymous visitors go to the login page like
+/// for [`CurrentUser`]; a vendedor gets 403.
+#[derive(Clone, Debug)]
+pub struct AdminUser(pub CurrentUser);
+
+impl FromRequest for AdminUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready(
+            CurrentUser::from_request(req, payload)
+                .into_inner()
+                .and_then(|current| {
+                    if current.user.role() == crate::domain::Role::Admin {
+                        Ok(Self(current))
+                    } else {
+                        Err(AppError::Forbidden)
+                    }
+                }),
+        )
+    }
 }

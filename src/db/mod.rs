@@ -4,9 +4,11 @@
 //! SQLite is always built in; PostgreSQL joins with the cargo feature `postgres`. Queries live
 //! as methods on the models in the files beside this one.
 
+pub mod invoice_settings;
 pub mod login_failures;
 pub mod schema;
 pub mod sessions;
+pub mod team;
 pub mod users;
 
 use std::path::PathBuf;

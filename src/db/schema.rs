@@ -25,6 +25,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
+        temp_password_expires_at -> Nullable<Timestamp>,
     }
 }
 
@@ -50,5 +51,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invoice_settings (id) {
+        id -> Integer,
+        admin_id -> Integer,
+        company_name -> Text,
+        address -> Text,
+        phone -> Text,
+        contact_email -> Text,
+        custom_message -> Text,
+        show_address -> Bool,
+        show_phone -> Bool,
+        show_email -> Bool,
+        show_message -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_sessions -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, user_sessions, login_failures);
+diesel::joinable!(invoice_settings -> users (admin_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    user_sessions,
+    login_failures,
+    invoice_settings
+);

@@ -34,6 +34,8 @@ pub struct User {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub last_login_at: Option<Timestamp>,
+    /// When the temporary password an admin set stops working; `None` for one's own password.
+    pub temp_password_expires_at: Option<Timestamp>,
 }
 
 /// The columns a new account starts with; everything else takes the table's defaults.
@@ -196,6 +198,7 @@ impl User {
             .set((
                 users::password_hash.eq(hash),
                 users::must_change_password.eq(false),
+                users::temp_password_expires_at.eq(None::<Timestamp>),
                 users::session_epoch.eq(users::session_epoch + 1),
                 users::updated_at.eq(now),
             ))

@@ -2,6 +2,8 @@
 //! code past the form layer never re-checks it.
 
 pub mod email;
+pub mod invoice;
+pub mod money;
 pub mod password;
 pub mod profile;
 mod role;

@@ -35,14 +35,22 @@ impl AsRef<str> for PersonName {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Phone(String);
 
+/// The longest phone the profile accepts, as typed.
+pub const PHONE_MAX: usize = 20;
+
 impl Phone {
     /// An empty input is no phone (`Ok(None)`).
     pub fn parse(input: &str) -> Result<Option<Self>, &'static str> {
+        Self::parse_within(input, PHONE_MAX)
+    }
+
+    /// The same rules with another length limit (the invoice allows more room for spacing).
+    pub fn parse_within(input: &str, max_chars: usize) -> Result<Option<Self>, &'static str> {
         let value = input.trim();
         if value.is_empty() {
             return Ok(None);
         }
-        if value.chars().count() > 20 {
+        if value.chars().count() > max_chars {
             return Err("error-phone-too-long");
         }
         if !value

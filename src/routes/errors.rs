@@ -49,8 +49,8 @@ pub fn render<B: MessageBody + 'static>(
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
-    let (title_key, message_key) = keys_for(status);
     if crate::render::wants_json(res.request()) {
+        let (title_key, _) = keys_for(status);
         let body = serde_json::json!({ "ok": false, "error": title_key }).to_string();
         return Ok(ErrorHandlerResponse::Response(replace_body(
             res,
@@ -59,16 +59,21 @@ pub fn render<B: MessageBody + 'static>(
         )));
     }
     // An upload over the limit is refused before the handler runs; show it on the form.
-    if status == StatusCode::PAYLOAD_TOO_LARGE
-        && res.request().path() == "/actualizar-perfil/"
-        && let Some(body) = crate::routes::profile::too_large_page(res.request())
-    {
-        return Ok(ErrorHandlerResponse::Response(replace_body(
-            res,
-            "text/html; charset=utf-8",
-            body,
-        )));
+    if status == StatusCode::PAYLOAD_TOO_LARGE && res.request().path() == "/actualizar-perfil/" {
+        return Ok(ErrorHandlerResponse::Future(Box::pin(async move {
+            match crate::routes::profile::too_large_page(res.request().clone()).await {
+                Some(body) => Ok(replace_body(res, "text/html; charset=utf-8", body)),
+                None => Ok(error_page(res)),
+            }
+        })));
     }
+    Ok(ErrorHandlerResponse::Response(error_page(res)))
+}
+
+/// The translated error page for the response's status.
+fn error_page<B>(res: ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> {
+    let status = res.status();
+    let (title_key, message_key) = keys_for(status);
     let page = ErrorPage {
         layout: Layout::without_flashes(res.request()),
         status: status.as_u16(),
@@ -82,11 +87,7 @@ pub fn render<B: MessageBody + 'static>(
             String::from("Error")
         }
     };
-    Ok(ErrorHandlerResponse::Response(replace_body(
-        res,
-        "text/html; charset=utf-8",
-        body,
-    )))
+    replace_body(res, "text/html; charset=utf-8", body)
 }
 
 /// The same response (status, headers such as Retry-After) with a new body.

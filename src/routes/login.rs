@@ -128,6 +128,13 @@ pub async fn login(
         .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
         .await?;
     match (user, verification) {
+        // Only someone who typed the right temporary password learns that it expired.
+        (Some(user), Verification::Valid { .. })
+            if user.is_active && user.temp_password_expired(now) =>
+        {
+            form_page.password_error = Some(form_page.layout.t("login-temp-password-expired"));
+            page(StatusCode::UNPROCESSABLE_ENTITY, &form_page)
+        }
         (Some(user), Verification::Valid { rehash }) if user.is_active => {
             let (ip2, id) = (ip.clone(), user.id);
             db::run(&state.pool, move |conn| {

@@ -75,3 +75,29 @@
     });
   }
 })();
+
+// Buttons that need a script (print, copy) are hidden in the HTML and shown here.
+(function () {
+  "use strict";
+
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) {
+      return;
+    }
+    var status = document.getElementById(button.getAttribute("data-copy") + "-status");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+        if (status) {
+          status.textContent = button.getAttribute("data-copied");
+        }
+      });
+    });
+  });
+})();

@@ -4,6 +4,7 @@
 //! The update writes only the profile's own columns (`ProfileChanges`); anything else in the
 //! request (role, flags, ids) is never read.
 
+mod invoice;
 mod page;
 
 use actix_multipart::form::MultipartForm;
@@ -12,6 +13,7 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+pub use invoice::save_invoice_settings;
 pub use page::too_large_page;
 use page::{FieldErrors, ProfilePage, ProfileValues};
 
@@ -47,16 +49,15 @@ pub async fn profile(
     current: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let user = &current.user;
-    page(
-        StatusCode::OK,
-        &ProfilePage::new(
-            Layout::for_request(&req),
-            user,
-            ProfileValues::saved(user),
-            FieldErrors::default(),
-            state.settings.max_upload_bytes,
-        ),
+    let profile = ProfilePage::complete(
+        &state,
+        Layout::for_request(&req),
+        user,
+        ProfileValues::saved(user),
+        FieldErrors::default(),
     )
+    .await?;
+    page(StatusCode::OK, &profile)
 }
 
 pub async fn update_profile(
@@ -135,10 +136,10 @@ pub async fn update_profile(
         username, first_name, last_name, email, phone, language, currency, timezone,
     )
     else {
-        return invalid(&state, layout, user, values, errors);
+        return invalid(&state, layout, user, values, errors).await;
     };
     if !errors.is_empty() {
-        return invalid(&state, layout, user, values, errors);
+        return invalid(&state, layout, user, values, errors).await;
     }
 
     let new_photo = match photo {
@@ -197,11 +198,11 @@ pub async fn update_profile(
         }
         Err(Taken::Username) => {
             errors.add("username", lang.t("error-username-taken"));
-            invalid(&state, layout, user, values, errors)
+            invalid(&state, layout, user, values, errors).await
         }
         Err(Taken::Email) => {
             errors.add("email", lang.t("error-email-taken"));
-            invalid(&state, layout, user, values, errors)
+            invalid(&state, layout, user, values, errors).await
         }
     }
 }
@@ -233,21 +234,13 @@ async fn remove_file(state: &AppState, relative: String) {
     }
 }
 
-fn invalid(
+async fn invalid(
     state: &AppState,
     layout: Layout,
     user: &User,
     values: ProfileValues,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    page(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &ProfilePage::new(
-            layout,
-            user,
-            values,
-            errors,
-            state.settings.max_upload_bytes,
-        ),
-    )
+    let profile = ProfilePage::complete(state, layout, user, values, errors).await?;
+    page(StatusCode::UNPROCESSABLE_ENTITY, &profile)
 }

@@ -7,10 +7,14 @@ use askama::Template;
 use chrono::TimeZone;
 
 use super::ProfileForm;
+use super::invoice::{InvoiceSection, saved_section};
 use crate::auth::CurrentUser;
 use crate::db::users::User;
+use crate::domain::Role;
 use crate::domain::profile::{CURRENCIES, parse_timezone};
+use crate::error::AppError;
 use crate::i18n::Lang;
+pub use crate::render::FieldErrors;
 use crate::render::{Layout, photo_url};
 use crate::startup::AppState;
 
@@ -57,29 +61,6 @@ impl ProfileValues {
     }
 }
 
-/// One error per field, by field name (the `name` and `id` of its input).
-#[derive(Debug, Default)]
-pub struct FieldErrors(Vec<(&'static str, String)>);
-
-impl FieldErrors {
-    pub fn get(&self, field: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.clone())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn add(&mut self, field: &'static str, message: String) {
-        if self.get(field).is_none() {
-            self.0.push((field, message));
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "profile/profile.html")]
 pub struct ProfilePage {
@@ -102,6 +83,8 @@ pub struct ProfilePage {
     currencies: &'static [&'static str],
     timezones: Vec<&'static str>,
     photo_hint: String,
+    /// The second form, for admins only.
+    invoice: Option<InvoiceSection>,
 }
 
 impl ProfilePage {
@@ -138,8 +121,38 @@ impl ProfilePage {
             currencies: &CURRENCIES,
             timezones: chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect(),
             photo_hint: photo_hint(layout.lang, max_upload_bytes),
+            invoice: None,
             layout,
         }
+    }
+
+    pub fn with_invoice(self, section: InvoiceSection) -> Self {
+        Self {
+            invoice: Some(section),
+            ..self
+        }
+    }
+
+    /// The page for `user`, with their saved invoice form when they are an admin.
+    pub async fn complete(
+        state: &AppState,
+        layout: Layout,
+        user: &User,
+        values: ProfileValues,
+        errors: FieldErrors,
+    ) -> Result<Self, AppError> {
+        let page = Self::new(
+            layout,
+            user,
+            values,
+            errors,
+            state.settings.max_upload_bytes,
+        );
+        Ok(if user.role() == Role::Admin {
+            page.with_invoice(saved_section(state, user.id).await?)
+        } else {
+            page
+        })
     }
 
     fn error(&self, field: &str) -> Option<String> {
@@ -147,7 +160,7 @@ impl ProfilePage {
     }
 
     fn error_items(&self) -> Vec<(&'static str, String)> {
-        self.errors.0.clone()
+        self.errors.items()
     }
 
     fn has_uploaded_photo(&self) -> bool {
@@ -163,10 +176,10 @@ fn photo_hint(lang: Lang, max_upload_bytes: usize) -> String {
 
 /// The profile page with the "photo too large" error, for the 413 that the body limit gives
 /// before any handler runs (see `routes::errors`).
-pub fn too_large_page(req: &HttpRequest) -> Option<String> {
-    let current = CurrentUser::of(req)?;
+pub async fn too_large_page(req: HttpRequest) -> Option<String> {
+    let current = CurrentUser::of(&req)?;
     let state = req.app_data::<web::Data<AppState>>()?;
-    let layout = Layout::without_flashes(req);
+    let layout = Layout::without_flashes(&req);
     let max = state.settings.max_upload_bytes;
     let mut errors = FieldErrors::default();
     errors.add(
@@ -177,7 +190,9 @@ pub fn too_large_page(req: &HttpRequest) -> Option<String> {
         ),
     );
     let user = &current.user;
-    ProfilePage::new(layout, user, ProfileValues::saved(user), errors, max)
+    ProfilePage::complete(state, layout, user, ProfileValues::saved(user), errors)
+        .await
+        .ok()?
         .render()
         .ok()
 }

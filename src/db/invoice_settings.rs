@@ -1,0 +1,99 @@
+//! The `invoice_settings` table: what an admin's invoices say about their business, one row
+//! per admin.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::invoice_settings;
+use crate::clock::Timestamp;
+
+/// An admin's invoice settings.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = invoice_settings)]
+pub struct InvoiceSettings {
+    pub id: i32,
+    pub admin_id: i32,
+    pub company_name: String,
+    pub address: String,
+    pub phone: String,
+    pub contact_email: String,
+    pub custom_message: String,
+    pub show_address: bool,
+    pub show_phone: bool,
+    pub show_email: bool,
+    pub show_message: bool,
+    pub updated_at: Timestamp,
+}
+
+/// The columns the invoice form writes (never `admin_id`).
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = invoice_settings)]
+pub struct InvoiceChanges<'a> {
+    pub company_name: &'a str,
+    pub address: &'a str,
+    pub phone: &'a str,
+    pub contact_email: &'a str,
+    pub custom_message: &'a str,
+    pub show_address: bool,
+    pub show_phone: bool,
+    pub show_email: bool,
+    pub show_message: bool,
+    pub updated_at: Timestamp,
+}
+
+impl InvoiceSettings {
+    /// The admin's row, created with the defaults when it does not exist yet. The unique
+    /// `admin_id` and an insert that ignores a conflict make two first visits at once give one
+    /// row (MultiConnection has no portable ON CONFLICT, hence one statement per backend).
+    pub fn get_or_create(
+        conn: &mut DbConnection,
+        admin_id: i32,
+        now: Timestamp,
+    ) -> QueryResult<InvoiceSettings> {
+        if let Some(found) = Self::find(conn, admin_id)? {
+            return Ok(found);
+        }
+        let row = (
+            invoice_settings::admin_id.eq(admin_id),
+            invoice_settings::updated_at.eq(now),
+        );
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(invoice_settings::table)
+                .values(row)
+                .execute(c)?,
+            #[cfg(feature = "postgres")]
+            DbConnection::Postgres(c) => diesel::insert_into(invoice_settings::table)
+                .values(row)
+                .on_conflict(invoice_settings::admin_id)
+                .do_nothing()
+                .execute(c)?,
+        };
+        invoice_settings::table
+            .filter(invoice_settings::admin_id.eq(admin_id))
+            .select(InvoiceSettings::as_select())
+            .get_result(conn)
+    }
+
+    pub fn find(conn: &mut DbConnection, admin_id: i32) -> QueryResult<Option<InvoiceSettings>> {
+        invoice_settings::table
+            .filter(invoice_settings::admin_id.eq(admin_id))
+            .select(InvoiceSettings::as_select())
+            .get_result(conn)
+            .optional()
+    }
+
+    /// Saves the form's columns, creating the row first if the profile page was never shown.
+    pub fn save(
+        conn: &mut DbConnection,
+        admin_id: i32,
+        changes: &InvoiceChanges<'_>,
+    ) -> QueryResult<()> {
+        conn.transaction(|conn| {
+            Self::get_or_create(conn, admin_id, changes.updated_at)?;
+            diesel::update(invoice_settings::table.filter(invoice_settings::admin_id.eq(admin_id)))
+                .set(changes)
+                .execute(conn)
+                .map(drop)
+        })
+    }
+}

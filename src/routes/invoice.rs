@@ -1,0 +1,97 @@
+//! `GET /factura/vista-previa/`: a sample invoice with the admin's settings, showing exactly
+//! the parts whose toggles are on, ready to print.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::TimeZone;
+
+use crate::auth::AdminUser;
+use crate::db;
+use crate::db::invoice_settings::InvoiceSettings;
+use crate::domain::money::format_amount;
+use crate::domain::profile::parse_timezone;
+use crate::error::AppError;
+use crate::render::{Layout, page};
+use crate::startup::AppState;
+
+/// The sample lines: (catalog key of the description, quantity, unit price in cents).
+const SAMPLE_LINES: [(&str, i64, i64); 3] = [
+    ("invoice-sample-item-1", 2, 45_000),
+    ("invoice-sample-item-2", 10, 3_250),
+    ("invoice-sample-item-3", 1, 120_000),
+];
+/// The sample tax, in percent.
+const SAMPLE_TAX_PERCENT: i64 = 16;
+
+struct Line {
+    description: String,
+    quantity: i64,
+    unit_price: String,
+    amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/invoice_preview.html")]
+struct InvoicePreview {
+    layout: Layout,
+    company_name: String,
+    /// Each optional part is `Some` only when its toggle is on and it has a value.
+    address: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    message: Option<String>,
+    date: String,
+    lines: Vec<Line>,
+    subtotal: String,
+    tax_percent: i64,
+    tax: String,
+    total: String,
+}
+
+pub async fn invoice_preview(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    AdminUser(current): AdminUser,
+) -> Result<HttpResponse, AppError> {
+    let user = &current.user;
+    let (admin_id, now) = (user.id, state.clock.now());
+    let settings = db::run(&state.pool, move |conn| {
+        Ok(InvoiceSettings::get_or_create(conn, admin_id, now)?)
+    })
+    .await?;
+    let layout = Layout::for_request(&req);
+    let currency = user.currency.as_str();
+    let lines: Vec<Line> = SAMPLE_LINES
+        .iter()
+        .map(|&(key, quantity, unit_cents)| Line {
+            description: layout.t(key),
+            quantity,
+            unit_price: format_amount(unit_cents, currency),
+            amount: format_amount(unit_cents * quantity, currency),
+        })
+        .collect();
+    let subtotal: i64 = SAMPLE_LINES.iter().map(|&(_, q, unit)| q * unit).sum();
+    let tax = subtotal * SAMPLE_TAX_PERCENT / 100;
+    let shown = |on: bool, value: &str| (on && !value.is_empty()).then(|| value.to_owned());
+    let tz = parse_timezone(&user.timezone).unwrap_or(chrono_tz::UTC);
+    let preview = InvoicePreview {
+        company_name: if settings.company_name.is_empty() {
+            layout.t("invoice-company-placeholder")
+        } else {
+            settings.company_name.clone()
+        },
+        address: shown(settings.show_address, &settings.address),
+        phone: shown(settings.show_phone, &settings.phone),
+        email: shown(settings.show_email, &settings.contact_email),
+        message: shown(settings.show_message, &settings.custom_message),
+        date: tz.from_utc_datetime(&now).format("%Y-%m-%d").to_string(),
+        lines,
+        subtotal: format_amount(subtotal, currency),
+        tax_percent: SAMPLE_TAX_PERCENT,
+        tax: format_amount(tax, currency),
+        total: format_amount(subtotal + tax, currency),
+        layout,
+    };
+    page(StatusCode::OK, &preview)
+}

@@ -1,0 +1,614 @@
+//! The team of vendedores: `GET, POST /equipo/` and `POST /equipo/{id}/{action}/`.
+
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use cuentas::db::schema::users;
+use diesel::prelude::*;
+use reqwest::Client;
+use scraper::{Html, Selector};
+
+use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, new_client, spawn_app};
+
+const ACTIONS: [&str; 4] = [
+    "desactivar",
+    "activar",
+    "restablecer-password",
+    "reiniciar-tutorial",
+];
+
+async fn logged_in(app: &TestApp, client: &Client, name: &str, role: &str) -> TestUser {
+    let user = app.create_user(name, role).await;
+    assert_is_redirect_to(
+        &app.login_with(client, name, &user.password).await,
+        "/dashboard/",
+    );
+    user
+}
+
+type Fields = Vec<(&'static str, String)>;
+
+fn new_vendedor(username: &str) -> Fields {
+    vec![
+        ("username", username.to_owned()),
+        ("email", format!("{username}@tienda.example")),
+        ("first_name", "Vera".into()),
+        ("last_name", "Núñez".into()),
+    ]
+}
+
+async fn post(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    fields: &[(&'static str, String)],
+) -> reqwest::Response {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    app.post_form_with(client, path, &fields).await
+}
+
+/// The temporary password shown on the team page, if any.
+fn shown_password(page: &str) -> Option<String> {
+    let document = Html::parse_document(page);
+    let selector = Selector::parse("#temp-password").unwrap();
+    document
+        .select(&selector)
+        .next()
+        .map(|code| code.text().collect::<String>())
+}
+
+/// Creates a vendedor through the team page; returns their id and temporary password.
+async fn create_vendedor(app: &TestApp, client: &Client, username: &str) -> (i32, String) {
+    let response = post(app, client, "/equipo/", &new_vendedor(username)).await;
+    assert_is_redirect_to(&response, "/equipo/");
+    let page = crate::helpers::get_with(client, &app.url("/equipo/"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let password = shown_password(&page).expect("the temporary password is shown");
+    let normalized = username.to_lowercase();
+    let id = app
+        .db(|c| {
+            users::table
+                .filter(users::username_normalized.eq(normalized))
+                .select(users::id)
+                .get_result(c)
+        })
+        .unwrap();
+    (id, password)
+}
+
+fn user_count(app: &TestApp) -> i64 {
+    app.db(|c| users::table.count().get_result(c)).unwrap()
+}
+
+#[tokio::test]
+async fn an_admin_creates_a_vendedor_and_sees_the_temporary_password_once() {
+    let app = spawn_app().await;
+    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
+    let empty = app.get("/equipo/").await.text().await.unwrap();
+    assert!(empty.contains("Todavía no tienes vendedores"));
+
+    let (id, password) = create_vendedor(&app, &app.client, "vera").await;
+    assert!(
+        password
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .count()
+            >= 16
+    );
+
+    let vendedor = app.user(id);
+    assert_eq!(vendedor.role, "vendedor");
+    assert_eq!(vendedor.manager_id, Some(admin.id));
+    assert!(vendedor.must_change_password);
+    assert!(!vendedor.tutorial_seen);
+    assert!(!vendedor.email_verified);
+    assert!(vendedor.is_active);
+    assert_eq!(vendedor.email, "vera@tienda.example");
+    assert_eq!(
+        (vendedor.first_name.as_str(), vendedor.last_name.as_str()),
+        ("Vera", "Núñez")
+    );
+    assert!(!vendedor.password_hash.contains(&password));
+    let expires = vendedor.temp_password_expires_at.expect("expiry set");
+    let lifetime = expires - vendedor.created_at;
+    assert!(
+        (lifetime - TimeDelta::hours(72)).abs() < TimeDelta::minutes(1),
+        "{lifetime}"
+    );
+
+    // Shown once: the next visit lists the vendedor but not the password.
+    let page = app.get("/equipo/").await.text().await.unwrap();
+    assert_eq!(shown_password(&page), None);
+    assert!(!page.contains(&password));
+    let document = Html::parse_document(&page);
+    let row = Selector::parse(&format!("tr[data-user-id='{id}']")).unwrap();
+    let text = document
+        .select(&row)
+        .next()
+        .unwrap()
+        .text()
+        .collect::<String>();
+    for expected in [
+        "Vera Núñez",
+        "vera",
+        "vera@tienda.example",
+        "Activo",
+        "Debe cambiar la contraseña",
+        "Sin verificar",
+        "Nunca",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+}
+
+#[tokio::test]
+async fn the_temporary_password_leads_into_the_forced_change_and_dies_with_it() {
+    let app = spawn_app().await;
+    logged_in(&app, &app.client, "dueña", "admin").await;
+    let (id, temp) = create_vendedor(&app, &app.client, "vera").await;
+
+    let vendedor = new_client();
+    assert_is_redirect_to(
+        &app.login_with(&vendedor, "vera", &temp).await,
+        "/dashboard/",
+    );
+    let dashboard = crate::helpers::get_with(&vendedor, &app.url("/dashboard/")).await;
+    assert_is_redirect_to(&dashboard, "/cambiar-password/");
+
+    let response = app
+        .post_form_with(
+            &vendedor,
+            "/cambiar-password/",
+            &[
+                ("old_password", &temp),
+                ("new_password1", "Girasol-Azul-Marea-77"),
+                ("new_password2", "Girasol-Azul-Marea-77"),
+            ],
+        )
+        .await;
+    assert_is_redirect_to(&response, "/perfil/");
+    let user = app.user(id);
+    assert!(!user.must_change_password);
+    assert_eq!(user.temp_password_expires_at, None);
+
+    // Long after the temporary password would have expired, the chosen one still works…
+    app.clock.advance(Duration::from_secs(100 * 3600));
+    let again = new_client();
+    assert_is_redirect_to(
+        &app.login_with(&again, "vera", "Girasol-Azul-Marea-77")
+            .await,
+        "/dashboard/",
+    );
+    // …and the temporary one never does again.
+    let response = app.login_with(&new_client(), "vera", &temp).await;
+    assert_eq!(response.status().as_u16(), 422);
+}
+
+#[tokio::test]
+async fn an_unused_temporary_password_expires_after_72_hours() {
+    let app = spawn_app().await;
+    logged_in(&app, &app.client, "dueña", "admin").await;
+    let (_, temp) = create_vendedor(&app, &app.client, "vera").await;
+
+    // Logged in just before the deadline: forced change, and the session ends at the deadline.
+    app.clock.advance(Duration::from_secs(72 * 3600 - 120));
+    let early = new_client();
+    assert_is_redirect_to(&app.login_with(&early, "vera", &temp).await, "/dashboard/");
+    app.clock.advance(Duration::from_secs(180));
+    let after = crate::helpers::get_with(&early, &app.url("/dashboard/")).await;
+    assert_is_redirect_to(&after, "/login/?next=%2Fdashboard%2F");
+
+    let response = app.login_with(&new_client(), "vera", &temp).await;
+    assert_eq!(response.status().as_u16(), 422);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("Tu contraseña temporal ha caducado. Pide a tu administrador una nueva.")
+    );
+    // A wrong password says nothing about the expiry.
+    let wrong = app
+        .login_with(&new_client(), "vera", "no-es-la-clave-1")
+        .await;
+    assert!(!wrong.text().await.unwrap().contains("caducado"));
+    // The admin sees it (logging in again: their own session went idle meanwhile).
+    let admin = new_client();
+    app.login_with(&admin, "dueña", "Clave-Segura-dueña-2026")
+        .await;
+    let page = crate::helpers::get_with(&admin, &app.url("/equipo/"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Contraseña temporal caducada"));
+}
+
+#[tokio::test]
+async fn the_expiry_is_configurable() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.temp_password_lifetime = std::time::Duration::from_secs(3600);
+    })
+    .await;
+    logged_in(&app, &app.client, "dueña", "admin").await;
+    let (_, temp) = create_vendedor(&app, &app.client, "vera").await;
+    app.clock.advance(Duration::from_secs(61 * 60));
+    let response = app.login_with(&new_client(), "vera", &temp).await;
+    assert!(response.text().await.unwrap().contains("caducado"));
+}
+
+#[tokio::test]
+async fn invalid_or_taken_details_are_field_errors_and_create_nobody() {
+    let app = spawn_app().await;
+    let admin = logged_in(&app, &app.client, "jefa", "admin").await;
+    create_vendedor(&app, &app.client, "vera").await;
+    let before = user_count(&app);
+
+    let cases: Vec<(Fields, &str, &str)> = vec![
+        (new_vendedor(""), "username", "usuario"),
+        (new_vendedor("a b"), "username", ""),
+        (new_vendedor("VERA"), "username", "en uso"),
+        (
+            vec![
+                ("username", admin.email.clone()),
+                ("email", "nueva@tienda.example".into()),
+                ("first_name", "Otra".into()),
+                ("last_name", "Más".into()),
+            ],
+            "username",
+            "en uso",
+        ),
+        (
+            vec![
+                ("username", "otra".into()),
+                ("email", "VERA@tienda.example".into()),
+                ("first_name", "Otra".into()),
+                ("last_name", "Más".into()),
+            ],
+            "email",
+            "Ya existe una cuenta",
+        ),
+        (
+            vec![
+                ("username", "otra".into()),
+                ("email", admin.email.clone()),
+                ("first_name", "Otra".into()),
+                ("last_name", "Más".into()),
+            ],
+            "email",
+            "Ya existe una cuenta",
+        ),
+        (
+            vec![
+                ("username", "otra".into()),
+                ("email", "no-es-correo".into()),
+                ("first_name", "".into()),
+                ("last_name", "<b>".into()),
+            ],
+            "email",
+            "",
+        ),
+    ];
+    for (fields, field, message) in cases {
+        let response = post(&app, &app.client, "/equipo/", &fields).await;
+        assert_eq!(response.status().as_u16(), 422, "{fields:?}");
+        let body = response.text().await.unwrap();
+        let document = Html::parse_document(&body);
+        let input = Selector::parse(&format!("#{field}")).unwrap();
+        let input = document.select(&input).next().unwrap();
+        assert_eq!(
+            input.value().attr("aria-invalid"),
+            Some("true"),
+            "{fields:?}"
+        );
+        let error = Selector::parse(&format!("#{field}-error")).unwrap();
+        let error = document
+            .select(&error)
+            .next()
+            .unwrap()
+            .text()
+            .collect::<String>();
+        assert!(error.contains(message), "{error}");
+        let link = Selector::parse(&format!(".error-summary a[href='#{field}']")).unwrap();
+        assert_eq!(document.select(&link).count(), 1);
+        // What was typed stays in the form.
+        for (name, value) in &fields {
+            let kept = Selector::parse(&format!("input[name={name}]")).unwrap();
+            let kept = document.select(&kept).next().unwrap();
+            assert_eq!(kept.value().attr("value"), Some(value.as_str()), "{name}");
+        }
+        assert_eq!(shown_password(&body), None);
+    }
+    assert_eq!(user_count(&app), before);
+}
+
+#[tokio::test]
+async fn no_field_of_the_form_can_make_an_admin_or_pick_the_manager() {
+    let app = spawn_app().await;
+    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
+    let other = app.create_user("otra", "admin").await;
+    let mut fields = new_vendedor("vera");
+    fields.extend([
+        ("role", "admin".to_owned()),
+        ("manager_id", other.id.to_string()),
+        ("must_change_password", "false".into()),
+        ("email_verified", "true".into()),
+        ("is_active", "false".into()),
+    ]);
+    assert_is_redirect_to(
+        &post(&app, &app.client, "/equipo/", &fields).await,
+        "/equipo/",
+    );
+    let created = app
+        .db(|c| {
+            users::table
+                .filter(users::username_normalized.eq("vera"))
+                .select((
+                    users::role,
+                    users::manager_id,
+                    users::must_change_password,
+                    users::email_verified,
+                    users::is_active,
+                ))
+                .get_result::<(String, Option<i32>, bool, bool, bool)>(c)
+        })
+        .unwrap();
+    assert_eq!(
+        created,
+        ("vendedor".into(), Some(admin.id), true, false, true)
+    );
+}
+
+#[tokio::test]
+async fn deactivating_ends_the_vendedors_sessions_at_once_and_activating_lets_them_back() {
+    let app = spawn_app().await;
+    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
+    let vera = app.create_user("vera", "vendedor").await;
+    set_manager(&app, vera.id, admin.id);
+    let vendedor = new_client();
+    assert_is_redirect_to(
+        &app.login_with(&vendedor, "vera", &vera.password).await,
+        "/dashboard/",
+    );
+    let profile = crate::helpers::get_with(&vendedor, &app.url("/perfil/")).await;
+    assert_eq!(profile.status().as_u16(), 200);
+
+    let response = post(
+        &app,
+        &app.client,
+        &format!("/equipo/{}/desactivar/", vera.id),
+        &[],
+    )
+    .await;
+    assert_is_redirect_to(&response, "/equipo/");
+    assert!(!app.user(vera.id).is_active);
+    let page = app.get("/equipo/").await.text().await.unwrap();
+    assert!(page.contains("Vendedor desactivado"));
+    assert!(page.contains("Desactivado"));
+
+    let profile = crate::helpers::get_with(&vendedor, &app.url("/perfil/")).await;
+    assert_is_redirect_to(&profile, "/login/?next=%2Fperfil%2F");
+    let response = app.login_with(&new_client(), "vera", &vera.password).await;
+    assert_eq!(response.status().as_u16(), 422);
+
+    let response = post(
+        &app,
+        &app.client,
+        &format!("/equipo/{}/activar/", vera.id),
+        &[],
+    )
+    .await;
+    assert_is_redirect_to(&response, "/equipo/");
+    assert!(app.user(vera.id).is_active);
+    assert_is_redirect_to(
+        &app.login_with(&new_client(), "vera", &vera.password).await,
+        "/dashboard/",
+    );
+}
+
+fn set_manager(app: &TestApp, id: i32, manager: i32) {
+    app.db(|c| {
+        diesel::update(users::table.find(id))
+            .set(users::manager_id.eq(manager))
+            .execute(c)
+    })
+    .unwrap();
+}
+
+#[tokio::test]
+async fn resetting_the_password_issues_a_new_temporary_one_and_ends_sessions() {
+    let app = spawn_app().await;
+    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
+    let vera = app.create_user("vera", "vendedor").await;
+    set_manager(&app, vera.id, admin.id);
+    let vendedor = new_client();
+    assert_is_redirect_to(
+        &app.login_with(&vendedor, "vera", &vera.password).await,
+        "/dashboard/",
+    );
+
+    let response = post(
+        &app,
+        &app.client,
+        &format!("/equipo/{}/restablecer-password/", vera.id),
+        &[],
+    )
+    .await;
+    assert_is_redirect_to(&response, "/equipo/");
+    let page = app.get("/equipo/").await.text().await.unwrap();
+    let temp = shown_password(&page).expect("new temporary password shown");
+    assert!(page.contains("Contraseña restablecida"));
+    assert_eq!(
+        shown_password(&app.get("/equipo/").await.text().await.unwrap()),
+        None
+    );
+
+    let user = app.user(vera.id);
+    assert!(user.must_change_password);
+    assert!(user.temp_password_expires_at.is_some());
+    let dashboard = crate::helpers::get_with(&vendedor, &app.url("/dashboard/")).await;
+    assert_is_redirect_to(&dashboard, "/login/?next=%2Fdashboard%2F");
+    let old = app.login_with(&new_client(), "vera", &vera.password).await;
+    assert_eq!(old.status().as_u16(), 422);
+    let fresh = new_client();
+    assert_is_redirect_to(&app.login_with(&fresh, "vera", &temp).await, "/dashboard/");
+    let forced = crate::helpers::get_with(&fresh, &app.url("/perfil/")).await;
+    assert_is_redirect_to(&forced, "/cambiar-password/");
+}
+
+#[tokio::test]
+async fn resetting_the_tutorial_shows_it_again() {
+    let app = spawn_app().await;
+    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
+    let vera = app.create_user("vera", "vendedor").await;
+    set_manager(&app, vera.id, admin.id);
+    let id = vera.id;
+    app.db(|c| {
+        diesel::update(users::table.find(id))
+            .set(users::tutorial_seen.eq(true))
+            .execute(c)
+    })
+    .unwrap();
+    let response = post(
+        &app,
+        &app.client,
+        &format!("/equipo/{id}/reiniciar-tutorial/"),
+        &[],
+    )
+    .await;
+    assert_is_redirect_to(&response, "/equipo/");
+    assert!(!app.user(id).tutorial_seen);
+    let vendedor = new_client();
+    app.login_with(&vendedor, "vera", &vera.password).await;
+    let dashboard = crate::helpers::get_with(&vendedor, &app.url("/dashboard/"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(dashboard.contains("id=\"tutorial\""));
+}
+
+#[tokio::test]
+async fn an_admin_cannot_touch_anyone_outside_their_team() {
+    let app = spawn_app().await;
+    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
+    let other_admin = app.create_user("otra", "admin").await;
+    let theirs = app.create_user("ajeno", "vendedor").await;
+    set_manager(&app, theirs.id, other_admin.id);
+    let orphan = app.create_user("huerfano", "vendedor").await;
+    let snapshot = |app: &TestApp| {
+        app.db(|c| {
+            users::table
+                .order(users::id)
+                .select((
+                    users::id,
+                    users::is_active,
+                    users::password_hash,
+                    users::tutorial_seen,
+                    users::session_epoch,
+                    users::must_change_password,
+                ))
+                .load::<(i32, bool, String, bool, i32, bool)>(c)
+        })
+        .unwrap()
+    };
+    let before = snapshot(&app);
+    let mut targets: Vec<String> = [theirs.id, other_admin.id, admin.id, orphan.id, 999_999]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    targets.extend([
+        "abc".into(),
+        "-1".into(),
+        "1.5".into(),
+        "99999999999999999999".into(),
+    ]);
+    for target in &targets {
+        for action in ACTIONS {
+            let response = post(
+                &app,
+                &app.client,
+                &format!("/equipo/{target}/{action}/"),
+                &[],
+            )
+            .await;
+            assert_eq!(response.status().as_u16(), 404, "{target}/{action}");
+        }
+    }
+    // An unknown action on one's own vendedor is 404 too.
+    let mine = app.create_user("vera", "vendedor").await;
+    set_manager(&app, mine.id, admin.id);
+    let response = post(
+        &app,
+        &app.client,
+        &format!("/equipo/{}/hacer-admin/", mine.id),
+        &[],
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 404);
+    let after: Vec<_> = snapshot(&app)
+        .into_iter()
+        .filter(|row| row.0 != mine.id)
+        .collect();
+    assert_eq!(before, after);
+    // Nor see them.
+    let page = app.get("/equipo/").await.text().await.unwrap();
+    assert!(!page.contains("ajeno") && !page.contains("huerfano") && !page.contains("otra@"));
+}
+
+#[tokio::test]
+async fn a_vendedor_gets_403_on_every_team_route() {
+    let app = spawn_app().await;
+    let admin = app.create_user("dueña", "admin").await;
+    let vendedor = logged_in(&app, &app.client, "vera", "vendedor").await;
+    let colleague = app.create_user("colega", "vendedor").await;
+    set_manager(&app, vendedor.id, admin.id);
+    set_manager(&app, colleague.id, admin.id);
+    assert_eq!(app.get("/equipo/").await.status().as_u16(), 403);
+    let before = user_count(&app);
+    let response = post(&app, &app.client, "/equipo/", &new_vendedor("nuevo")).await;
+    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(user_count(&app), before);
+    for target in [
+        colleague.id.to_string(),
+        vendedor.id.to_string(),
+        admin.id.to_string(),
+        "abc".into(),
+    ] {
+        for action in ACTIONS {
+            let response = post(
+                &app,
+                &app.client,
+                &format!("/equipo/{target}/{action}/"),
+                &[],
+            )
+            .await;
+            assert_eq!(response.status().as_u16(), 403, "{target}/{action}");
+        }
+    }
+    let colleague_now = app.user(colleague.id);
+    assert!(colleague_now.is_active && !colleague_now.must_change_password);
+    // The nav offers no team link to a vendedor.
+    let page = app.get("/perfil/").await.text().await.unwrap();
+    assert!(!page.contains("href=\"/equipo/\""));
+}
+
+#[tokio::test]
+async fn team_actions_need_the_csrf_token_and_a_login() {
+    let app = spawn_app().await;
+    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
+    let vera = app.create_user("vera", "vendedor").await;
+    set_manager(&app, vera.id, admin.id);
+    let response = app
+        .client
+        .post(app.url(&format!("/equipo/{}/desactivar/", vera.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert!(app.user(vera.id).is_active);
+
+    let anonymous = new_client();
+    let response = crate::helpers::get_with(&anonymous, &app.url("/equipo/")).await;
+    assert_is_redirect_to(&response, "/login/?next=%2Fequipo%2F");
+}
