@@ -11,6 +11,7 @@
 )]
 mod helpers;
 
+mod admin;
 mod harness;
 mod login;
 mod password;
