@@ -1,5 +1,9 @@
 ## Admin: invoice settings, invoice preview, team of vendedores.
 
+dashboard-business-title = Your business
+dashboard-team-link = Manage your team of vendedores
+dashboard-invoice-link = Set up your invoice details
+
 nav-team = Team
 
 invoice-title = Invoice settings

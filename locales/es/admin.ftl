@@ -1,5 +1,9 @@
 ## Admin: invoice settings, invoice preview, team of vendedores.
 
+dashboard-business-title = Tu negocio
+dashboard-team-link = Gestionar tu equipo de vendedores
+dashboard-invoice-link = Configurar los datos de tus facturas
+
 nav-team = Equipo
 
 invoice-title = Configuración de factura
