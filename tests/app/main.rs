@@ -7,6 +7,7 @@ mod errors_and_headers;
 mod forced_change;
 mod health;
 mod helpers;
+mod html;
 mod i18n;
 mod invoice;
 mod login;

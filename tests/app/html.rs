@@ -1,0 +1,143 @@
+//! Every kind of page is valid HTML5 according to the Nu Html Checker (vnu.jar).
+//!
+//! Runs when `CUENTAS_HTML_CHECK=1` (CI sets it and installs the checker); it then fails if
+//! Java or the checker is missing. `VNU_JAR` names the jar.
+
+use std::process::Command;
+
+use crate::helpers::{TestApp, assert_is_redirect_to, get_with, new_client, spawn_app};
+
+fn checker() -> Option<String> {
+    if std::env::var("CUENTAS_HTML_CHECK").as_deref() != Ok("1") {
+        eprintln!("HTML check not run: set CUENTAS_HTML_CHECK=1 and VNU_JAR to run it");
+        return None;
+    }
+    let jar = std::env::var("VNU_JAR").expect("CUENTAS_HTML_CHECK=1 needs VNU_JAR");
+    assert!(
+        std::path::Path::new(&jar).exists(),
+        "VNU_JAR={jar} does not exist: npm install vnu-jar"
+    );
+    Some(jar)
+}
+
+async fn body(response: reqwest::Response) -> String {
+    response.text().await.unwrap()
+}
+
+async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
+    let mut pages = Vec::new();
+    let anonymous = new_client();
+    let url = |path: &str| app.url(path);
+    pages.push((
+        "login",
+        body(get_with(&anonymous, &url("/login/")).await).await,
+    ));
+    pages.push((
+        "404",
+        body(get_with(&anonymous, &url("/no-such-page/")).await).await,
+    ));
+
+    let admin = app.create_user("dueña", "admin").await;
+    assert_is_redirect_to(&app.login("dueña", &admin.password).await, "/dashboard/");
+    pages.push((
+        "dashboard with tutorial",
+        body(app.get("/dashboard/").await).await,
+    ));
+    pages.push(("profile of an admin", body(app.get("/perfil/").await).await));
+    pages.push((
+        "profile with errors",
+        body(
+            app.post_multipart_with(
+                &app.client,
+                "/actualizar-perfil/",
+                reqwest::multipart::Form::new().text("username", ""),
+            )
+            .await,
+        )
+        .await,
+    ));
+    pages.push((
+        "invoice form with errors",
+        body(
+            app.post_form(
+                "/perfil/",
+                &[
+                    ("nombre_empresa", ""),
+                    ("telefono", "x"),
+                    ("guardar_factura", "1"),
+                ],
+            )
+            .await,
+        )
+        .await,
+    ));
+    pages.push((
+        "invoice preview",
+        body(app.get("/factura/vista-previa/").await).await,
+    ));
+    pages.push(("empty team", body(app.get("/equipo/").await).await));
+    assert_is_redirect_to(
+        &app.post_form(
+            "/equipo/",
+            &[
+                ("username", "vera"),
+                ("email", "vera@example.com"),
+                ("first_name", "Vera"),
+                ("last_name", "Núñez"),
+            ],
+        )
+        .await,
+        "/equipo/",
+    );
+    pages.push((
+        "team with a new password",
+        body(app.get("/equipo/").await).await,
+    ));
+    pages.push((
+        "team form with errors",
+        body(
+            app.post_form("/equipo/", &[("username", ""), ("email", "x")])
+                .await,
+        )
+        .await,
+    ));
+    pages.push((
+        "password change with errors",
+        body(
+            app.post_form("/cambiar-password/", &[("old_password", "")])
+                .await,
+        )
+        .await,
+    ));
+    pages.push(("405", body(app.get("/equipo/1/desactivar/").await).await));
+    pages
+}
+
+#[tokio::test]
+async fn every_kind_of_page_is_valid_html5() {
+    let Some(jar) = checker() else {
+        return;
+    };
+    let app = spawn_app().await;
+    let folder = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (index, (name, html)) in pages(&app).await.into_iter().enumerate() {
+        assert!(html.starts_with("<!DOCTYPE html>"), "{name}: not a page");
+        let path = folder
+            .path()
+            .join(format!("{index:02}-{}.html", name.replace(' ', "-")));
+        std::fs::write(&path, html).unwrap();
+        files.push(path);
+    }
+    let output = Command::new("java")
+        .args(["-jar", &jar, "--errors-only", "--format", "text"])
+        .args(&files)
+        .output()
+        .expect("java runs (apt-get install default-jre-headless)");
+    assert!(
+        output.status.success(),
+        "the Nu Html Checker found errors:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
