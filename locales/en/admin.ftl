@@ -22,7 +22,6 @@ invoice-save = Save invoice settings
 invoice-preview-link = See the invoice preview
 invoice-saved = Invoice settings saved.
 invoice-forbidden = You do not have permission to change the invoice settings.
-error-company-required = Enter the company name.
 error-text-too-long = It can have at most { $max } characters.
 error-text-characters = It contains characters that are not allowed.
 
@@ -77,7 +76,7 @@ team-issued-for = For the user
 team-issued-copy = Copy
 team-issued-copied = Copied.
 team-issued-once = Share it safely: it will not be shown again.
-team-issued-expires = It stops working if unused by
+team-issued-expires = It stops working unless changed by
 team-created = Vendedor created.
 team-deactivated = Vendedor deactivated; their sessions have ended.
 team-activated = Vendedor activated.

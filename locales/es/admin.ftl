@@ -22,7 +22,6 @@ invoice-save = Guardar configuración de factura
 invoice-preview-link = Ver la vista previa de la factura
 invoice-saved = Configuración de factura guardada.
 invoice-forbidden = No tienes permisos para modificar la configuración de factura.
-error-company-required = Escribe el nombre de la empresa.
 error-text-too-long = Puede tener como máximo { $max } caracteres.
 error-text-characters = Contiene caracteres no permitidos.
 
@@ -77,7 +76,7 @@ team-issued-for = Para el usuario
 team-issued-copy = Copiar
 team-issued-copied = Copiada.
 team-issued-once = Compártela de forma segura: no se volverá a mostrar.
-team-issued-expires = Deja de funcionar si no se usa antes del
+team-issued-expires = Deja de funcionar si no se cambia antes del
 team-created = Vendedor creado.
 team-deactivated = Vendedor desactivado; sus sesiones han terminado.
 team-activated = Vendedor activado.

@@ -83,17 +83,17 @@ impl InvoiceSettings {
     }
 
     /// Saves the form's columns, creating the row first if the profile page was never shown.
+    /// Two statements, no transaction: the insert is idempotent, and SQLite would refuse a
+    /// deferred transaction's read-then-write if another write came in between.
     pub fn save(
         conn: &mut DbConnection,
         admin_id: i32,
         changes: &InvoiceChanges<'_>,
     ) -> QueryResult<()> {
-        conn.transaction(|conn| {
-            Self::get_or_create(conn, admin_id, changes.updated_at)?;
-            diesel::update(invoice_settings::table.filter(invoice_settings::admin_id.eq(admin_id)))
-                .set(changes)
-                .execute(conn)
-                .map(drop)
-        })
+        Self::get_or_create(conn, admin_id, changes.updated_at)?;
+        diesel::update(invoice_settings::table.filter(invoice_settings::admin_id.eq(admin_id)))
+            .set(changes)
+            .execute(conn)
+            .map(drop)
     }
 }

@@ -22,11 +22,32 @@ pub enum TeamAction {
     ResetTutorial,
 }
 
-/// A temporary password for a vendedor: its hash and when it stops working.
-#[derive(Clone, Copy, Debug)]
-pub struct TempPassword<'a> {
-    pub hash: &'a str,
+/// A [`TeamAction`] with what it writes.
+#[derive(Clone, Debug)]
+pub enum TeamChange {
+    Deactivate,
+    Activate,
+    ResetPassword(TempPassword),
+    ResetTutorial,
+}
+
+/// A temporary password for a vendedor: its argon2 hash and when it stops working.
+#[derive(Clone, Debug)]
+pub struct TempPassword {
+    pub hash: String,
     pub expires_at: Timestamp,
+}
+
+/// A new vendedor: the account, their names and when the temporary password stops working,
+/// written by one INSERT.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewVendedor<'a> {
+    #[diesel(embed)]
+    pub user: NewUser<'a>,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub temp_password_expires_at: Option<Timestamp>,
 }
 
 impl User {
@@ -40,37 +61,19 @@ impl User {
             .load(conn)
     }
 
-    /// Adds a vendedor (with their names) to the admin's team with a temporary password: they
-    /// must change it at their first login, and it stops working at `temp.expires_at`.
+    /// Adds a vendedor to the admin's team. They must change the temporary password at their
+    /// first login, and it stops working at `temp_password_expires_at`.
     pub fn insert_vendedor(
         conn: &mut DbConnection,
-        new: &NewUser<'_>,
-        (first_name, last_name): (&str, &str),
-        temp: TempPassword<'_>,
+        new: &NewVendedor<'_>,
     ) -> QueryResult<Result<User, Taken>> {
-        debug_assert!(new.role == Role::Vendedor.as_str() && new.must_change_password);
-        conn.transaction(|conn| {
-            let user = match User::insert(conn, new)? {
-                Ok(user) => user,
-                Err(taken) => return Ok(Err(taken)),
-            };
-            diesel::update(users::table.find(user.id))
-                .set((
-                    users::first_name.eq(first_name),
-                    users::last_name.eq(last_name),
-                    users::temp_password_expires_at.eq(temp.expires_at),
-                ))
-                .execute(conn)?;
-            Ok(Ok(User {
-                first_name: first_name.to_owned(),
-                last_name: last_name.to_owned(),
-                temp_password_expires_at: Some(temp.expires_at),
-                ..user
-            }))
+        debug_assert!(new.user.role == Role::Vendedor.as_str() && new.user.must_change_password);
+        User::insert_unique(conn, new.user.username_normalized, new.user.email, |conn| {
+            diesel::insert_into(users::table).values(new).execute(conn)
         })
     }
 
-    /// Applies `action` to the vendedor `id` when `admin_id` manages them; `false` (nothing
+    /// Applies `change` to the vendedor `id` when `admin_id` manages them; `false` (nothing
     /// changed) for anyone else: another admin's vendedor, an admin, an unknown id.
     /// Deactivating and resetting the password bump the session epoch, which ends every
     /// session of the vendedor on their next request.
@@ -78,8 +81,7 @@ impl User {
         conn: &mut DbConnection,
         admin_id: i32,
         id: i32,
-        action: TeamAction,
-        temp: Option<TempPassword<'_>>,
+        change: TeamChange,
         now: Timestamp,
     ) -> QueryResult<bool> {
         let target = users::table
@@ -87,28 +89,27 @@ impl User {
             .filter(users::manager_id.eq(admin_id))
             .filter(users::role.eq(Role::Vendedor.as_str()));
         let end_sessions = users::session_epoch.eq(users::session_epoch + 1);
-        let changed = match (action, temp) {
-            (TeamAction::Deactivate, _) => diesel::update(target)
+        let changed = match change {
+            TeamChange::Deactivate => diesel::update(target)
                 .set((
                     users::is_active.eq(false),
                     end_sessions,
                     users::updated_at.eq(now),
                 ))
                 .execute(conn)?,
-            (TeamAction::Activate, _) => diesel::update(target)
+            TeamChange::Activate => diesel::update(target)
                 .set((users::is_active.eq(true), users::updated_at.eq(now)))
                 .execute(conn)?,
-            (TeamAction::ResetPassword, Some(temp)) => diesel::update(target)
+            TeamChange::ResetPassword(temp) => diesel::update(target)
                 .set((
-                    users::password_hash.eq(temp.hash),
+                    users::password_hash.eq(&temp.hash),
                     users::must_change_password.eq(true),
                     users::temp_password_expires_at.eq(temp.expires_at),
                     end_sessions,
                     users::updated_at.eq(now),
                 ))
                 .execute(conn)?,
-            (TeamAction::ResetPassword, None) => 0,
-            (TeamAction::ResetTutorial, _) => diesel::update(target)
+            TeamChange::ResetTutorial => diesel::update(target)
                 .set((users::tutorial_seen.eq(false), users::updated_at.eq(now)))
                 .execute(conn)?,
         };

@@ -98,24 +98,37 @@ impl User {
             .optional()
     }
 
-    /// Inserts the account, or says which unique field is already taken. Both are checked
-    /// first for a precise answer; the constraint still decides a race.
+    /// Inserts the account, or says which unique field is already taken.
     pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<Result<User, Taken>> {
-        if let Some(taken) = Self::which_taken(conn, new.username_normalized, new.email, None)? {
+        Self::insert_unique(conn, new.username_normalized, new.email, |conn| {
+            diesel::insert_into(users::table).values(new).execute(conn)
+        })
+    }
+
+    /// Runs `insert` (one statement, no transaction: a unique violation must not abort one)
+    /// unless the username or email is taken, and reads the new row back. Both are checked
+    /// first for a precise answer; the constraint still decides a race.
+    pub(super) fn insert_unique(
+        conn: &mut DbConnection,
+        username_normalized: &str,
+        email: &str,
+        insert: impl FnOnce(&mut DbConnection) -> QueryResult<usize>,
+    ) -> QueryResult<Result<User, Taken>> {
+        if let Some(taken) = Self::which_taken(conn, username_normalized, email, None)? {
             return Ok(Err(taken));
         }
         // RETURNING is not available through diesel's MultiConnection; read the row back by
         // its unique key instead.
-        match diesel::insert_into(users::table).values(new).execute(conn) {
+        match insert(conn) {
             Ok(_) => users::table
-                .filter(users::username_normalized.eq(new.username_normalized))
+                .filter(users::username_normalized.eq(username_normalized))
                 .select(User::as_select())
                 .first(conn)
                 .map(Ok),
             Err(e) if super::is_unique_violation(&e) => Ok(Err(Self::which_taken(
                 conn,
-                new.username_normalized,
-                new.email,
+                username_normalized,
+                email,
                 None,
             )?
             .unwrap_or(Taken::Username))),

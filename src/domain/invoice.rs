@@ -22,7 +22,8 @@ pub struct InvoiceInput {
     pub show_message: bool,
 }
 
-/// Invoice settings that passed every rule: single-line texts trimmed, the message with its
+/// Invoice settings that passed every rule (every field may be empty; the preview shows a
+/// placeholder for a missing company name): single-line texts trimmed, the message with its
 /// line breaks kept (as `\n`), the phone as typed once it follows the profile's phone rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceDetails {
@@ -71,13 +72,7 @@ impl InvoiceDetails {
         };
         let company_name = check(
             "nombre_empresa",
-            single_line(&input.company_name, COMPANY_MAX).and_then(|name| {
-                if name.is_empty() {
-                    Err(InvoiceProblem::plain("error-company-required"))
-                } else {
-                    Ok(name)
-                }
-            }),
+            single_line(&input.company_name, COMPANY_MAX),
         );
         let address = check("direccion", single_line(&input.address, ADDRESS_MAX));
         let phone = check("telefono", invoice_phone(&input.phone));
@@ -176,20 +171,10 @@ mod tests {
     }
 
     #[test]
-    fn optional_fields_may_be_empty_but_the_company_may_not() {
-        let input = InvoiceInput {
-            company_name: "Acme".into(),
-            ..InvoiceInput::default()
-        };
-        assert!(InvoiceDetails::parse(&input).is_ok());
-        let problems = InvoiceDetails::parse(&InvoiceInput::default()).unwrap_err();
-        assert_eq!(
-            problems,
-            vec![(
-                "nombre_empresa",
-                InvoiceProblem::plain("error-company-required")
-            )]
-        );
+    fn every_field_may_be_empty() {
+        let details = InvoiceDetails::parse(&InvoiceInput::default()).unwrap();
+        assert_eq!(details.company_name, "");
+        assert_eq!(details.contact_email, "");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::render::{Layout, page};
 use crate::startup::AppState;
 
-/// The sample lines: (catalog key of the description, quantity, unit price in cents).
+/// The sample lines: (catalog key of the description, quantity, unit price in US cents).
 const SAMPLE_LINES: [(&str, i64, i64); 3] = [
     ("invoice-sample-item-1", 2, 45_000),
     ("invoice-sample-item-2", 10, 3_250),
@@ -23,6 +23,26 @@ const SAMPLE_LINES: [(&str, i64, i64); 3] = [
 ];
 /// The sample tax, in percent.
 const SAMPLE_TAX_PERCENT: i64 = 16;
+
+/// The sample prices are in US dollars; this many units of `currency` make about one, rounded
+/// to a friendly number, so a chair costs what a chair costs in pesos or guaraníes.
+fn units_per_dollar(currency: &str) -> i64 {
+    match currency {
+        "ARS" => 1000,
+        "BOB" | "GTQ" => 8,
+        "CLP" => 900,
+        "COP" => 4000,
+        "CRC" => 500,
+        "CUP" | "HNL" => 25,
+        "DOP" => 60,
+        "MXN" => 18,
+        "NIO" => 37,
+        "PEN" => 4,
+        "PYG" => 7500,
+        "UYU" | "VES" => 40,
+        _ => 1,
+    }
+}
 
 struct Line {
     description: String,
@@ -62,16 +82,20 @@ pub async fn invoice_preview(
     .await?;
     let layout = Layout::for_request(&req);
     let currency = user.currency.as_str();
+    let scale = units_per_dollar(currency);
     let lines: Vec<Line> = SAMPLE_LINES
         .iter()
         .map(|&(key, quantity, unit_cents)| Line {
             description: layout.t(key),
             quantity,
-            unit_price: format_amount(unit_cents, currency),
-            amount: format_amount(unit_cents * quantity, currency),
+            unit_price: format_amount(unit_cents * scale, currency),
+            amount: format_amount(unit_cents * scale * quantity, currency),
         })
         .collect();
-    let subtotal: i64 = SAMPLE_LINES.iter().map(|&(_, q, unit)| q * unit).sum();
+    let subtotal: i64 = SAMPLE_LINES
+        .iter()
+        .map(|&(_, q, unit)| q * unit * scale)
+        .sum();
     let tax = subtotal * SAMPLE_TAX_PERCENT / 100;
     let shown = |on: bool, value: &str| (on && !value.is_empty()).then(|| value.to_owned());
     let tz = parse_timezone(&user.timezone).unwrap_or(chrono_tz::UTC);

@@ -14,7 +14,7 @@ use crate::auth::AdminUser;
 use crate::auth::password::temporary_password;
 use crate::clock::Timestamp;
 use crate::db;
-use crate::db::team::{TeamAction, TempPassword};
+use crate::db::team::{NewVendedor, TeamAction, TeamChange, TempPassword};
 use crate::db::users::{NewUser, Taken, User};
 use crate::domain::profile::{PersonName, parse_timezone};
 use crate::domain::{EmailAddress, Role, Username};
@@ -35,13 +35,25 @@ pub struct NewVendedorForm {
     last_name: String,
 }
 
-/// A temporary password just issued, shown on the next team page and then forgotten.
-#[derive(Debug, Serialize, Deserialize)]
+/// A temporary password just issued, shown on the next team page of the admin who issued it
+/// and then forgotten.
+#[derive(Serialize, Deserialize)]
 struct IssuedPassword {
+    admin_id: i32,
     username: String,
     password: String,
     /// When it stops working, in the admin's time zone.
     expires: String,
+}
+
+/// Never prints the password, whatever logs it.
+impl std::fmt::Debug for IssuedPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedPassword")
+            .field("admin_id", &self.admin_id)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One row of the team table.
@@ -83,10 +95,12 @@ pub async fn team(
     session: Session,
     AdminUser(current): AdminUser,
 ) -> Result<HttpResponse, AppError> {
-    // Taken out of the session: it is shown on this page and never again.
+    // Taken out of the session: it is shown on this page and never again, and only to the
+    // admin who issued it (another admin may have logged in on this browser since).
     let issued = session
         .remove_as::<IssuedPassword>(ISSUED_KEY)
-        .and_then(Result::ok);
+        .and_then(Result::ok)
+        .filter(|issued| issued.admin_id == current.user.id);
     let layout = Layout::for_request(&req);
     let page_data = team_page(
         &state,
@@ -137,28 +151,27 @@ pub async fn create_vendedor(
     let (admin_id, language) = (admin.id, admin.language.clone());
     let inserted = db::run(&state.pool, move |conn| {
         let normalized = username.normalized();
-        let inserted = User::insert_vendedor(
+        Ok(User::insert_vendedor(
             conn,
-            &NewUser {
-                username: username.as_ref(),
-                username_normalized: &normalized,
-                email: email.as_ref(),
-                password_hash: &hash,
-                role: Role::Vendedor.as_str(),
-                manager_id: Some(admin_id),
-                email_verified: false,
-                must_change_password: true,
-                language: &language,
-                created_at: now,
-                updated_at: now,
+            &NewVendedor {
+                user: NewUser {
+                    username: username.as_ref(),
+                    username_normalized: &normalized,
+                    email: email.as_ref(),
+                    password_hash: &hash,
+                    role: Role::Vendedor.as_str(),
+                    manager_id: Some(admin_id),
+                    email_verified: false,
+                    must_change_password: true,
+                    language: &language,
+                    created_at: now,
+                    updated_at: now,
+                },
+                first_name: first_name.as_ref(),
+                last_name: last_name.as_ref(),
+                temp_password_expires_at: Some(expires_at),
             },
-            (first_name.as_ref(), last_name.as_ref()),
-            TempPassword {
-                hash: &hash,
-                expires_at,
-            },
-        )?;
-        Ok(inserted)
+        )?)
     })
     .await?;
     match inserted {
@@ -195,28 +208,26 @@ pub async fn team_action(
 
     let now = state.clock.now();
     let expires_at = temp_expiry(&state, now);
-    let new_password = match action {
+    let mut new_password = None;
+    let change = match action {
+        TeamAction::Deactivate => TeamChange::Deactivate,
+        TeamAction::Activate => TeamChange::Activate,
+        TeamAction::ResetTutorial => TeamChange::ResetTutorial,
         TeamAction::ResetPassword => {
             let password = temporary_password();
             let hash = state.passwords.hash(password.clone()).await?;
-            Some((password, hash))
+            new_password = Some(password);
+            TeamChange::ResetPassword(TempPassword { hash, expires_at })
         }
-        _ => None,
     };
-    let hash = new_password.as_ref().map(|(_, hash)| hash.clone());
     let applied = db::run(&state.pool, move |conn| {
-        let temp = hash
-            .as_deref()
-            .map(|hash| TempPassword { hash, expires_at });
-        Ok(User::apply_team_action(
-            conn, admin_id, id, action, temp, now,
-        )?)
+        Ok(User::apply_team_action(conn, admin_id, id, change, now)?)
     })
     .await?;
     if !applied {
         return Err(AppError::NotFound);
     }
-    if let Some((password, _)) = new_password {
+    if let Some(password) = new_password {
         issue(&session, &admin, &member.username, password, expires_at)?;
     }
     let message = match action {
@@ -255,6 +266,7 @@ fn issue(
     expires_at: Timestamp,
 ) -> Result<(), AppError> {
     let issued = IssuedPassword {
+        admin_id: admin.id,
         username: username.to_owned(),
         password,
         expires: local_time(admin, expires_at),

@@ -125,6 +125,30 @@ async fn simultaneous_first_visits_create_one_row() {
 }
 
 #[tokio::test]
+async fn the_database_itself_allows_one_row_per_admin() {
+    let app = spawn_app().await;
+    let admin = app.create_user("dueña", "admin").await;
+    let (id, now) = (admin.id, chrono::Utc::now().naive_utc());
+    let first = app
+        .db(|c| InvoiceSettings::get_or_create(c, id, now))
+        .unwrap();
+    let second = app
+        .db(|c| InvoiceSettings::get_or_create(c, id, now))
+        .unwrap();
+    assert_eq!(first.id, second.id);
+    let duplicate = app.db(|c| {
+        diesel::insert_into(invoice_settings::table)
+            .values((
+                invoice_settings::admin_id.eq(id),
+                invoice_settings::updated_at.eq(now),
+            ))
+            .execute(c)
+    });
+    assert!(duplicate.is_err(), "the unique key refuses a second row");
+    assert_eq!(rows(&app), 1);
+}
+
+#[tokio::test]
 async fn valid_settings_are_saved_with_line_breaks_and_toggles() {
     let app = spawn_app().await;
     let admin = logged_in(&app, "dueña", "admin").await;
@@ -180,11 +204,6 @@ async fn invalid_settings_show_both_forms_with_errors_and_write_nothing() {
     let before = settings_of(&app, admin.id).unwrap();
 
     let cases: Vec<(&str, String, &str)> = vec![
-        (
-            "nombre_empresa",
-            String::new(),
-            "Escribe el nombre de la empresa.",
-        ),
         ("nombre_empresa", "x".repeat(151), "como máximo 150"),
         ("direccion", "d".repeat(201), "como máximo 200"),
         ("telefono", "55-CALL-NOW".into(), "Usa solo números"),
@@ -363,9 +382,10 @@ async fn the_preview_shows_exactly_the_parts_whose_toggles_are_on() {
                 "Gracias por su compra.\nVuelva pronto."
             );
         }
-        // Totals in the admin's currency: 2×450 + 10×32.50 + 1200 = 2425.00, +16 % = 2813.00.
+        // Totals in the admin's currency, at 18 MXN to the dollar:
+        // (2×450 + 10×32.50 + 1200) × 18 = 43,650.00, plus 16 % = 50,634.00.
         let total = select(&document, "#invoice-total");
-        assert_eq!(total[0].text().collect::<String>(), "2,813.00 MXN");
+        assert_eq!(total[0].text().collect::<String>(), "50,634.00 MXN");
         assert_eq!(select(&document, ".invoice-lines tbody tr").len(), 3);
     }
 }
@@ -398,4 +418,34 @@ async fn the_preview_escapes_what_the_admin_typed_and_prints_cleanly() {
     let css = app.get("/static/css/app.css").await.text().await.unwrap();
     assert!(css.contains("@media print"));
     assert!(css.contains("@page"));
+}
+
+#[tokio::test]
+async fn the_sample_is_priced_like_the_admins_currency() {
+    let app = spawn_app().await;
+    let admin = logged_in(&app, "dueña", "admin").await;
+    let id = admin.id;
+    for (currency, total) in [
+        ("CLP", "2.531.700 CLP"),
+        ("ARS", "2.813.000,00 ARS"),
+        ("USD", "2,813.00 USD"),
+    ] {
+        app.db(|c| {
+            diesel::update(users::table.find(id))
+                .set(users::currency.eq(currency))
+                .execute(c)
+        })
+        .unwrap();
+        let body = app
+            .get("/factura/vista-previa/")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let document = Html::parse_document(&body);
+        let shown = select(&document, "#invoice-total")[0]
+            .text()
+            .collect::<String>();
+        assert_eq!(shown, total);
+    }
 }

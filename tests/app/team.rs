@@ -323,6 +323,22 @@ async fn invalid_or_taken_details_are_field_errors_and_create_nobody() {
 }
 
 #[tokio::test]
+async fn a_double_submitted_create_form_makes_one_vendedor_and_no_error_page() {
+    let app = spawn_app().await;
+    logged_in(&app, &app.client, "dueña", "admin").await;
+    let before = user_count(&app);
+    let fields = new_vendedor("vera");
+    let (first, second) = tokio::join!(
+        post(&app, &app.client, "/equipo/", &fields),
+        post(&app, &app.client, "/equipo/", &fields)
+    );
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 422]);
+    assert_eq!(user_count(&app), before + 1);
+}
+
+#[tokio::test]
 async fn no_field_of_the_form_can_make_an_admin_or_pick_the_manager() {
     let app = spawn_app().await;
     let admin = logged_in(&app, &app.client, "dueña", "admin").await;
@@ -457,6 +473,44 @@ async fn resetting_the_password_issues_a_new_temporary_one_and_ends_sessions() {
 }
 
 #[tokio::test]
+async fn a_reset_revives_an_expired_temporary_password_which_expires_in_turn() {
+    let app = spawn_app().await;
+    logged_in(&app, &app.client, "dueña", "admin").await;
+    let (id, first) = create_vendedor(&app, &app.client, "vera").await;
+    app.clock.advance(Duration::from_secs(73 * 3600));
+    let expired = app.login_with(&new_client(), "vera", &first).await;
+    assert!(expired.text().await.unwrap().contains("caducado"));
+
+    let admin = new_client();
+    app.login_with(&admin, "dueña", "Clave-Segura-dueña-2026")
+        .await;
+    let response = post(
+        &app,
+        &admin,
+        &format!("/equipo/{id}/restablecer-password/"),
+        &[],
+    )
+    .await;
+    assert_is_redirect_to(&response, "/equipo/");
+    let page = crate::helpers::get_with(&admin, &app.url("/equipo/"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let second = shown_password(&page).unwrap();
+    assert_ne!(first, second);
+    let vendedor = new_client();
+    assert_is_redirect_to(
+        &app.login_with(&vendedor, "vera", &second).await,
+        "/dashboard/",
+    );
+
+    app.clock.advance(Duration::from_secs(73 * 3600));
+    let again = app.login_with(&new_client(), "vera", &second).await;
+    assert!(again.text().await.unwrap().contains("caducado"));
+}
+
+#[tokio::test]
 async fn resetting_the_tutorial_shows_it_again() {
     let app = spawn_app().await;
     let admin = logged_in(&app, &app.client, "dueña", "admin").await;
@@ -588,6 +642,15 @@ async fn a_vendedor_gets_403_on_every_team_route() {
     }
     let colleague_now = app.user(colleague.id);
     assert!(colleague_now.is_active && !colleague_now.must_change_password);
+    // The same client's token is accepted elsewhere: the 403s above are the role's.
+    let profile = post(
+        &app,
+        &app.client,
+        "/perfil/",
+        &[("guardar_factura", "1".into())],
+    )
+    .await;
+    assert_is_redirect_to(&profile, "/perfil/");
     // The nav offers no team link to a vendedor.
     let page = app.get("/perfil/").await.text().await.unwrap();
     assert!(!page.contains("href=\"/equipo/\""));
