@@ -4,8 +4,8 @@
 #   benches/load/run.sh            # 10 s per measurement, 32 connections
 #   DURATION=30 benches/load/run.sh
 #
-# Measures GET /healthz and the authenticated GET /dashboard/ and GET /perfil/ at 32
-# connections, then the dashboard again while 16 connections log in continuously (argon2 on
+# Measures GET /healthz and the authenticated GET /dashboard/, /perfil/, /equipo/ and
+# /factura/vista-previa/ at 32 connections, then the dashboard again while 16 connections log in continuously (argon2 on
 # every request).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,6 +37,14 @@ curl -fs -b "$JAR" -c "$JAR" -o /dev/null --data-urlencode "csrf_token=$TOKEN" \
 COOKIE=$(awk '$6 == "cuentas_session" {print $7}' "$JAR")
 test "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: cuentas_session=$COOKIE" "$BASE/dashboard/")" = 200
 
+# A team of 20 vendedores for the admin pages.
+PAGE_TOKEN=$(curl -fs -b "$JAR" "$BASE/perfil/" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
+for i in $(seq 1 20); do
+  curl -fs -b "$JAR" -o /dev/null --data-urlencode "csrf_token=$PAGE_TOKEN" \
+    -d "username=vendedor$i" -d "email=vendedor$i@example.com" -d first_name=Vera -d last_name=Nunez \
+    "$BASE/equipo/"
+done
+
 cat > "$WORK/login.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -59,7 +67,9 @@ measure() { # name, then wrk arguments
 echo "cuentas load benchmark: $(nproc) cores, $CONNECTIONS connections, ${DURATION}s each"
 measure "GET /healthz" -c "$CONNECTIONS" "$BASE/healthz"
 measure "GET /dashboard/ (logged in)" -c "$CONNECTIONS" -H "Cookie: cuentas_session=$COOKIE" "$BASE/dashboard/"
-measure "GET /perfil/ (logged in)" -c "$CONNECTIONS" -H "Cookie: cuentas_session=$COOKIE" "$BASE/perfil/"
+measure "GET /perfil/ (admin, two forms)" -c "$CONNECTIONS" -H "Cookie: cuentas_session=$COOKIE" "$BASE/perfil/"
+measure "GET /equipo/ (20 vendedores)" -c "$CONNECTIONS" -H "Cookie: cuentas_session=$COOKIE" "$BASE/equipo/"
+measure "GET /factura/vista-previa/" -c "$CONNECTIONS" -H "Cookie: cuentas_session=$COOKIE" "$BASE/factura/vista-previa/"
 wrk -t1 -c "$LOGINS" -d "$((DURATION + 2))s" -s "$WORK/login.lua" "$BASE/login/" > "$WORK/logins.txt" 2>&1 &
 LOAD=$!
 sleep 1
