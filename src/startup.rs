@@ -22,9 +22,14 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::error::AppError;
+use crate::mail::Mailer;
+use crate::mail::outbox::{OutboxHandle, Worker};
 use crate::middleware::{forced_password_change, security_headers};
 use crate::photos::{MediaStore, PhotoPipeline};
-use crate::routes::{dashboard, errors, health, home, login, media, password, profile, tutorial};
+use crate::routes::{
+    dashboard, errors, health, home, login, media, password, profile, reset, signup, tutorial,
+    verification,
+};
 use crate::telemetry::RequestSpan;
 
 /// Shared by every handler through `web::Data<AppState>`.
@@ -35,6 +40,8 @@ pub struct AppState {
     pub photos: PhotoPipeline,
     pub media: MediaStore,
     pub clock: Clock,
+    /// Wakes the mail worker after a request commits a mail.
+    pub outbox: OutboxHandle,
 }
 
 pub const SESSION_COOKIE: &str = "cuentas_session";
@@ -43,6 +50,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    worker: Worker,
 }
 
 impl Application {
@@ -61,6 +69,13 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("CUENTAS_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let mailer = Mailer::new(
+            &settings.mail_transport,
+            &settings.mail_from,
+            &settings.data_dir,
+        )?;
+        let outbox = OutboxHandle::default();
+        let worker = Worker::new(pool.clone(), mailer, clock.clone(), outbox.clone());
         let state = web::Data::new(AppState {
             pool,
             photos: PhotoPipeline::new(),
@@ -68,13 +83,20 @@ impl Application {
             settings: Arc::new(settings),
             passwords,
             clock,
+            outbox,
         });
         let server = serve(listener, state.clone())?;
         Ok(Self {
             port,
             server,
             state,
+            worker,
         })
+    }
+
+    /// Wakes this instance's mail worker (tests use it after moving the clock).
+    pub fn outbox(&self) -> OutboxHandle {
+        self.state.outbox.clone()
     }
 
     pub fn port(&self) -> u16 {
@@ -90,8 +112,12 @@ impl Application {
         Ok(count > 0)
     }
 
+    /// Serves until stopped, with the mail worker running beside the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let worker = tokio::spawn(self.worker.run());
+        let result = self.server.await;
+        worker.abort();
+        result
     }
 }
 
@@ -154,7 +180,46 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
                     .route(web::get().to(password::change_password_form))
                     .route(web::post().to(password::change_password)),
             )
+            .service(
+                web::resource("/registro/")
+                    .route(web::get().to(signup::signup_form))
+                    .route(web::post().to(signup::signup)),
+            )
+            .service(
+                web::resource("/verificar-email/{token}/")
+                    .route(web::get().to(verification::verify_email)),
+            )
+            .service(
+                web::resource("/reenviar-verificacion/")
+                    .route(web::get().to(verification::resend_form))
+                    .route(web::post().to(verification::resend)),
+            )
+            .service(
+                web::resource("/recuperar-password/")
+                    .route(web::get().to(reset::recover_form))
+                    .route(web::post().to(reset::recover)),
+            )
+            // The link's token moves into the session and the browser goes on to the
+            // token-less address, so the token never reaches a Referer or the history.
+            .service(
+                web::resource(reset::RESET_PATH)
+                    .route(web::get().to(reset::reset_form))
+                    .route(web::post().to(reset::reset_from_session)),
+            )
+            .service(
+                web::resource("/restablecer-password/{token}/")
+                    .route(web::get().to(reset::take_token))
+                    .route(web::post().to(reset::reset_from_path)),
+            )
             .service(web::resource("/perfil/").route(web::get().to(profile::profile)))
+            .service(
+                web::resource("/perfil/email/verificar/")
+                    .route(web::post().to(profile::send_verification)),
+            )
+            .service(
+                web::resource("/perfil/email/cancelar/")
+                    .route(web::post().to(profile::cancel_email_change)),
+            )
             .service(
                 web::resource("/actualizar-perfil/").route(web::post().to(profile::update_profile)),
             )

@@ -5,8 +5,10 @@
 //! as methods on the models in the files beside this one.
 
 pub mod login_failures;
+pub mod outbox;
 pub mod schema;
 pub mod sessions;
+pub mod tokens;
 pub mod users;
 
 use std::path::PathBuf;

@@ -289,3 +289,62 @@ impl User {
         })
     }
 }
+
+impl User {
+    /// The account whose address is `email` (already lower-cased).
+    pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::email.eq(email))
+            .select(User::as_select())
+            .get_result(conn)
+            .optional()
+    }
+
+    /// True when an account other than `except` holds `email` as its address or its username.
+    pub fn email_taken(
+        conn: &mut DbConnection,
+        email: &str,
+        except: Option<i32>,
+    ) -> QueryResult<bool> {
+        Ok(Self::which_taken(conn, "\u{0}", email, except)? == Some(Taken::Email))
+    }
+
+    /// Marks the address verified, only while the account still has `email` (a link sent to
+    /// an old address proves nothing about the new one).
+    pub fn mark_email_verified(
+        conn: &mut DbConnection,
+        id: i32,
+        email: &str,
+        now: Timestamp,
+    ) -> QueryResult<bool> {
+        let changed = diesel::update(users::table.find(id).filter(users::email.eq(email)))
+            .set((users::email_verified.eq(true), users::updated_at.eq(now)))
+            .execute(conn)?;
+        Ok(changed == 1)
+    }
+
+    /// Switches the account to a confirmed new address; false when another account took it in
+    /// the meantime.
+    pub fn switch_email(
+        conn: &mut DbConnection,
+        id: i32,
+        email: &str,
+        now: Timestamp,
+    ) -> QueryResult<bool> {
+        if Self::email_taken(conn, email, Some(id))? {
+            return Ok(false);
+        }
+        match diesel::update(users::table.find(id))
+            .set((
+                users::email.eq(email),
+                users::email_verified.eq(true),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)
+        {
+            Ok(changed) => Ok(changed == 1),
+            Err(e) if super::is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}

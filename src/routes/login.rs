@@ -37,6 +37,9 @@ struct LoginPage {
     next: String,
     login_error: Option<String>,
     password_error: Option<String>,
+    signup_enabled: bool,
+    /// Set when the password was right but the address still needs confirming.
+    unverified_email: Option<String>,
 }
 
 impl LoginPage {
@@ -60,6 +63,7 @@ pub struct NextQuery {
 
 pub async fn login_form(
     req: HttpRequest,
+    state: web::Data<AppState>,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, AppError> {
     let next = safe_next(&query.next).unwrap_or_default().to_owned();
@@ -78,6 +82,8 @@ pub async fn login_form(
             next,
             login_error: None,
             password_error: None,
+            signup_enabled: state.settings.signup_enabled,
+            unverified_email: None,
         },
     )
 }
@@ -102,6 +108,8 @@ pub async fn login(
         login,
         next,
         layout,
+        signup_enabled: state.settings.signup_enabled,
+        unverified_email: None,
     };
     if form_page.login_error.is_some() || form_page.password_error.is_some() {
         return page(StatusCode::UNPROCESSABLE_ENTITY, &form_page);
@@ -128,6 +136,19 @@ pub async fn login(
         .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
         .await?;
     match (user, verification) {
+        // A self-registered admin must confirm the address first (a team member, created by
+        // their admin, may log in unverified). Only someone with the password learns this.
+        (Some(user), Verification::Valid { .. })
+            if user.is_active && !user.email_verified && user.manager_id.is_none() =>
+        {
+            let ip2 = ip.clone();
+            db::run(&state.pool, move |conn| {
+                Ok(LOGIN_THROTTLE.clear(conn, &key, &ip2)?)
+            })
+            .await?;
+            form_page.unverified_email = Some(user.email.clone());
+            page(StatusCode::FORBIDDEN, &form_page)
+        }
         (Some(user), Verification::Valid { rehash }) if user.is_active => {
             let (ip2, id) = (ip.clone(), user.id);
             db::run(&state.pool, move |conn| {

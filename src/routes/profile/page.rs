@@ -102,6 +102,8 @@ pub struct ProfilePage {
     currencies: &'static [&'static str],
     timezones: Vec<&'static str>,
     photo_hint: String,
+    /// A new address waiting for its confirmation link.
+    pending_email: Option<String>,
 }
 
 impl ProfilePage {
@@ -139,7 +141,13 @@ impl ProfilePage {
             timezones: chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect(),
             photo_hint: photo_hint(layout.lang, max_upload_bytes),
             layout,
+            pending_email: None,
         }
+    }
+
+    pub fn with_pending_email(mut self, pending_email: Option<String>) -> Self {
+        self.pending_email = pending_email;
+        self
     }
 
     fn error(&self, field: &str) -> Option<String> {
