@@ -291,7 +291,17 @@ impl Mailer {
             .recipient
             .parse()
             .map_err(|e| SendError::Permanent(format!("recipient address: {e}")))?;
-        let name = Some(mail.recipient_name.trim().to_owned()).filter(|n| !n.is_empty());
+        // Names are validated when saved, but a header is no place to trust that: control
+        // characters become spaces (lettre then encodes what is left as one header value).
+        let name: String = mail
+            .recipient_name
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let name = Some(name).filter(|n| !n.is_empty());
         Message::builder()
             .from(self.from.clone())
             .to(Mailbox::new(name, address))

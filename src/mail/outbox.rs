@@ -115,7 +115,13 @@ impl Worker {
         let Some(mail) = claimed else {
             return Ok(Attempt::NotOurs);
         };
-        let result = self.mailer.send(&mail).await;
+        // Sent in its own task: should a transport ever panic, that mail fails and the
+        // worker lives on.
+        let mailer = Arc::clone(&self.mailer);
+        let row = mail.clone();
+        let result = tokio::spawn(async move { mailer.send(&row).await })
+            .await
+            .unwrap_or_else(|e| Err(SendError::Permanent(format!("the transport panicked: {e}"))));
         let (worker, now) = (self.id.clone(), self.clock.now());
         match result {
             Ok(()) => {

@@ -354,6 +354,47 @@ impl TestApp {
     }
 }
 
+/// A second server instance on the same database (another process, in production), with its
+/// own mail transport and worker. Returns what wakes its worker.
+#[allow(dead_code, reason = "used by some test binaries")]
+pub async fn spawn_second_instance(app: &TestApp, transport: MailTransport) -> OutboxHandle {
+    let mut settings = app.settings.clone();
+    settings.mail_transport = transport;
+    let (clock, _manual) = Clock::manual();
+    let second = Application::build(settings, clock)
+        .await
+        .expect("the second instance builds");
+    let outbox = second.outbox();
+    tokio::spawn(second.run_until_stopped());
+    outbox
+}
+
+/// Queues `count` mails straight into the outbox, numbered in their subjects.
+#[allow(dead_code, reason = "used by some test binaries")]
+pub fn enqueue_numbered(app: &TestApp, count: usize) {
+    use cuentas::db::outbox::NewMail;
+    let now = chrono::Utc::now().naive_utc();
+    app.db(|conn| {
+        for n in 0..count {
+            NewMail {
+                kind: "test".into(),
+                recipient: format!("n{n}@example.com"),
+                recipient_name: String::new(),
+                language: "es".into(),
+                subject: format!("mail {n}"),
+                body_text: format!("body {n}"),
+                body_html: format!("<p>body {n}</p>"),
+                link: None,
+                next_attempt_at: now - chrono::TimeDelta::seconds(1),
+                created_at: now,
+            }
+            .enqueue(conn)?;
+        }
+        Ok(())
+    })
+    .expect("enqueue");
+}
+
 /// The path of a link in a mail (`http://127.0.0.1/verificar-email/…/` → `/verificar-email/…/`).
 #[allow(dead_code, reason = "used by some test binaries")]
 pub fn link_path(mail: &SentMail) -> String {

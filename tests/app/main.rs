@@ -3,14 +3,20 @@
 
 mod cli;
 mod csrf;
+mod email_change;
 mod errors_and_headers;
 mod forced_change;
 mod health;
 mod helpers;
 mod i18n;
 mod login;
+mod outbox;
 mod password_change;
 mod photos;
 mod profile;
+mod reset;
 mod sessions;
+mod signup;
+mod smtp;
 mod tutorial;
+mod verification;

@@ -15,3 +15,4 @@ mod harness;
 mod login;
 mod password;
 mod profile;
+mod signup;
