@@ -306,7 +306,18 @@ impl User {
         email: &str,
         except: Option<i32>,
     ) -> QueryResult<bool> {
-        Ok(Self::which_taken(conn, "\u{0}", email, except)? == Some(Taken::Email))
+        let mut query = users::table
+            .filter(
+                users::email
+                    .eq(email)
+                    .or(users::username_normalized.eq(email)),
+            )
+            .into_boxed();
+        if let Some(id) = except {
+            query = query.filter(users::id.ne(id));
+        }
+        let count: i64 = query.count().get_result(conn)?;
+        Ok(count > 0)
     }
 
     /// Marks the address verified, only while the account still has `email` (a link sent to

@@ -96,12 +96,21 @@ impl Worker {
             if due.is_empty() {
                 return Ok(sent);
             }
+            let mut progressed = false;
             for id in due {
                 match self.attempt(id).await? {
-                    Attempt::Sent => sent += 1,
+                    Attempt::Sent => {
+                        sent += 1;
+                        progressed = true;
+                    }
+                    Attempt::GaveUp => progressed = true,
                     Attempt::NotOurs => {}
                     Attempt::Failed => return Ok(sent),
                 }
+            }
+            // Every row went to another worker: let it work instead of asking again at once.
+            if !progressed {
+                return Ok(sent);
             }
         }
     }
@@ -168,7 +177,7 @@ impl Worker {
                 Ok(if stop {
                     Attempt::Failed
                 } else {
-                    Attempt::NotOurs
+                    Attempt::GaveUp
                 })
             }
         }
@@ -177,8 +186,12 @@ impl Worker {
 
 enum Attempt {
     Sent,
+    /// Another worker claimed it first.
     NotOurs,
+    /// A temporary failure: retried later.
     Failed,
+    /// A permanent failure: marked failed.
+    GaveUp,
 }
 
 #[cfg(test)]

@@ -115,9 +115,16 @@ pub async fn take_token(
     session: Session,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    session
-        .insert(SESSION_TOKEN_KEY, token.into_inner())
-        .map_err(AppError::unexpected)?;
+    // Only something token-sized goes into the cookie; anything else shows the "link not
+    // valid" page like any other bad token.
+    let token = token.into_inner();
+    if token.len() <= 64 {
+        session
+            .insert(SESSION_TOKEN_KEY, token)
+            .map_err(AppError::unexpected)?;
+    } else {
+        session.remove(SESSION_TOKEN_KEY);
+    }
     Ok(no_referrer(see_other(RESET_PATH)))
 }
 
