@@ -104,7 +104,9 @@ impl User {
         }
         // RETURNING is not available through diesel's MultiConnection; read the row back by
         // its unique key instead.
-        match diesel::insert_into(users::table).values(new).execute(conn) {
+        // In its own (nested: a savepoint) transaction, so a unique violation inside a
+        // caller's transaction leaves that transaction usable on PostgreSQL.
+        match conn.transaction(|c| diesel::insert_into(users::table).values(new).execute(c)) {
             Ok(_) => users::table
                 .filter(users::username_normalized.eq(new.username_normalized))
                 .select(User::as_select())
@@ -249,10 +251,12 @@ impl User {
         {
             return Ok(Err(taken));
         }
-        match diesel::update(users::table.find(id))
-            .set(changes)
-            .execute(conn)
-        {
+        // A savepoint when called inside a transaction (see `insert`).
+        match conn.transaction(|c| {
+            diesel::update(users::table.find(id))
+                .set(changes)
+                .execute(c)
+        }) {
             Ok(_) => Ok(Ok(())),
             Err(e) if super::is_unique_violation(&e) => Ok(Err(Self::which_taken(
                 conn,
@@ -345,14 +349,16 @@ impl User {
         if Self::email_taken(conn, email, Some(id))? {
             return Ok(false);
         }
-        match diesel::update(users::table.find(id))
-            .set((
-                users::email.eq(email),
-                users::email_verified.eq(true),
-                users::updated_at.eq(now),
-            ))
-            .execute(conn)
-        {
+        let switched = conn.transaction(|c| {
+            diesel::update(users::table.find(id))
+                .set((
+                    users::email.eq(email),
+                    users::email_verified.eq(true),
+                    users::updated_at.eq(now),
+                ))
+                .execute(c)
+        });
+        match switched {
             Ok(changed) => Ok(changed == 1),
             Err(e) if super::is_unique_violation(&e) => Ok(false),
             Err(e) => Err(e),

@@ -193,3 +193,57 @@ impl Mail<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(mail: &Mail<'_>, name: &str, lang: Lang) -> NewMail {
+        let to = Recipient {
+            address: "ana@example.com".into(),
+            name: name.into(),
+            lang,
+        };
+        let base = Url::parse("https://cuentas.example/").expect("url");
+        mail.compose(&to, &base, chrono::NaiveDateTime::default())
+            .expect("renders")
+    }
+
+    #[test]
+    fn a_mail_has_its_link_in_both_alternatives_and_escapes_names_in_html() {
+        let mail = render(
+            &Mail::VerifyEmail {
+                token: "tok",
+                hours: 48,
+            },
+            "<b>Ana</b> & Co",
+            Lang::Es,
+        );
+        let link = "https://cuentas.example/verificar-email/tok/";
+        assert_eq!(mail.link.as_deref(), Some(link));
+        assert!(mail.body_text.contains(link), "{}", mail.body_text);
+        assert!(mail.body_html.contains(&format!("href=\"{link}\"")));
+        assert!(mail.body_text.contains("Hola, <b>Ana</b> & Co:"));
+        assert!(
+            mail.body_html.contains("&#60;b&#62;Ana") || mail.body_html.contains("&lt;b&gt;Ana")
+        );
+        assert!(!mail.body_html.contains("<b>Ana"));
+        assert!(mail.body_text.contains("48 horas"));
+        assert_eq!(mail.subject, "Confirma tu correo en cuentas");
+    }
+
+    #[test]
+    fn notices_carry_no_token_link() {
+        for mail in [
+            Mail::PasswordChanged,
+            Mail::SignupAttempt,
+            Mail::EmailChangeRequested {
+                new_email: "new@example.com",
+            },
+        ] {
+            let rendered = render(&mail, "Ana", Lang::En);
+            assert_eq!(rendered.link, None, "{mail:?}");
+            assert_eq!(rendered.language, "en");
+        }
+    }
+}
