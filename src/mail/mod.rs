@@ -302,7 +302,16 @@ impl Mailer {
             .collect::<Vec<_>>()
             .join(" ");
         let name = Some(name).filter(|n| !n.is_empty());
+        // One id per outbox row, the same on every attempt, so a mail sent twice (an
+        // instance that died between sending and recording it) can be recognised.
+        let message_id = format!(
+            "<cuentas.{}.{}@{}>",
+            mail.id,
+            mail.created_at.and_utc().timestamp(),
+            self.from.email.domain()
+        );
         Message::builder()
+            .message_id(Some(message_id))
             .from(self.from.clone())
             .to(Mailbox::new(name, address))
             .subject(mail.subject.clone())

@@ -182,6 +182,11 @@ async fn without_smtp_mail_becomes_eml_files_in_the_data_folder() {
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains("To: Ana <ana@example.com>"), "{text}");
     assert!(text.contains("multipart/alternative"));
+    let id = app.outbox_rows()[0].id;
+    assert!(
+        text.contains(&format!("Message-ID: <cuentas.{id}.")),
+        "{text}"
+    );
     assert_eq!(app.outbox_rows()[0].status, "sent");
 }
 

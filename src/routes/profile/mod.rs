@@ -154,10 +154,10 @@ pub async fn update_profile(
         username, first_name, last_name, email, phone, language, currency, timezone,
     )
     else {
-        return invalid(&state, layout, user, values, errors);
+        return invalid(&state, layout, user, values, errors).await;
     };
     if !errors.is_empty() {
-        return invalid(&state, layout, user, values, errors);
+        return invalid(&state, layout, user, values, errors).await;
     }
 
     let new_photo = match photo {
@@ -275,11 +275,11 @@ pub async fn update_profile(
         }
         Err(Taken::Username) => {
             errors.add("username", lang.t("error-username-taken"));
-            invalid(&state, layout, user, values, errors)
+            invalid(&state, layout, user, values, errors).await
         }
         Err(Taken::Email) => {
             errors.add("email", lang.t("error-email-taken"));
-            invalid(&state, layout, user, values, errors)
+            invalid(&state, layout, user, values, errors).await
         }
     }
 }
@@ -355,13 +355,14 @@ async fn remove_file(state: &AppState, relative: String) {
     }
 }
 
-fn invalid(
+async fn invalid(
     state: &AppState,
     layout: Layout,
     user: &User,
     values: ProfileValues,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
+    let pending = pending_email(state, user.id).await?;
     page(
         StatusCode::UNPROCESSABLE_ENTITY,
         &ProfilePage::new(
@@ -370,6 +371,7 @@ fn invalid(
             values,
             errors,
             state.settings.max_upload_bytes,
-        ),
+        )
+        .with_pending_email(pending),
     )
 }
