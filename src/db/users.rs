@@ -186,8 +186,9 @@ impl User {
 }
 
 impl User {
-    /// Replaces the password, clears the forced change and bumps the session epoch, so every
-    /// session of the user ends on every instance. Returns the new epoch.
+    /// Replaces the password, clears the forced change, bumps the session epoch (so every
+    /// session of the user ends on every instance) and voids unused reset links (one sent
+    /// before the change must not undo it). Returns the new epoch.
     pub fn change_password(
         conn: &mut DbConnection,
         id: i32,
@@ -202,10 +203,11 @@ impl User {
                 users::updated_at.eq(now),
             ))
             .execute(conn)?;
+        super::tokens::OneTimeToken::void(conn, id, &[super::tokens::Purpose::ResetPassword], now)?;
         users::table
             .find(id)
             .select(users::session_epoch)
-            .first(conn)
+            .get_result(conn)
     }
 
     /// Marks the tutorial as seen; true only for the one request that changed it, so two tabs
@@ -278,7 +280,7 @@ impl User {
         id: i32,
         now: Timestamp,
     ) -> QueryResult<Option<String>> {
-        conn.transaction(|conn| {
+        super::write_transaction(conn, |conn| {
             let previous: Option<String> = users::table
                 .find(id)
                 .select(users::photo_path)

@@ -8,7 +8,6 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
@@ -16,7 +15,6 @@ use crate::auth::password::Verification;
 use crate::auth::session::{self, client_ip, user_agent};
 use crate::db;
 use crate::db::login_failures::{LOGIN_THROTTLE, login_key};
-use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::User;
 use crate::domain::{NewPassword, PasswordPolicy, PasswordProblem};
 use crate::error::AppError;
@@ -201,11 +199,9 @@ pub async fn change_password(
     let notice =
         Mail::PasswordChanged.compose(&Recipient::of(user), &state.settings.base_url, now)?;
     let epoch = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             let epoch = User::change_password(conn, id, &hash, now)?;
             crate::db::sessions::UserSession::revoke(conn, &old_session, now)?;
-            // A reset link sent before the change must not undo it.
-            OneTimeToken::void(conn, id, &[Purpose::ResetPassword], now)?;
             notice.enqueue(conn)?;
             Ok::<_, diesel::result::Error>(epoch)
         })

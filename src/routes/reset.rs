@@ -11,7 +11,6 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use crate::db;
@@ -87,7 +86,7 @@ async fn queue_reset(state: &AppState, email: String) -> Result<(), AppError> {
         state.settings.reset_token_lifetime,
     );
     let queued = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             let Some(user) = User::find_by_email(conn, &email)?.filter(|u| u.is_active) else {
                 return Ok(false);
             };
@@ -282,15 +281,15 @@ async fn reset(
         Mail::PasswordChanged.compose(&Recipient::of(&user), &state.settings.base_url, now)?;
     let (token_id, user_id, email) = (found.id, user.id, user.email.clone());
     let done = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             if !OneTimeToken::consume(conn, token_id, now)? {
                 return Ok(false);
             }
-            // The epoch moves: every session of the account ends, on every instance.
+            // The epoch moves (every session of the account ends, on every instance) and
+            // every other reset link is voided.
             User::change_password(conn, user_id, &hash, now)?;
             // The link reached the address, which proves it.
             User::mark_email_verified(conn, user_id, &email, now)?;
-            OneTimeToken::void(conn, user_id, &[Purpose::ResetPassword], now)?;
             notice.enqueue(conn)?;
             Ok::<_, AppError>(true)
         })

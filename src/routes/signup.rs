@@ -8,7 +8,6 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
@@ -161,7 +160,7 @@ pub async fn signup(
     );
     let lifetime = state.settings.verify_token_lifetime;
     let outcome = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             if let Some(owner) = User::find_by_email(conn, email.as_ref())? {
                 if send_notice {
                     Mail::SignupAttempt

@@ -5,7 +5,6 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::Connection;
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
@@ -35,7 +34,7 @@ pub async fn verify_email(
     let token = token.into_inner();
     let now = state.clock.now();
     let confirmed = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             let purposes = [Purpose::VerifyEmail, Purpose::ChangeEmail];
             let Some(found) = OneTimeToken::find_live(conn, &token, &purposes, now)? else {
                 return Ok(None);
@@ -178,7 +177,7 @@ pub async fn queue_verification(state: &AppState, user: &User) -> Result<(), App
     );
     let (recipient, id, email) = (Recipient::of(user), user.id, user.email.clone());
     db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             let token = OneTimeToken::issue(conn, Purpose::VerifyEmail, id, &email, now, lifetime)?;
             Mail::VerifyEmail {
                 token: &token,

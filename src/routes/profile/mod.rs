@@ -13,7 +13,6 @@ use actix_multipart::form::text::Text;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::Connection;
 
 pub use page::too_large_page;
 use page::{FieldErrors, ProfilePage, ProfileValues};
@@ -205,7 +204,7 @@ pub async fn update_profile(
     );
     let photo_path = new_photo.clone();
     let saved = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             if let Some(change) = &email_change
                 && User::email_taken(conn, &change.new_email, Some(id))?
             {
