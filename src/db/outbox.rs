@@ -182,6 +182,16 @@ impl OutboxMail {
         Ok(())
     }
 
+    /// Deletes sent and failed rows created before `before`; returns how many.
+    pub fn purge(conn: &mut DbConnection, before: Timestamp) -> QueryResult<usize> {
+        diesel::delete(
+            mail_outbox::table
+                .filter(mail_outbox::status.ne(PENDING))
+                .filter(mail_outbox::created_at.lt(before)),
+        )
+        .execute(conn)
+    }
+
     /// Every row, oldest first (for tests and operators).
     pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<OutboxMail>> {
         mail_outbox::table

@@ -161,6 +161,12 @@ impl OneTimeToken {
         Ok(changed == 1)
     }
 
+    /// Deletes tokens that expired before `before`; returns how many.
+    pub fn purge(conn: &mut DbConnection, before: Timestamp) -> QueryResult<usize> {
+        diesel::delete(one_time_tokens::table.filter(one_time_tokens::expires_at.lt(before)))
+            .execute(conn)
+    }
+
     /// The new address waiting for confirmation, if any.
     pub fn pending_email(
         conn: &mut DbConnection,

@@ -4,7 +4,8 @@
 //! It wakes when a request queues a mail ([`OutboxHandle::wake`]) and on a timer. Each row is
 //! claimed with a conditional update (see `db::outbox`); a failed attempt waits
 //! `RETRY_BASE × 2^(attempts − 1)` (at most an hour) on the injectable clock, and after
-//! `MAX_ATTEMPTS` the row is marked failed and logged.
+//! `MAX_ATTEMPTS` the row is marked failed and logged. Once an hour (on the app's clock) it
+//! deletes sent and failed rows and expired tokens older than `RETENTION`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +26,9 @@ const RETRY_MAX: TimeDelta = TimeDelta::hours(1);
 /// its row to another; a dead worker's rows come back after it.
 const LEASE: TimeDelta = TimeDelta::minutes(5);
 const POLL: Duration = Duration::from_secs(10);
+/// Sent and failed rows, and expired tokens, are kept this long for inspection.
+pub const RETENTION: TimeDelta = TimeDelta::days(30);
+const PURGE_EVERY: TimeDelta = TimeDelta::hours(1);
 const BATCH: i64 = 20;
 
 /// Wakes the worker; handlers call it after committing a mail.
@@ -69,6 +73,7 @@ impl Worker {
 
     /// Runs until the task is dropped.
     pub async fn run(self) {
+        let mut last_purge: Option<crate::clock::Timestamp> = None;
         loop {
             if let Err(e) = self.drain().await {
                 tracing::error!(
@@ -76,11 +81,34 @@ impl Worker {
                     "the mail outbox could not be read"
                 );
             }
+            let now = self.clock.now();
+            if last_purge.is_none_or(|at| now - at >= PURGE_EVERY) {
+                last_purge = Some(now);
+                if let Err(e) = self.purge(now).await {
+                    tracing::error!(error = format!("{e:#}"), "old mail rows were not purged");
+                }
+            }
             tokio::select! {
                 () = self.handle.0.notified() => {}
                 () = tokio::time::sleep(POLL) => {}
             }
         }
+    }
+
+    /// Forgets what is past `RETENTION`: sent or failed mail and expired tokens.
+    async fn purge(&self, now: crate::clock::Timestamp) -> Result<(), AppError> {
+        let before = now - RETENTION;
+        let (mails, tokens) = db::run(&self.pool, move |conn| {
+            Ok((
+                OutboxMail::purge(conn, before)?,
+                crate::db::tokens::OneTimeToken::purge(conn, before)?,
+            ))
+        })
+        .await?;
+        if mails + tokens > 0 {
+            tracing::info!(mails, tokens, "purged old mail and expired links");
+        }
+        Ok(())
     }
 
     /// Sends what is due. Stops at the first temporary failure: the server is probably down,

@@ -217,3 +217,31 @@ async fn a_mail_server_that_never_answers_does_not_slow_requests() {
     assert!(page.elapsed() < Duration::from_millis(500));
     drop(held);
 }
+
+#[tokio::test]
+async fn old_mail_and_expired_links_are_purged_after_thirty_days() {
+    let app = spawn_app().await;
+    let user = app.create_user("Ana", "admin").await;
+    ask_for_reset(&app, &user.email).await;
+    app.wait_for_mail_to(&user.email, 0).await;
+    app.wait_for_outbox_drained().await;
+    enqueue_numbered(&app, 1);
+    app.mailbox.set_failing(true);
+    let tokens = |app: &TestApp| {
+        use cuentas::db::schema::one_time_tokens;
+        use diesel::prelude::*;
+        app.db(|c| one_time_tokens::table.count().get_result::<i64>(c))
+            .unwrap()
+    };
+    assert_eq!(tokens(&app), 1);
+
+    app.clock.advance(Duration::from_secs(31 * 24 * 3600));
+    app.outbox.wake();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // The sent mail and the expired link go; the mail still being retried stays.
+    while app.outbox_rows().len() != 1 || tokens(&app) != 0 {
+        assert!(Instant::now() < deadline, "{:#?}", app.outbox_rows());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(app.outbox_rows()[0].subject, "mail 0");
+}
