@@ -22,8 +22,8 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::error::AppError;
-use crate::mail::Mailer;
 use crate::mail::outbox::{OutboxHandle, Worker};
+use crate::mail::{MailTransport, Mailer};
 use crate::middleware::{forced_password_change, security_headers};
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
@@ -74,6 +74,14 @@ impl Application {
             &settings.mail_from,
             &settings.data_dir,
         )?;
+        match &settings.mail_transport {
+            MailTransport::File => tracing::info!(
+                folder = %settings.data_dir.join("outbox").display(),
+                "no CUENTAS_SMTP_URL: mail is written to files and its links to this log"
+            ),
+            MailTransport::Smtp(url) => tracing::info!(server = ?url, "mail goes through SMTP"),
+            MailTransport::Memory(_) => {}
+        }
         let outbox = OutboxHandle::default();
         let worker = Worker::new(pool.clone(), mailer, clock.clone(), outbox.clone());
         let state = web::Data::new(AppState {

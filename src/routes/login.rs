@@ -16,6 +16,7 @@ use crate::auth::session::{self, client_ip, user_agent};
 use crate::db;
 use crate::db::login_failures::{LOGIN_THROTTLE, login_key};
 use crate::db::users::User;
+use crate::domain::Role;
 use crate::domain::username::normalize_login;
 use crate::error::AppError;
 use crate::render::{Layout, page, see_other};
@@ -139,7 +140,10 @@ pub async fn login(
         // A self-registered admin must confirm the address first (a team member, created by
         // their admin, may log in unverified). Only someone with the password learns this.
         (Some(user), Verification::Valid { .. })
-            if user.is_active && !user.email_verified && user.manager_id.is_none() =>
+            if user.is_active
+                && !user.email_verified
+                && user.role() == Role::Admin
+                && user.manager_id.is_none() =>
         {
             let ip2 = ip.clone();
             db::run(&state.pool, move |conn| {
