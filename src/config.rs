@@ -14,6 +14,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use url::Url;
 
+use crate::mail::{MailTransport, SmtpUrl};
+
 /// A configuration problem, worded for the one line printed before exiting.
 #[derive(Debug, thiserror::Error)]
 #[error("{variable}: {reason}")]
@@ -40,7 +42,8 @@ pub struct Settings {
     pub media_root: PathBuf,
     pub secret_key: SecretKey,
     pub base_url: Url,
-    pub smtp_url: Option<String>,
+    /// SMTP when `CUENTAS_SMTP_URL` is set, else `.eml` files in `data/outbox/`.
+    pub mail_transport: MailTransport,
     pub mail_from: String,
     pub signup_enabled: bool,
     pub session_idle: Duration,
@@ -130,9 +133,25 @@ impl Settings {
             media_root,
             secret_key,
             base_url,
-            smtp_url: var("CUENTAS_SMTP_URL"),
-            mail_from: var("CUENTAS_MAIL_FROM")
-                .unwrap_or_else(|| "cuentas <no-reply@localhost>".into()),
+            mail_transport: match var("CUENTAS_SMTP_URL") {
+                Some(url) => MailTransport::Smtp(
+                    SmtpUrl::parse(url.trim())
+                        .map_err(|reason| ConfigError::new("CUENTAS_SMTP_URL", reason))?,
+                ),
+                None => MailTransport::File,
+            },
+            mail_from: parse_var(
+                &var,
+                "CUENTAS_MAIL_FROM",
+                "cuentas <no-reply@localhost>",
+                |v| {
+                    v.parse::<lettre::message::Mailbox>()
+                        .map(|_| v.to_owned())
+                        .map_err(|e| {
+                            format!("expected a sender like cuentas <no-reply@example.com>: {e}")
+                        })
+                },
+            )?,
             signup_enabled: parse_switch(&var, "CUENTAS_SIGNUP", true)?,
             session_idle: minutes(parse_number(&var, "CUENTAS_SESSION_IDLE_MINUTES", 120, 1)?),
             session_max: minutes(60 * parse_number(&var, "CUENTAS_SESSION_MAX_HOURS", 336, 1)?),
@@ -167,7 +186,8 @@ impl Settings {
         })
     }
 
-    /// Settings for a throw-away instance: port 0, everything under `root`, a fixed key.
+    /// Settings for a throw-away instance: port 0, everything under `root`, a fixed key, mail
+    /// kept in memory.
     #[expect(clippy::expect_used, reason = "a constant URL that always parses")]
     pub fn for_tests(root: &Path) -> Self {
         let data_dir = root.join("data");
@@ -177,7 +197,7 @@ impl Settings {
             media_root: root.join("media"),
             secret_key: SecretKey::derive(&[7u8; 64]),
             base_url: Url::parse("http://127.0.0.1/").expect("constant URL"),
-            smtp_url: None,
+            mail_transport: MailTransport::Memory(crate::mail::MemoryMailbox::default()),
             mail_from: "cuentas <no-reply@localhost>".into(),
             signup_enabled: true,
             session_idle: minutes(120),
@@ -331,6 +351,11 @@ mod tests {
             ("CUENTAS_BASE_URL", "ftp://example.com"),
             ("CUENTAS_SECRET_KEY", "short"),
             ("CUENTAS_MAX_UPLOAD_MB", "0"),
+            ("CUENTAS_SMTP_URL", "http://mail.example.com"),
+            (
+                "CUENTAS_MAIL_FROM",
+                "cuentas <no-reply@localhost>\r\nBcc: x@evil.example",
+            ),
         ] {
             let err = settings_with(&[(name, value)], dir.path()).expect_err(name);
             assert_eq!(err.variable, name);

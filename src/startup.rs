@@ -22,10 +22,13 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::error::AppError;
+use crate::mail::outbox::{OutboxHandle, Worker};
+use crate::mail::{MailTransport, Mailer};
 use crate::middleware::{forced_password_change, security_headers};
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
-    dashboard, errors, health, home, invoice, login, media, password, profile, team, tutorial,
+    dashboard, errors, health, home, invoice, login, media, password, profile, reset, signup, team,
+    tutorial, verification,
 };
 use crate::telemetry::RequestSpan;
 
@@ -37,6 +40,8 @@ pub struct AppState {
     pub photos: PhotoPipeline,
     pub media: MediaStore,
     pub clock: Clock,
+    /// Wakes the mail worker after a request commits a mail.
+    pub outbox: OutboxHandle,
 }
 
 pub const SESSION_COOKIE: &str = "cuentas_session";
@@ -45,6 +50,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    worker: Worker,
 }
 
 impl Application {
@@ -63,6 +69,21 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("CUENTAS_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let mailer = Mailer::new(
+            &settings.mail_transport,
+            &settings.mail_from,
+            &settings.data_dir,
+        )?;
+        match &settings.mail_transport {
+            MailTransport::File => tracing::info!(
+                folder = %settings.data_dir.join("outbox").display(),
+                "no CUENTAS_SMTP_URL: mail is written to files and its links to this log"
+            ),
+            MailTransport::Smtp(url) => tracing::info!(server = ?url, "mail goes through SMTP"),
+            MailTransport::Memory(_) => {}
+        }
+        let outbox = OutboxHandle::default();
+        let worker = Worker::new(pool.clone(), mailer, clock.clone(), outbox.clone());
         let state = web::Data::new(AppState {
             pool,
             photos: PhotoPipeline::new(),
@@ -70,13 +91,20 @@ impl Application {
             settings: Arc::new(settings),
             passwords,
             clock,
+            outbox,
         });
         let server = serve(listener, state.clone())?;
         Ok(Self {
             port,
             server,
             state,
+            worker,
         })
+    }
+
+    /// Wakes this instance's mail worker (tests use it after moving the clock).
+    pub fn outbox(&self) -> OutboxHandle {
+        self.state.outbox.clone()
     }
 
     pub fn port(&self) -> u16 {
@@ -92,8 +120,12 @@ impl Application {
         Ok(count > 0)
     }
 
+    /// Serves until stopped, with the mail worker running beside the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let worker = tokio::spawn(self.worker.run());
+        let result = self.server.await;
+        worker.abort();
+        result
     }
 }
 
@@ -157,6 +189,37 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
                     .route(web::post().to(password::change_password)),
             )
             .service(
+                web::resource("/registro/")
+                    .route(web::get().to(signup::signup_form))
+                    .route(web::post().to(signup::signup)),
+            )
+            .service(
+                web::resource("/verificar-email/{token}/")
+                    .route(web::get().to(verification::verify_email)),
+            )
+            .service(
+                web::resource("/reenviar-verificacion/")
+                    .route(web::get().to(verification::resend_form))
+                    .route(web::post().to(verification::resend)),
+            )
+            .service(
+                web::resource("/recuperar-password/")
+                    .route(web::get().to(reset::recover_form))
+                    .route(web::post().to(reset::recover)),
+            )
+            // The link's token moves into the session and the browser goes on to the
+            // token-less address, so the token never reaches a Referer or the history.
+            .service(
+                web::resource(reset::RESET_PATH)
+                    .route(web::get().to(reset::reset_form))
+                    .route(web::post().to(reset::reset_from_session)),
+            )
+            .service(
+                web::resource("/restablecer-password/{token}/")
+                    .route(web::get().to(reset::take_token))
+                    .route(web::post().to(reset::reset_from_path)),
+            )
+            .service(
                 web::resource("/perfil/")
                     .route(web::get().to(profile::profile))
                     .route(web::post().to(profile::save_invoice_settings)),
@@ -172,6 +235,14 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             )
             .service(
                 web::resource("/equipo/{id}/{action}/").route(web::post().to(team::team_action)),
+            )
+            .service(
+                web::resource("/perfil/email/verificar/")
+                    .route(web::post().to(profile::send_verification)),
+            )
+            .service(
+                web::resource("/perfil/email/cancelar/")
+                    .route(web::post().to(profile::cancel_email_change)),
             )
             .service(
                 web::resource("/actualizar-perfil/").route(web::post().to(profile::update_profile)),

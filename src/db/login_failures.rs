@@ -15,12 +15,16 @@ use crate::clock::Timestamp;
 /// The limits: per account and IP, and per IP across accounts, within one window.
 #[derive(Clone, Copy, Debug)]
 pub struct Throttle {
+    /// Which gate the rows belong to (`login`, `mail`, `signup`), so gates never count each
+    /// other's attempts.
+    pub scope: &'static str,
     pub window: TimeDelta,
     pub per_account: i64,
     pub per_ip: i64,
 }
 
 pub const LOGIN_THROTTLE: Throttle = Throttle {
+    scope: "login",
     window: TimeDelta::minutes(15),
     per_account: 5,
     per_ip: 50,
@@ -46,16 +50,10 @@ impl Throttle {
         now: Timestamp,
     ) -> QueryResult<Option<u64>> {
         let since = now - self.window;
-        diesel::delete(login_failures::table.filter(login_failures::failed_at.le(since)))
-            .execute(conn)?;
-        diesel::insert_into(login_failures::table)
-            .values((
-                login_failures::login_key.eq(key),
-                login_failures::ip.eq(ip),
-                login_failures::failed_at.eq(now),
-            ))
-            .execute(conn)?;
+        self.forget_before(conn, since)?;
+        self.record(conn, key, ip, now)?;
         let recent = login_failures::table
+            .filter(login_failures::scope.eq(self.scope))
             .filter(login_failures::ip.eq(ip))
             .filter(login_failures::failed_at.gt(since));
         let per_account: Vec<Timestamp> = recent
@@ -76,6 +74,7 @@ impl Throttle {
         }
         diesel::delete(
             login_failures::table
+                .filter(login_failures::scope.eq(self.scope))
                 .filter(login_failures::login_key.eq(key))
                 .filter(login_failures::ip.eq(ip))
                 .filter(login_failures::failed_at.eq(now)),
@@ -105,10 +104,112 @@ impl Throttle {
     pub fn clear(&self, conn: &mut DbConnection, key: &str, ip: &str) -> QueryResult<()> {
         diesel::delete(
             login_failures::table
+                .filter(login_failures::scope.eq(self.scope))
                 .filter(login_failures::login_key.eq(key))
                 .filter(login_failures::ip.eq(ip)),
         )
         .execute(conn)
         .map(drop)
     }
+
+    fn forget_before(&self, conn: &mut DbConnection, since: Timestamp) -> QueryResult<()> {
+        diesel::delete(
+            login_failures::table
+                .filter(login_failures::scope.eq(self.scope))
+                .filter(login_failures::failed_at.le(since)),
+        )
+        .execute(conn)
+        .map(drop)
+    }
+
+    fn record(
+        &self,
+        conn: &mut DbConnection,
+        key: &str,
+        ip: &str,
+        now: Timestamp,
+    ) -> QueryResult<()> {
+        diesel::insert_into(login_failures::table)
+            .values((
+                login_failures::scope.eq(self.scope),
+                login_failures::login_key.eq(key),
+                login_failures::ip.eq(ip),
+                login_failures::failed_at.eq(now),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// The gate for requests that send mail to a typed address (resend, reset, sign-up).
+    /// Over the per-IP limit the request is refused (a 429, with the seconds to wait). Over
+    /// the per-address limit (counted across every IP) it is answered as usual but sends
+    /// nothing: nobody can flood a mailbox, and nobody can make someone else's request fail.
+    /// Keyed by what was typed, so known and unknown addresses behave alike.
+    pub fn admit_mail(
+        &self,
+        conn: &mut DbConnection,
+        key: &str,
+        ip: &str,
+        now: Timestamp,
+    ) -> QueryResult<MailGate> {
+        let since = now - self.window;
+        self.forget_before(conn, since)?;
+        let recent = login_failures::table
+            .filter(login_failures::scope.eq(self.scope))
+            .filter(login_failures::failed_at.gt(since));
+        let from_ip: Vec<Timestamp> = recent
+            .filter(login_failures::ip.eq(ip))
+            .select(login_failures::failed_at)
+            .order(login_failures::failed_at.asc())
+            .limit(self.per_ip)
+            .load(conn)?;
+        if from_ip.len() as i64 >= self.per_ip {
+            let until = from_ip
+                .first()
+                .map_or(now + self.window, |t| *t + self.window);
+            let seconds = (until - now).num_seconds().max(1);
+            return Ok(MailGate::TooMany {
+                retry_after_secs: u64::try_from(seconds).unwrap_or(1),
+            });
+        }
+        self.record(conn, key, ip, now)?;
+        let for_address: i64 = recent
+            .filter(login_failures::login_key.eq(key))
+            .count()
+            .get_result(conn)?;
+        Ok(if for_address > self.per_account {
+            MailGate::Quiet
+        } else {
+            MailGate::Send
+        })
+    }
 }
+
+/// What [`Throttle::admit_mail`] decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailGate {
+    Send,
+    /// Answer as usual, send nothing.
+    Quiet,
+    TooMany {
+        retry_after_secs: u64,
+    },
+}
+
+/// Resend-verification and password-reset requests: 3 mails per address per 15 minutes, 20
+/// requests per IP.
+pub const MAIL_THROTTLE: Throttle = Throttle {
+    scope: "mail",
+    window: TimeDelta::minutes(15),
+    per_account: 3,
+    per_ip: 20,
+};
+
+/// Sign-ups: 10 per IP per hour; the per-address limit bounds the "someone tried to sign up
+/// with your address" notices.
+pub const SIGNUP_THROTTLE: Throttle = Throttle {
+    scope: "signup",
+    window: TimeDelta::hours(1),
+    per_account: 3,
+    per_ip: 10,
+};

@@ -6,9 +6,11 @@
 
 pub mod invoice_settings;
 pub mod login_failures;
+pub mod outbox;
 pub mod schema;
 pub mod sessions;
 pub mod team;
+pub mod tokens;
 pub mod users;
 
 use std::path::PathBuf;
@@ -122,9 +124,11 @@ impl Manager {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 // WAL lets readers run beside the one writer; the busy timeout makes a writer
                 // wait its turn instead of failing at once.
+                // The busy timeout comes first: switching to WAL takes a lock too, and a
+                // connection opened while another writes would fail at once without it.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
@@ -210,6 +214,44 @@ where
     })
     .await
     .map_err(AppError::unexpected)?
+}
+
+/// Runs `f` in a transaction that will write. On SQLite it begins with `BEGIN IMMEDIATE`: a
+/// deferred transaction that reads first and writes later fails at once with "database is
+/// locked" when another connection committed in between (the busy timeout does not apply),
+/// which the outbox worker writing beside every request would make common. Inside an open
+/// transaction it is a savepoint, like `Connection::transaction`.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let open = AnsiTransactionManager::transaction_manager_status_mut(c)
+                .transaction_depth()?
+                .is_some();
+            if open {
+                return conn.transaction(f);
+            }
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+        }
+        #[cfg(feature = "postgres")]
+        DbConnection::Postgres(_) => return conn.transaction(f),
+    }
+    match f(conn) {
+        Ok(value) => {
+            DbConnection::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) = DbConnection::rollback_transaction(conn) {
+                tracing::error!(error = %rollback, "a rollback failed");
+            }
+            Err(error)
+        }
+    }
 }
 
 /// Runs one diesel expression on the concrete connection inside a [`DbConnection`]. Queries

@@ -48,6 +48,42 @@ diesel::table! {
         login_key -> Text,
         ip -> Text,
         failed_at -> Timestamp,
+        scope -> Text,
+    }
+}
+
+diesel::table! {
+    one_time_tokens (id) {
+        id -> Integer,
+        token_hash -> Text,
+        purpose -> Text,
+        user_id -> Integer,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Integer,
+        kind -> Text,
+        recipient -> Text,
+        recipient_name -> Text,
+        language -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        link -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
     }
 }
 
@@ -70,9 +106,12 @@ diesel::table! {
 
 diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(invoice_settings -> users (admin_id));
+diesel::joinable!(one_time_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_sessions,
     login_failures,
-    invoice_settings
+    invoice_settings,
+    one_time_tokens,
+    mail_outbox
 );

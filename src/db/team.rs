@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::users;
+use super::tokens::{OneTimeToken, Purpose};
 use super::users::{NewUser, Taken, User};
 use crate::clock::Timestamp;
 use crate::domain::Role;
@@ -76,7 +77,7 @@ impl User {
     /// Applies `change` to the vendedor `id` when `admin_id` manages them; `false` (nothing
     /// changed) for anyone else: another admin's vendedor, an admin, an unknown id.
     /// Deactivating and resetting the password bump the session epoch, which ends every
-    /// session of the vendedor on their next request.
+    /// session of the vendedor on their next request; a reset also voids their reset links.
     pub fn apply_team_action(
         conn: &mut DbConnection,
         admin_id: i32,
@@ -100,15 +101,22 @@ impl User {
             TeamChange::Activate => diesel::update(target)
                 .set((users::is_active.eq(true), users::updated_at.eq(now)))
                 .execute(conn)?,
-            TeamChange::ResetPassword(temp) => diesel::update(target)
-                .set((
-                    users::password_hash.eq(&temp.hash),
-                    users::must_change_password.eq(true),
-                    users::temp_password_expires_at.eq(temp.expires_at),
-                    end_sessions,
-                    users::updated_at.eq(now),
-                ))
-                .execute(conn)?,
+            // A password reset link the vendedor asked for earlier dies with the password.
+            TeamChange::ResetPassword(temp) => super::write_transaction(conn, |conn| {
+                let changed = diesel::update(target)
+                    .set((
+                        users::password_hash.eq(&temp.hash),
+                        users::must_change_password.eq(true),
+                        users::temp_password_expires_at.eq(temp.expires_at),
+                        end_sessions,
+                        users::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                if changed == 1 {
+                    OneTimeToken::void(conn, id, &[Purpose::ResetPassword], now)?;
+                }
+                Ok::<_, diesel::result::Error>(changed)
+            })?,
             TeamChange::ResetTutorial => diesel::update(target)
                 .set((users::tutorial_seen.eq(false), users::updated_at.eq(now)))
                 .execute(conn)?,

@@ -119,7 +119,9 @@ impl User {
         }
         // RETURNING is not available through diesel's MultiConnection; read the row back by
         // its unique key instead.
-        match insert(conn) {
+        // In its own (nested: a savepoint) transaction, so a unique violation inside a
+        // caller's transaction leaves that transaction usable on PostgreSQL.
+        match conn.transaction(insert) {
             Ok(_) => users::table
                 .filter(users::username_normalized.eq(username_normalized))
                 .select(User::as_select())
@@ -199,8 +201,9 @@ impl User {
 }
 
 impl User {
-    /// Replaces the password, clears the forced change and bumps the session epoch, so every
-    /// session of the user ends on every instance. Returns the new epoch.
+    /// Replaces the password, clears the forced change, bumps the session epoch (so every
+    /// session of the user ends on every instance) and voids unused reset links (one sent
+    /// before the change must not undo it). Returns the new epoch.
     pub fn change_password(
         conn: &mut DbConnection,
         id: i32,
@@ -216,10 +219,11 @@ impl User {
                 users::updated_at.eq(now),
             ))
             .execute(conn)?;
+        super::tokens::OneTimeToken::void(conn, id, &[super::tokens::Purpose::ResetPassword], now)?;
         users::table
             .find(id)
             .select(users::session_epoch)
-            .first(conn)
+            .get_result(conn)
     }
 
     /// Marks the tutorial as seen; true only for the one request that changed it, so two tabs
@@ -265,10 +269,12 @@ impl User {
         {
             return Ok(Err(taken));
         }
-        match diesel::update(users::table.find(id))
-            .set(changes)
-            .execute(conn)
-        {
+        // A savepoint when called inside a transaction (see `insert`).
+        match conn.transaction(|c| {
+            diesel::update(users::table.find(id))
+                .set(changes)
+                .execute(c)
+        }) {
             Ok(_) => Ok(Ok(())),
             Err(e) if super::is_unique_violation(&e) => Ok(Err(Self::which_taken(
                 conn,
@@ -290,7 +296,7 @@ impl User {
         id: i32,
         now: Timestamp,
     ) -> QueryResult<Option<String>> {
-        conn.transaction(|conn| {
+        super::write_transaction(conn, |conn| {
             let previous: Option<String> = users::table
                 .find(id)
                 .select(users::photo_path)
@@ -303,5 +309,77 @@ impl User {
                 .execute(conn)?;
             Ok(previous)
         })
+    }
+}
+
+impl User {
+    /// The account whose address is `email` (already lower-cased).
+    pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::email.eq(email))
+            .select(User::as_select())
+            .get_result(conn)
+            .optional()
+    }
+
+    /// True when an account other than `except` holds `email` as its address or its username.
+    pub fn email_taken(
+        conn: &mut DbConnection,
+        email: &str,
+        except: Option<i32>,
+    ) -> QueryResult<bool> {
+        let mut query = users::table
+            .filter(
+                users::email
+                    .eq(email)
+                    .or(users::username_normalized.eq(email)),
+            )
+            .into_boxed();
+        if let Some(id) = except {
+            query = query.filter(users::id.ne(id));
+        }
+        let count: i64 = query.count().get_result(conn)?;
+        Ok(count > 0)
+    }
+
+    /// Marks the address verified, only while the account still has `email` (a link sent to
+    /// an old address proves nothing about the new one).
+    pub fn mark_email_verified(
+        conn: &mut DbConnection,
+        id: i32,
+        email: &str,
+        now: Timestamp,
+    ) -> QueryResult<bool> {
+        let changed = diesel::update(users::table.find(id).filter(users::email.eq(email)))
+            .set((users::email_verified.eq(true), users::updated_at.eq(now)))
+            .execute(conn)?;
+        Ok(changed == 1)
+    }
+
+    /// Switches the account to a confirmed new address; false when another account took it in
+    /// the meantime.
+    pub fn switch_email(
+        conn: &mut DbConnection,
+        id: i32,
+        email: &str,
+        now: Timestamp,
+    ) -> QueryResult<bool> {
+        if Self::email_taken(conn, email, Some(id))? {
+            return Ok(false);
+        }
+        let switched = conn.transaction(|c| {
+            diesel::update(users::table.find(id))
+                .set((
+                    users::email.eq(email),
+                    users::email_verified.eq(true),
+                    users::updated_at.eq(now),
+                ))
+                .execute(c)
+        });
+        match switched {
+            Ok(changed) => Ok(changed == 1),
+            Err(e) if super::is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }

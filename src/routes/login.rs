@@ -16,6 +16,7 @@ use crate::auth::session::{self, client_ip, user_agent};
 use crate::db;
 use crate::db::login_failures::{LOGIN_THROTTLE, login_key};
 use crate::db::users::User;
+use crate::domain::Role;
 use crate::domain::username::normalize_login;
 use crate::error::AppError;
 use crate::render::{Layout, page, see_other};
@@ -37,6 +38,9 @@ struct LoginPage {
     next: String,
     login_error: Option<String>,
     password_error: Option<String>,
+    signup_enabled: bool,
+    /// Set when the password was right but the address still needs confirming.
+    unverified_email: Option<String>,
 }
 
 impl LoginPage {
@@ -60,6 +64,7 @@ pub struct NextQuery {
 
 pub async fn login_form(
     req: HttpRequest,
+    state: web::Data<AppState>,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, AppError> {
     let next = safe_next(&query.next).unwrap_or_default().to_owned();
@@ -78,6 +83,8 @@ pub async fn login_form(
             next,
             login_error: None,
             password_error: None,
+            signup_enabled: state.settings.signup_enabled,
+            unverified_email: None,
         },
     )
 }
@@ -102,6 +109,8 @@ pub async fn login(
         login,
         next,
         layout,
+        signup_enabled: state.settings.signup_enabled,
+        unverified_email: None,
     };
     if form_page.login_error.is_some() || form_page.password_error.is_some() {
         return page(StatusCode::UNPROCESSABLE_ENTITY, &form_page);
@@ -134,6 +143,22 @@ pub async fn login(
         {
             form_page.password_error = Some(form_page.layout.t("login-temp-password-expired"));
             page(StatusCode::UNPROCESSABLE_ENTITY, &form_page)
+        }
+        // A self-registered admin must confirm the address first (a team member, created by
+        // their admin, may log in unverified). Only someone with the password learns this.
+        (Some(user), Verification::Valid { .. })
+            if user.is_active
+                && !user.email_verified
+                && user.role() == Role::Admin
+                && user.manager_id.is_none() =>
+        {
+            let ip2 = ip.clone();
+            db::run(&state.pool, move |conn| {
+                Ok(LOGIN_THROTTLE.clear(conn, &key, &ip2)?)
+            })
+            .await?;
+            form_page.unverified_email = Some(user.email.clone());
+            page(StatusCode::FORBIDDEN, &form_page)
         }
         (Some(user), Verification::Valid { rehash }) if user.is_active => {
             let (ip2, id) = (ip.clone(), user.id);

@@ -2,7 +2,7 @@
 //!
 //! A wrong current password counts toward the login throttle, so the form cannot be used to
 //! guess. Success ends every other session of the user (the epoch moves) while this one goes
-//! on with a new id.
+//! on with a new id, a reset link sent earlier stops working, and the address gets a notice.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -18,7 +18,8 @@ use crate::db::login_failures::{LOGIN_THROTTLE, login_key};
 use crate::db::users::User;
 use crate::domain::{NewPassword, PasswordPolicy, PasswordProblem};
 use crate::error::AppError;
-use crate::i18n::password_problem_message;
+use crate::i18n::{Lang, password_problem_message};
+use crate::mail::messages::{Mail, Recipient};
 use crate::render::{FlashLevel, Layout, flash, page, see_other};
 use crate::startup::AppState;
 
@@ -46,30 +47,12 @@ struct ChangePasswordPage {
 
 impl ChangePasswordPage {
     fn new(layout: Layout, user: &User, policy: PasswordPolicy) -> Self {
-        let lang = layout.lang;
-        let mut rules = vec![password_problem_message(
-            lang,
-            PasswordProblem::TooShort {
-                min: policy.min_length,
-            },
-        )];
-        if policy.require_letter_and_digit {
-            rules.push(lang.t("password-needs-letter-and-digit"));
-        }
-        rules.extend(
-            [
-                "password-entirely-numeric",
-                "password-common",
-                "password-too-similar",
-                "password-rule-different",
-            ]
-            .iter()
-            .map(|key| lang.t(key)),
-        );
+        let mut rules = password_rules(layout.lang, policy);
+        rules.push(layout.t("password-rule-different"));
         Self {
+            rules,
             layout,
             forced: user.must_change_password,
-            rules,
             old_password_errors: Vec::new(),
             new_password1_errors: Vec::new(),
             new_password2_errors: Vec::new(),
@@ -94,11 +77,58 @@ impl ChangePasswordPage {
     }
 }
 
-fn policy(state: &AppState) -> PasswordPolicy {
+/// The password policy from the settings.
+pub fn policy(state: &AppState) -> PasswordPolicy {
     PasswordPolicy {
         min_length: state.settings.password_min_length,
         require_letter_and_digit: state.settings.password_require_letter_and_digit,
     }
+}
+
+/// The rules as listed above every form that sets a password.
+pub fn password_rules(lang: Lang, policy: PasswordPolicy) -> Vec<String> {
+    let mut rules = vec![password_problem_message(
+        lang,
+        PasswordProblem::TooShort {
+            min: policy.min_length,
+        },
+    )];
+    if policy.require_letter_and_digit {
+        rules.push(lang.t("password-needs-letter-and-digit"));
+    }
+    rules.extend(
+        [
+            "password-entirely-numeric",
+            "password-common",
+            "password-too-similar",
+        ]
+        .iter()
+        .map(|key| lang.t(key)),
+    );
+    rules
+}
+
+/// Checks a new password against the policy on the blocking pool (zxcvbn can take a while on
+/// adversarial input); the error is every broken rule, translated.
+pub async fn check_new_password(
+    state: &AppState,
+    lang: Lang,
+    candidate: String,
+    personal: Vec<String>,
+) -> Result<Result<NewPassword, Vec<String>>, AppError> {
+    let rules = policy(state);
+    let checked = web::block(move || {
+        let personal: Vec<&str> = personal.iter().map(String::as_str).collect();
+        NewPassword::parse(&candidate, rules, &personal)
+    })
+    .await
+    .map_err(AppError::unexpected)?;
+    Ok(checked.map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|p| password_problem_message(lang, p))
+            .collect()
+    }))
 }
 
 pub async fn change_password_form(
@@ -133,30 +163,20 @@ pub async fn change_password(
             .new_password2_errors
             .push(lang.t("password-mismatch"));
     }
-    let personal = [
+    let personal = vec![
         user.username.clone(),
         user.email.clone(),
         user.first_name.clone(),
         user.last_name.clone(),
     ];
-    let (candidate, rules) = (form.new_password1.clone(), policy(&state));
-    // zxcvbn can take a while on adversarial input: it runs on the blocking pool.
-    let checked = web::block(move || {
-        let personal: Vec<&str> = personal.iter().map(String::as_str).collect();
-        NewPassword::parse(&candidate, rules, &personal)
-    })
-    .await
-    .map_err(AppError::unexpected)?;
-    let new_password = match checked {
-        Ok(password) => Some(password),
-        Err(problems) => {
-            result.new_password1_errors = problems
-                .into_iter()
-                .map(|p| password_problem_message(lang, p))
-                .collect();
-            None
-        }
-    };
+    let new_password =
+        match check_new_password(&state, lang, form.new_password1.clone(), personal).await? {
+            Ok(password) => Some(password),
+            Err(messages) => {
+                result.new_password1_errors = messages;
+                None
+            }
+        };
     if !form.new_password1.is_empty() && form.new_password1 == form.old_password {
         result
             .new_password1_errors
@@ -176,12 +196,19 @@ pub async fn change_password(
         .await?;
     let now = state.clock.now();
     let (id, old_session) = (user.id, current.session_id.to_string());
+    let notice =
+        Mail::PasswordChanged.compose(&Recipient::of(user), &state.settings.base_url, now)?;
     let epoch = db::run(&state.pool, move |conn| {
-        let epoch = User::change_password(conn, id, &hash, now)?;
-        crate::db::sessions::UserSession::revoke(conn, &old_session, now)?;
-        Ok(epoch)
+        db::write_transaction(conn, |conn| {
+            let epoch = User::change_password(conn, id, &hash, now)?;
+            crate::db::sessions::UserSession::revoke(conn, &old_session, now)?;
+            notice.enqueue(conn)?;
+            Ok::<_, diesel::result::Error>(epoch)
+        })
+        .map_err(AppError::from)
     })
     .await?;
+    state.outbox.wake();
     let renewed = User {
         session_epoch: epoch,
         must_change_password: false,

@@ -7,8 +7,11 @@ use std::time::Duration;
 use cuentas::auth::password::hash_password;
 use cuentas::clock::{Clock, ManualClock};
 use cuentas::config::Settings;
+use cuentas::db::outbox::OutboxMail;
 use cuentas::db::users::{NewUser, User};
 use cuentas::db::{self, DbConnection, Pool};
+use cuentas::mail::outbox::OutboxHandle;
+use cuentas::mail::{MailTransport, MemoryMailbox, SentMail};
 use cuentas::startup::Application;
 use reqwest::{Client, Response};
 
@@ -21,6 +24,12 @@ pub struct TestApp {
     pub clock: ManualClock,
     #[allow(dead_code, reason = "used by some test binaries")]
     pub settings: Settings,
+    /// What the stub transport received (empty when a test chose another transport).
+    #[allow(dead_code, reason = "used by some test binaries")]
+    pub mailbox: MemoryMailbox,
+    /// Wakes the app's mail worker.
+    #[allow(dead_code, reason = "used by some test binaries")]
+    pub outbox: OutboxHandle,
     _root: tempfile::TempDir,
     _database: TestDatabase,
 }
@@ -52,6 +61,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         .await
         .expect("the app builds");
     let port = app.port();
+    let outbox = app.outbox();
+    let mailbox = match &settings.mail_transport {
+        MailTransport::Memory(mailbox) => mailbox.clone(),
+        _ => MemoryMailbox::default(),
+    };
     tokio::spawn(app.run_until_stopped());
     let pool = db::connect(&settings.database_url).expect("test pool");
     TestApp {
@@ -61,6 +75,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         pool,
         clock: manual,
         settings,
+        mailbox,
+        outbox,
         _root: root,
         _database: database,
     }
@@ -105,6 +121,41 @@ impl TestApp {
             .send()
             .await
             .expect("POST")
+    }
+
+    /// A GET through another client.
+    #[allow(dead_code, reason = "used by some test binaries")]
+    pub async fn get_with_client(&self, client: &Client, path: &str) -> Response {
+        get_with(client, &self.url(path)).await
+    }
+
+    /// The body of a GET through `client`.
+    #[allow(dead_code, reason = "used by some test binaries")]
+    pub async fn get_page(&self, client: &Client, path: &str) -> String {
+        get_with(client, &self.url(path))
+            .await
+            .text()
+            .await
+            .expect("body")
+    }
+
+    /// Posts a form with extra request headers (`Accept-Language`, `Host`…).
+    #[allow(dead_code, reason = "used by some test binaries")]
+    pub async fn post_form_headers(
+        &self,
+        client: &Client,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let token = self.csrf_token_with(client).await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &token));
+        let mut request = client.post(self.url(path)).form(&form);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("POST")
     }
 
     /// Posts a multipart form, adding the client's CSRF token as a field (as the no-script
@@ -210,11 +261,146 @@ impl TestApp {
         .expect("update");
     }
 
+    /// Sets columns the forms cannot: verification, manager, first name.
+    #[allow(dead_code, reason = "used by some test binaries")]
+    pub fn set_unverified(&self, id: i32, manager_id: Option<i32>) {
+        use cuentas::db::schema::users;
+        use diesel::prelude::*;
+        self.db(|c| {
+            diesel::update(users::table.find(id))
+                .set((
+                    users::email_verified.eq(false),
+                    users::manager_id.eq(manager_id),
+                ))
+                .execute(c)
+        })
+        .expect("update");
+    }
+
     pub fn user(&self, id: i32) -> User {
         self.db(|conn| User::find(conn, id))
             .expect("query")
             .expect("user exists")
     }
+}
+
+#[allow(dead_code, reason = "used by some test binaries")]
+impl TestApp {
+    /// Waits (up to 10 s) until the stub holds at least `count` mails, and returns them all.
+    pub async fn wait_for_mails(&self, count: usize) -> Vec<SentMail> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let sent = self.mailbox.sent();
+            if sent.len() >= count {
+                return sent;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "expected {count} mails, got {}: {sent:#?}",
+                sent.len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits for the next mail to `to` beyond the `seen` already counted for that address.
+    pub async fn wait_for_mail_to(&self, to: &str, seen: usize) -> SentMail {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut mine: Vec<SentMail> = self
+                .mailbox
+                .sent()
+                .into_iter()
+                .filter(|m| m.to == to)
+                .collect();
+            if mine.len() > seen {
+                return mine.swap_remove(seen);
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no mail #{} to {to}; all: {:#?}",
+                seen + 1,
+                self.mailbox.sent()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn mails_to(&self, to: &str) -> Vec<SentMail> {
+        self.mailbox
+            .sent()
+            .into_iter()
+            .filter(|m| m.to == to)
+            .collect()
+    }
+
+    /// Every outbox row, oldest first.
+    pub fn outbox_rows(&self) -> Vec<OutboxMail> {
+        self.db(OutboxMail::all).expect("outbox")
+    }
+
+    /// Waits until no outbox row is pending (sent or failed), waking the worker as it goes.
+    pub async fn wait_for_outbox_drained(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while self.outbox_rows().iter().any(|r| r.status == "pending") {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "outbox not drained: {:#?}",
+                self.outbox_rows()
+            );
+            self.outbox.wake();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// A second server instance on the same database (another process, in production), with its
+/// own mail transport and worker. Returns what wakes its worker.
+#[allow(dead_code, reason = "used by some test binaries")]
+pub async fn spawn_second_instance(app: &TestApp, transport: MailTransport) -> OutboxHandle {
+    let mut settings = app.settings.clone();
+    settings.mail_transport = transport;
+    let (clock, _manual) = Clock::manual();
+    let second = Application::build(settings, clock)
+        .await
+        .expect("the second instance builds");
+    let outbox = second.outbox();
+    tokio::spawn(second.run_until_stopped());
+    outbox
+}
+
+/// Queues `count` mails straight into the outbox, numbered in their subjects.
+#[allow(dead_code, reason = "used by some test binaries")]
+pub fn enqueue_numbered(app: &TestApp, count: usize) {
+    use cuentas::db::outbox::NewMail;
+    let now = chrono::Utc::now().naive_utc();
+    app.db(|conn| {
+        for n in 0..count {
+            NewMail {
+                kind: "test".into(),
+                recipient: format!("n{n}@example.com"),
+                recipient_name: String::new(),
+                language: "es".into(),
+                subject: format!("mail {n}"),
+                body_text: format!("body {n}"),
+                body_html: format!("<p>body {n}</p>"),
+                link: None,
+                next_attempt_at: now - chrono::TimeDelta::seconds(1),
+                created_at: now,
+            }
+            .enqueue(conn)?;
+        }
+        Ok(())
+    })
+    .expect("enqueue");
+}
+
+/// The path of a link in a mail (`http://127.0.0.1/verificar-email/…/` → `/verificar-email/…/`).
+#[allow(dead_code, reason = "used by some test binaries")]
+pub fn link_path(mail: &SentMail) -> String {
+    let link = mail.link.clone().expect("the mail has a link");
+    let url = url::Url::parse(&link).expect("an absolute link");
+    url.path().to_owned()
 }
 
 pub async fn get_with(client: &Client, url: &str) -> Response {

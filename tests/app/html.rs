@@ -36,6 +36,34 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
         "404",
         body(get_with(&anonymous, &url("/no-such-page/")).await).await,
     ));
+    pages.push((
+        "sign-up",
+        body(get_with(&anonymous, &url("/registro/")).await).await,
+    ));
+    pages.push((
+        "sign-up with errors",
+        body(
+            app.post_form_with(
+                &anonymous,
+                "/registro/",
+                &[("username", ""), ("email", "x")],
+            )
+            .await,
+        )
+        .await,
+    ));
+    pages.push((
+        "recover password",
+        body(get_with(&anonymous, &url("/recuperar-password/")).await).await,
+    ));
+    pages.push((
+        "resend verification",
+        body(get_with(&anonymous, &url("/reenviar-verificacion/")).await).await,
+    ));
+    pages.push((
+        "invalid link",
+        body(get_with(&anonymous, &url("/verificar-email/not-a-token/")).await).await,
+    ));
 
     let admin = app.create_user("dueña", "admin").await;
     assert_is_redirect_to(&app.login("dueña", &admin.password).await, "/dashboard/");

@@ -93,6 +93,10 @@ fn every_key_resolves_in_both_languages() {
         ("min", FluentValue::from(8)),
         ("max", FluentValue::from(1024)),
         ("mb", FluentValue::from(5)),
+        ("name", FluentValue::from("Ana")),
+        ("email", FluentValue::from("ana@example.com")),
+        ("hours", FluentValue::from(48)),
+        ("minutes", FluentValue::from(60)),
     ];
     for key in catalog_keys("es") {
         let es = cuentas::i18n::Lang::Es.t_args(&key, &args);

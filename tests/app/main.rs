@@ -3,6 +3,7 @@
 
 mod cli;
 mod csrf;
+mod email_change;
 mod errors_and_headers;
 mod forced_change;
 mod health;
@@ -11,9 +12,14 @@ mod html;
 mod i18n;
 mod invoice;
 mod login;
+mod outbox;
 mod password_change;
 mod photos;
 mod profile;
+mod reset;
 mod sessions;
+mod signup;
+mod smtp;
 mod team;
 mod tutorial;
+mod verification;

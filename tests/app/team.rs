@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use reqwest::Client;
 use scraper::{Html, Selector};
 
-use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, new_client, spawn_app};
+use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_app};
 
 const ACTIONS: [&str; 4] = [
     "desactivar",
@@ -508,6 +508,36 @@ async fn a_reset_revives_an_expired_temporary_password_which_expires_in_turn() {
     app.clock.advance(Duration::from_secs(73 * 3600));
     let again = app.login_with(&new_client(), "vera", &second).await;
     assert!(again.text().await.unwrap().contains("caducado"));
+}
+
+#[tokio::test]
+async fn an_admins_reset_voids_the_reset_link_the_vendedor_asked_for() {
+    let app = spawn_app().await;
+    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
+    let vera = app.create_user("vera", "vendedor").await;
+    set_manager(&app, vera.id, admin.id);
+    let stranger = new_client();
+    let asked = app
+        .post_form_with(&stranger, "/recuperar-password/", &[("email", &vera.email)])
+        .await;
+    assert_eq!(asked.status().as_u16(), 303);
+    let path = link_path(&app.wait_for_mail_to(&vera.email, 0).await);
+
+    let response = post(
+        &app,
+        &app.client,
+        &format!("/equipo/{}/restablecer-password/", vera.id),
+        &[],
+    )
+    .await;
+    assert_is_redirect_to(&response, "/equipo/");
+    let holder = new_client();
+    assert_is_redirect_to(
+        &app.get_with_client(&holder, &path).await,
+        "/restablecer-password/",
+    );
+    let form = app.get_with_client(&holder, "/restablecer-password/").await;
+    assert_eq!(form.status().as_u16(), 410);
 }
 
 #[tokio::test]

@@ -16,3 +16,4 @@ mod harness;
 mod login;
 mod password;
 mod profile;
+mod signup;

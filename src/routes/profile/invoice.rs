@@ -127,14 +127,15 @@ pub async fn save_invoice_settings(
                 values: input,
                 errors,
             };
-            let profile = ProfilePage::new(
+            let profile = ProfilePage::complete_with(
+                &state,
                 layout,
                 user,
                 ProfileValues::saved(user),
                 FieldErrors::default(),
-                state.settings.max_upload_bytes,
+                Some(section),
             )
-            .with_invoice(section);
+            .await?;
             return page(StatusCode::UNPROCESSABLE_ENTITY, &profile);
         }
     };

@@ -2,7 +2,9 @@
 //! `POST /perfil/foto/eliminar/`.
 //!
 //! The update writes only the profile's own columns (`ProfileChanges`); anything else in the
-//! request (role, flags, ids) is never read.
+//! request (role, flags, ids) is never read. A new email address is not written at all: it
+//! waits, as a `change_email` token, for the link sent to it (`POST /perfil/email/cancelar/`
+//! drops it), and the old address gets a notice.
 
 mod invoice;
 mod page;
@@ -19,13 +21,18 @@ use page::{FieldErrors, ProfilePage, ProfileValues};
 
 use crate::auth::CurrentUser;
 use crate::db;
+use crate::db::login_failures::MAIL_THROTTLE;
+use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::{ProfileChanges, Taken, User};
 use crate::domain::profile::{PersonName, Phone, parse_currency, parse_timezone};
 use crate::domain::{EmailAddress, Username};
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::mail::messages::{Mail, Recipient};
 use crate::render::{FlashLevel, Layout, flash, page, see_other};
+use crate::routes::mail_forms;
 use crate::routes::password::verify_own_password;
+use crate::routes::verification::queue_verification;
 use crate::startup::AppState;
 
 /// The multipart form; every field optional so a missing one is a field error, not a 400.
@@ -155,30 +162,85 @@ pub async fn update_profile(
         None => None,
     };
     let now = state.clock.now();
-    let id = user.id;
-    let verified = user.email_verified && !email_changes;
+    // A new address takes effect only once confirmed through the link sent to it; the old
+    // one hears about the request.
+    let email_change = if email_changes {
+        let hours = state.settings.verify_token_lifetime.as_secs() / 3600;
+        let new_owner = Recipient {
+            address: email.as_ref().to_owned(),
+            name: first_name.as_ref().to_owned(),
+            lang: language,
+        };
+        let old_owner = Recipient {
+            lang: language,
+            ..Recipient::of(user)
+        };
+        Some(EmailChange {
+            new_email: email.as_ref().to_owned(),
+            new_owner,
+            notice: Mail::EmailChangeRequested {
+                new_email: email.as_ref(),
+            }
+            .compose(&old_owner, &state.settings.base_url, now)?,
+            hours,
+        })
+    } else {
+        None
+    };
+    let (id, current_email, verified) = (user.id, user.email.clone(), user.email_verified);
+    let (base_url, lifetime) = (
+        state.settings.base_url.clone(),
+        state.settings.verify_token_lifetime,
+    );
     let photo_path = new_photo.clone();
     let saved = db::run(&state.pool, move |conn| {
-        let normalized = username.normalized();
-        let phone = phone.as_ref().map_or("", AsRef::as_ref);
-        Ok(User::update_profile(
-            conn,
-            id,
-            &ProfileChanges {
-                username: username.as_ref(),
-                username_normalized: &normalized,
-                first_name: first_name.as_ref(),
-                last_name: last_name.as_ref(),
-                email: email.as_ref(),
-                email_verified: verified,
-                phone,
-                language: language.code(),
-                currency,
-                timezone: timezone.name(),
-                photo_path: photo_path.as_deref(),
-                updated_at: now,
-            },
-        )?)
+        db::write_transaction(conn, |conn| {
+            if let Some(change) = &email_change
+                && User::email_taken(conn, &change.new_email, Some(id))?
+            {
+                return Ok(Err(Taken::Email));
+            }
+            let normalized = username.normalized();
+            let phone = phone.as_ref().map_or("", AsRef::as_ref);
+            let saved = User::update_profile(
+                conn,
+                id,
+                &ProfileChanges {
+                    username: username.as_ref(),
+                    username_normalized: &normalized,
+                    first_name: first_name.as_ref(),
+                    last_name: last_name.as_ref(),
+                    email: &current_email,
+                    email_verified: verified,
+                    phone,
+                    language: language.code(),
+                    currency,
+                    timezone: timezone.name(),
+                    photo_path: photo_path.as_deref(),
+                    updated_at: now,
+                },
+            )?;
+            if let (Ok(()), Some(change)) = (&saved, &email_change) {
+                let token = OneTimeToken::issue(
+                    conn,
+                    Purpose::ChangeEmail,
+                    id,
+                    &change.new_email,
+                    now,
+                    lifetime,
+                )?;
+                Mail::ConfirmNewEmail {
+                    token: &token,
+                    hours: change.hours,
+                    new_email: &change.new_email,
+                }
+                .compose(&change.new_owner, &base_url, now)
+                .map_err(AppError::from)?
+                .enqueue(conn)?;
+                change.notice.enqueue(conn)?;
+            }
+            Ok::<_, AppError>(saved)
+        })
     })
     .await?;
     // The file that no row points at any more: the old photo after a change, or the new one
@@ -194,6 +256,10 @@ pub async fn update_profile(
     match saved {
         Ok(()) => {
             flash(&session, FlashLevel::Success, "profile-updated");
+            if email_changes {
+                state.outbox.wake();
+                flash(&session, FlashLevel::Info, "profile-email-change-sent");
+            }
             Ok(see_other("/perfil/"))
         }
         Err(Taken::Username) => {
@@ -205,6 +271,50 @@ pub async fn update_profile(
             invalid(&state, layout, user, values, errors).await
         }
     }
+}
+
+/// What a requested address change queues beside the profile update.
+struct EmailChange {
+    new_email: String,
+    new_owner: Recipient,
+    notice: crate::db::outbox::NewMail,
+    hours: u64,
+}
+
+/// `POST /perfil/email/verificar/`: a new verification link for the current address.
+pub async fn send_verification(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    current: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let user = &current.user;
+    if !user.email_verified {
+        if mail_forms::admit(&state, &req, MAIL_THROTTLE, "verify", &user.email).await? {
+            queue_verification(&state, user).await?;
+        }
+        flash(&session, FlashLevel::Info, "profile-verification-sent");
+    }
+    Ok(see_other("/perfil/"))
+}
+
+/// `POST /perfil/email/cancelar/`: the pending address is dropped and its link stops working.
+pub async fn cancel_email_change(
+    state: web::Data<AppState>,
+    session: Session,
+    current: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let (id, now) = (current.user.id, state.clock.now());
+    db::run(&state.pool, move |conn| {
+        Ok(OneTimeToken::void(conn, id, &[Purpose::ChangeEmail], now)?)
+    })
+    .await?;
+    flash(
+        &session,
+        FlashLevel::Success,
+        "profile-email-change-cancelled",
+    );
+    Ok(see_other("/perfil/"))
 }
 
 /// `POST /perfil/foto/eliminar/`: back to the Google photo or the default avatar.

@@ -9,6 +9,8 @@ use chrono::TimeZone;
 use super::ProfileForm;
 use super::invoice::{InvoiceSection, saved_section};
 use crate::auth::CurrentUser;
+use crate::db;
+use crate::db::tokens::OneTimeToken;
 use crate::db::users::User;
 use crate::domain::Role;
 use crate::domain::profile::{CURRENCIES, parse_timezone};
@@ -85,6 +87,8 @@ pub struct ProfilePage {
     photo_hint: String,
     /// The second form, for admins only.
     invoice: Option<InvoiceSection>,
+    /// A new address waiting for its confirmation link.
+    pending_email: Option<String>,
 }
 
 impl ProfilePage {
@@ -123,6 +127,7 @@ impl ProfilePage {
             photo_hint: photo_hint(layout.lang, max_upload_bytes),
             invoice: None,
             layout,
+            pending_email: None,
         }
     }
 
@@ -133,7 +138,13 @@ impl ProfilePage {
         }
     }
 
-    /// The page for `user`, with their saved invoice form when they are an admin.
+    pub fn with_pending_email(mut self, pending_email: Option<String>) -> Self {
+        self.pending_email = pending_email;
+        self
+    }
+
+    /// The page for `user`, with the address waiting for confirmation and, for admins, their
+    /// saved invoice form.
     pub async fn complete(
         state: &AppState,
         layout: Layout,
@@ -141,18 +152,35 @@ impl ProfilePage {
         values: ProfileValues,
         errors: FieldErrors,
     ) -> Result<Self, AppError> {
+        Self::complete_with(state, layout, user, values, errors, None).await
+    }
+
+    /// As [`ProfilePage::complete`], with the invoice form as submitted (and its errors)
+    /// instead of the saved one.
+    pub async fn complete_with(
+        state: &AppState,
+        layout: Layout,
+        user: &User,
+        values: ProfileValues,
+        errors: FieldErrors,
+        invoice: Option<InvoiceSection>,
+    ) -> Result<Self, AppError> {
         let page = Self::new(
             layout,
             user,
             values,
             errors,
             state.settings.max_upload_bytes,
-        );
-        Ok(if user.role() == Role::Admin {
-            page.with_invoice(saved_section(state, user.id).await?)
-        } else {
-            page
-        })
+        )
+        .with_pending_email(pending_email(state, user.id).await?);
+        if user.role() != Role::Admin {
+            return Ok(page);
+        }
+        let invoice = match invoice {
+            Some(submitted) => submitted,
+            None => saved_section(state, user.id).await?,
+        };
+        Ok(page.with_invoice(invoice))
     }
 
     fn error(&self, field: &str) -> Option<String> {
@@ -172,6 +200,15 @@ impl ProfilePage {
 fn photo_hint(lang: Lang, max_upload_bytes: usize) -> String {
     let megabytes = max_upload_bytes / (1024 * 1024);
     lang.t_args("hint-photo", &[("mb", megabytes.into())])
+}
+
+/// The new address waiting for its confirmation link, if any.
+async fn pending_email(state: &AppState, id: i32) -> Result<Option<String>, AppError> {
+    let now = state.clock.now();
+    db::run(&state.pool, move |conn| {
+        Ok(OneTimeToken::pending_email(conn, id, now)?)
+    })
+    .await
 }
 
 /// The profile page with the "photo too large" error, for the 413 that the body limit gives

@@ -1,0 +1,208 @@
+//! The `one_time_tokens` table: links sent by mail (verify an address, confirm a new one,
+//! reset a password).
+//!
+//! A token is 256 bits from the OS generator, URL-safe base64; only its SHA-256 is stored, and
+//! a token is found by looking that hash up (never by scanning or comparing in the app). A
+//! token works once, until it expires, and only while it is the newest of its purpose for its
+//! user and the account still has the address it was sent to.
+
+use chrono::TimeDelta;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::DbConnection;
+use super::schema::one_time_tokens;
+use crate::clock::Timestamp;
+
+/// What a token is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Confirms the account's current address.
+    VerifyEmail,
+    /// Confirms a new address; the account switches to it when the link is opened.
+    ChangeEmail,
+    ResetPassword,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::ChangeEmail => "change_email",
+            Self::ResetPassword => "reset_password",
+        }
+    }
+
+    fn from_db(value: &str) -> Option<Self> {
+        match value {
+            "verify_email" => Some(Self::VerifyEmail),
+            "change_email" => Some(Self::ChangeEmail),
+            "reset_password" => Some(Self::ResetPassword),
+            _ => None,
+        }
+    }
+}
+
+/// A stored token (its hash, never the token).
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = one_time_tokens)]
+pub struct OneTimeToken {
+    pub id: i32,
+    pub token_hash: String,
+    pub purpose: String,
+    pub user_id: i32,
+    pub email: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub used_at: Option<Timestamp>,
+}
+
+/// The hex SHA-256 of a token, the only form in which it is stored.
+pub fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Tokens are URL-safe base64 of 32 bytes: 43 characters. Anything else is not looked up.
+fn plausible(token: &str) -> bool {
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl OneTimeToken {
+    pub fn purpose(&self) -> Option<Purpose> {
+        Purpose::from_db(&self.purpose)
+    }
+
+    /// Issues a token for `user_id` and `email`, voiding every older unused token of the same
+    /// purpose for that user. Returns the token itself, to be put in the link; call inside the
+    /// transaction that also writes the mail.
+    pub fn issue(
+        conn: &mut DbConnection,
+        purpose: Purpose,
+        user_id: i32,
+        email: &str,
+        now: Timestamp,
+        lifetime: std::time::Duration,
+    ) -> QueryResult<String> {
+        Self::void(conn, user_id, &[purpose], now)?;
+        let token = crate::auth::session::random_token();
+        let lifetime = TimeDelta::from_std(lifetime).unwrap_or(TimeDelta::MAX);
+        diesel::insert_into(one_time_tokens::table)
+            .values((
+                one_time_tokens::token_hash.eq(hash_token(&token)),
+                one_time_tokens::purpose.eq(purpose.as_str()),
+                one_time_tokens::user_id.eq(user_id),
+                one_time_tokens::email.eq(email),
+                one_time_tokens::created_at.eq(now),
+                one_time_tokens::expires_at.eq(now.checked_add_signed(lifetime).unwrap_or(now)),
+            ))
+            .execute(conn)?;
+        Ok(token)
+    }
+
+    /// Voids the user's unused tokens of these purposes (a newer link, a password change, an
+    /// email change).
+    pub fn void(
+        conn: &mut DbConnection,
+        user_id: i32,
+        purposes: &[Purpose],
+        now: Timestamp,
+    ) -> QueryResult<()> {
+        let purposes: Vec<&str> = purposes.iter().map(|p| p.as_str()).collect();
+        diesel::update(
+            one_time_tokens::table
+                .filter(one_time_tokens::user_id.eq(user_id))
+                .filter(one_time_tokens::purpose.eq_any(purposes))
+                .filter(one_time_tokens::used_at.is_null()),
+        )
+        .set(one_time_tokens::used_at.eq(now))
+        .execute(conn)
+        .map(drop)
+    }
+
+    /// The live token with this value and purpose: unused and not expired. Reading it does
+    /// not use it up.
+    pub fn find_live(
+        conn: &mut DbConnection,
+        token: &str,
+        purposes: &[Purpose],
+        now: Timestamp,
+    ) -> QueryResult<Option<OneTimeToken>> {
+        if !plausible(token) {
+            return Ok(None);
+        }
+        let purposes: Vec<&str> = purposes.iter().map(|p| p.as_str()).collect();
+        one_time_tokens::table
+            .filter(one_time_tokens::token_hash.eq(hash_token(token)))
+            .filter(one_time_tokens::purpose.eq_any(purposes))
+            .filter(one_time_tokens::used_at.is_null())
+            .filter(one_time_tokens::expires_at.gt(now))
+            .select(OneTimeToken::as_select())
+            .get_result(conn)
+            .optional()
+    }
+
+    /// Uses the token up; true only for the one request that did, so two clicks on one link
+    /// cannot both act.
+    pub fn consume(conn: &mut DbConnection, id: i32, now: Timestamp) -> QueryResult<bool> {
+        let changed = diesel::update(
+            one_time_tokens::table
+                .find(id)
+                .filter(one_time_tokens::used_at.is_null())
+                .filter(one_time_tokens::expires_at.gt(now)),
+        )
+        .set(one_time_tokens::used_at.eq(now))
+        .execute(conn)?;
+        Ok(changed == 1)
+    }
+
+    /// Deletes tokens that expired before `before`; returns how many.
+    pub fn purge(conn: &mut DbConnection, before: Timestamp) -> QueryResult<usize> {
+        diesel::delete(one_time_tokens::table.filter(one_time_tokens::expires_at.lt(before)))
+            .execute(conn)
+    }
+
+    /// The new address waiting for confirmation, if any.
+    pub fn pending_email(
+        conn: &mut DbConnection,
+        user_id: i32,
+        now: Timestamp,
+    ) -> QueryResult<Option<String>> {
+        one_time_tokens::table
+            .filter(one_time_tokens::user_id.eq(user_id))
+            .filter(one_time_tokens::purpose.eq(Purpose::ChangeEmail.as_str()))
+            .filter(one_time_tokens::used_at.is_null())
+            .filter(one_time_tokens::expires_at.gt(now))
+            .order(one_time_tokens::id.desc())
+            .select(one_time_tokens::email)
+            .first(conn)
+            .optional()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_token_shaped_values_are_looked_up() {
+        let token = crate::auth::session::random_token();
+        assert!(plausible(&token), "{token}");
+        assert!(!plausible(""));
+        assert!(!plausible(&format!("{}=", &token[..42])));
+        assert!(!plausible(&"a".repeat(44)));
+    }
+
+    #[test]
+    fn the_stored_form_is_a_sha256() {
+        assert_eq!(
+            hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,249 @@
+//! The mails the application sends, rendered from `templates/email/` (a plain-text and an HTML
+//! alternative) with their words from the recipient's catalog.
+
+use askama::Template;
+use fluent_templates::fluent_bundle::FluentValue;
+use url::Url;
+
+use crate::clock::Timestamp;
+use crate::db::outbox::NewMail;
+use crate::i18n::Lang;
+
+/// Who a mail goes to, and in which language.
+#[derive(Clone, Debug)]
+pub struct Recipient {
+    pub address: String,
+    pub name: String,
+    pub lang: Lang,
+}
+
+impl Recipient {
+    pub fn of(user: &crate::db::users::User) -> Self {
+        Self {
+            address: user.email.clone(),
+            name: user.display_name().to_owned(),
+            lang: Lang::from_code(&user.language).unwrap_or_default(),
+        }
+    }
+}
+
+/// One kind of mail, with what its text needs.
+#[derive(Clone, Debug)]
+pub enum Mail<'a> {
+    /// Confirms the account's address (sign-up, resend, the profile's button).
+    VerifyEmail {
+        token: &'a str,
+        hours: u64,
+    },
+    /// Sent to a new address to confirm the change to it.
+    ConfirmNewEmail {
+        token: &'a str,
+        hours: u64,
+        new_email: &'a str,
+    },
+    /// To the old address when a change to `new_email` is requested.
+    EmailChangeRequested {
+        new_email: &'a str,
+    },
+    /// Someone tried to sign up with an address that already has an account.
+    SignupAttempt,
+    ResetPassword {
+        token: &'a str,
+        minutes: u64,
+    },
+    PasswordChanged,
+}
+
+#[derive(Template)]
+#[template(path = "email/message.txt")]
+struct TextBody<'a> {
+    content: &'a Content,
+}
+
+#[derive(Template)]
+#[template(path = "email/message.html")]
+struct HtmlBody<'a> {
+    lang: &'static str,
+    content: &'a Content,
+}
+
+/// The words of one mail, filled into both templates.
+struct Content {
+    subject: String,
+    greeting: String,
+    paragraphs: Vec<String>,
+    action: Option<(String, String)>,
+    note: String,
+    link_fallback: String,
+    signature: String,
+}
+
+impl Mail<'_> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::VerifyEmail { .. } => "verify_email",
+            Self::ConfirmNewEmail { .. } => "confirm_new_email",
+            Self::EmailChangeRequested { .. } => "email_change_requested",
+            Self::SignupAttempt => "signup_attempt",
+            Self::ResetPassword { .. } => "reset_password",
+            Self::PasswordChanged => "password_changed",
+        }
+    }
+
+    /// Renders the mail for `to`, ready to queue.
+    pub fn compose(
+        &self,
+        to: &Recipient,
+        base_url: &Url,
+        now: Timestamp,
+    ) -> Result<NewMail, askama::Error> {
+        let lang = to.lang;
+        let t = |key: &str| lang.t(key);
+        let with =
+            |key: &str, args: &[(&'static str, FluentValue<'static>)]| lang.t_args(key, args);
+        let link = |path: String| super::link(base_url, &path);
+        let recover = link("/recuperar-password/".into());
+        let ((subject_key, action_key), action_link, paragraphs, note) = match self {
+            Self::VerifyEmail { token, hours } => (
+                ("mail-verify-subject", "mail-verify-action"),
+                Some(link(format!("/verificar-email/{token}/"))),
+                vec![with("mail-verify-body", &[("hours", (*hours).into())])],
+                t("mail-ignore"),
+            ),
+            Self::ConfirmNewEmail {
+                token,
+                hours,
+                new_email,
+            } => (
+                ("mail-change-subject", "mail-change-action"),
+                Some(link(format!("/verificar-email/{token}/"))),
+                vec![with(
+                    "mail-change-body",
+                    &[
+                        ("email", (*new_email).to_owned().into()),
+                        ("hours", (*hours).into()),
+                    ],
+                )],
+                t("mail-ignore"),
+            ),
+            Self::EmailChangeRequested { new_email } => (
+                ("mail-change-notice-subject", ""),
+                None,
+                vec![with(
+                    "mail-change-notice-body",
+                    &[("email", (*new_email).to_owned().into())],
+                )],
+                t("mail-not-you-password"),
+            ),
+            Self::SignupAttempt => (
+                ("mail-signup-attempt-subject", "mail-signup-attempt-action"),
+                Some(recover.clone()),
+                vec![t("mail-signup-attempt-body")],
+                t("mail-ignore"),
+            ),
+            Self::ResetPassword { token, minutes } => (
+                ("mail-reset-subject", "mail-reset-action"),
+                Some(link(format!("/restablecer-password/{token}/"))),
+                vec![with("mail-reset-body", &[("minutes", (*minutes).into())])],
+                t("mail-ignore"),
+            ),
+            Self::PasswordChanged => (
+                (
+                    "mail-password-changed-subject",
+                    "mail-password-changed-action",
+                ),
+                Some(recover.clone()),
+                vec![t("mail-password-changed-body")],
+                t("mail-not-you-reset"),
+            ),
+        };
+        let content = Content {
+            subject: t(subject_key),
+            greeting: with("mail-greeting", &[("name", to.name.clone().into())]),
+            paragraphs,
+            action: action_link.clone().map(|url| (t(action_key), url)),
+            note,
+            link_fallback: t("mail-link-fallback"),
+            signature: t("mail-signature"),
+        };
+        let body_text = TextBody { content: &content }.render()?;
+        let body_html = HtmlBody {
+            lang: lang.code(),
+            content: &content,
+        }
+        .render()?;
+        Ok(NewMail {
+            kind: self.kind().to_owned(),
+            recipient: to.address.clone(),
+            recipient_name: to.name.clone(),
+            language: lang.code().to_owned(),
+            subject: content.subject,
+            body_text,
+            body_html,
+            link: action_link.filter(|_| {
+                matches!(
+                    self,
+                    Self::VerifyEmail { .. }
+                        | Self::ConfirmNewEmail { .. }
+                        | Self::ResetPassword { .. }
+                )
+            }),
+            next_attempt_at: now,
+            created_at: now,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(mail: &Mail<'_>, name: &str, lang: Lang) -> NewMail {
+        let to = Recipient {
+            address: "ana@example.com".into(),
+            name: name.into(),
+            lang,
+        };
+        let base = Url::parse("https://cuentas.example/").expect("url");
+        mail.compose(&to, &base, chrono::NaiveDateTime::default())
+            .expect("renders")
+    }
+
+    #[test]
+    fn a_mail_has_its_link_in_both_alternatives_and_escapes_names_in_html() {
+        let mail = render(
+            &Mail::VerifyEmail {
+                token: "tok",
+                hours: 48,
+            },
+            "<b>Ana</b> & Co",
+            Lang::Es,
+        );
+        let link = "https://cuentas.example/verificar-email/tok/";
+        assert_eq!(mail.link.as_deref(), Some(link));
+        assert!(mail.body_text.contains(link), "{}", mail.body_text);
+        assert!(mail.body_html.contains(&format!("href=\"{link}\"")));
+        assert!(mail.body_text.contains("Hola, <b>Ana</b> & Co:"));
+        assert!(
+            mail.body_html.contains("&#60;b&#62;Ana") || mail.body_html.contains("&lt;b&gt;Ana")
+        );
+        assert!(!mail.body_html.contains("<b>Ana"));
+        assert!(mail.body_text.contains("48 horas"));
+        assert_eq!(mail.subject, "Confirma tu correo en cuentas");
+    }
+
+    #[test]
+    fn notices_carry_no_token_link() {
+        for mail in [
+            Mail::PasswordChanged,
+            Mail::SignupAttempt,
+            Mail::EmailChangeRequested {
+                new_email: "new@example.com",
+            },
+        ] {
+            let rendered = render(&mail, "Ana", Lang::En);
+            assert_eq!(rendered.link, None, "{mail:?}");
+            assert_eq!(rendered.language, "en");
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The outbox worker: sends queued mail in the background, so a slow or unreachable mail
+//! server never fails or slows a request, and a mail survives restarts until it is sent.
+//!
+//! It wakes when a request queues a mail ([`OutboxHandle::wake`]) and on a timer. Each row is
+//! claimed with a conditional update (see `db::outbox`); a failed attempt waits
+//! `RETRY_BASE × 2^(attempts − 1)` (at most an hour) on the injectable clock, and after
+//! `MAX_ATTEMPTS` the row is marked failed and logged. Once an hour (on the app's clock) it
+//! deletes sent and failed rows and expired tokens older than `RETENTION`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use tokio::sync::Notify;
+
+use super::{Mailer, SendError};
+use crate::clock::Clock;
+use crate::db::outbox::OutboxMail;
+use crate::db::{self, Pool};
+use crate::error::AppError;
+
+pub const MAX_ATTEMPTS: i32 = 10;
+pub const RETRY_BASE: TimeDelta = TimeDelta::seconds(30);
+const RETRY_MAX: TimeDelta = TimeDelta::hours(1);
+/// A claim outlives the longest SMTP exchange many times over, so a live worker never loses
+/// its row to another; a dead worker's rows come back after it.
+const LEASE: TimeDelta = TimeDelta::minutes(5);
+const POLL: Duration = Duration::from_secs(10);
+/// Sent and failed rows, and expired tokens, are kept this long for inspection.
+pub const RETENTION: TimeDelta = TimeDelta::days(30);
+const PURGE_EVERY: TimeDelta = TimeDelta::hours(1);
+const BATCH: i64 = 20;
+
+/// Wakes the worker; handlers call it after committing a mail.
+#[derive(Clone, Default)]
+pub struct OutboxHandle(Arc<Notify>);
+
+impl OutboxHandle {
+    pub fn wake(&self) {
+        // A stored permit: a wake while the worker is busy is not lost.
+        self.0.notify_one();
+    }
+}
+
+/// The wait before attempt `attempts + 1`.
+pub fn backoff(attempts: i32) -> TimeDelta {
+    let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 16)).unwrap_or(16);
+    RETRY_BASE
+        .checked_mul(2i32.saturating_pow(exponent))
+        .unwrap_or(RETRY_MAX)
+        .min(RETRY_MAX)
+}
+
+/// One sender per server instance.
+pub struct Worker {
+    pool: Pool,
+    mailer: Arc<Mailer>,
+    clock: Clock,
+    handle: OutboxHandle,
+    id: String,
+}
+
+impl Worker {
+    pub fn new(pool: Pool, mailer: Mailer, clock: Clock, handle: OutboxHandle) -> Self {
+        Self {
+            pool,
+            mailer: Arc::new(mailer),
+            clock,
+            handle,
+            id: crate::auth::session::random_token(),
+        }
+    }
+
+    /// Runs until the task is dropped.
+    pub async fn run(self) {
+        let mut last_purge: Option<crate::clock::Timestamp> = None;
+        loop {
+            if let Err(e) = self.drain().await {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "the mail outbox could not be read"
+                );
+            }
+            let now = self.clock.now();
+            if last_purge.is_none_or(|at| now - at >= PURGE_EVERY) {
+                last_purge = Some(now);
+                if let Err(e) = self.purge(now).await {
+                    tracing::error!(error = format!("{e:#}"), "old mail rows were not purged");
+                }
+            }
+            tokio::select! {
+                () = self.handle.0.notified() => {}
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+
+    /// Forgets what is past `RETENTION`: sent or failed mail and expired tokens.
+    async fn purge(&self, now: crate::clock::Timestamp) -> Result<(), AppError> {
+        let before = now - RETENTION;
+        let (mails, tokens) = db::run(&self.pool, move |conn| {
+            Ok((
+                OutboxMail::purge(conn, before)?,
+                crate::db::tokens::OneTimeToken::purge(conn, before)?,
+            ))
+        })
+        .await?;
+        if mails + tokens > 0 {
+            tracing::info!(mails, tokens, "purged old mail and expired links");
+        }
+        Ok(())
+    }
+
+    /// Sends what is due. Stops at the first temporary failure: the server is probably down,
+    /// and the rest can wait for the next round instead of each waiting for a timeout.
+    pub async fn drain(&self) -> Result<usize, AppError> {
+        let mut sent = 0;
+        loop {
+            let now = self.clock.now();
+            let due = db::run(&self.pool, move |conn| {
+                Ok(OutboxMail::due(conn, now, BATCH)?)
+            })
+            .await?;
+            if due.is_empty() {
+                return Ok(sent);
+            }
+            let mut progressed = false;
+            for id in due {
+                match self.attempt(id).await? {
+                    Attempt::Sent => {
+                        sent += 1;
+                        progressed = true;
+                    }
+                    Attempt::GaveUp => progressed = true,
+                    Attempt::NotOurs => {}
+                    Attempt::Failed => return Ok(sent),
+                }
+            }
+            // Every row went to another worker: let it work instead of asking again at once.
+            if !progressed {
+                return Ok(sent);
+            }
+        }
+    }
+
+    async fn attempt(&self, id: i32) -> Result<Attempt, AppError> {
+        let (worker, now) = (self.id.clone(), self.clock.now());
+        let claimed = db::run(&self.pool, move |conn| {
+            Ok(OutboxMail::claim(conn, id, &worker, now, LEASE)?)
+        })
+        .await?;
+        let Some(mail) = claimed else {
+            return Ok(Attempt::NotOurs);
+        };
+        // Sent in its own task: should a transport ever panic, that mail fails and the
+        // worker lives on.
+        let mailer = Arc::clone(&self.mailer);
+        let row = mail.clone();
+        let result = tokio::spawn(async move { mailer.send(&row).await })
+            .await
+            .unwrap_or_else(|e| Err(SendError::Permanent(format!("the transport panicked: {e}"))));
+        let (worker, now) = (self.id.clone(), self.clock.now());
+        match result {
+            Ok(()) => {
+                db::run(&self.pool, move |conn| {
+                    Ok(OutboxMail::mark_sent(conn, id, &worker, now)?)
+                })
+                .await?;
+                tracing::debug!(id, kind = %mail.kind, "mail sent");
+                Ok(Attempt::Sent)
+            }
+            Err(error) => {
+                let retry_at = match &error {
+                    SendError::Transient(_) if mail.attempts < MAX_ATTEMPTS => {
+                        Some(now + backoff(mail.attempts))
+                    }
+                    _ => None,
+                };
+                match retry_at {
+                    Some(at) => tracing::warn!(
+                        id,
+                        kind = %mail.kind,
+                        attempts = mail.attempts,
+                        retry_at = %at,
+                        error = %error,
+                        "mail not sent; will retry"
+                    ),
+                    None => tracing::error!(
+                        id,
+                        kind = %mail.kind,
+                        attempts = mail.attempts,
+                        error = %error,
+                        "mail given up"
+                    ),
+                }
+                let message = error.to_string();
+                let stop = matches!(error, SendError::Transient(_));
+                db::run(&self.pool, move |conn| {
+                    Ok(OutboxMail::mark_failed_attempt(
+                        conn, id, &worker, &message, retry_at,
+                    )?)
+                })
+                .await?;
+                // A refused address says nothing about the server: go on with the others.
+                Ok(if stop {
+                    Attempt::Failed
+                } else {
+                    Attempt::GaveUp
+                })
+            }
+        }
+    }
+}
+
+enum Attempt {
+    Sent,
+    /// Another worker claimed it first.
+    NotOurs,
+    /// A temporary failure: retried later.
+    Failed,
+    /// A permanent failure: marked failed.
+    GaveUp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_doubles_up_to_an_hour() {
+        assert_eq!(backoff(1), TimeDelta::seconds(30));
+        assert_eq!(backoff(2), TimeDelta::seconds(60));
+        assert_eq!(backoff(4), TimeDelta::seconds(240));
+        assert_eq!(backoff(9), TimeDelta::hours(1));
+        assert_eq!(backoff(1000), TimeDelta::hours(1));
+    }
+}

@@ -1,0 +1,135 @@
+//! Changing the email from the profile: the new address applies once confirmed by its link;
+//! the old one gets a notice; a pending change can be cancelled.
+
+use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_app};
+use crate::profile::{logged_in, submit, valid, with};
+
+async fn request_change(app: &TestApp, user: &TestUser, new_email: &str) {
+    let fields = with(
+        with(valid(user), "email", new_email),
+        "password_actual",
+        &user.password,
+    );
+    assert_is_redirect_to(&submit(app, &fields).await, "/perfil/");
+}
+
+#[tokio::test]
+async fn a_new_address_applies_only_once_confirmed_and_the_old_one_hears_of_it() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    request_change(&app, &user, "Ana.Nueva@Example.com").await;
+    assert_eq!(app.user(user.id).email, "ana@example.com");
+
+    let page = app.get("/perfil/").await.text().await.unwrap();
+    assert!(page.contains("Te enviamos un enlace a la nueva dirección"));
+    assert!(page.contains("<strong>ana.nueva@example.com</strong>"));
+    assert!(page.contains("action=\"/perfil/email/cancelar/\""));
+
+    let confirm = app.wait_for_mail_to("ana.nueva@example.com", 0).await;
+    assert_eq!(confirm.subject, "Confirma tu nuevo correo en cuentas");
+    assert!(
+        confirm
+            .link
+            .clone()
+            .unwrap()
+            .starts_with("http://127.0.0.1/verificar-email/")
+    );
+    let notice = app.wait_for_mail_to("ana@example.com", 0).await;
+    assert_eq!(notice.subject, "Se pidió cambiar el correo de tu cuenta");
+    assert!(notice.text.contains("ana.nueva@example.com"));
+    assert!(notice.link.is_none());
+
+    // The link works from any browser, logged in or not.
+    let other = new_client();
+    let opened = app.get_with_client(&other, &link_path(&confirm)).await;
+    assert_is_redirect_to(&opened, "/login/");
+    let saved = app.user(user.id);
+    assert_eq!(saved.email, "ana.nueva@example.com");
+    assert!(saved.email_verified);
+    let page = app.get("/perfil/").await.text().await.unwrap();
+    assert!(!page.contains("Pendiente de confirmar"));
+    assert_eq!(app.get(&link_path(&confirm)).await.status().as_u16(), 410);
+    // The new address logs in.
+    assert_is_redirect_to(
+        &app.login_with(&new_client(), "ana.nueva@example.com", &user.password)
+            .await,
+        "/dashboard/",
+    );
+}
+
+#[tokio::test]
+async fn cancelling_a_pending_change_voids_its_link() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    request_change(&app, &user, "nueva@example.com").await;
+    let confirm = app.wait_for_mail_to("nueva@example.com", 0).await;
+    let cancelled = app.post_form("/perfil/email/cancelar/", &[]).await;
+    assert_is_redirect_to(&cancelled, "/perfil/");
+    let page = app.get("/perfil/").await.text().await.unwrap();
+    assert!(!page.contains("Pendiente de confirmar"));
+    assert_eq!(app.get(&link_path(&confirm)).await.status().as_u16(), 410);
+    assert_eq!(app.user(user.id).email, "ana@example.com");
+}
+
+#[tokio::test]
+async fn a_newer_request_replaces_the_pending_address() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    request_change(&app, &user, "primera@example.com").await;
+    request_change(&app, &user, "segunda@example.com").await;
+    let first = app.wait_for_mail_to("primera@example.com", 0).await;
+    let second = app.wait_for_mail_to("segunda@example.com", 0).await;
+    assert_eq!(app.get(&link_path(&first)).await.status().as_u16(), 410);
+    assert_is_redirect_to(&app.get(&link_path(&second)).await, "/perfil/");
+    assert_eq!(app.user(user.id).email, "segunda@example.com");
+}
+
+#[tokio::test]
+async fn an_address_taken_before_confirmation_is_not_switched_to() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    request_change(&app, &user, "libre@example.com").await;
+    let confirm = app.wait_for_mail_to("libre@example.com", 0).await;
+    // Someone else gets the address first (a sign-up, say).
+    let taker = app.create_user("Libre", "admin").await;
+    {
+        use cuentas::db::schema::users;
+        use diesel::prelude::*;
+        app.db(|c| {
+            diesel::update(users::table.find(taker.id))
+                .set(users::email.eq("libre@example.com"))
+                .execute(c)
+        })
+        .unwrap();
+    }
+    assert_eq!(app.get(&link_path(&confirm)).await.status().as_u16(), 410);
+    assert_eq!(app.user(user.id).email, "ana@example.com");
+}
+
+#[tokio::test]
+async fn a_reset_link_sent_to_the_old_address_dies_with_the_change() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    let anonymous = new_client();
+    app.post_form_with(
+        &anonymous,
+        "/recuperar-password/",
+        &[("email", &user.email)],
+    )
+    .await;
+    let reset = app.wait_for_mail_to(&user.email, 0).await;
+    request_change(&app, &user, "nueva@example.com").await;
+    let confirm = app.wait_for_mail_to("nueva@example.com", 0).await;
+    assert_is_redirect_to(&app.get(&link_path(&confirm)).await, "/perfil/");
+    assert_is_redirect_to(
+        &app.get_with_client(&anonymous, &link_path(&reset)).await,
+        "/restablecer-password/",
+    );
+    assert_eq!(
+        app.get_with_client(&anonymous, "/restablecer-password/")
+            .await
+            .status()
+            .as_u16(),
+        410
+    );
+}

@@ -1,0 +1,61 @@
+use crate::harness::browser;
+use crate::helpers::spawn_app_with;
+
+const PASSWORD: &str = "Vela-Roja-Tarde-42";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_admin_signs_up_opens_the_link_from_the_mail_and_logs_in() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    // The base URL must be the test server's own address, so the link in the mail is opened
+    // exactly as written.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = spawn_app_with(|s| {
+        s.bind = ([127, 0, 0, 1], port).into();
+        s.base_url = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+    })
+    .await;
+
+    browser.client.goto(&app.url("/login/")).await.unwrap();
+    browser.click("a[href='/registro/']").await;
+    browser.wait_for_path("/registro/").await;
+    browser.fill("#username", "nueva").await;
+    browser.fill("#email", "nueva@example.com").await;
+    browser.fill("#password1", PASSWORD).await;
+    browser.fill("#password2", PASSWORD).await;
+    browser
+        .click("form[action='/registro/'] button[type=submit]")
+        .await;
+    browser.wait_for_path("/login/").await;
+    assert!(browser.text_of(".flash").await.contains("Revisa tu correo"));
+
+    // Before confirming, the right password only gets the offer to resend the link.
+    browser.submit_login("nueva", PASSWORD).await;
+    assert!(
+        browser
+            .text_of(".notice")
+            .await
+            .contains("confirmar tu correo")
+    );
+
+    let mail = app.wait_for_mail_to("nueva@example.com", 0).await;
+    let link = mail.link.clone().unwrap();
+    assert!(link.starts_with(&app.address), "{link}");
+    browser.client.goto(&link).await.unwrap();
+    browser.wait_for_path("/login/").await;
+    assert!(
+        browser
+            .text_of(".flash")
+            .await
+            .contains("Tu correo está confirmado")
+    );
+    browser.submit_login("nueva", PASSWORD).await;
+    browser.wait_for_path("/dashboard/").await;
+    assert_eq!(browser.text_of("h1").await, "Hola, nueva");
+    browser.close().await;
+}
