@@ -29,7 +29,7 @@ impl tracing_actix_web::RootSpanBuilder for RequestSpan {
         tracing::info_span!(
             "request",
             method = %request.method(),
-            path = %request.path(),
+            path = %loggable_path(request.path()),
             request_id = %request_id,
             status = tracing::field::Empty,
         )
@@ -45,5 +45,40 @@ impl tracing_actix_web::RootSpanBuilder for RequestSpan {
         };
         span.record("status", status.as_u16());
         tracing::debug!(parent: &span, status = status.as_u16(), "request finished");
+    }
+}
+
+/// The path with the one-time token of a mailed link replaced, so logs never hold a live
+/// token.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["/verificar-email/", "/restablecer-password/"] {
+        if let Some(rest) = path.strip_prefix(prefix)
+            && !rest.is_empty()
+        {
+            return format!("{prefix}…/").into();
+        }
+    }
+    path.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn tokens_never_reach_the_log() {
+        assert_eq!(
+            loggable_path("/restablecer-password/abcDEF123_-/"),
+            "/restablecer-password/…/"
+        );
+        assert_eq!(
+            loggable_path("/verificar-email/abc/"),
+            "/verificar-email/…/"
+        );
+        assert_eq!(
+            loggable_path("/restablecer-password/"),
+            "/restablecer-password/"
+        );
+        assert_eq!(loggable_path("/perfil/"), "/perfil/");
     }
 }

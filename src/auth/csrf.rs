@@ -55,7 +55,7 @@ pub async fn verify(
             .await
             .map(ServiceResponse::map_into_left_body),
         Err(e) => {
-            tracing::warn!(path = req.path(), reason = %e, "CSRF check failed");
+            tracing::warn!(path = %crate::telemetry::loggable_path(req.path()), reason = %e, "CSRF check failed");
             Ok(req.error_response(e).map_into_right_body())
         }
     }
@@ -168,10 +168,14 @@ async fn multipart_token(headers: &header::HeaderMap, body: Bytes) -> Option<Str
 
 /// A browser says where a request comes from in Origin (or at least Referer); when it says so,
 /// it must be this site: the scheme and Host it asked for, or the configured public URL.
+/// `Origin: null` says nothing: browsers send it for a form posted from a page with
+/// `Referrer-Policy: no-referrer` (the password reset pages), so it counts as absent and the
+/// token alone decides.
 fn same_origin(req: &ServiceRequest) -> bool {
     let headers = req.headers();
     let claimed = headers
         .get(header::ORIGIN)
+        .filter(|origin| origin.as_bytes() != b"null")
         .or_else(|| headers.get(header::REFERER))
         .map(|v| v.to_str().unwrap_or("null"));
     let Some(claimed) = claimed else {

@@ -152,37 +152,66 @@ impl Throttle {
         ip: &str,
         now: Timestamp,
     ) -> QueryResult<MailGate> {
-        let since = now - self.window;
-        self.forget_before(conn, since)?;
-        let recent = login_failures::table
-            .filter(login_failures::scope.eq(self.scope))
-            .filter(login_failures::failed_at.gt(since));
-        let from_ip: Vec<Timestamp> = recent
-            .filter(login_failures::ip.eq(ip))
-            .select(login_failures::failed_at)
-            .order(login_failures::failed_at.asc())
-            .limit(self.per_ip)
-            .load(conn)?;
-        if from_ip.len() as i64 >= self.per_ip {
-            let until = from_ip
-                .first()
-                .map_or(now + self.window, |t| *t + self.window);
-            let seconds = (until - now).num_seconds().max(1);
-            return Ok(MailGate::TooMany {
-                retry_after_secs: u64::try_from(seconds).unwrap_or(1),
-            });
-        }
-        self.record(conn, key, ip, now)?;
-        let for_address: i64 = recent
-            .filter(login_failures::login_key.eq(key))
-            .count()
-            .get_result(conn)?;
-        Ok(if for_address > self.per_account {
-            MailGate::Quiet
-        } else {
-            MailGate::Send
+        // Recorded before counting, in one write transaction: concurrent requests from one IP
+        // cannot all slip under the limit. SQLite's write transactions already run one at a
+        // time; PostgreSQL's see only committed rows, so they queue on a lock for this IP.
+        super::write_transaction(conn, |conn| {
+            #[cfg(feature = "postgres")]
+            if let DbConnection::Postgres(c) = conn {
+                diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                    .bind::<diesel::sql_types::BigInt, _>(lock_key(self.scope, ip))
+                    .execute(c)?;
+            }
+            let since = now - self.window;
+            self.forget_before(conn, since)?;
+            self.record(conn, key, ip, now)?;
+            let recent = login_failures::table
+                .filter(login_failures::scope.eq(self.scope))
+                .filter(login_failures::failed_at.gt(since));
+            let from_ip: Vec<Timestamp> = recent
+                .filter(login_failures::ip.eq(ip))
+                .select(login_failures::failed_at)
+                .order(login_failures::failed_at.asc())
+                .limit(self.per_ip + 1)
+                .load(conn)?;
+            if from_ip.len() as i64 > self.per_ip {
+                // A refused request does not count (the window would never end otherwise).
+                diesel::delete(
+                    login_failures::table
+                        .filter(login_failures::scope.eq(self.scope))
+                        .filter(login_failures::login_key.eq(key))
+                        .filter(login_failures::ip.eq(ip))
+                        .filter(login_failures::failed_at.eq(now)),
+                )
+                .execute(conn)?;
+                let until = from_ip
+                    .first()
+                    .map_or(now + self.window, |t| *t + self.window);
+                let seconds = (until - now).num_seconds().max(1);
+                return Ok(MailGate::TooMany {
+                    retry_after_secs: u64::try_from(seconds).unwrap_or(1),
+                });
+            }
+            let for_address: i64 = recent
+                .filter(login_failures::login_key.eq(key))
+                .count()
+                .get_result(conn)?;
+            Ok(if for_address > self.per_account {
+                MailGate::Quiet
+            } else {
+                MailGate::Send
+            })
         })
     }
+}
+
+/// A PostgreSQL advisory-lock key for one scope and IP: the first 8 bytes of their SHA-256.
+#[cfg(feature = "postgres")]
+fn lock_key(scope: &str, ip: &str) -> i64 {
+    let digest = Sha256::digest(format!("{scope}\0{ip}").as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
 }
 
 /// What [`Throttle::admit_mail`] decided.

@@ -114,7 +114,7 @@ impl User {
         email: &str,
         insert: impl FnOnce(&mut DbConnection) -> QueryResult<usize>,
     ) -> QueryResult<Result<User, Taken>> {
-        if let Some(taken) = Self::which_taken(conn, username_normalized, email, None)? {
+        if let Some(taken) = Self::which_taken(conn, username_normalized, Some(email), None)? {
             return Ok(Err(taken));
         }
         // RETURNING is not available through diesel's MultiConnection; read the row back by
@@ -130,7 +130,7 @@ impl User {
             Err(e) if super::is_unique_violation(&e) => Ok(Err(Self::which_taken(
                 conn,
                 username_normalized,
-                email,
+                Some(email),
                 None,
             )?
             .unwrap_or(Taken::Username))),
@@ -144,7 +144,7 @@ impl User {
     fn which_taken(
         conn: &mut DbConnection,
         username_normalized: &str,
-        email: &str,
+        email: Option<&str>,
         except: Option<i32>,
     ) -> QueryResult<Option<Taken>> {
         let others = || {
@@ -165,6 +165,9 @@ impl User {
         if username_taken > 0 {
             return Ok(Some(Taken::Username));
         }
+        let Some(email) = email else {
+            return Ok(None);
+        };
         let email_taken: i64 = others()
             .filter(
                 users::email
@@ -174,6 +177,11 @@ impl User {
             .count()
             .get_result(conn)?;
         Ok((email_taken > 0).then_some(Taken::Email))
+    }
+
+    /// True when the username (as typed at sign-up) is another account's username or email.
+    pub fn username_taken(conn: &mut DbConnection, username_normalized: &str) -> QueryResult<bool> {
+        Ok(Self::which_taken(conn, username_normalized, None, None)?.is_some())
     }
 
     pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
@@ -219,7 +227,17 @@ impl User {
                 users::updated_at.eq(now),
             ))
             .execute(conn)?;
-        super::tokens::OneTimeToken::void(conn, id, &[super::tokens::Purpose::ResetPassword], now)?;
+        // Whoever knew the old password may have asked for a reset link or an address change:
+        // both die with it.
+        super::tokens::OneTimeToken::void(
+            conn,
+            id,
+            &[
+                super::tokens::Purpose::ResetPassword,
+                super::tokens::Purpose::ChangeEmail,
+            ],
+            now,
+        )?;
         users::table
             .find(id)
             .select(users::session_epoch)
@@ -236,8 +254,9 @@ impl User {
     }
 }
 
-/// The columns the profile form may write, and nothing else (role, flags, verification and
-/// manager are not here, so no request can set them through this form).
+/// The columns the profile form may write, and nothing else (role, flags, verification,
+/// manager and the email, which changes only through its confirmation link, are not here, so
+/// no request can set them through this form).
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = users)]
 pub struct ProfileChanges<'a> {
@@ -245,8 +264,6 @@ pub struct ProfileChanges<'a> {
     pub username_normalized: &'a str,
     pub first_name: &'a str,
     pub last_name: &'a str,
-    pub email: &'a str,
-    pub email_verified: bool,
     pub phone: &'a str,
     pub language: &'a str,
     pub currency: &'a str,
@@ -264,9 +281,7 @@ impl User {
         id: i32,
         changes: &ProfileChanges<'_>,
     ) -> QueryResult<Result<(), Taken>> {
-        if let Some(taken) =
-            Self::which_taken(conn, changes.username_normalized, changes.email, Some(id))?
-        {
+        if let Some(taken) = Self::which_taken(conn, changes.username_normalized, None, Some(id))? {
             return Ok(Err(taken));
         }
         // A savepoint when called inside a transaction (see `insert`).
@@ -279,7 +294,7 @@ impl User {
             Err(e) if super::is_unique_violation(&e) => Ok(Err(Self::which_taken(
                 conn,
                 changes.username_normalized,
-                changes.email,
+                None,
                 Some(id),
             )?
             .unwrap_or(Taken::Username))),

@@ -19,7 +19,9 @@ use crate::db::outbox::OutboxMail;
 use crate::db::{self, Pool};
 use crate::error::AppError;
 
-pub const MAX_ATTEMPTS: i32 = 10;
+/// With the backoff below, 80 attempts span about three days: an SMTP outage over a weekend
+/// loses no mail.
+pub const MAX_ATTEMPTS: i32 = 80;
 pub const RETRY_BASE: TimeDelta = TimeDelta::seconds(30);
 const RETRY_MAX: TimeDelta = TimeDelta::hours(1);
 /// A claim outlives the longest SMTP exchange many times over, so a live worker never loses

@@ -161,6 +161,12 @@ pub async fn signup(
     let lifetime = state.settings.verify_token_lifetime;
     let outcome = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
+            // The username first: answering "username taken" only when the address is free
+            // would tell whether the address has an account.
+            let normalized = username.normalized();
+            if User::username_taken(conn, &normalized)? {
+                return Ok(Outcome::UsernameTaken);
+            }
             if let Some(owner) = User::find_by_email(conn, email.as_ref())? {
                 if send_notice {
                     Mail::SignupAttempt
@@ -170,7 +176,6 @@ pub async fn signup(
                 }
                 return Ok(Outcome::AddressTaken);
             }
-            let normalized = username.normalized();
             let new = NewUser {
                 username: username.as_ref(),
                 username_normalized: &normalized,

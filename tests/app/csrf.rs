@@ -78,7 +78,6 @@ async fn a_foreign_origin_is_refused_even_with_the_right_token() {
     let token = app.csrf_token().await;
     for (header, value) in [
         ("origin", "https://evil.example"),
-        ("origin", "null"),
         ("referer", "https://evil.example/page"),
     ] {
         let response = app
@@ -206,4 +205,35 @@ async fn an_oversized_form_is_refused_with_413() {
             .unwrap()
             .contains("supera el tamaño permitido")
     );
+}
+
+/// Browsers send `Origin: null` for a form on a `Referrer-Policy: no-referrer` page (the
+/// password reset pages): it claims nothing, so the token decides.
+#[tokio::test]
+async fn origin_null_claims_nothing_and_the_token_decides() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    let without_token = app
+        .client
+        .post(app.url("/login/"))
+        .header("origin", "null")
+        .form(&[("login", "ana"), ("password", user.password.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(without_token.status().as_u16(), 403);
+    let token = app.csrf_token().await;
+    let with_token = app
+        .client
+        .post(app.url("/login/"))
+        .header("origin", "null")
+        .form(&[
+            ("login", "ana"),
+            ("password", user.password.as_str()),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_token.status().as_u16(), 303);
 }

@@ -133,3 +133,37 @@ async fn a_reset_link_sent_to_the_old_address_dies_with_the_change() {
         410
     );
 }
+
+/// Someone who learnt the password asks to move the account to their address; the owner
+/// changes the password, and the link dies with it.
+#[tokio::test]
+async fn changing_the_password_voids_a_pending_address_change() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    request_change(&app, &user, "intruso@example.com").await;
+    let confirm = app.wait_for_mail_to("intruso@example.com", 0).await;
+
+    let owner = new_client();
+    assert_is_redirect_to(
+        &app.login_with(&owner, "ana", &user.password).await,
+        "/dashboard/",
+    );
+    let changed = app
+        .post_form_with(
+            &owner,
+            "/cambiar-password/",
+            &[
+                ("old_password", &user.password),
+                ("new_password1", "Girasol-Azul-Marea-77"),
+                ("new_password2", "Girasol-Azul-Marea-77"),
+            ],
+        )
+        .await;
+    assert_is_redirect_to(&changed, "/perfil/");
+
+    let opened = app
+        .get_with_client(&new_client(), &link_path(&confirm))
+        .await;
+    assert_eq!(opened.status().as_u16(), 410);
+    assert_eq!(app.user(user.id).email, "ana@example.com");
+}

@@ -295,3 +295,32 @@ async fn recovery_is_throttled_per_ip() {
     let over = recover(&app, &app.client, "ana@example.com").await;
     assert_eq!(over.status().as_u16(), 429);
 }
+
+#[tokio::test]
+async fn simultaneous_requests_from_one_ip_cannot_slip_under_the_limit() {
+    let app = spawn_app().await;
+    let token = app.csrf_token().await;
+    let requests = (0..30).map(|n| {
+        let email = format!("nadie{n}@example.com");
+        let token = token.clone();
+        let client = app.client.clone();
+        let url = app.url("/recuperar-password/");
+        async move {
+            client
+                .post(url)
+                .form(&[("email", email.as_str()), ("csrf_token", token.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(requests).await;
+    let admitted = statuses.iter().filter(|s| **s == 303).count();
+    assert!(admitted <= 20, "{admitted} admitted: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 303 || *s == 429),
+        "{statuses:?}"
+    );
+}

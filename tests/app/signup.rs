@@ -191,6 +191,29 @@ async fn a_taken_username_is_a_field_error() {
     assert!(find_by_email(&app, "otra@example.com").is_none());
 }
 
+/// A taken username answers the same whether or not the address has an account, so the
+/// username cannot be used to probe addresses.
+#[tokio::test]
+async fn a_taken_username_says_nothing_about_the_address() {
+    let app = spawn_app().await;
+    app.create_user("Ana", "admin").await;
+    app.create_user("Beto", "admin").await;
+    let free = sign_up(&app, &new_client(), "ana", "nadie@example.com").await;
+    let taken = sign_up(&app, &new_client(), "ana", "beto@example.com").await;
+    assert_eq!(free.status().as_u16(), 422);
+    assert_eq!(taken.status().as_u16(), 422);
+    let strip = |page: String| {
+        let token = crate::helpers::csrf_token_in(&page);
+        page.replace(&token, "")
+    };
+    let free = strip(free.text().await.unwrap()).replace("nadie@example.com", "ADDRESS");
+    let taken = strip(taken.text().await.unwrap()).replace("beto@example.com", "ADDRESS");
+    assert_eq!(free, taken);
+    // And Beto hears nothing about it.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(app.mails_to("beto@example.com").is_empty());
+}
+
 #[tokio::test]
 async fn with_sign_up_off_there_is_no_sign_up_page() {
     let app = spawn_app_with(|s| s.signup_enabled = false).await;
@@ -231,16 +254,16 @@ async fn sign_ups_are_throttled_per_ip() {
     let app = spawn_app().await;
     // 10 an hour from one IP; each is a full sign-up (argon2), so the same address is used
     // and all but the first take the "address taken" path.
-    for _ in 0..10 {
+    for i in 0..10 {
         assert_eq!(
-            sign_up(&app, &app.client, "bea", "bea@example.com")
+            sign_up(&app, &app.client, &format!("bea{i}"), "bea@example.com")
                 .await
                 .status()
                 .as_u16(),
             303
         );
     }
-    let over = sign_up(&app, &app.client, "bea", "bea@example.com").await;
+    let over = sign_up(&app, &app.client, "bea10", "bea@example.com").await;
     assert_eq!(over.status().as_u16(), 429);
     assert!(over.headers().get("retry-after").is_some());
     // The owner got at most 3 notices, whatever the number of attempts.

@@ -16,4 +16,5 @@ mod harness;
 mod login;
 mod password;
 mod profile;
+mod reset;
 mod signup;

@@ -187,7 +187,7 @@ pub async fn update_profile(
     } else {
         None
     };
-    let (id, current_email, verified) = (user.id, user.email.clone(), user.email_verified);
+    let id = user.id;
     let (base_url, lifetime) = (
         state.settings.base_url.clone(),
         state.settings.verify_token_lifetime,
@@ -210,8 +210,6 @@ pub async fn update_profile(
                     username_normalized: &normalized,
                     first_name: first_name.as_ref(),
                     last_name: last_name.as_ref(),
-                    email: &current_email,
-                    email_verified: verified,
                     phone,
                     language: language.code(),
                     currency,
