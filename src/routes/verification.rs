@@ -33,9 +33,18 @@ pub async fn verify_email(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let now = state.clock.now();
+    let purposes = [Purpose::VerifyEmail, Purpose::ChangeEmail];
+    // A read first: a junk link must not take SQLite's write lock.
+    let probe = token.clone();
+    let live = db::run(&state.pool, move |conn| {
+        Ok(OneTimeToken::find_live(conn, &probe, &purposes, now)?.is_some())
+    })
+    .await?;
+    if !live {
+        return mail_forms::link_invalid(&req, LinkKind::Verification);
+    }
     let confirmed = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
-            let purposes = [Purpose::VerifyEmail, Purpose::ChangeEmail];
             let Some(found) = OneTimeToken::find_live(conn, &token, &purposes, now)? else {
                 return Ok(None);
             };

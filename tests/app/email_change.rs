@@ -167,3 +167,16 @@ async fn changing_the_password_voids_a_pending_address_change() {
     assert_eq!(opened.status().as_u16(), 410);
     assert_eq!(app.user(user.id).email, "ana@example.com");
 }
+
+/// The confirmation link goes to an address the user typed: like every such mail, at most 3
+/// per address in 15 minutes, whatever the answer says.
+#[tokio::test]
+async fn confirmation_mails_to_one_address_are_throttled() {
+    let app = spawn_app().await;
+    let user = logged_in(&app, "ana").await;
+    for _ in 0..5 {
+        request_change(&app, &user, "nueva@example.com").await;
+    }
+    app.wait_for_outbox_drained().await;
+    assert_eq!(app.mails_to("nueva@example.com").len(), 3);
+}

@@ -127,6 +127,8 @@ async fn a_name_with_line_breaks_cannot_add_a_header() {
     assert!(headers.contains("<ana@example.com>"), "{headers}");
 }
 
+/// Meaningful on PostgreSQL (CI runs the suite there too): SQLite runs write transactions one
+/// at a time, so there even a non-atomic claim would pass.
 #[tokio::test]
 async fn two_workers_on_one_database_send_each_mail_once() {
     let app = spawn_app().await;

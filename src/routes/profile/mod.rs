@@ -163,8 +163,11 @@ pub async fn update_profile(
     };
     let now = state.clock.now();
     // A new address takes effect only once confirmed through the link sent to it; the old
-    // one hears about the request.
-    let email_change = if email_changes {
+    // one hears about the request. Mail to a typed address is throttled like every other
+    // (over the per-address limit the answer is the same and nothing is sent).
+    let send_change = email_changes
+        && mail_forms::admit(&state, &req, MAIL_THROTTLE, "change", email.as_ref()).await?;
+    let email_change = if send_change {
         let hours = state.settings.verify_token_lifetime.as_secs() / 3600;
         let new_owner = Recipient {
             address: email.as_ref().to_owned(),
