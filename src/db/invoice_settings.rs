@@ -74,12 +74,14 @@ impl InvoiceSettings {
             .get_result(conn)
     }
 
+    /// Read on every admin profile page: on the backend's own connection, so SQLite reuses the
+    /// prepared statement.
     pub fn find(conn: &mut DbConnection, admin_id: i32) -> QueryResult<Option<InvoiceSettings>> {
-        invoice_settings::table
+        crate::on_backend!(conn, |c| invoice_settings::table
             .filter(invoice_settings::admin_id.eq(admin_id))
             .select(InvoiceSettings::as_select())
-            .get_result(conn)
-            .optional()
+            .get_result(c)
+            .optional())
     }
 
     /// Saves the form's columns, creating the row first if the profile page was never shown.

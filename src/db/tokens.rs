@@ -173,15 +173,18 @@ impl OneTimeToken {
         user_id: i32,
         now: Timestamp,
     ) -> QueryResult<Option<String>> {
-        one_time_tokens::table
+        // Read on every profile page: on the backend's own connection and without LIMIT, so
+        // SQLite reuses the prepared statement (issuing a token voids the older ones, so
+        // there is at most one row).
+        let mut live: Vec<String> = crate::on_backend!(conn, |c| one_time_tokens::table
             .filter(one_time_tokens::user_id.eq(user_id))
             .filter(one_time_tokens::purpose.eq(Purpose::ChangeEmail.as_str()))
             .filter(one_time_tokens::used_at.is_null())
             .filter(one_time_tokens::expires_at.gt(now))
-            .order(one_time_tokens::id.desc())
+            .order(one_time_tokens::id.asc())
             .select(one_time_tokens::email)
-            .first(conn)
-            .optional()
+            .load(c))?;
+        Ok(live.pop())
     }
 }
 

@@ -88,16 +88,6 @@ impl InvoiceSection {
     }
 }
 
-/// The admin's saved invoice form, creating the settings row on the first visit.
-pub async fn saved_section(state: &AppState, admin_id: i32) -> Result<InvoiceSection, AppError> {
-    let now = state.clock.now();
-    let settings = db::run(&state.pool, move |conn| {
-        Ok(InvoiceSettings::get_or_create(conn, admin_id, now)?)
-    })
-    .await?;
-    Ok(InvoiceSection::saved(&settings))
-}
-
 pub async fn save_invoice_settings(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -7,9 +7,10 @@ use askama::Template;
 use chrono::TimeZone;
 
 use super::ProfileForm;
-use super::invoice::{InvoiceSection, saved_section};
+use super::invoice::InvoiceSection;
 use crate::auth::CurrentUser;
 use crate::db;
+use crate::db::invoice_settings::InvoiceSettings;
 use crate::db::tokens::OneTimeToken;
 use crate::db::users::User;
 use crate::domain::Role;
@@ -83,7 +84,8 @@ pub struct ProfilePage {
     values: ProfileValues,
     errors: FieldErrors,
     currencies: &'static [&'static str],
-    timezones: Vec<&'static str>,
+    /// The `<option>`s of the time-zone list, the chosen one selected (static text only).
+    timezone_options: String,
     photo_hint: String,
     /// The second form, for admins only.
     invoice: Option<InvoiceSection>,
@@ -120,10 +122,10 @@ impl ProfilePage {
             language_label_key: language_label_key(&user.language),
             currency: user.currency.clone(),
             timezone: user.timezone.clone(),
+            timezone_options: timezone_options(&values.zona_horaria),
             values,
             errors,
             currencies: &CURRENCIES,
-            timezones: chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect(),
             photo_hint: photo_hint(layout.lang, max_upload_bytes),
             invoice: None,
             layout,
@@ -165,6 +167,19 @@ impl ProfilePage {
         errors: FieldErrors,
         invoice: Option<InvoiceSection>,
     ) -> Result<Self, AppError> {
+        // One trip to the database (each trip is a hop to the blocking pool and back).
+        let (id, now) = (user.id, state.clock.now());
+        let load_invoice = user.role() == Role::Admin && invoice.is_none();
+        let (pending, saved) = db::run(&state.pool, move |conn| {
+            let pending = OneTimeToken::pending_email(conn, id, now)?;
+            let saved = if load_invoice {
+                Some(InvoiceSettings::get_or_create(conn, id, now)?)
+            } else {
+                None
+            };
+            Ok((pending, saved))
+        })
+        .await?;
         let page = Self::new(
             layout,
             user,
@@ -172,15 +187,15 @@ impl ProfilePage {
             errors,
             state.settings.max_upload_bytes,
         )
-        .with_pending_email(pending_email(state, user.id).await?);
+        .with_pending_email(pending);
         if user.role() != Role::Admin {
             return Ok(page);
         }
-        let invoice = match invoice {
-            Some(submitted) => submitted,
-            None => saved_section(state, user.id).await?,
-        };
-        Ok(page.with_invoice(invoice))
+        Ok(match (invoice, saved) {
+            (Some(submitted), _) => page.with_invoice(submitted),
+            (None, Some(saved)) => page.with_invoice(InvoiceSection::saved(&saved)),
+            (None, None) => page,
+        })
     }
 
     fn error(&self, field: &str) -> Option<String> {
@@ -196,19 +211,35 @@ impl ProfilePage {
     }
 }
 
+/// The ~600 time zones as `<option>` elements, built once: rendering them one by one through
+/// the template was most of the profile page's cost. Only the static zone names are emitted
+/// (IANA names need no escaping: letters, digits, `/`, `_`, `+`, `-`); what the user sent is
+/// only compared.
+fn timezone_options(selected: &str) -> String {
+    static OPTIONS: std::sync::LazyLock<Vec<(&'static str, String)>> =
+        std::sync::LazyLock::new(|| {
+            chrono_tz::TZ_VARIANTS
+                .iter()
+                .map(|tz| (tz.name(), format!("<option>{}</option>", tz.name())))
+                .collect()
+        });
+    let mut html = String::with_capacity(OPTIONS.len() * 40);
+    for (name, option) in OPTIONS.iter() {
+        if *name == selected {
+            html.push_str("<option selected>");
+            html.push_str(name);
+            html.push_str("</option>");
+        } else {
+            html.push_str(option);
+        }
+    }
+    html
+}
+
 /// "JPEG, PNG, GIF, WebP or BMP, up to N MB."
 fn photo_hint(lang: Lang, max_upload_bytes: usize) -> String {
     let megabytes = max_upload_bytes / (1024 * 1024);
     lang.t_args("hint-photo", &[("mb", megabytes.into())])
-}
-
-/// The new address waiting for its confirmation link, if any.
-async fn pending_email(state: &AppState, id: i32) -> Result<Option<String>, AppError> {
-    let now = state.clock.now();
-    db::run(&state.pool, move |conn| {
-        Ok(OneTimeToken::pending_email(conn, id, now)?)
-    })
-    .await
 }
 
 /// The profile page with the "photo too large" error, for the 413 that the body limit gives
@@ -238,5 +269,28 @@ fn language_label_key(code: &str) -> &'static str {
     match Lang::from_code(code) {
         Some(Lang::En) => "language-en",
         _ => "language-es",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timezone_options;
+
+    #[test]
+    fn the_time_zone_list_selects_only_a_known_zone_and_needs_no_escaping() {
+        let html = timezone_options("America/Mexico_City");
+        assert_eq!(html.matches("<option selected>").count(), 1);
+        assert!(html.contains("<option selected>America/Mexico_City</option>"));
+        assert!(html.matches("<option").count() > 400);
+        assert_eq!(timezone_options("<script>").matches("selected").count(), 0);
+        for tz in chrono_tz::TZ_VARIANTS {
+            assert!(
+                tz.name()
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c)),
+                "{}",
+                tz.name()
+            );
+        }
     }
 }
