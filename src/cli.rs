@@ -86,6 +86,9 @@ fn strip_newline(text: &str) -> &str {
 fn serve(settings: Settings) -> ExitCode {
     let result = actix_web::rt::System::new().block_on(async move {
         let bind = settings.bind;
+        let sign_up = settings
+            .signup_enabled
+            .then(|| format!("{}registro/", settings.base_url));
         let app = Application::build(settings, Clock::system()).await?;
         tracing::info!("cuentas listening on http://{}:{}/", bind.ip(), app.port());
         if !app.has_accounts().await? {
@@ -93,6 +96,9 @@ fn serve(settings: Settings) -> ExitCode {
                 "no accounts yet: create the first admin with \
                  `cargo run -- create-admin --email you@example.com --username you --password-stdin`"
             );
+            if let Some(sign_up) = sign_up {
+                tracing::info!("or sign up at {sign_up} (the confirmation link appears here)");
+            }
         }
         app.run_until_stopped().await?;
         anyhow::Ok(())
