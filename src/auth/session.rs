@@ -181,6 +181,22 @@ pub fn client_ip(req: &HttpRequest) -> String {
         .map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string())
 }
 
+/// The client as the throttles count it: an IPv4 address, or the /64 network of an IPv6 one
+/// (one subscriber usually holds a whole /64, so single addresses would be free to rotate).
+pub fn throttle_ip(req: &HttpRequest) -> String {
+    match req.peer_addr().map(|addr| addr.ip()) {
+        Some(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let network = u128::from(v6) & !((1u128 << 64) - 1);
+            format!("{}/64", std::net::Ipv6Addr::from(network))
+        }
+        Some(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map_or_else(String::new, |v4| v4.to_string()),
+        Some(ip) => ip.to_string(),
+        None => "unknown".to_owned(),
+    }
+}
+
 pub fn user_agent(req: &HttpRequest) -> String {
     req.headers()
         .get(actix_web::http::header::USER_AGENT)
@@ -210,5 +226,31 @@ impl FromRequest for AdminUser {
                     }
                 }),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::throttle_ip;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_network() {
+        let at = |addr: &str| {
+            throttle_ip(
+                &TestRequest::default()
+                    .peer_addr(addr.parse().unwrap())
+                    .to_http_request(),
+            )
+        };
+        assert_eq!(at("203.0.113.7:4000"), "203.0.113.7");
+        assert_eq!(at("[2001:db8:1:2:aaaa::1]:4000"), "2001:db8:1:2::/64");
+        assert_eq!(
+            at("[2001:db8:1:2:ffff:ffff:ffff:ffff]:4000"),
+            at("[2001:db8:1:2::9]:4000")
+        );
+        assert_ne!(at("[2001:db8:1:3::1]:4000"), at("[2001:db8:1:2::1]:4000"));
+        assert_eq!(at("[::ffff:203.0.113.7]:4000"), "203.0.113.7");
     }
 }

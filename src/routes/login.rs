@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::auth::password::Verification;
-use crate::auth::session::{self, client_ip, user_agent};
+use crate::auth::session::{self, client_ip, throttle_ip, user_agent};
 use crate::db;
 use crate::db::login_failures::{LOGIN_THROTTLE, login_key};
 use crate::db::users::User;
@@ -118,9 +118,9 @@ pub async fn login(
 
     let login = normalize_login(&form_page.login);
     let key = login_key(&login);
-    let ip = client_ip(&req);
+    let (ip, counted_as) = (client_ip(&req), throttle_ip(&req));
     let now = state.clock.now();
-    admit_attempt(&state, &key, &ip, now).await?;
+    admit_attempt(&state, &key, &counted_as, now).await?;
 
     // Input no account could have (control characters, absurd length) is not looked up:
     // it fails like an unknown account, after the same dummy verification.
@@ -152,18 +152,17 @@ pub async fn login(
                 && user.role() == Role::Admin
                 && user.manager_id.is_none() =>
         {
-            let ip2 = ip.clone();
             db::run(&state.pool, move |conn| {
-                Ok(LOGIN_THROTTLE.clear(conn, &key, &ip2)?)
+                Ok(LOGIN_THROTTLE.clear(conn, &key, &counted_as)?)
             })
             .await?;
             form_page.unverified_email = Some(user.email.clone());
             page(StatusCode::FORBIDDEN, &form_page)
         }
         (Some(user), Verification::Valid { rehash }) if user.is_active => {
-            let (ip2, id) = (ip.clone(), user.id);
+            let id = user.id;
             db::run(&state.pool, move |conn| {
-                LOGIN_THROTTLE.clear(conn, &key, &ip2)?;
+                LOGIN_THROTTLE.clear(conn, &key, &counted_as)?;
                 User::record_login(conn, id, now, rehash.as_deref())?;
                 Ok(())
             })

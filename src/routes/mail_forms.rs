@@ -7,7 +7,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
-use crate::auth::session::client_ip;
+use crate::auth::session::throttle_ip;
 use crate::db;
 use crate::db::login_failures::{MailGate, Throttle, login_key};
 use crate::error::AppError;
@@ -24,7 +24,7 @@ pub async fn admit(
     email: &str,
 ) -> Result<bool, AppError> {
     let key = login_key(&format!("{purpose}:{email}"));
-    let (ip, now) = (client_ip(req), state.clock.now());
+    let (ip, now) = (throttle_ip(req), state.clock.now());
     let gate = db::run(&state.pool, move |conn| {
         Ok(throttle.admit_mail(conn, &key, &ip, now)?)
     })

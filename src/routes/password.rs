@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::auth::password::Verification;
-use crate::auth::session::{self, client_ip, user_agent};
+use crate::auth::session::{self, client_ip, throttle_ip, user_agent};
 use crate::db;
 use crate::db::login_failures::{LOGIN_THROTTLE, login_key};
 use crate::db::users::User;
@@ -255,7 +255,7 @@ pub async fn verify_own_password(
 ) -> Result<bool, AppError> {
     let (key, ip, now) = (
         login_key(&user.username_normalized),
-        client_ip(req),
+        throttle_ip(req),
         state.clock.now(),
     );
     crate::routes::login::admit_attempt(state, &key, &ip, now).await?;
