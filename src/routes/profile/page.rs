@@ -188,13 +188,11 @@ impl ProfilePage {
             state.settings.max_upload_bytes,
         )
         .with_pending_email(pending);
-        if user.role() != Role::Admin {
-            return Ok(page);
-        }
-        Ok(match (invoice, saved) {
-            (Some(submitted), _) => page.with_invoice(submitted),
-            (None, Some(saved)) => page.with_invoice(InvoiceSection::saved(&saved)),
-            (None, None) => page,
+        // Only admins have an invoice form: submitted, else saved.
+        let invoice = invoice.or_else(|| saved.as_ref().map(InvoiceSection::saved));
+        Ok(match invoice {
+            Some(section) => page.with_invoice(section),
+            None => page,
         })
     }
 
