@@ -110,6 +110,28 @@ pub fn password_rules(lang: Lang, policy: PasswordPolicy) -> Vec<String> {
 
 /// Checks a new password against the policy on the blocking pool (zxcvbn can take a while on
 /// adversarial input); the error is every broken rule, translated.
+/// What a password must not contain or resemble: the account's username, email and names.
+pub fn personal_words(user: &User) -> Vec<String> {
+    vec![
+        user.username.clone(),
+        user.email.clone(),
+        user.first_name.clone(),
+        user.last_name.clone(),
+    ]
+}
+
+/// The errors of the "repeat the password" field: required, and equal to `accepted` (the
+/// password it must match, when there is one to compare with).
+pub fn confirmation_errors(lang: Lang, accepted: Option<&str>, confirmation: &str) -> Vec<String> {
+    if confirmation.is_empty() {
+        vec![lang.t("error-required")]
+    } else if accepted.is_some_and(|accepted| accepted != confirmation) {
+        vec![lang.t("password-mismatch")]
+    } else {
+        Vec::new()
+    }
+}
+
 pub async fn check_new_password(
     state: &AppState,
     lang: Lang,
@@ -151,32 +173,25 @@ pub async fn change_password(
     let user = &current.user;
     let mut result = ChangePasswordPage::new(Layout::for_request(&req), user, policy(&state));
     let lang = result.layout.lang;
-    let required = lang.t("error-required");
-
     if form.old_password.is_empty() {
-        result.old_password_errors.push(required.clone());
+        result.old_password_errors.push(lang.t("error-required"));
     }
-    if form.new_password2.is_empty() {
-        result.new_password2_errors.push(required.clone());
-    } else if form.new_password1 != form.new_password2 {
-        result
-            .new_password2_errors
-            .push(lang.t("password-mismatch"));
-    }
-    let personal = vec![
-        user.username.clone(),
-        user.email.clone(),
-        user.first_name.clone(),
-        user.last_name.clone(),
-    ];
-    let new_password =
-        match check_new_password(&state, lang, form.new_password1.clone(), personal).await? {
-            Ok(password) => Some(password),
-            Err(messages) => {
-                result.new_password1_errors = messages;
-                None
-            }
-        };
+    result.new_password2_errors =
+        confirmation_errors(lang, Some(&form.new_password1), &form.new_password2);
+    let new_password = match check_new_password(
+        &state,
+        lang,
+        form.new_password1.clone(),
+        personal_words(user),
+    )
+    .await?
+    {
+        Ok(password) => Some(password),
+        Err(messages) => {
+            result.new_password1_errors = messages;
+            None
+        }
+    };
     if !form.new_password1.is_empty() && form.new_password1 == form.old_password {
         result
             .new_password1_errors

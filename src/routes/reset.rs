@@ -17,12 +17,14 @@ use crate::db;
 use crate::db::login_failures::MAIL_THROTTLE;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::User;
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, NewPassword};
 use crate::error::AppError;
 use crate::mail::messages::{Mail, Recipient};
 use crate::render::{FlashLevel, Layout, flash, page, see_other};
 use crate::routes::mail_forms::{self, EmailRequestPage, LinkKind, no_referrer};
-use crate::routes::password::{check_new_password, password_rules, policy};
+use crate::routes::password::{
+    check_new_password, confirmation_errors, password_rules, personal_words, policy,
+};
 use crate::routes::verification::EmailForm;
 use crate::startup::AppState;
 
@@ -248,12 +250,7 @@ async fn reset(
         new_password1_errors: Vec::new(),
         new_password2_errors: Vec::new(),
     };
-    let personal = vec![
-        user.username.clone(),
-        user.email.clone(),
-        user.first_name.clone(),
-        user.last_name.clone(),
-    ];
+    let personal = personal_words(&user);
     let password = match check_new_password(&state, lang, form.new_password1, personal).await? {
         Ok(password) => Some(password),
         Err(messages) => {
@@ -261,16 +258,11 @@ async fn reset(
             None
         }
     };
-    if form.new_password2.is_empty() {
-        result.new_password2_errors.push(lang.t("error-required"));
-    } else if password
-        .as_ref()
-        .is_some_and(|p| p.expose() != form.new_password2)
-    {
-        result
-            .new_password2_errors
-            .push(lang.t("password-mismatch"));
-    }
+    result.new_password2_errors = confirmation_errors(
+        lang,
+        password.as_ref().map(NewPassword::expose),
+        &form.new_password2,
+    );
     let Some(password) = password.filter(|_| result.new_password2_errors.is_empty()) else {
         return page(StatusCode::UNPROCESSABLE_ENTITY, &result).map(no_referrer);
     };

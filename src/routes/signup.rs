@@ -15,12 +15,12 @@ use crate::db;
 use crate::db::login_failures::SIGNUP_THROTTLE;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::{NewUser, Taken, User};
-use crate::domain::{EmailAddress, Role, Username};
+use crate::domain::{EmailAddress, NewPassword, Role, Username};
 use crate::error::AppError;
 use crate::mail::messages::{Mail, Recipient};
 use crate::render::{FlashLevel, Layout, flash, page, see_other};
 use crate::routes::mail_forms;
-use crate::routes::password::{check_new_password, password_rules, policy};
+use crate::routes::password::{check_new_password, confirmation_errors, password_rules, policy};
 use crate::startup::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -134,14 +134,11 @@ pub async fn signup(
             None
         }
     };
-    if form.password2.is_empty() {
-        result.password2_errors.push(lang.t("error-required"));
-    } else if password
-        .as_ref()
-        .is_some_and(|p| p.expose() != form.password2)
-    {
-        result.password2_errors.push(lang.t("password-mismatch"));
-    }
+    result.password2_errors = confirmation_errors(
+        lang,
+        password.as_ref().map(NewPassword::expose),
+        &form.password2,
+    );
     let (Some(username), Some(email), Some(password)) = (username, email, password) else {
         return page(StatusCode::UNPROCESSABLE_ENTITY, &result);
     };

@@ -29,11 +29,20 @@ async fn logged_in(app: &TestApp, client: &Client, name: &str, role: &str) -> Te
 type Fields = Vec<(&'static str, String)>;
 
 fn new_vendedor(username: &str) -> Fields {
+    form(
+        username,
+        &format!("{username}@tienda.example"),
+        "Vera",
+        "Núñez",
+    )
+}
+
+fn form(username: &str, email: &str, first_name: &str, last_name: &str) -> Fields {
     vec![
         ("username", username.to_owned()),
-        ("email", format!("{username}@tienda.example")),
-        ("first_name", "Vera".into()),
-        ("last_name", "Núñez".into()),
+        ("email", email.to_owned()),
+        ("first_name", first_name.to_owned()),
+        ("last_name", last_name.to_owned()),
     ]
 }
 
@@ -249,45 +258,21 @@ async fn invalid_or_taken_details_are_field_errors_and_create_nobody() {
         (new_vendedor("a b"), "username", ""),
         (new_vendedor("VERA"), "username", "en uso"),
         (
-            vec![
-                ("username", admin.email.clone()),
-                ("email", "nueva@tienda.example".into()),
-                ("first_name", "Otra".into()),
-                ("last_name", "Más".into()),
-            ],
+            form(&admin.email, "nueva@tienda.example", "Otra", "Más"),
             "username",
             "en uso",
         ),
         (
-            vec![
-                ("username", "otra".into()),
-                ("email", "VERA@tienda.example".into()),
-                ("first_name", "Otra".into()),
-                ("last_name", "Más".into()),
-            ],
+            form("otra", "VERA@tienda.example", "Otra", "Más"),
             "email",
             "Ya existe una cuenta",
         ),
         (
-            vec![
-                ("username", "otra".into()),
-                ("email", admin.email.clone()),
-                ("first_name", "Otra".into()),
-                ("last_name", "Más".into()),
-            ],
+            form("otra", &admin.email, "Otra", "Más"),
             "email",
             "Ya existe una cuenta",
         ),
-        (
-            vec![
-                ("username", "otra".into()),
-                ("email", "no-es-correo".into()),
-                ("first_name", "".into()),
-                ("last_name", "<b>".into()),
-            ],
-            "email",
-            "",
-        ),
+        (form("otra", "no-es-correo", "", "<b>"), "email", ""),
     ];
     for (fields, field, message) in cases {
         let response = post(&app, &app.client, "/equipo/", &fields).await;

@@ -153,3 +153,18 @@ fn wait_for_port(port: u16) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// The app with `CUENTAS_BASE_URL` set to its own address, so a link in a mail can be opened
+/// exactly as written.
+pub async fn spawn_app_linking_to_itself() -> crate::helpers::TestApp {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    crate::helpers::spawn_app_with(|s| {
+        s.bind = ([127, 0, 0, 1], port).into();
+        s.base_url = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+    })
+    .await
+}

@@ -1,22 +1,11 @@
-use crate::harness::browser;
-use crate::helpers::spawn_app_with;
+use crate::harness::{browser, spawn_app_linking_to_itself};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forgotten_password_is_reset_through_the_link_in_the_mail() {
     let Some(browser) = browser().await else {
         return;
     };
-    // The link in the mail must point at this server, and is opened exactly as written.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let app = spawn_app_with(|s| {
-        s.bind = ([127, 0, 0, 1], port).into();
-        s.base_url = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
-    })
-    .await;
+    let app = spawn_app_linking_to_itself().await;
     let user = app.create_user("Ana", "vendedor").await;
 
     browser.client.goto(&app.url("/login/")).await.unwrap();

@@ -1,5 +1,4 @@
-use crate::harness::browser;
-use crate::helpers::spawn_app_with;
+use crate::harness::{browser, spawn_app_linking_to_itself};
 
 const PASSWORD: &str = "Vela-Roja-Tarde-42";
 
@@ -8,18 +7,7 @@ async fn a_new_admin_signs_up_opens_the_link_from_the_mail_and_logs_in() {
     let Some(browser) = browser().await else {
         return;
     };
-    // The base URL must be the test server's own address, so the link in the mail is opened
-    // exactly as written.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let app = spawn_app_with(|s| {
-        s.bind = ([127, 0, 0, 1], port).into();
-        s.base_url = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
-    })
-    .await;
+    let app = spawn_app_linking_to_itself().await;
 
     browser.client.goto(&app.url("/login/")).await.unwrap();
     browser.click("a[href='/registro/']").await;
