@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::accounts::{self, signup::AdminInput};
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::db::users::{NewUser, Taken, User};
-use crate::domain::{EmailAddress, NewPassword, PasswordPolicy, Role, Username};
+use crate::db::users::User;
 use crate::startup::Application;
 
 #[derive(Debug, Parser)]
@@ -111,73 +111,45 @@ fn serve(settings: Settings) -> ExitCode {
 
 /// Creates an admin with the same rules as the web forms.
 pub fn create_admin(settings: &Settings, email: &str, username: &str, password: &str) -> ExitCode {
-    let lang = crate::i18n::Lang::En;
-    let username = match Username::parse(username) {
-        Ok(u) => u,
-        Err(problem) => {
-            return fail(
-                BAD_INPUT,
-                &format!("--username: {}", lang.t(problem.message_key())),
-            );
-        }
-    };
-    let email = match EmailAddress::parse(email) {
-        Ok(e) => e,
-        Err(problem) => {
-            return fail(
-                BAD_INPUT,
-                &format!("--email: {}", lang.t(problem.message_key())),
-            );
-        }
-    };
-    let policy = PasswordPolicy {
-        min_length: settings.password_min_length,
-        require_letter_and_digit: settings.password_require_letter_and_digit,
-    };
-    let password = match NewPassword::parse(password, policy, &[username.as_ref(), email.as_ref()])
-    {
-        Ok(p) => p,
-        Err(problems) => {
-            let reasons: Vec<String> = problems
-                .iter()
-                .map(|p| crate::i18n::password_problem_message(lang, *p))
-                .collect();
-            return fail(BAD_INPUT, &format!("password: {}", reasons.join(" ")));
-        }
-    };
-    let result = (|| -> anyhow::Result<Result<User, Taken>> {
+    let created = (|| -> anyhow::Result<Result<User, accounts::Error>> {
         let pool = crate::db::connect(&settings.database_url)?;
-        let hash = crate::auth::password::hash_password(password.expose())?;
-        let now = Clock::system().now();
         let mut conn = pool.get()?;
-        let normalized = username.normalized();
-        Ok(User::insert(
+        let input = AdminInput {
+            username,
+            email,
+            password,
+        };
+        let policy = settings.password_policy();
+        Ok(accounts::signup::create_admin(
             &mut conn,
-            &NewUser {
-                username: username.as_ref(),
-                username_normalized: &normalized,
-                email: email.as_ref(),
-                password_hash: &hash,
-                role: Role::Admin.as_str(),
-                manager_id: None,
-                email_verified: true,
-                must_change_password: false,
-                language: "es",
-                created_at: now,
-                updated_at: now,
-            },
-        )?)
+            policy,
+            input,
+            Clock::system().now(),
+        ))
     })();
-    match result {
+    match created {
         Ok(Ok(user)) => {
             println!("created admin {} <{}>", user.username, user.email);
             ExitCode::SUCCESS
         }
-        Ok(Err(Taken::Username)) => fail(BAD_INPUT, "--username: that username is already taken"),
-        Ok(Err(Taken::Email)) => fail(
-            BAD_INPUT,
-            "--email: an account with that email already exists",
-        ),
+        Ok(Err(accounts::Error::Invalid(problems))) => {
+            // One line, in English: the first field at fault and all of its problems.
+            let lang = crate::i18n::Lang::En;
+            let Some((field, _)) = problems.iter().next() else {
+                return fail(BAD_INPUT, "invalid input");
+            };
+            let messages: Vec<String> = problems
+                .iter()
+                .filter(|(f, _)| *f == field)
+                .map(|(_, problem)| lang.problem(problem))
+                .collect();
+            let flag = match field {
+                "password" => "password".to_owned(),
+                other => format!("--{other}"),
+            };
+            fail(BAD_INPUT, &format!("{flag}: {}", messages.join(" ")))
+        }
+        Ok(Err(e)) => fail(1, &format!("{e:#}")),
         Err(e) => fail(1, &format!("{e:#}")),
     }
 }

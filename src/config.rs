@@ -1,7 +1,8 @@
 //! Settings read from the environment (and an optional `.env`), validated once at start.
 //!
 //! Every variable has a working default; a bad value stops the start with one line that names
-//! the variable. Tests build `Settings` with [`Settings::for_tests`] and override fields.
+//! the variable. Settings are plain data: tests build them with [`Settings::from_lookup`] and
+//! adjust fields; live things (a test mailbox) are handed to `Application::build_with`.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -14,6 +15,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use url::Url;
 
+use crate::domain::PasswordPolicy;
 use crate::mail::{MailTransport, SmtpUrl};
 
 /// A configuration problem, worded for the one line printed before exiting.
@@ -186,29 +188,11 @@ impl Settings {
         })
     }
 
-    /// Settings for a throw-away instance: port 0, everything under `root`, a fixed key, mail
-    /// kept in memory.
-    #[expect(clippy::expect_used, reason = "a constant URL that always parses")]
-    pub fn for_tests(root: &Path) -> Self {
-        let data_dir = root.join("data");
-        Self {
-            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            database_url: data_dir.join("test.sqlite3").to_string_lossy().into_owned(),
-            media_root: root.join("media"),
-            secret_key: SecretKey::derive(&[7u8; 64]),
-            base_url: Url::parse("http://127.0.0.1/").expect("constant URL"),
-            mail_transport: MailTransport::Memory(crate::mail::MemoryMailbox::default()),
-            mail_from: "cuentas <no-reply@localhost>".into(),
-            signup_enabled: true,
-            session_idle: minutes(120),
-            session_max: minutes(336 * 60),
-            verify_token_lifetime: minutes(48 * 60),
-            reset_token_lifetime: minutes(60),
-            temp_password_lifetime: minutes(72 * 60),
-            max_upload_bytes: 5 * 1024 * 1024,
-            password_min_length: 8,
-            password_require_letter_and_digit: true,
-            data_dir,
+    /// The rules every new password must follow.
+    pub fn password_policy(&self) -> PasswordPolicy {
+        PasswordPolicy {
+            min_length: self.password_min_length,
+            require_letter_and_digit: self.password_require_letter_and_digit,
         }
     }
 

@@ -23,6 +23,8 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("bad request")]
     BadRequest,
+    #[error("invalid input")]
+    Unprocessable,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -34,9 +36,24 @@ impl AppError {
     }
 }
 
-impl From<diesel::result::Error> for AppError {
-    fn from(error: diesel::result::Error) -> Self {
+impl From<crate::db::StorageError> for AppError {
+    fn from(error: crate::db::StorageError) -> Self {
         Self::unexpected(error)
+    }
+}
+
+/// What an operation's refusal means to a caller who did not handle it: a page front shows
+/// field problems and spent links itself, so here they only get their status.
+impl From<crate::accounts::Error> for AppError {
+    fn from(error: crate::accounts::Error) -> Self {
+        use crate::accounts::Error;
+        match error {
+            Error::Invalid(_) => Self::Unprocessable,
+            Error::Throttled { retry_after_secs } => Self::TooManyRequests { retry_after_secs },
+            Error::NotFound | Error::LinkInvalid => Self::NotFound,
+            Error::Forbidden | Error::EmailNotVerified { .. } => Self::Forbidden,
+            Error::Unexpected(e) => Self::Unexpected(e),
+        }
     }
 }
 
@@ -55,6 +72,7 @@ impl ResponseError for AppError {
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
 
-use crate::domain::PasswordProblem;
+use crate::domain::Problem;
 
 static_loader! {
     static LOCALES = {
@@ -93,20 +93,18 @@ impl Lang {
     }
 }
 
-/// The translated sentence for a broken password rule.
-pub fn password_problem_message(lang: Lang, problem: PasswordProblem) -> String {
-    match problem {
-        PasswordProblem::TooShort { min } => {
-            lang.t_args(problem.message_key(), &[("min", FluentValue::from(min))])
+impl Lang {
+    /// The sentence for a broken rule, with the numbers it names.
+    pub fn problem(self, problem: &Problem) -> String {
+        if problem.args.is_empty() {
+            return self.t(problem.key);
         }
-        PasswordProblem::TooLong => lang.t_args(
-            problem.message_key(),
-            &[(
-                "max",
-                FluentValue::from(crate::domain::password::PASSWORD_MAX),
-            )],
-        ),
-        _ => lang.t(problem.message_key()),
+        let args: Vec<(&'static str, FluentValue<'static>)> = problem
+            .args
+            .iter()
+            .map(|(name, value)| (*name, FluentValue::from(*value)))
+            .collect();
+        self.t_args(problem.key, &args)
     }
 }
 

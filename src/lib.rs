@@ -1,5 +1,6 @@
 //! cuentas: the accounts and profile module of a small-business inventory app.
 
+pub mod accounts;
 pub mod auth;
 pub mod cli;
 pub mod clock;
@@ -10,8 +11,11 @@ pub mod error;
 pub mod i18n;
 pub mod mail;
 pub mod middleware;
+pub mod paths;
 pub mod photos;
 pub mod render;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
+pub mod token;

@@ -14,7 +14,7 @@ use image::error::ImageError;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use tokio::sync::Semaphore;
 
-use crate::error::AppError;
+use crate::token::{is_token_shaped, random_token};
 
 /// The folder under the media root, and the URL segment after `/media/`.
 pub const PHOTO_DIR: &str = "fotos_perfil";
@@ -42,6 +42,12 @@ impl PhotoProblem {
             Self::TooLarge => "error-photo-dimensions",
             Self::Damaged => "error-photo-damaged",
         }
+    }
+}
+
+impl From<PhotoProblem> for crate::domain::Problem {
+    fn from(problem: PhotoProblem) -> Self {
+        Self::new(problem.message_key())
     }
 }
 
@@ -135,15 +141,10 @@ impl PhotoPipeline {
 
     pub async fn process(
         &self,
-        bytes: actix_web::web::Bytes,
-    ) -> Result<Result<Vec<u8>, PhotoProblem>, AppError> {
-        let _permit = Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(AppError::unexpected)?;
-        actix_web::web::block(move || process(&bytes))
-            .await
-            .map_err(AppError::unexpected)
+        bytes: impl AsRef<[u8]> + Send + 'static,
+    ) -> anyhow::Result<Result<Vec<u8>, PhotoProblem>> {
+        let _permit = Arc::clone(&self.permits).acquire_owned().await?;
+        Ok(tokio::task::spawn_blocking(move || process(bytes.as_ref())).await?)
     }
 }
 
@@ -156,12 +157,7 @@ impl Default for PhotoPipeline {
 /// True for the names this server gives photos: 43 URL-safe characters and `.jpg`. Nothing
 /// else is ever opened, so no path can leave the folder.
 pub fn is_photo_name(name: &str) -> bool {
-    name.strip_suffix(".jpg").is_some_and(|stem| {
-        stem.len() == 43
-            && stem
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    })
+    name.strip_suffix(".jpg").is_some_and(is_token_shaped)
 }
 
 /// Photo files under the media root.
@@ -180,7 +176,7 @@ impl MediaStore {
     /// Writes the photo under a fresh random name (a temporary file renamed into place, so a
     /// failed write leaves nothing behind) and returns its path relative to the media root.
     pub fn save(&self, jpeg: &[u8]) -> std::io::Result<String> {
-        let name = format!("{}.jpg", crate::auth::session::random_token());
+        let name = format!("{}.jpg", random_token());
         let temporary = self.dir.join(format!(".{name}.part"));
         let result = (|| {
             let mut file = std::fs::File::create_new(&temporary)?;

@@ -11,6 +11,7 @@ use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::SameSite;
 use actix_web::dev::Server;
 use actix_web::error::UrlencodedError;
+use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
@@ -20,29 +21,19 @@ use crate::auth::password::Passwords;
 use crate::auth::{csrf, session};
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::db::{self, Pool};
+use crate::db;
 use crate::error::AppError;
 use crate::mail::outbox::{OutboxHandle, Worker};
 use crate::mail::{MailTransport, Mailer};
 use crate::middleware::{forced_password_change, security_headers};
+use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
     dashboard, errors, health, home, invoice, login, media, password, profile, reset, signup, team,
     tutorial, verification,
 };
+use crate::state::AppState;
 use crate::telemetry::RequestSpan;
-
-/// Shared by every handler through `web::Data<AppState>`.
-pub struct AppState {
-    pub pool: Pool,
-    pub settings: Arc<Settings>,
-    pub passwords: Passwords,
-    pub photos: PhotoPipeline,
-    pub media: MediaStore,
-    pub clock: Clock,
-    /// Wakes the mail worker after a request commits a mail.
-    pub outbox: OutboxHandle,
-}
 
 pub const SESSION_COOKIE: &str = "cuentas_session";
 
@@ -55,8 +46,31 @@ pub struct Application {
 
 impl Application {
     /// Connects to the database (running migrations), binds the listener and prepares the
-    /// server; nothing is served until [`Application::run_until_stopped`].
+    /// server with the mail transport the settings describe; nothing is served until
+    /// [`Application::run_until_stopped`].
     pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let mailer = Mailer::new(
+            &settings.mail_transport,
+            &settings.mail_from,
+            &settings.data_dir,
+        )?;
+        match &settings.mail_transport {
+            MailTransport::File => tracing::info!(
+                folder = %settings.data_dir.join("outbox").display(),
+                "no CUENTAS_SMTP_URL: mail is written to files and its links to this log"
+            ),
+            MailTransport::Smtp(url) => tracing::info!(server = ?url, "mail goes through SMTP"),
+        }
+        Self::build_with(settings, clock, mailer).await
+    }
+
+    /// As [`Application::build`], with the given mailer (tests pass one that keeps mail in
+    /// memory).
+    pub async fn build_with(
+        settings: Settings,
+        clock: Clock,
+        mailer: Mailer,
+    ) -> anyhow::Result<Self> {
         let url = settings.database_url.clone();
         let pool = web::block(move || db::connect(&url)).await??;
         let passwords = web::block(Passwords::new).await??;
@@ -69,19 +83,6 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("CUENTAS_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let mailer = Mailer::new(
-            &settings.mail_transport,
-            &settings.mail_from,
-            &settings.data_dir,
-        )?;
-        match &settings.mail_transport {
-            MailTransport::File => tracing::info!(
-                folder = %settings.data_dir.join("outbox").display(),
-                "no CUENTAS_SMTP_URL: mail is written to files and its links to this log"
-            ),
-            MailTransport::Smtp(url) => tracing::info!(server = ?url, "mail goes through SMTP"),
-            MailTransport::Memory(_) => {}
-        }
         let outbox = OutboxHandle::default();
         let worker = Worker::new(pool.clone(), mailer, clock.clone(), outbox.clone());
         let state = web::Data::new(AppState {
@@ -112,9 +113,9 @@ impl Application {
     }
 
     /// True when at least one account exists (the first start tells how to make one).
-    pub async fn has_accounts(&self) -> Result<bool, AppError> {
+    pub async fn has_accounts(&self) -> Result<bool, db::StorageError> {
         let count = db::run(&self.state.pool, |conn| {
-            Ok(crate::db::users::User::count(conn)?)
+            Ok::<_, db::StorageError>(crate::db::users::User::count(conn)?)
         })
         .await?;
         Ok(count > 0)
@@ -160,7 +161,19 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .wrap(from_fn(csrf::verify))
             .wrap(from_fn(forced_password_change::enforce))
             .wrap(from_fn(session::load_identity))
-            .wrap(ErrorHandlers::new().default_handler(errors::render))
+            .wrap(
+                ErrorHandlers::new()
+                    .handler(StatusCode::PAYLOAD_TOO_LARGE, |res| {
+                        // A photo over the limit is refused before the handler runs: the
+                        // profile form shows the error beside its field.
+                        if res.request().path() == paths::PROFILE_UPDATE {
+                            errors::render_own(res, profile::too_large_page)
+                        } else {
+                            errors::render(res)
+                        }
+                    })
+                    .default_handler(errors::render),
+            )
             .wrap(
                 SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
                     .cookie_name(SESSION_COOKIE.to_owned())
@@ -177,86 +190,89 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .wrap(TracingLogger::<RequestSpan>::new())
             .route("/", web::get().to(home::home))
             .service(
-                web::resource("/login/")
+                web::resource(paths::LOGIN)
                     .route(web::get().to(login::login_form))
-                    .route(web::post().to(login::login)),
+                    .route(web::post().to(login::submit_login)),
             )
-            .service(web::resource("/logout/").route(web::post().to(login::logout)))
-            .service(web::resource("/dashboard/").route(web::get().to(dashboard::dashboard)))
+            .service(web::resource("/logout/").route(web::post().to(login::submit_logout)))
             .service(
-                web::resource(forced_password_change::CHANGE_PASSWORD_PATH)
+                web::resource(paths::DASHBOARD).route(web::get().to(dashboard::show_dashboard)),
+            )
+            .service(
+                web::resource(paths::CHANGE_PASSWORD)
                     .route(web::get().to(password::change_password_form))
-                    .route(web::post().to(password::change_password)),
+                    .route(web::post().to(password::submit_password_change)),
             )
             .service(
-                web::resource("/registro/")
+                web::resource(paths::SIGNUP)
                     .route(web::get().to(signup::signup_form))
-                    .route(web::post().to(signup::signup)),
+                    .route(web::post().to(signup::submit_signup)),
             )
             .service(
                 web::resource("/verificar-email/{token}/")
-                    .route(web::get().to(verification::verify_email)),
+                    .route(web::get().to(verification::open_verification_link)),
             )
             .service(
-                web::resource("/reenviar-verificacion/")
+                web::resource(paths::RESEND_VERIFICATION)
                     .route(web::get().to(verification::resend_form))
-                    .route(web::post().to(verification::resend)),
+                    .route(web::post().to(verification::submit_resend)),
             )
             .service(
-                web::resource("/recuperar-password/")
+                web::resource(paths::RECOVER_PASSWORD)
                     .route(web::get().to(reset::recover_form))
-                    .route(web::post().to(reset::recover)),
+                    .route(web::post().to(reset::submit_recover)),
             )
             // The link's token moves into the session and the browser goes on to the
             // token-less address, so the token never reaches a Referer or the history.
             .service(
-                web::resource(reset::RESET_PATH)
+                web::resource(paths::RESET_PASSWORD)
                     .route(web::get().to(reset::reset_form))
-                    .route(web::post().to(reset::reset_from_session)),
+                    .route(web::post().to(reset::submit_reset_from_session)),
             )
             .service(
                 web::resource("/restablecer-password/{token}/")
-                    .route(web::get().to(reset::take_token))
-                    .route(web::post().to(reset::reset_from_path)),
+                    .route(web::get().to(reset::take_reset_token))
+                    .route(web::post().to(reset::submit_reset_from_link)),
             )
             .service(
-                web::resource("/perfil/")
-                    .route(web::get().to(profile::profile))
-                    .route(web::post().to(profile::save_invoice_settings)),
+                web::resource(paths::PROFILE)
+                    .route(web::get().to(profile::show_profile))
+                    .route(web::post().to(profile::submit_invoice_settings)),
             )
             .service(
                 web::resource("/factura/vista-previa/")
-                    .route(web::get().to(invoice::invoice_preview)),
+                    .route(web::get().to(invoice::show_invoice_preview)),
             )
             .service(
-                web::resource(team::TEAM_PATH)
-                    .route(web::get().to(team::team))
-                    .route(web::post().to(team::create_vendedor)),
+                web::resource(paths::TEAM)
+                    .route(web::get().to(team::show_team))
+                    .route(web::post().to(team::submit_new_vendedor)),
             )
             .service(
-                web::resource("/equipo/{id}/{action}/").route(web::post().to(team::team_action)),
+                web::resource("/equipo/{id}/{action}/")
+                    .route(web::post().to(team::submit_team_action)),
             )
             .service(
                 web::resource("/perfil/email/verificar/")
-                    .route(web::post().to(profile::send_verification)),
+                    .route(web::post().to(profile::send_email_verification)),
             )
             .service(
                 web::resource("/perfil/email/cancelar/")
                     .route(web::post().to(profile::cancel_email_change)),
             )
             .service(
-                web::resource("/actualizar-perfil/").route(web::post().to(profile::update_profile)),
+                web::resource(paths::PROFILE_UPDATE).route(web::post().to(profile::submit_profile)),
             )
             .service(
                 web::resource("/perfil/foto/eliminar/")
-                    .route(web::post().to(profile::remove_photo)),
+                    .route(web::post().to(profile::remove_profile_photo)),
             )
             .service(
                 web::resource("/media/fotos_perfil/{name}")
                     .route(web::get().to(media::profile_photo)),
             )
             .service(
-                web::resource("/marcar-tutorial-visto/")
+                web::resource(paths::TUTORIAL_SEEN)
                     .route(web::post().to(tutorial::mark_tutorial_seen)),
             )
             .service(web::resource("/healthz").route(web::get().to(health::healthz)))

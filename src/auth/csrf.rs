@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use subtle::ConstantTimeEq;
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const TOKEN_KEY: &str = "csrf";
 pub const FORM_FIELD: &str = "csrf_token";
@@ -32,7 +32,7 @@ pub fn token(session: &Session) -> String {
 
 /// Replaces the token (at login, so a token seen before login is worthless after it).
 pub fn rotate(session: &Session) -> String {
-    let token = super::session::random_token();
+    let token = crate::token::random_token();
     // Inserting a String cannot fail to serialise.
     let _ = session.insert(TOKEN_KEY, &token);
     token

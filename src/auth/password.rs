@@ -9,7 +9,7 @@ use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params};
 use tokio::sync::Semaphore;
 
-use crate::error::AppError;
+use crate::domain::PasswordHash as StoredHash;
 
 /// The outcome of checking a password.
 #[derive(Debug, PartialEq, Eq)]
@@ -41,9 +41,8 @@ impl Passwords {
         })
     }
 
-    pub async fn hash(&self, password: String) -> Result<String, AppError> {
-        self.blocking(move || hash_password(&password).map_err(AppError::unexpected))
-            .await
+    pub async fn hash(&self, password: String) -> anyhow::Result<String> {
+        self.blocking(move || hash_password(&password)).await
     }
 
     /// Checks `password` against `stored`; with no stored hash (unknown account) a dummy hash
@@ -51,17 +50,18 @@ impl Passwords {
     pub async fn verify(
         &self,
         password: String,
-        stored: Option<String>,
-    ) -> Result<Verification, AppError> {
+        stored: Option<StoredHash>,
+    ) -> anyhow::Result<Verification> {
         let dummy = Arc::clone(&self.dummy_hash);
         self.blocking(move || {
             let Some(stored) = stored else {
                 let _ = verify_blocking(&password, &dummy);
                 return Ok(Verification::Invalid);
             };
-            match verify_blocking(&password, &stored) {
-                Ok(true) if needs_rehash(&stored) => Ok(Verification::Valid {
-                    rehash: Some(hash_password(&password).map_err(AppError::unexpected)?),
+            let stored = stored.expose();
+            match verify_blocking(&password, stored) {
+                Ok(true) if needs_rehash(stored) => Ok(Verification::Valid {
+                    rehash: Some(hash_password(&password)?),
                 }),
                 Ok(true) => Ok(Verification::Valid { rehash: None }),
                 Ok(false) => Ok(Verification::Invalid),
@@ -77,15 +77,10 @@ impl Passwords {
 
     async fn blocking<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
-    ) -> Result<T, AppError> {
-        let _permit = Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(AppError::unexpected)?;
-        actix_web::web::block(work)
-            .await
-            .map_err(AppError::unexpected)?
+        work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let _permit = Arc::clone(&self.permits).acquire_owned().await?;
+        tokio::task::spawn_blocking(work).await?
     }
 }
 

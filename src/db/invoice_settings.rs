@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::invoice_settings;
 use crate::clock::Timestamp;
+use crate::domain::invoice::{InvoiceDetails, InvoiceInput};
 
 /// An admin's invoice settings.
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -18,22 +19,6 @@ pub struct InvoiceSettings {
     pub phone: String,
     pub contact_email: String,
     pub custom_message: String,
-    pub show_address: bool,
-    pub show_phone: bool,
-    pub show_email: bool,
-    pub show_message: bool,
-    pub updated_at: Timestamp,
-}
-
-/// The columns the invoice form writes (never `admin_id`).
-#[derive(Debug, AsChangeset)]
-#[diesel(table_name = invoice_settings)]
-pub struct InvoiceChanges<'a> {
-    pub company_name: &'a str,
-    pub address: &'a str,
-    pub phone: &'a str,
-    pub contact_email: &'a str,
-    pub custom_message: &'a str,
     pub show_address: bool,
     pub show_phone: bool,
     pub show_email: bool,
@@ -84,18 +69,55 @@ impl InvoiceSettings {
             .optional())
     }
 
-    /// Saves the form's columns, creating the row first if the profile page was never shown.
-    /// Two statements, no transaction: the insert is idempotent, and SQLite would refuse a
-    /// deferred transaction's read-then-write if another write came in between.
+    /// Saves the form's columns (never `admin_id`), creating the row first if the profile
+    /// page was never shown. Two statements, no transaction: the insert is idempotent, and
+    /// SQLite would refuse a deferred transaction's read-then-write if another write came in
+    /// between.
     pub fn save(
         conn: &mut DbConnection,
         admin_id: i32,
-        changes: &InvoiceChanges<'_>,
+        details: &InvoiceDetails,
+        now: Timestamp,
     ) -> QueryResult<()> {
-        Self::get_or_create(conn, admin_id, changes.updated_at)?;
-        diesel::update(invoice_settings::table.filter(invoice_settings::admin_id.eq(admin_id)))
-            .set(changes)
+        use invoice_settings as s;
+        Self::get_or_create(conn, admin_id, now)?;
+        let d = details.fields();
+        diesel::update(s::table.filter(s::admin_id.eq(admin_id)))
+            .set((
+                (
+                    s::company_name.eq(&d.company_name),
+                    s::address.eq(&d.address),
+                ),
+                (s::phone.eq(&d.phone), s::contact_email.eq(&d.contact_email)),
+                (
+                    s::custom_message.eq(&d.custom_message),
+                    s::updated_at.eq(now),
+                ),
+                (
+                    s::show_address.eq(d.show_address),
+                    s::show_phone.eq(d.show_phone),
+                ),
+                (
+                    s::show_email.eq(d.show_email),
+                    s::show_message.eq(d.show_message),
+                ),
+            ))
             .execute(conn)
             .map(drop)
+    }
+
+    /// The saved values, as the form shows them.
+    pub fn input(&self) -> InvoiceInput {
+        InvoiceInput {
+            company_name: self.company_name.clone(),
+            address: self.address.clone(),
+            phone: self.phone.clone(),
+            contact_email: self.contact_email.clone(),
+            custom_message: self.custom_message.clone(),
+            show_address: self.show_address,
+            show_phone: self.show_phone,
+            show_email: self.show_email,
+            show_message: self.show_message,
+        }
     }
 }

@@ -1,15 +1,17 @@
 //! Database access: the backend chosen from `DATABASE_URL` at run time, the connection pool,
-//! the embedded migrations, and [`run`], which every handler uses to reach the database.
+//! the embedded migrations, and [`run`], the one way async code reaches the database.
+//!
+//! Storage knows nothing of HTTP: it returns [`StorageError`], and the fronts decide what a
+//! failure means to their caller.
 //!
 //! SQLite is always built in; PostgreSQL joins with the cargo feature `postgres`. Queries live
 //! as methods on the models in the files beside this one.
 
+pub mod attempts;
 pub mod invoice_settings;
-pub mod login_failures;
 pub mod outbox;
 pub mod schema;
 pub mod sessions;
-pub mod team;
 pub mod tokens;
 pub mod users;
 
@@ -21,8 +23,6 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::R2D2Connection;
 use diesel::{Connection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-
-use crate::error::AppError;
 
 /// One connection to whichever backend the URL names.
 #[derive(diesel::MultiConnection)]
@@ -200,20 +200,32 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
     result.map_err(|e| anyhow::anyhow!("cannot run the database migrations: {e}"))
 }
 
-/// Runs `f` with a pooled connection on the blocking thread pool, folding pool, thread and
-/// query errors into [`AppError`].
-pub async fn run<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
+/// Why storage failed: no connection, a query error, or the blocking task died.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("no database connection: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("a query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("the database task did not finish: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Runs `f` with a pooled connection on the blocking thread pool (diesel blocks), folding
+/// pool and thread failures into the caller's error type.
+pub async fn run<T, E, F>(pool: &Pool, f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<StorageError> + Send + 'static,
 {
     let pool = pool.clone();
-    actix_web::web::block(move || {
-        let mut conn = pool.get().map_err(AppError::unexpected)?;
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().map_err(StorageError::from)?;
         f(&mut conn)
     })
     .await
-    .map_err(AppError::unexpected)?
+    .map_err(StorageError::from)?
 }
 
 /// Runs `f` in a transaction that will write. On SQLite it begins with `BEGIN IMMEDIATE`: a

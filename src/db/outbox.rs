@@ -41,7 +41,8 @@ pub struct OutboxMail {
     pub body_text: String,
     pub body_html: String,
     pub link: Option<String>,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: MailStatus,
     pub attempts: i32,
     pub next_attempt_at: Timestamp,
     pub claimed_by: Option<String>,
@@ -51,9 +52,45 @@ pub struct OutboxMail {
     pub sent_at: Option<Timestamp>,
 }
 
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
+/// Where a queued mail stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailStatus {
+    /// Waiting for (another) attempt.
+    Pending,
+    Sent,
+    /// Given up after a permanent failure or too many attempts.
+    Failed,
+}
+
+impl MailStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// A stored status this program does not know: the row is refused, never guessed.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown mail status {0:?}")]
+pub struct UnknownMailStatus(String);
+
+impl TryFrom<String> for MailStatus {
+    type Error = UnknownMailStatus;
+
+    fn try_from(value: String) -> Result<Self, UnknownMailStatus> {
+        match value.as_str() {
+            "pending" => Ok(Self::Pending),
+            "sent" => Ok(Self::Sent),
+            "failed" => Ok(Self::Failed),
+            _ => Err(UnknownMailStatus(value)),
+        }
+    }
+}
+
+const PENDING: &str = MailStatus::Pending.as_str();
 
 impl NewMail {
     /// Queues the mail; call inside the transaction of the change that causes it.
@@ -132,7 +169,7 @@ impl OutboxMail {
                 .filter(mail_outbox::claimed_by.eq(worker)),
         )
         .set((
-            mail_outbox::status.eq(SENT),
+            mail_outbox::status.eq(MailStatus::Sent.as_str()),
             mail_outbox::sent_at.eq(now),
             mail_outbox::claimed_by.eq(None::<String>),
             mail_outbox::claimed_until.eq(None::<Timestamp>),
@@ -169,7 +206,7 @@ impl OutboxMail {
                 .execute(conn)?,
             None => diesel::update(target)
                 .set((
-                    mail_outbox::status.eq(FAILED),
+                    mail_outbox::status.eq(MailStatus::Failed.as_str()),
                     mail_outbox::claimed_by.eq(None::<String>),
                     mail_outbox::claimed_until.eq(None::<Timestamp>),
                     mail_outbox::last_error.eq(error),

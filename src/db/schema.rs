@@ -43,12 +43,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_failures (id) {
+    throttle_attempts (id) {
         id -> Integer,
-        login_key -> Text,
-        ip -> Text,
-        failed_at -> Timestamp,
         scope -> Text,
+        subject_key -> Text,
+        client -> Text,
+        attempted_at -> Timestamp,
     }
 }
 
@@ -110,7 +110,7 @@ diesel::joinable!(one_time_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_sessions,
-    login_failures,
+    throttle_attempts,
     invoice_settings,
     one_time_tokens,
     mail_outbox

@@ -8,11 +8,11 @@
 
 use chrono::TimeDelta;
 use diesel::prelude::*;
-use sha2::{Digest, Sha256};
 
 use super::DbConnection;
 use super::schema::one_time_tokens;
 use crate::clock::Timestamp;
+use crate::token::{is_token_shaped, random_token, sha256_hex};
 
 /// What a token is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,13 +32,22 @@ impl Purpose {
             Self::ResetPassword => "reset_password",
         }
     }
+}
 
-    fn from_db(value: &str) -> Option<Self> {
-        match value {
-            "verify_email" => Some(Self::VerifyEmail),
-            "change_email" => Some(Self::ChangeEmail),
-            "reset_password" => Some(Self::ResetPassword),
-            _ => None,
+/// A stored purpose this program does not know: the row is refused, never guessed.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown token purpose {0:?}")]
+pub struct UnknownPurpose(String);
+
+impl TryFrom<String> for Purpose {
+    type Error = UnknownPurpose;
+
+    fn try_from(value: String) -> Result<Self, UnknownPurpose> {
+        match value.as_str() {
+            "verify_email" => Ok(Self::VerifyEmail),
+            "change_email" => Ok(Self::ChangeEmail),
+            "reset_password" => Ok(Self::ResetPassword),
+            _ => Err(UnknownPurpose(value)),
         }
     }
 }
@@ -49,7 +58,8 @@ impl Purpose {
 pub struct OneTimeToken {
     pub id: i32,
     pub token_hash: String,
-    pub purpose: String,
+    #[diesel(deserialize_as = String)]
+    pub purpose: Purpose,
     pub user_id: i32,
     pub email: String,
     pub created_at: Timestamp,
@@ -57,27 +67,7 @@ pub struct OneTimeToken {
     pub used_at: Option<Timestamp>,
 }
 
-/// The hex SHA-256 of a token, the only form in which it is stored.
-pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
-/// Tokens are URL-safe base64 of 32 bytes: 43 characters. Anything else is not looked up.
-fn plausible(token: &str) -> bool {
-    token.len() == 43
-        && token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 impl OneTimeToken {
-    pub fn purpose(&self) -> Option<Purpose> {
-        Purpose::from_db(&self.purpose)
-    }
-
     /// Issues a token for `user_id` and `email`, voiding every older unused token of the same
     /// purpose for that user. Returns the token itself, to be put in the link; call inside the
     /// transaction that also writes the mail.
@@ -90,11 +80,11 @@ impl OneTimeToken {
         lifetime: std::time::Duration,
     ) -> QueryResult<String> {
         Self::void(conn, user_id, &[purpose], now)?;
-        let token = crate::auth::session::random_token();
+        let token = random_token();
         let lifetime = TimeDelta::from_std(lifetime).unwrap_or(TimeDelta::MAX);
         diesel::insert_into(one_time_tokens::table)
             .values((
-                one_time_tokens::token_hash.eq(hash_token(&token)),
+                one_time_tokens::token_hash.eq(sha256_hex(&token)),
                 one_time_tokens::purpose.eq(purpose.as_str()),
                 one_time_tokens::user_id.eq(user_id),
                 one_time_tokens::email.eq(email),
@@ -133,12 +123,12 @@ impl OneTimeToken {
         purposes: &[Purpose],
         now: Timestamp,
     ) -> QueryResult<Option<OneTimeToken>> {
-        if !plausible(token) {
+        if !is_token_shaped(token) {
             return Ok(None);
         }
         let purposes: Vec<&str> = purposes.iter().map(|p| p.as_str()).collect();
         one_time_tokens::table
-            .filter(one_time_tokens::token_hash.eq(hash_token(token)))
+            .filter(one_time_tokens::token_hash.eq(sha256_hex(token)))
             .filter(one_time_tokens::purpose.eq_any(purposes))
             .filter(one_time_tokens::used_at.is_null())
             .filter(one_time_tokens::expires_at.gt(now))
@@ -185,27 +175,5 @@ impl OneTimeToken {
             .select(one_time_tokens::email)
             .load(c))?;
         Ok(live.pop())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_token_shaped_values_are_looked_up() {
-        let token = crate::auth::session::random_token();
-        assert!(plausible(&token), "{token}");
-        assert!(!plausible(""));
-        assert!(!plausible(&format!("{}=", &token[..42])));
-        assert!(!plausible(&"a".repeat(44)));
-    }
-
-    #[test]
-    fn the_stored_form_is_a_sha256() {
-        assert_eq!(
-            hash_token("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
     }
 }

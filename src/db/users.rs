@@ -1,11 +1,15 @@
-//! The `users` table: one row per person, admins and vendedores alike.
+//! The `users` table: one row per person, admins and vendedores alike. Every query about a
+//! user row lives in the one `impl User` below, team queries included (they are scoped by
+//! the admin's id, so an admin can neither see nor touch anyone else's people).
 
 use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::users;
+use super::tokens::{OneTimeToken, Purpose};
 use crate::clock::Timestamp;
-use crate::domain::Role;
+use crate::domain::profile::PersonName;
+use crate::domain::{EmailAddress, PasswordHash, Role, Username};
 
 /// A full user row.
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
@@ -15,8 +19,10 @@ pub struct User {
     pub username: String,
     pub username_normalized: String,
     pub email: String,
-    pub password_hash: String,
-    pub role: String,
+    #[diesel(deserialize_as = String)]
+    pub password_hash: PasswordHash,
+    #[diesel(deserialize_as = String)]
+    pub role: Role,
     pub manager_id: Option<i32>,
     pub first_name: String,
     pub last_name: String,
@@ -38,35 +44,141 @@ pub struct User {
     pub temp_password_expires_at: Option<Timestamp>,
 }
 
-/// The columns a new account starts with; everything else takes the table's defaults.
-#[derive(Debug, Insertable)]
+/// A new account: one INSERT, everything else takes the table's defaults. Built only by the
+/// constructors, so an admin never has a manager and a vendedor always has one.
+#[derive(Insertable)]
 #[diesel(table_name = users)]
-pub struct NewUser<'a> {
-    pub username: &'a str,
-    pub username_normalized: &'a str,
-    pub email: &'a str,
-    pub password_hash: &'a str,
-    pub role: &'a str,
-    pub manager_id: Option<i32>,
-    pub email_verified: bool,
-    pub must_change_password: bool,
-    pub language: &'a str,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+pub struct NewUser {
+    username: String,
+    username_normalized: String,
+    email: String,
+    password_hash: String,
+    role: &'static str,
+    manager_id: Option<i32>,
+    first_name: String,
+    last_name: String,
+    email_verified: bool,
+    must_change_password: bool,
+    temp_password_expires_at: Option<Timestamp>,
+    language: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
-/// Which unique column a new account collided with.
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NewUser {
+    /// An admin (sign-up or `create-admin`); `email_verified` only when an operator vouches.
+    pub fn admin(
+        username: &Username,
+        email: &EmailAddress,
+        password_hash: String,
+        language: &str,
+        email_verified: bool,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            username: username.as_ref().to_owned(),
+            username_normalized: username.normalized(),
+            email: email.as_ref().to_owned(),
+            password_hash,
+            role: Role::Admin.as_str(),
+            manager_id: None,
+            first_name: String::new(),
+            last_name: String::new(),
+            email_verified,
+            must_change_password: false,
+            temp_password_expires_at: None,
+            language: language.to_owned(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// A vendedor of `admin_id`'s team, with a temporary password that must be changed at the
+    /// first sign-in and stops working at `temp_expires_at`.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per column the admin sets"
+    )]
+    pub fn vendedor(
+        admin_id: i32,
+        username: &Username,
+        email: &EmailAddress,
+        first_name: &PersonName,
+        last_name: &PersonName,
+        temp_password_hash: String,
+        temp_expires_at: Timestamp,
+        language: &str,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            username: username.as_ref().to_owned(),
+            username_normalized: username.normalized(),
+            email: email.as_ref().to_owned(),
+            password_hash: temp_password_hash,
+            role: Role::Vendedor.as_str(),
+            manager_id: Some(admin_id),
+            first_name: first_name.as_ref().to_owned(),
+            last_name: last_name.as_ref().to_owned(),
+            email_verified: false,
+            must_change_password: true,
+            temp_password_expires_at: Some(temp_expires_at),
+            language: language.to_owned(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// Which unique column a new or changed account collided with.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Taken {
     Username,
     Email,
 }
 
-impl User {
-    pub fn role(&self) -> Role {
-        Role::from_db(&self.role)
-    }
+/// The columns the profile form may write, and nothing else (role, flags, verification,
+/// manager and the email, which changes only through its confirmation link, are not here, so
+/// no request can set them through this form).
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct ProfileChanges<'a> {
+    pub username: &'a str,
+    pub username_normalized: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub phone: &'a str,
+    pub language: &'a str,
+    pub currency: &'a str,
+    pub timezone: &'a str,
+    /// A new photo; `None` leaves the current one alone.
+    pub photo_path: Option<&'a str>,
+    pub updated_at: Timestamp,
+}
 
+/// What an admin does to one of their vendedores, with what it writes.
+#[derive(Clone, Debug)]
+pub enum TeamChange {
+    Deactivate,
+    Activate,
+    /// A new temporary password (its hash) that stops working at `expires_at`.
+    ResetPassword {
+        hash: String,
+        expires_at: Timestamp,
+    },
+    ResetTutorial,
+}
+
+impl User {
     /// The name to greet someone by: their first name, else their username.
     pub fn display_name(&self) -> &str {
         if self.first_name.is_empty() {
@@ -74,6 +186,18 @@ impl User {
         } else {
             &self.first_name
         }
+    }
+
+    /// First and last name, or nothing.
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_owned()
+    }
+
+    /// True once a temporary password has outlived its time (it no longer signs anyone in).
+    pub fn temp_password_expired(&self, now: Timestamp) -> bool {
+        self.temp_password_expires_at.is_some_and(|at| now >= at)
     }
 
     pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
@@ -98,39 +222,41 @@ impl User {
             .optional()
     }
 
-    /// Inserts the account, or says which unique field is already taken.
-    pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<Result<User, Taken>> {
-        Self::insert_unique(conn, new.username_normalized, new.email, |conn| {
-            diesel::insert_into(users::table).values(new).execute(conn)
-        })
+    /// The account whose address is `email` (already lower-cased).
+    pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::email.eq(email))
+            .select(User::as_select())
+            .get_result(conn)
+            .optional()
     }
 
-    /// Runs `insert` (one statement, no transaction: a unique violation must not abort one)
-    /// unless the username or email is taken, and reads the new row back. Both are checked
+    pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+        users::table.count().get_result(conn)
+    }
+
+    /// Inserts the account (one statement, no transaction of its own: a unique violation must
+    /// not abort the caller's), or says which unique field is already taken. Both are checked
     /// first for a precise answer; the constraint still decides a race.
-    pub(super) fn insert_unique(
-        conn: &mut DbConnection,
-        username_normalized: &str,
-        email: &str,
-        insert: impl FnOnce(&mut DbConnection) -> QueryResult<usize>,
-    ) -> QueryResult<Result<User, Taken>> {
-        if let Some(taken) = Self::which_taken(conn, username_normalized, Some(email), None)? {
+    pub fn insert(conn: &mut DbConnection, new: &NewUser) -> QueryResult<Result<User, Taken>> {
+        if let Some(taken) =
+            Self::which_taken(conn, &new.username_normalized, Some(&new.email), None)?
+        {
             return Ok(Err(taken));
         }
         // RETURNING is not available through diesel's MultiConnection; read the row back by
-        // its unique key instead.
-        // In its own (nested: a savepoint) transaction, so a unique violation inside a
-        // caller's transaction leaves that transaction usable on PostgreSQL.
-        match conn.transaction(insert) {
+        // its unique key instead. In its own (nested: a savepoint) transaction, so a unique
+        // violation inside a caller's transaction leaves that transaction usable on PostgreSQL.
+        match conn.transaction(|c| diesel::insert_into(users::table).values(new).execute(c)) {
             Ok(_) => users::table
-                .filter(users::username_normalized.eq(username_normalized))
+                .filter(users::username_normalized.eq(&new.username_normalized))
                 .select(User::as_select())
                 .first(conn)
                 .map(Ok),
             Err(e) if super::is_unique_violation(&e) => Ok(Err(Self::which_taken(
                 conn,
-                username_normalized,
-                Some(email),
+                &new.username_normalized,
+                Some(&new.email),
                 None,
             )?
             .unwrap_or(Taken::Username))),
@@ -168,15 +294,7 @@ impl User {
         let Some(email) = email else {
             return Ok(None);
         };
-        let email_taken: i64 = others()
-            .filter(
-                users::email
-                    .eq(email)
-                    .or(users::username_normalized.eq(email)),
-            )
-            .count()
-            .get_result(conn)?;
-        Ok((email_taken > 0).then_some(Taken::Email))
+        Ok(Self::email_taken(conn, email, except)?.then_some(Taken::Email))
     }
 
     /// True when the username (as typed at sign-up) is another account's username or email.
@@ -184,11 +302,28 @@ impl User {
         Ok(Self::which_taken(conn, username_normalized, None, None)?.is_some())
     }
 
-    pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
-        users::table.count().get_result(conn)
+    /// True when an account other than `except` holds `email` as its address or its username.
+    pub fn email_taken(
+        conn: &mut DbConnection,
+        email: &str,
+        except: Option<i32>,
+    ) -> QueryResult<bool> {
+        let mut query = users::table
+            .filter(
+                users::email
+                    .eq(email)
+                    .or(users::username_normalized.eq(email)),
+            )
+            .into_boxed();
+        if let Some(id) = except {
+            query = query.filter(users::id.ne(id));
+        }
+        let count: i64 = query.count().get_result(conn)?;
+        Ok(count > 0)
     }
 
-    /// Records a successful login, replacing the hash when it was made with weaker parameters.
+    /// Records a successful sign-in, replacing the hash when it was made with weaker
+    /// parameters.
     pub fn record_login(
         conn: &mut DbConnection,
         id: i32,
@@ -206,13 +341,11 @@ impl User {
         };
         Ok(())
     }
-}
 
-impl User {
     /// Replaces the password, clears the forced change, bumps the session epoch (so every
-    /// session of the user ends on every instance) and voids unused reset links (one sent
-    /// before the change must not undo it). Returns the new epoch.
-    pub fn change_password(
+    /// session of the user ends on every instance) and voids unused reset and address-change
+    /// links (one sent before the change must not undo it). Returns the new epoch.
+    pub fn set_password(
         conn: &mut DbConnection,
         id: i32,
         hash: &str,
@@ -227,15 +360,10 @@ impl User {
                 users::updated_at.eq(now),
             ))
             .execute(conn)?;
-        // Whoever knew the old password may have asked for a reset link or an address change:
-        // both die with it.
-        super::tokens::OneTimeToken::void(
+        OneTimeToken::void(
             conn,
             id,
-            &[
-                super::tokens::Purpose::ResetPassword,
-                super::tokens::Purpose::ChangeEmail,
-            ],
+            &[Purpose::ResetPassword, Purpose::ChangeEmail],
             now,
         )?;
         users::table
@@ -252,31 +380,9 @@ impl User {
             .execute(conn)?;
         Ok(changed == 1)
     }
-}
 
-/// The columns the profile form may write, and nothing else (role, flags, verification,
-/// manager and the email, which changes only through its confirmation link, are not here, so
-/// no request can set them through this form).
-#[derive(Debug, AsChangeset)]
-#[diesel(table_name = users)]
-pub struct ProfileChanges<'a> {
-    pub username: &'a str,
-    pub username_normalized: &'a str,
-    pub first_name: &'a str,
-    pub last_name: &'a str,
-    pub phone: &'a str,
-    pub language: &'a str,
-    pub currency: &'a str,
-    pub timezone: &'a str,
-    /// A new photo; `None` leaves the current one alone.
-    pub photo_path: Option<&'a str>,
-    pub updated_at: Timestamp,
-}
-
-impl User {
-    /// Saves the profile, or says which unique field another account holds. The check gives a
-    /// precise answer; the constraint still decides a race between two requests.
-    pub fn update_profile(
+    /// Writes the profile form's columns, or says which unique field another account holds.
+    pub fn write_profile(
         conn: &mut DbConnection,
         id: i32,
         changes: &ProfileChanges<'_>,
@@ -301,9 +407,7 @@ impl User {
             Err(e) => Err(e),
         }
     }
-}
 
-impl User {
     /// Forgets the uploaded photo and returns the path it had, so the caller can delete the
     /// file once the row no longer points at it.
     pub fn clear_photo(
@@ -324,37 +428,6 @@ impl User {
                 .execute(conn)?;
             Ok(previous)
         })
-    }
-}
-
-impl User {
-    /// The account whose address is `email` (already lower-cased).
-    pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
-        users::table
-            .filter(users::email.eq(email))
-            .select(User::as_select())
-            .get_result(conn)
-            .optional()
-    }
-
-    /// True when an account other than `except` holds `email` as its address or its username.
-    pub fn email_taken(
-        conn: &mut DbConnection,
-        email: &str,
-        except: Option<i32>,
-    ) -> QueryResult<bool> {
-        let mut query = users::table
-            .filter(
-                users::email
-                    .eq(email)
-                    .or(users::username_normalized.eq(email)),
-            )
-            .into_boxed();
-        if let Some(id) = except {
-            query = query.filter(users::id.ne(id));
-        }
-        let count: i64 = query.count().get_result(conn)?;
-        Ok(count > 0)
     }
 
     /// Marks the address verified, only while the account still has `email` (a link sent to
@@ -396,5 +469,82 @@ impl User {
             Err(e) if super::is_unique_violation(&e) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    /// The admin's vendedores, by username.
+    pub fn team_of(conn: &mut DbConnection, admin_id: i32) -> QueryResult<Vec<User>> {
+        users::table
+            .filter(users::manager_id.eq(admin_id))
+            .filter(users::role.eq(Role::Vendedor.as_str()))
+            .order(users::username_normalized)
+            .select(User::as_select())
+            .load(conn)
+    }
+
+    /// The vendedor `id` when `admin_id` manages them.
+    pub fn find_in_team(
+        conn: &mut DbConnection,
+        admin_id: i32,
+        id: i32,
+    ) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::manager_id.eq(admin_id))
+            .filter(users::role.eq(Role::Vendedor.as_str()))
+            .select(User::as_select())
+            .get_result(conn)
+            .optional()
+    }
+
+    /// Applies `change` to the vendedor `id` when `admin_id` manages them; `false` (nothing
+    /// changed) for anyone else: another admin's vendedor, an admin, an unknown id.
+    /// Deactivating and resetting the password bump the session epoch, which ends every
+    /// session of the vendedor on their next request; a reset also voids their reset links.
+    pub fn apply_team_change(
+        conn: &mut DbConnection,
+        admin_id: i32,
+        id: i32,
+        change: &TeamChange,
+        now: Timestamp,
+    ) -> QueryResult<bool> {
+        let target = users::table
+            .filter(users::id.eq(id))
+            .filter(users::manager_id.eq(admin_id))
+            .filter(users::role.eq(Role::Vendedor.as_str()));
+        let end_sessions = users::session_epoch.eq(users::session_epoch + 1);
+        let changed = match change {
+            TeamChange::Deactivate => diesel::update(target)
+                .set((
+                    users::is_active.eq(false),
+                    end_sessions,
+                    users::updated_at.eq(now),
+                ))
+                .execute(conn)?,
+            TeamChange::Activate => diesel::update(target)
+                .set((users::is_active.eq(true), users::updated_at.eq(now)))
+                .execute(conn)?,
+            // A password reset link the vendedor asked for earlier dies with the password.
+            TeamChange::ResetPassword { hash, expires_at } => {
+                super::write_transaction(conn, |conn| {
+                    let changed = diesel::update(target)
+                        .set((
+                            users::password_hash.eq(hash),
+                            users::must_change_password.eq(true),
+                            users::temp_password_expires_at.eq(expires_at),
+                            end_sessions,
+                            users::updated_at.eq(now),
+                        ))
+                        .execute(conn)?;
+                    if changed == 1 {
+                        OneTimeToken::void(conn, id, &[Purpose::ResetPassword], now)?;
+                    }
+                    Ok::<_, diesel::result::Error>(changed)
+                })?
+            }
+            TeamChange::ResetTutorial => diesel::update(target)
+                .set((users::tutorial_seen.eq(false), users::updated_at.eq(now)))
+                .execute(conn)?,
+        };
+        Ok(changed == 1)
     }
 }

@@ -19,6 +19,12 @@ impl EmailProblem {
     }
 }
 
+impl From<EmailProblem> for super::Problem {
+    fn from(problem: EmailProblem) -> Self {
+        Self::new(problem.message_key())
+    }
+}
+
 impl EmailAddress {
     pub fn parse(input: &str) -> Result<Self, EmailProblem> {
         let value = input.trim().to_lowercase();

@@ -9,7 +9,7 @@ pub const PHONE_MAX: usize = 50;
 pub const MESSAGE_MAX: usize = 1000;
 
 /// The form as submitted (checkboxes are on when present).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct InvoiceInput {
     pub company_name: String,
     pub address: String,
@@ -25,18 +25,9 @@ pub struct InvoiceInput {
 /// Invoice settings that passed every rule (every field may be empty; the preview shows a
 /// placeholder for a missing company name): single-line texts trimmed, the message with its
 /// line breaks kept (as `\n`), the phone as typed once it follows the profile's phone rules.
+/// Only [`InvoiceDetails::parse`] makes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvoiceDetails {
-    pub company_name: String,
-    pub address: String,
-    pub phone: String,
-    pub contact_email: String,
-    pub custom_message: String,
-    pub show_address: bool,
-    pub show_phone: bool,
-    pub show_email: bool,
-    pub show_message: bool,
-}
+pub struct InvoiceDetails(InvoiceInput);
 
 /// Why a field was refused: a catalog key, and the limit when the message names one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,17 +49,21 @@ impl InvoiceProblem {
     }
 }
 
-/// The form field each problem belongs to (the contract's field names).
-pub type FieldProblems = Vec<(&'static str, InvoiceProblem)>;
+impl From<InvoiceProblem> for super::Problem {
+    fn from(problem: InvoiceProblem) -> Self {
+        match problem.max {
+            Some(max) => Self::with(problem.key, "max", max as u64),
+            None => Self::new(problem.key),
+        }
+    }
+}
 
 impl InvoiceDetails {
     /// Every field is checked, so every problem is reported at once.
-    pub fn parse(input: &InvoiceInput) -> Result<Self, FieldProblems> {
-        let mut problems = FieldProblems::new();
+    pub fn parse(input: &InvoiceInput) -> Result<Self, super::Problems> {
+        let mut problems = super::Problems::new();
         let mut check = |field, result: Result<String, InvoiceProblem>| {
-            result
-                .map_err(|problem| problems.push((field, problem)))
-                .unwrap_or_default()
+            problems.check(field, result).unwrap_or_default()
         };
         let company_name = check(
             "nombre_empresa",
@@ -81,17 +76,19 @@ impl InvoiceDetails {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(Self {
+        Ok(Self(InvoiceInput {
             company_name,
             address,
             phone,
             contact_email,
             custom_message,
-            show_address: input.show_address,
-            show_phone: input.show_phone,
-            show_email: input.show_email,
-            show_message: input.show_message,
-        })
+            ..input.clone()
+        }))
+    }
+
+    /// The checked values.
+    pub fn fields(&self) -> &InvoiceInput {
+        &self.0
     }
 }
 
@@ -161,6 +158,7 @@ mod tests {
     #[test]
     fn valid_settings_are_tidied() {
         let details = InvoiceDetails::parse(&valid()).unwrap();
+        let details = details.fields();
         assert_eq!(details.company_name, "Ferretería Núñez");
         assert_eq!(details.phone, "+52 (55) 1234 5678");
         assert_eq!(details.contact_email, "ventas@example.com");
@@ -173,6 +171,7 @@ mod tests {
     #[test]
     fn every_field_may_be_empty() {
         let details = InvoiceDetails::parse(&InvoiceInput::default()).unwrap();
+        let details = details.fields();
         assert_eq!(details.company_name, "");
         assert_eq!(details.contact_email, "");
     }
@@ -189,7 +188,7 @@ mod tests {
         };
         let fields: Vec<_> = InvoiceDetails::parse(&input)
             .unwrap_err()
-            .into_iter()
+            .iter()
             .map(|(field, problem)| (field, problem.key))
             .collect();
         assert_eq!(

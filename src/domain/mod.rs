@@ -5,11 +5,13 @@ pub mod email;
 pub mod invoice;
 pub mod money;
 pub mod password;
+pub mod problem;
 pub mod profile;
 mod role;
 pub mod username;
 
 pub use email::EmailAddress;
-pub use password::{NewPassword, PasswordPolicy, PasswordProblem};
+pub use password::{NewPassword, PasswordHash, PasswordPolicy, PasswordProblem};
+pub use problem::{Problem, Problems};
 pub use role::Role;
 pub use username::Username;

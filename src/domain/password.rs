@@ -43,6 +43,42 @@ impl PasswordProblem {
     }
 }
 
+impl From<PasswordProblem> for super::Problem {
+    fn from(problem: PasswordProblem) -> Self {
+        let key = problem.message_key();
+        match problem {
+            PasswordProblem::TooShort { min } => {
+                Self::with(key, "min", u64::try_from(min).unwrap_or(u64::MAX))
+            }
+            PasswordProblem::TooLong => Self::with(key, "max", PASSWORD_MAX as u64),
+            _ => Self::new(key),
+        }
+    }
+}
+
+/// A stored argon2 hash. Never printed: its `Debug` is redacted, so no log of a user row
+/// carries it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(String);
+
+impl PasswordHash {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PasswordHash {
+    fn from(hash: String) -> Self {
+        Self(hash)
+    }
+}
+
+impl std::fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordHash(…)")
+    }
+}
+
 /// A password that passed the policy.
 pub struct NewPassword(String);
 

@@ -24,6 +24,12 @@ impl UsernameProblem {
     }
 }
 
+impl From<UsernameProblem> for super::Problem {
+    fn from(problem: UsernameProblem) -> Self {
+        Self::new(problem.message_key())
+    }
+}
+
 pub const USERNAME_MIN: usize = 3;
 pub const USERNAME_MAX: usize = 150;
 

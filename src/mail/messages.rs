@@ -8,6 +8,7 @@ use url::Url;
 use crate::clock::Timestamp;
 use crate::db::outbox::NewMail;
 use crate::i18n::Lang;
+use crate::paths;
 
 /// Who a mail goes to, and in which language.
 #[derive(Clone, Debug)]
@@ -102,11 +103,11 @@ impl Mail<'_> {
         let with =
             |key: &str, args: &[(&'static str, FluentValue<'static>)]| lang.t_args(key, args);
         let link = |path: String| super::link(base_url, &path);
-        let recover = link("/recuperar-password/".into());
+        let recover = link(paths::RECOVER_PASSWORD.into());
         let ((subject_key, action_key), action_link, paragraphs, note) = match self {
             Self::VerifyEmail { token, hours } => (
                 ("mail-verify-subject", "mail-verify-action"),
-                Some(link(format!("/verificar-email/{token}/"))),
+                Some(link(paths::verify_email(token))),
                 vec![with("mail-verify-body", &[("hours", (*hours).into())])],
                 t("mail-ignore"),
             ),
@@ -116,7 +117,7 @@ impl Mail<'_> {
                 new_email,
             } => (
                 ("mail-change-subject", "mail-change-action"),
-                Some(link(format!("/verificar-email/{token}/"))),
+                Some(link(paths::verify_email(token))),
                 vec![with(
                     "mail-change-body",
                     &[
@@ -143,7 +144,7 @@ impl Mail<'_> {
             ),
             Self::ResetPassword { token, minutes } => (
                 ("mail-reset-subject", "mail-reset-action"),
-                Some(link(format!("/restablecer-password/{token}/"))),
+                Some(link(paths::reset_password(token))),
                 vec![with("mail-reset-body", &[("minutes", (*minutes).into())])],
                 t("mail-ignore"),
             ),

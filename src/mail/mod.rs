@@ -19,24 +19,13 @@ use url::Url;
 
 use crate::db::outbox::OutboxMail;
 
-/// How mail leaves the application, chosen from `CUENTAS_SMTP_URL`.
-#[derive(Clone)]
+/// How mail leaves the application, as configured by `CUENTAS_SMTP_URL`: a description,
+/// not a connection (the [`Mailer`] is built from it at start).
+#[derive(Clone, Debug)]
 pub enum MailTransport {
     /// `.eml` files in `<data dir>/outbox/`, and the link in the log (no SMTP URL set).
     File,
     Smtp(SmtpUrl),
-    /// Kept in memory for tests to read.
-    Memory(MemoryMailbox),
-}
-
-impl std::fmt::Debug for MailTransport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::File => f.write_str("File"),
-            Self::Smtp(url) => write!(f, "Smtp({url:?})"),
-            Self::Memory(_) => f.write_str("Memory"),
-        }
-    }
 }
 
 /// How the connection is secured.
@@ -207,7 +196,6 @@ impl Mailer {
             .map_err(|e| anyhow::anyhow!("CUENTAS_MAIL_FROM: {e}"))?;
         let transport = match transport {
             MailTransport::File => Transport::File(data_dir.join("outbox")),
-            MailTransport::Memory(mailbox) => Transport::Memory(mailbox.clone()),
             MailTransport::Smtp(url) => {
                 let mut builder =
                     AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(url.host.clone())
@@ -229,6 +217,17 @@ impl Mailer {
             }
         };
         Ok(Self { from, transport })
+    }
+
+    /// A mailer that keeps what it sends in `mailbox`, for tests to read.
+    pub fn memory(mail_from: &str, mailbox: MemoryMailbox) -> anyhow::Result<Self> {
+        let from: Mailbox = mail_from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("CUENTAS_MAIL_FROM: {e}"))?;
+        Ok(Self {
+            from,
+            transport: Transport::Memory(mailbox),
+        })
     }
 
     /// Builds the message from the row and hands it to the transport.

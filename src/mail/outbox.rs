@@ -15,9 +15,9 @@ use tokio::sync::Notify;
 
 use super::{Mailer, SendError};
 use crate::clock::Clock;
+use crate::db::StorageError;
 use crate::db::outbox::OutboxMail;
 use crate::db::{self, Pool};
-use crate::error::AppError;
 
 /// With the backoff below, 80 attempts span about three days: an SMTP outage over a weekend
 /// loses no mail.
@@ -69,7 +69,7 @@ impl Worker {
             mailer: Arc::new(mailer),
             clock,
             handle,
-            id: crate::auth::session::random_token(),
+            id: crate::token::random_token(),
         }
     }
 
@@ -98,10 +98,10 @@ impl Worker {
     }
 
     /// Forgets what is past `RETENTION`: sent or failed mail and expired tokens.
-    async fn purge(&self, now: crate::clock::Timestamp) -> Result<(), AppError> {
+    async fn purge(&self, now: crate::clock::Timestamp) -> Result<(), StorageError> {
         let before = now - RETENTION;
         let (mails, tokens) = db::run(&self.pool, move |conn| {
-            Ok((
+            Ok::<_, StorageError>((
                 OutboxMail::purge(conn, before)?,
                 crate::db::tokens::OneTimeToken::purge(conn, before)?,
             ))
@@ -115,12 +115,12 @@ impl Worker {
 
     /// Sends what is due. Stops at the first temporary failure: the server is probably down,
     /// and the rest can wait for the next round instead of each waiting for a timeout.
-    pub async fn drain(&self) -> Result<usize, AppError> {
+    pub async fn drain(&self) -> Result<usize, StorageError> {
         let mut sent = 0;
         loop {
             let now = self.clock.now();
             let due = db::run(&self.pool, move |conn| {
-                Ok(OutboxMail::due(conn, now, BATCH)?)
+                Ok::<_, StorageError>(OutboxMail::due(conn, now, BATCH)?)
             })
             .await?;
             if due.is_empty() {
@@ -145,10 +145,10 @@ impl Worker {
         }
     }
 
-    async fn attempt(&self, id: i32) -> Result<Attempt, AppError> {
+    async fn attempt(&self, id: i32) -> Result<Attempt, StorageError> {
         let (worker, now) = (self.id.clone(), self.clock.now());
         let claimed = db::run(&self.pool, move |conn| {
-            Ok(OutboxMail::claim(conn, id, &worker, now, LEASE)?)
+            Ok::<_, StorageError>(OutboxMail::claim(conn, id, &worker, now, LEASE)?)
         })
         .await?;
         let Some(mail) = claimed else {
@@ -165,7 +165,7 @@ impl Worker {
         match result {
             Ok(()) => {
                 db::run(&self.pool, move |conn| {
-                    Ok(OutboxMail::mark_sent(conn, id, &worker, now)?)
+                    Ok::<_, StorageError>(OutboxMail::mark_sent(conn, id, &worker, now)?)
                 })
                 .await?;
                 tracing::debug!(id, kind = %mail.kind, "mail sent");
@@ -198,7 +198,7 @@ impl Worker {
                 let message = error.to_string();
                 let stop = matches!(error, SendError::Transient(_));
                 db::run(&self.pool, move |conn| {
-                    Ok(OutboxMail::mark_failed_attempt(
+                    Ok::<_, StorageError>(OutboxMail::mark_failed_attempt(
                         conn, id, &worker, &message, retry_at,
                     )?)
                 })

@@ -10,7 +10,7 @@ use actix_web::{HttpMessage, HttpResponse};
 use crate::auth::CurrentUser;
 use crate::render::{see_other, wants_json};
 
-pub const CHANGE_PASSWORD_PATH: &str = "/cambiar-password/";
+use crate::paths::CHANGE_PASSWORD as CHANGE_PASSWORD_PATH;
 
 /// Paths a user under a forced change may still use.
 fn allowed(method: &Method, path: &str) -> bool {

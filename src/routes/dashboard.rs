@@ -4,12 +4,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use crate::accounts;
 use crate::auth::CurrentUser;
-use crate::db;
-use crate::db::users::User;
+use crate::domain::Role;
 use crate::error::AppError;
 use crate::render::{Layout, page};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -23,19 +23,15 @@ struct DashboardPage {
     is_admin: bool,
 }
 
-pub async fn dashboard(
+pub async fn show_dashboard(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let user = &current.user;
     // The tutorial shows once: the request that flips the flag is the one that shows it.
-    let show_tutorial = if user.tutorial_seen {
-        false
-    } else {
-        let id = user.id;
-        db::run(&state.pool, move |conn| Ok(User::claim_tutorial(conn, id)?)).await?
-    };
+    let show_tutorial =
+        !user.tutorial_seen && accounts::profile::claim_tutorial(&state, user).await?;
     page(
         StatusCode::OK,
         &DashboardPage {
@@ -45,7 +41,7 @@ pub async fn dashboard(
             email: user.email.clone(),
             member_since: user.created_at.format("%Y-%m-%d").to_string(),
             show_tutorial,
-            is_admin: user.role() == crate::domain::Role::Admin,
+            is_admin: user.role == Role::Admin,
         },
     )
 }

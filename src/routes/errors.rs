@@ -1,6 +1,7 @@
 //! The error page: every 4xx and 5xx response that is not already a page of its own (a form
 //! re-rendered with 422, a JSON answer) gets a translated page in the site layout.
 
+use actix_web::HttpRequest;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
@@ -58,16 +59,28 @@ pub fn render<B: MessageBody + 'static>(
             body,
         )));
     }
-    // An upload over the limit is refused before the handler runs; show it on the form.
-    if status == StatusCode::PAYLOAD_TOO_LARGE && res.request().path() == "/actualizar-perfil/" {
-        return Ok(ErrorHandlerResponse::Future(Box::pin(async move {
-            match crate::routes::profile::too_large_page(res.request().clone()).await {
-                Some(body) => Ok(replace_body(res, "text/html; charset=utf-8", body)),
-                None => Ok(error_page(res)),
-            }
-        })));
-    }
     Ok(ErrorHandlerResponse::Response(error_page(res)))
+}
+
+/// As [`render`], but a page of the route's own when `own` makes one (a form shown again with
+/// the error beside its field, for an error refused before its handler ran).
+pub fn render_own<B, F>(
+    res: ServiceResponse<B>,
+    own: impl FnOnce(HttpRequest) -> F + 'static,
+) -> actix_web::Result<ErrorHandlerResponse<B>>
+where
+    B: MessageBody + 'static,
+    F: Future<Output = Option<String>> + 'static,
+{
+    if crate::render::wants_json(res.request()) {
+        return render(res);
+    }
+    Ok(ErrorHandlerResponse::Future(Box::pin(async move {
+        match own(res.request().clone()).await {
+            Some(body) => Ok(replace_body(res, "text/html; charset=utf-8", body)),
+            None => Ok(error_page(res)),
+        }
+    })))
 }
 
 /// The translated error page for the response's status.

@@ -5,12 +5,12 @@ use actix_web::{HttpResponse, web};
 use diesel::RunQueryDsl;
 
 use crate::db;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let answer = db::run(&state.pool, |conn| {
         diesel::sql_query("SELECT 1").execute(conn)?;
-        Ok(())
+        Ok::<_, db::StorageError>(())
     })
     .await;
     match answer {

@@ -4,12 +4,13 @@ use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 
 use crate::auth::CurrentUser;
+use crate::paths;
 use crate::render::see_other;
 
 pub async fn home(req: HttpRequest) -> HttpResponse {
     if CurrentUser::of(&req).is_some() {
-        see_other("/dashboard/")
+        see_other(paths::DASHBOARD)
     } else {
-        see_other("/login/")
+        see_other(paths::LOGIN)
     }
 }

@@ -6,14 +6,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::TimeZone;
 
+use crate::accounts;
 use crate::auth::AdminUser;
-use crate::db;
-use crate::db::invoice_settings::InvoiceSettings;
 use crate::domain::money::format_amount;
 use crate::domain::profile::parse_timezone;
 use crate::error::AppError;
 use crate::render::{Layout, page};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The sample lines: (catalog key of the description, quantity, unit price in US cents).
 const SAMPLE_LINES: [(&str, i64, i64); 3] = [
@@ -69,17 +68,14 @@ struct InvoicePreview {
     total: String,
 }
 
-pub async fn invoice_preview(
+pub async fn show_invoice_preview(
     req: HttpRequest,
     state: web::Data<AppState>,
     AdminUser(current): AdminUser,
 ) -> Result<HttpResponse, AppError> {
     let user = &current.user;
-    let (admin_id, now) = (user.id, state.clock.now());
-    let settings = db::run(&state.pool, move |conn| {
-        Ok(InvoiceSettings::get_or_create(conn, admin_id, now)?)
-    })
-    .await?;
+    let settings = accounts::invoice::settings_of(&state, user).await?;
+    let now = state.clock.now();
     let layout = Layout::for_request(&req);
     let currency = user.currency.as_str();
     let scale = units_per_dollar(currency);

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::AppError;
 use crate::photos::{PHOTO_DIR, is_photo_name};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub async fn profile_photo(
     req: HttpRequest,

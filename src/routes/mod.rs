@@ -7,7 +7,6 @@ pub mod health;
 pub mod home;
 pub mod invoice;
 pub mod login;
-pub mod mail_forms;
 pub mod media;
 pub mod password;
 pub mod profile;

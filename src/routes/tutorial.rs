@@ -7,12 +7,12 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
+use crate::accounts;
 use crate::auth::CurrentUser;
-use crate::db;
-use crate::db::users::User;
 use crate::error::AppError;
+use crate::paths;
 use crate::render::see_other;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub async fn mark_tutorial_seen(
     req: HttpRequest,
@@ -24,8 +24,7 @@ pub async fn mark_tutorial_seen(
             HttpResponse::Unauthorized().json(json!({ "ok": false, "error": "login_required" }))
         );
     };
-    let id = current.user.id;
-    db::run(&state.pool, move |conn| Ok(User::claim_tutorial(conn, id)?)).await?;
+    accounts::profile::claim_tutorial(&state, &current.user).await?;
     let from_script = req
         .headers()
         .get(header::ACCEPT)
@@ -34,6 +33,6 @@ pub async fn mark_tutorial_seen(
     Ok(if from_script {
         HttpResponse::Ok().json(json!({ "ok": true }))
     } else {
-        see_other("/dashboard/")
+        see_other(paths::DASHBOARD)
     })
 }

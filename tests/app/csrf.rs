@@ -1,10 +1,10 @@
-use cuentas::db::schema::login_failures;
+use cuentas::db::schema::throttle_attempts;
 use diesel::prelude::*;
 
 use crate::helpers::{assert_is_redirect_to, spawn_app};
 
 async fn failures(app: &crate::helpers::TestApp) -> i64 {
-    app.db(|c| login_failures::table.count().get_result(c))
+    app.db(|c| throttle_attempts::table.count().get_result(c))
         .unwrap()
 }
 

@@ -7,12 +7,15 @@ use std::time::Duration;
 use cuentas::auth::password::hash_password;
 use cuentas::clock::{Clock, ManualClock};
 use cuentas::config::Settings;
-use cuentas::db::outbox::OutboxMail;
+use cuentas::db::outbox::{MailStatus, OutboxMail};
+use cuentas::db::schema::users;
 use cuentas::db::users::{NewUser, User};
 use cuentas::db::{self, DbConnection, Pool};
+use cuentas::domain::{EmailAddress, Username};
 use cuentas::mail::outbox::OutboxHandle;
-use cuentas::mail::{MailTransport, MemoryMailbox, SentMail};
+use cuentas::mail::{Mailer, MemoryMailbox, SentMail};
 use cuentas::startup::Application;
+use diesel::prelude::*;
 use reqwest::{Client, Response};
 
 pub struct TestApp {
@@ -48,24 +51,55 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-/// Starts the app after `configure` adjusts its settings.
+/// Settings for a throw-away instance: port 0, everything under `root`, a fixed key.
+pub fn test_settings(root: &std::path::Path) -> Settings {
+    let vars = [
+        ("CUENTAS_BIND", "127.0.0.1:0".to_owned()),
+        ("CUENTAS_DATA_DIR", root.join("data").display().to_string()),
+        (
+            "CUENTAS_MEDIA_ROOT",
+            root.join("media").display().to_string(),
+        ),
+        ("CUENTAS_BASE_URL", "http://127.0.0.1/".to_owned()),
+        ("CUENTAS_SECRET_KEY", "k".repeat(64)),
+    ];
+    Settings::from_lookup(|name| {
+        vars.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("test settings")
+}
+
+/// Starts the app after `configure` adjusts its settings; mail stays in `mailbox`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(configure, true).await
+}
+
+/// Starts the app with the mail transport its settings describe (files, SMTP).
+#[allow(dead_code, reason = "used by some test binaries")]
+pub async fn spawn_app_with_transport(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(configure, false).await
+}
+
+async fn spawn(configure: impl FnOnce(&mut Settings), in_memory: bool) -> TestApp {
     cuentas::telemetry::init();
     let root = tempfile::tempdir().expect("temporary folder");
-    let mut settings = Settings::for_tests(root.path());
+    let mut settings = test_settings(root.path());
     let database = TestDatabase::create(&settings);
     settings.database_url = database.url.clone();
     configure(&mut settings);
     let (clock, manual) = Clock::manual();
-    let app = Application::build(settings.clone(), clock)
-        .await
-        .expect("the app builds");
+    let mailbox = MemoryMailbox::default();
+    let app = if in_memory {
+        let mailer = Mailer::memory(&settings.mail_from, mailbox.clone()).expect("mailer");
+        Application::build_with(settings.clone(), clock, mailer).await
+    } else {
+        Application::build(settings.clone(), clock).await
+    }
+    .expect("the app builds");
     let port = app.port();
     let outbox = app.outbox();
-    let mailbox = match &settings.mail_transport {
-        MailTransport::Memory(mailbox) => mailbox.clone(),
-        _ => MemoryMailbox::default(),
-    };
     tokio::spawn(app.run_until_stopped());
     let pool = db::connect(&settings.database_url).expect("test pool");
     TestApp {
@@ -207,31 +241,33 @@ impl TestApp {
 
     pub async fn create_user(&self, username: &str, role: &str) -> TestUser {
         let password = format!("Clave-Segura-{username}-2026");
-        let email = format!("{}@example.com", username.to_lowercase());
+        // The local part keeps to ASCII (`dueña` becomes `duexa@example.com`).
+        let local: String = username
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { 'x' })
+            .collect();
+        let email = format!("{local}@example.com");
         let hash = hash_password(&password).expect("hash");
-        let (u, e, h, r) = (username.to_owned(), email.clone(), hash, role.to_owned());
+        let new = NewUser::admin(
+            &Username::parse(username).expect("a valid username"),
+            &EmailAddress::parse(&email).expect("a valid email"),
+            hash,
+            "es",
+            true,
+            chrono::Utc::now().naive_utc(),
+        );
+        let role = role.to_owned();
         let user = self
             .db(move |conn| {
-                let now = chrono::Utc::now().naive_utc();
-                User::insert(
-                    conn,
-                    &NewUser {
-                        username: &u,
-                        username_normalized: &u.to_lowercase(),
-                        email: &e,
-                        password_hash: &h,
-                        role: &r,
-                        manager_id: None,
-                        email_verified: true,
-                        must_change_password: false,
-                        language: "es",
-                        created_at: now,
-                        updated_at: now,
-                    },
-                )
+                let user = User::insert(conn, &new)?.expect("not taken");
+                // A vendedor without an admin: only tests make one (no constructor does).
+                diesel::update(users::table.find(user.id))
+                    .set(users::role.eq(role))
+                    .execute(conn)?;
+                Ok(user)
             })
-            .expect("insert")
-            .expect("not taken");
+            .expect("insert");
         TestUser {
             id: user.id,
             username: username.to_owned(),
@@ -342,7 +378,11 @@ impl TestApp {
     /// Waits until no outbox row is pending (sent or failed), waking the worker as it goes.
     pub async fn wait_for_outbox_drained(&self) {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while self.outbox_rows().iter().any(|r| r.status == "pending") {
+        while self
+            .outbox_rows()
+            .iter()
+            .any(|r| r.status == MailStatus::Pending)
+        {
             assert!(
                 std::time::Instant::now() < deadline,
                 "outbox not drained: {:#?}",
@@ -354,14 +394,27 @@ impl TestApp {
     }
 }
 
+/// How the second instance sends mail.
+#[allow(dead_code, reason = "used by some test binaries")]
+pub enum SecondMail {
+    Memory(MemoryMailbox),
+    Transport(cuentas::mail::MailTransport),
+}
+
 /// A second server instance on the same database (another process, in production), with its
 /// own mail transport and worker. Returns what wakes its worker.
 #[allow(dead_code, reason = "used by some test binaries")]
-pub async fn spawn_second_instance(app: &TestApp, transport: MailTransport) -> OutboxHandle {
-    let mut settings = app.settings.clone();
-    settings.mail_transport = transport;
+pub async fn spawn_second_instance(app: &TestApp, transport: SecondMail) -> OutboxHandle {
+    let settings = app.settings.clone();
     let (clock, _manual) = Clock::manual();
-    let second = Application::build(settings, clock)
+    let mailer = match transport {
+        SecondMail::Memory(mailbox) => Mailer::memory(&settings.mail_from, mailbox),
+        SecondMail::Transport(transport) => {
+            Mailer::new(&transport, &settings.mail_from, &settings.data_dir)
+        }
+    }
+    .expect("mailer");
+    let second = Application::build_with(settings, clock, mailer)
         .await
         .expect("the second instance builds");
     let outbox = second.outbox();
@@ -445,7 +498,7 @@ impl TestDatabase {
             use diesel::{Connection, RunQueryDsl};
             let name = format!(
                 "cuentas_test_{}",
-                cuentas::auth::session::random_token()
+                cuentas::token::random_token()
                     .to_lowercase()
                     .replace(|c: char| !c.is_ascii_alphanumeric(), "")
                     .chars()

@@ -1,7 +1,8 @@
 use std::time::Duration;
 
-use cuentas::db::schema::{login_failures, users};
+use cuentas::db::schema::{throttle_attempts, users};
 use cuentas::db::users::{NewUser, Taken, User};
+use cuentas::domain::{EmailAddress, Username};
 use diesel::prelude::*;
 
 use crate::helpers::{assert_is_redirect_to, new_client, spawn_app};
@@ -65,7 +66,7 @@ async fn empty_fields_are_refused_beside_each_field_without_touching_the_throttl
     assert!(body.contains("class=\"error-summary\""));
     assert!(body.contains("href=\"#login\""));
     let failures: i64 = app
-        .db(|c| login_failures::table.count().get_result(c))
+        .db(|c| throttle_attempts::table.count().get_result(c))
         .unwrap();
     assert_eq!(failures, 0);
 }
@@ -244,7 +245,7 @@ async fn a_hash_with_weaker_parameters_is_replaced_at_login() {
     })
     .unwrap();
     assert_is_redirect_to(&app.login("ana", &user.password).await, "/dashboard/");
-    let stored = app.user(user.id).password_hash;
+    let stored = app.user(user.id).password_hash.expose().to_owned();
     assert!(
         stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
         "{stored}"
@@ -311,22 +312,15 @@ async fn an_email_wins_over_a_username_that_looks_like_it() {
     let taken = app
         .db(|c| {
             let now = chrono::Utc::now().naive_utc();
-            User::insert(
-                c,
-                &NewUser {
-                    username: "ana@example.com",
-                    username_normalized: "ana@example.com",
-                    email: "other@example.com",
-                    password_hash: "x",
-                    role: "vendedor",
-                    manager_id: None,
-                    email_verified: true,
-                    must_change_password: false,
-                    language: "es",
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
+            let new = NewUser::admin(
+                &Username::parse("ana@example.com").unwrap(),
+                &EmailAddress::parse("other@example.com").unwrap(),
+                "x".into(),
+                "es",
+                true,
+                now,
+            );
+            User::insert(c, &new)
         })
         .unwrap();
     assert_eq!(taken.err(), Some(Taken::Username));

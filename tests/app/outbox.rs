@@ -4,11 +4,15 @@
 
 use std::time::{Duration, Instant};
 
+use cuentas::db::outbox::MailStatus;
 use cuentas::db::outbox::OutboxMail;
 use cuentas::mail::outbox::MAX_ATTEMPTS;
 use cuentas::mail::{MailTransport, MemoryMailbox, SmtpUrl};
 
-use crate::helpers::{TestApp, enqueue_numbered, spawn_app, spawn_app_with, spawn_second_instance};
+use crate::helpers::{
+    SecondMail, TestApp, enqueue_numbered, spawn_app, spawn_app_with_transport,
+    spawn_second_instance,
+};
 
 async fn ask_for_reset(app: &TestApp, email: &str) -> Duration {
     let started = Instant::now();
@@ -46,7 +50,7 @@ async fn a_failed_send_is_retried_after_a_backoff_on_the_app_clock() {
         r.attempts == 1 && r.claimed_by.is_none()
     })
     .await;
-    assert_eq!(row.status, "pending");
+    assert_eq!(row.status, MailStatus::Pending);
     assert!(row.last_error.is_some());
     let wait = row.next_attempt_at - row.created_at;
     assert!(wait >= chrono::TimeDelta::seconds(29), "{wait}");
@@ -61,7 +65,7 @@ async fn a_failed_send_is_retried_after_a_backoff_on_the_app_clock() {
     app.outbox.wake();
     let mail = app.wait_for_mail_to(&user.email, 0).await;
     assert!(mail.link.is_some());
-    let row = wait_for_row(&app, "sent", |r| r.status == "sent").await;
+    let row = wait_for_row(&app, "sent", |r| r.status == MailStatus::Sent).await;
     assert_eq!(row.attempts, 2);
     // A sent row keeps no copy of the link or the bodies.
     assert_eq!(row.link, None);
@@ -82,7 +86,7 @@ async fn after_the_last_attempt_a_mail_is_marked_failed() {
         app.clock.advance(Duration::from_secs(3600));
         app.outbox.wake();
     }
-    let row = wait_for_row(&app, "failed", |r| r.status == "failed").await;
+    let row = wait_for_row(&app, "failed", |r| r.status == MailStatus::Failed).await;
     assert_eq!(row.attempts, MAX_ATTEMPTS);
     assert_eq!(row.link, None);
     // Given up for good: it is not tried again.
@@ -133,7 +137,7 @@ async fn a_name_with_line_breaks_cannot_add_a_header() {
 async fn two_workers_on_one_database_send_each_mail_once() {
     let app = spawn_app().await;
     let second = MemoryMailbox::default();
-    let second_outbox = spawn_second_instance(&app, MailTransport::Memory(second.clone())).await;
+    let second_outbox = spawn_second_instance(&app, SecondMail::Memory(second.clone())).await;
     enqueue_numbered(&app, 40);
     app.outbox.wake();
     second_outbox.wake();
@@ -157,13 +161,13 @@ async fn two_workers_on_one_database_send_each_mail_once() {
     assert!(
         app.outbox_rows()
             .iter()
-            .all(|r| r.status == "sent" && r.attempts == 1)
+            .all(|r| r.status == MailStatus::Sent && r.attempts == 1)
     );
 }
 
 #[tokio::test]
 async fn without_smtp_mail_becomes_eml_files_in_the_data_folder() {
-    let app = spawn_app_with(|s| s.mail_transport = MailTransport::File).await;
+    let app = spawn_app_with_transport(|s| s.mail_transport = MailTransport::File).await;
     let user = app.create_user("Ana", "admin").await;
     ask_for_reset(&app, &user.email).await;
     let folder = app.settings.data_dir.join("outbox");
@@ -189,7 +193,7 @@ async fn without_smtp_mail_becomes_eml_files_in_the_data_folder() {
         text.contains(&format!("Message-ID: <cuentas.{id}.")),
         "{text}"
     );
-    assert_eq!(app.outbox_rows()[0].status, "sent");
+    assert_eq!(app.outbox_rows()[0].status, MailStatus::Sent);
 }
 
 #[tokio::test]
@@ -205,7 +209,7 @@ async fn a_mail_server_that_never_answers_does_not_slow_requests() {
         std::thread::sleep(Duration::from_secs(30));
     });
     let url = SmtpUrl::parse(&format!("smtp://127.0.0.1:{port}")).unwrap();
-    let app = spawn_app_with(|s| s.mail_transport = MailTransport::Smtp(url)).await;
+    let app = spawn_app_with_transport(|s| s.mail_transport = MailTransport::Smtp(url)).await;
     let first = app.create_user("Ana", "admin").await;
     let second = app.create_user("Bea", "admin").await;
     ask_for_reset(&app, &first.email).await;

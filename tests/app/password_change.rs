@@ -1,4 +1,4 @@
-use cuentas::db::schema::{login_failures, user_sessions, users};
+use cuentas::db::schema::{throttle_attempts, user_sessions, users};
 use diesel::prelude::*;
 
 use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, new_client, spawn_app};
@@ -140,7 +140,7 @@ async fn a_wrong_current_password_is_a_field_error_and_counts_toward_the_throttl
     assert!(body.contains("aria-describedby=\"old_password-error\""));
     assert!(body.contains("href=\"#old_password\""));
     let failures: i64 = app
-        .db(|c| login_failures::table.count().get_result(c))
+        .db(|c| throttle_attempts::table.count().get_result(c))
         .unwrap();
     assert_eq!(failures, 1);
     for _ in 0..4 {

@@ -220,7 +220,7 @@ async fn fields_outside_the_form_can_never_change_those_columns() {
     }
     assert_is_redirect_to(&submit(&app, &fields).await, "/perfil/");
     let saved = app.user(user.id);
-    assert_eq!(saved.role, "vendedor");
+    assert_eq!(saved.role, cuentas::domain::Role::Vendedor);
     assert!(!saved.email_verified);
     assert!(!saved.must_change_password);
     assert_eq!(saved.manager_id, None);

@@ -57,7 +57,7 @@ async fn signing_up_creates_an_unverified_admin_who_confirms_by_mail_then_logs_i
         .await;
     assert_is_redirect_to(&response, "/login/");
     let user = find_by_email(&app, "nueva@example.com").expect("account created");
-    assert_eq!(user.role, "admin");
+    assert_eq!(user.role, cuentas::domain::Role::Admin);
     assert_eq!(user.manager_id, None);
     assert!(!user.email_verified);
     assert_eq!(

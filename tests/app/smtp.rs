@@ -9,10 +9,12 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use cuentas::db::outbox::MailStatus;
 use cuentas::mail::{MailTransport, SmtpUrl};
 
 use crate::helpers::{
-    TestApp, assert_is_redirect_to, enqueue_numbered, spawn_app_with, spawn_second_instance,
+    SecondMail, TestApp, assert_is_redirect_to, enqueue_numbered, spawn_app_with_transport,
+    spawn_second_instance,
 };
 
 fn enabled() -> bool {
@@ -146,7 +148,7 @@ async fn a_mail_arrives_over_smtp() {
     }
     let port = free_port();
     let sink = SmtpSink::start(port);
-    let app = spawn_app_with(|s| s.mail_transport = smtp_to(port)).await;
+    let app = spawn_app_with_transport(|s| s.mail_transport = smtp_to(port)).await;
     let email = unverified_member(&app).await;
     let started = Instant::now();
     send_verification(&app).await;
@@ -162,7 +164,7 @@ async fn a_mail_arrives_over_smtp() {
     assert!(message.contains("multipart/alternative"));
     assert!(message.contains("http://127.0.0.1/verificar-email/"));
     app.wait_for_outbox_drained().await;
-    assert_eq!(app.outbox_rows()[0].status, "sent");
+    assert_eq!(app.outbox_rows()[0].status, MailStatus::Sent);
 }
 
 #[tokio::test]
@@ -171,7 +173,7 @@ async fn with_the_server_down_requests_succeed_and_mail_is_delivered_once_it_is_
         return;
     }
     let port = free_port();
-    let app = spawn_app_with(|s| s.mail_transport = smtp_to(port)).await;
+    let app = spawn_app_with_transport(|s| s.mail_transport = smtp_to(port)).await;
     unverified_member(&app).await;
 
     let mut down = Vec::new();
@@ -184,7 +186,10 @@ async fn with_the_server_down_requests_succeed_and_mail_is_delivered_once_it_is_
         .outbox_rows()
         .iter()
         .any(|r| r.attempts >= 1 && r.claimed_by.is_none())
-        && app.outbox_rows().iter().all(|r| r.status == "pending"))
+        && app
+            .outbox_rows()
+            .iter()
+            .all(|r| r.status == MailStatus::Pending))
     {
         assert!(Instant::now() < deadline, "{:#?}", app.outbox_rows());
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -197,7 +202,11 @@ async fn with_the_server_down_requests_succeed_and_mail_is_delivered_once_it_is_
     let messages = sink.wait_for(3).await;
     let delivery = woken.elapsed();
     app.wait_for_outbox_drained().await;
-    assert!(app.outbox_rows().iter().all(|r| r.status == "sent"));
+    assert!(
+        app.outbox_rows()
+            .iter()
+            .all(|r| r.status == MailStatus::Sent)
+    );
     assert_eq!(sink.messages().len(), 3, "{messages:#?}");
 
     // The same request with the server up, for comparison.
@@ -218,8 +227,8 @@ async fn two_workers_on_one_database_send_each_row_once_over_smtp() {
     }
     let port = free_port();
     let sink = SmtpSink::start(port);
-    let app = spawn_app_with(|s| s.mail_transport = smtp_to(port)).await;
-    let second = spawn_second_instance(&app, smtp_to(port)).await;
+    let app = spawn_app_with_transport(|s| s.mail_transport = smtp_to(port)).await;
+    let second = spawn_second_instance(&app, SecondMail::Transport(smtp_to(port))).await;
     enqueue_numbered(&app, 30);
     app.outbox.wake();
     second.wake();

@@ -109,7 +109,7 @@ async fn an_admin_creates_a_vendedor_and_sees_the_temporary_password_once() {
     );
 
     let vendedor = app.user(id);
-    assert_eq!(vendedor.role, "vendedor");
+    assert_eq!(vendedor.role, cuentas::domain::Role::Vendedor);
     assert_eq!(vendedor.manager_id, Some(admin.id));
     assert!(vendedor.must_change_password);
     assert!(!vendedor.tutorial_seen);
@@ -120,7 +120,7 @@ async fn an_admin_creates_a_vendedor_and_sees_the_temporary_password_once() {
         (vendedor.first_name.as_str(), vendedor.last_name.as_str()),
         ("Vera", "Núñez")
     );
-    assert!(!vendedor.password_hash.contains(&password));
+    assert!(!vendedor.password_hash.expose().contains(&password));
     let expires = vendedor.temp_password_expires_at.expect("expiry set");
     let lifetime = expires - vendedor.created_at;
     assert!(

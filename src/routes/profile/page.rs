@@ -1,27 +1,22 @@
-//! The profile page: what it shows (the saved account) and what its form holds (saved or
-//! submitted values, one error per field).
+//! The profile page's model: what it shows (the saved account), what its two forms hold
+//! (saved or submitted values) and their errors.
 
-use actix_multipart::form::text::Text;
 use actix_web::{HttpRequest, web};
 use askama::Template;
 use chrono::TimeZone;
 
-use super::ProfileForm;
-use super::invoice::InvoiceSection;
+use crate::accounts;
 use crate::auth::CurrentUser;
-use crate::db;
-use crate::db::invoice_settings::InvoiceSettings;
-use crate::db::tokens::OneTimeToken;
 use crate::db::users::User;
-use crate::domain::Role;
+use crate::domain::Problems;
+use crate::domain::invoice::InvoiceInput;
 use crate::domain::profile::{CURRENCIES, parse_timezone};
 use crate::error::AppError;
 use crate::i18n::Lang;
-pub use crate::render::FieldErrors;
-use crate::render::{Layout, photo_url};
-use crate::startup::AppState;
+use crate::render::{FieldErrors, Layout, photo_url};
+use crate::state::AppState;
 
-/// What the form shows in its fields: the saved values, or what was submitted.
+/// What the profile form shows in its fields: the saved values, or what was submitted.
 #[derive(Debug, Default, Clone)]
 pub struct ProfileValues {
     pub username: String,
@@ -47,21 +42,35 @@ impl ProfileValues {
             zona_horaria: user.timezone.clone(),
         }
     }
+}
 
-    pub fn submitted(form: &ProfileForm) -> Self {
-        let text =
-            |field: &Option<Text<String>>| field.as_ref().map(|t| t.0.clone()).unwrap_or_default();
-        Self {
-            username: text(&form.username),
-            first_name: text(&form.first_name),
-            last_name: text(&form.last_name),
-            email: text(&form.email),
-            telefono: text(&form.telefono),
-            idioma: text(&form.idioma),
-            moneda: text(&form.moneda),
-            zona_horaria: text(&form.zona_horaria),
-        }
+/// The invoice form: saved or submitted values and their errors. Its input ids are prefixed
+/// with `factura-`: the profile form above already has a `telefono`.
+#[derive(Debug, Default)]
+pub struct InvoiceSection {
+    pub values: InvoiceInput,
+    pub errors: FieldErrors,
+}
+
+impl InvoiceSection {
+    pub fn error(&self, field: &str) -> Option<String> {
+        self.errors.get(field)
     }
+
+    pub fn error_items(&self) -> Vec<(String, String)> {
+        self.errors
+            .items()
+            .into_iter()
+            .map(|(field, message)| (format!("factura-{field}"), message))
+            .collect()
+    }
+}
+
+/// Which of the two forms was submitted with errors (the other shows saved values).
+pub enum Submitted {
+    Nothing,
+    Profile(ProfileValues, Problems),
+    Invoice(InvoiceInput, Problems),
 }
 
 #[derive(Template)]
@@ -94,29 +103,51 @@ pub struct ProfilePage {
 }
 
 impl ProfilePage {
-    pub fn new(
+    /// The page for `user`, with the address waiting for confirmation and, for admins, the
+    /// invoice form (as submitted, else as saved).
+    pub async fn build(
+        state: &AppState,
         layout: Layout,
         user: &User,
-        values: ProfileValues,
-        errors: FieldErrors,
-        max_upload_bytes: usize,
-    ) -> Self {
+        submitted: Submitted,
+    ) -> Result<Self, AppError> {
+        let lang = layout.lang;
+        let (values, errors, invoice) = match submitted {
+            Submitted::Nothing => (ProfileValues::saved(user), FieldErrors::default(), None),
+            Submitted::Profile(values, problems) => {
+                (values, FieldErrors::new(&problems, lang), None)
+            }
+            Submitted::Invoice(values, problems) => {
+                let errors = FieldErrors::new(&problems, lang);
+                let section = InvoiceSection { values, errors };
+                (
+                    ProfileValues::saved(user),
+                    FieldErrors::default(),
+                    Some(section),
+                )
+            }
+        };
+        let extras = accounts::profile::extras(state, user, invoice.is_none()).await?;
+        let invoice = invoice.or_else(|| {
+            extras.invoice.map(|saved| InvoiceSection {
+                values: saved.input(),
+                errors: FieldErrors::default(),
+            })
+        });
         let tz = parse_timezone(&user.timezone).unwrap_or(chrono_tz::UTC);
         let local = |at: chrono::NaiveDateTime| {
             tz.from_utc_datetime(&at)
                 .format("%Y-%m-%d %H:%M (%Z)")
                 .to_string()
         };
-        Self {
+        Ok(Self {
             photo_url: photo_url(user),
             username: user.username.clone(),
-            full_name: format!("{} {}", user.first_name, user.last_name)
-                .trim()
-                .to_owned(),
+            full_name: user.full_name(),
             email: user.email.clone(),
             email_verified: user.email_verified,
             phone: user.phone.clone(),
-            role_label_key: user.role().label_key(),
+            role_label_key: user.role.label_key(),
             member_since: local(user.created_at),
             last_login: user.last_login_at.map(local),
             language_label_key: language_label_key(&user.language),
@@ -126,73 +157,10 @@ impl ProfilePage {
             values,
             errors,
             currencies: &CURRENCIES,
-            photo_hint: photo_hint(layout.lang, max_upload_bytes),
-            invoice: None,
+            photo_hint: photo_hint(lang, state.settings.max_upload_bytes),
+            invoice,
             layout,
-            pending_email: None,
-        }
-    }
-
-    pub fn with_invoice(self, section: InvoiceSection) -> Self {
-        Self {
-            invoice: Some(section),
-            ..self
-        }
-    }
-
-    pub fn with_pending_email(mut self, pending_email: Option<String>) -> Self {
-        self.pending_email = pending_email;
-        self
-    }
-
-    /// The page for `user`, with the address waiting for confirmation and, for admins, their
-    /// saved invoice form.
-    pub async fn complete(
-        state: &AppState,
-        layout: Layout,
-        user: &User,
-        values: ProfileValues,
-        errors: FieldErrors,
-    ) -> Result<Self, AppError> {
-        Self::complete_with(state, layout, user, values, errors, None).await
-    }
-
-    /// As [`ProfilePage::complete`], with the invoice form as submitted (and its errors)
-    /// instead of the saved one.
-    pub async fn complete_with(
-        state: &AppState,
-        layout: Layout,
-        user: &User,
-        values: ProfileValues,
-        errors: FieldErrors,
-        invoice: Option<InvoiceSection>,
-    ) -> Result<Self, AppError> {
-        // One trip to the database (each trip is a hop to the blocking pool and back).
-        let (id, now) = (user.id, state.clock.now());
-        let load_invoice = user.role() == Role::Admin && invoice.is_none();
-        let (pending, saved) = db::run(&state.pool, move |conn| {
-            let pending = OneTimeToken::pending_email(conn, id, now)?;
-            let saved = if load_invoice {
-                Some(InvoiceSettings::get_or_create(conn, id, now)?)
-            } else {
-                None
-            };
-            Ok((pending, saved))
-        })
-        .await?;
-        let page = Self::new(
-            layout,
-            user,
-            values,
-            errors,
-            state.settings.max_upload_bytes,
-        )
-        .with_pending_email(pending);
-        // Only admins have an invoice form: submitted, else saved.
-        let invoice = invoice.or_else(|| saved.as_ref().map(InvoiceSection::saved));
-        Ok(match invoice {
-            Some(section) => page.with_invoice(section),
-            None => page,
+            pending_email: extras.pending_email,
         })
     }
 
@@ -241,22 +209,23 @@ fn photo_hint(lang: Lang, max_upload_bytes: usize) -> String {
 }
 
 /// The profile page with the "photo too large" error, for the 413 that the body limit gives
-/// before any handler runs (see `routes::errors`).
+/// before any handler runs (the route table sends that response here).
 pub async fn too_large_page(req: HttpRequest) -> Option<String> {
     let current = CurrentUser::of(&req)?;
     let state = req.app_data::<web::Data<AppState>>()?;
     let layout = Layout::without_flashes(&req);
     let max = state.settings.max_upload_bytes;
-    let mut errors = FieldErrors::default();
-    errors.add(
-        "foto_perfil",
-        layout.lang.t_args(
-            "error-photo-too-big",
-            &[("mb", (max / (1024 * 1024)).into())],
-        ),
+    let problem = crate::domain::Problem::with(
+        "error-photo-too-big",
+        "mb",
+        u64::try_from(max / (1024 * 1024)).unwrap_or(u64::MAX),
     );
     let user = &current.user;
-    ProfilePage::complete(state, layout, user, ProfileValues::saved(user), errors)
+    let submitted = Submitted::Profile(
+        ProfileValues::saved(user),
+        Problems::one("foto_perfil", problem),
+    );
+    ProfilePage::build(state, layout, user, submitted)
         .await
         .ok()?
         .render()

@@ -7,7 +7,12 @@ use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+mod pages;
+pub use pages::{EmailForm, EmailRequestPage, LinkKind, link_invalid, no_referrer, password_rules};
+
 use crate::auth::{CurrentUser, csrf};
+use crate::db::users::User;
+use crate::domain::{Problems, Role};
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -104,12 +109,11 @@ impl Layout {
             });
         let user = current.map(|c| {
             let user = &c.user;
-            let role = user.role();
             NavUser {
                 display_name: user.display_name().to_owned(),
                 username: user.username.clone(),
-                role_label_key: role.label_key(),
-                is_admin: role == crate::domain::Role::Admin,
+                role_label_key: user.role.label_key(),
+                is_admin: user.role == Role::Admin,
                 photo_url: photo_url(user),
             }
         });
@@ -129,7 +133,7 @@ impl Layout {
 }
 
 /// The picture to show for a user: an uploaded photo, else the Google one, else the default.
-pub fn photo_url(user: &crate::db::users::User) -> String {
+pub fn photo_url(user: &User) -> String {
     if let Some(path) = &user.photo_path {
         format!("/media/{path}")
     } else if let Some(url) = &user.google_photo_url {
@@ -139,16 +143,34 @@ pub fn photo_url(user: &crate::db::users::User) -> String {
     }
 }
 
-/// One error per field, by field name (the `name` and `id` of its input).
+/// [`Problems`] in a page's language: the messages beside each field and in the error
+/// summary. A field may have several (every broken password rule is listed).
 #[derive(Debug, Default)]
 pub struct FieldErrors(Vec<(&'static str, String)>);
 
 impl FieldErrors {
+    pub fn new(problems: &Problems, lang: Lang) -> Self {
+        Self(
+            problems
+                .iter()
+                .map(|(field, problem)| (field, lang.problem(problem)))
+                .collect(),
+        )
+    }
+
+    /// The field's messages as one sentence, for a field that shows one line.
     pub fn get(&self, field: &str) -> Option<String> {
+        let messages = self.all(field);
+        (!messages.is_empty()).then(|| messages.join(" "))
+    }
+
+    /// Each of the field's messages.
+    pub fn all(&self, field: &str) -> Vec<String> {
         self.0
             .iter()
-            .find(|(f, _)| *f == field)
+            .filter(|(f, _)| *f == field)
             .map(|(_, m)| m.clone())
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -158,12 +180,6 @@ impl FieldErrors {
     /// (field, message), in the order they were found, for the error summary.
     pub fn items(&self) -> Vec<(&'static str, String)> {
         self.0.clone()
-    }
-
-    pub fn add(&mut self, field: &'static str, message: String) {
-        if self.get(field).is_none() {
-            self.0.push((field, message));
-        }
     }
 }
 
@@ -181,7 +197,7 @@ pub fn page(
 /// True for requests that expect JSON back: an `Accept: application/json` header, or the one
 /// JSON endpoint.
 pub fn wants_json(req: &HttpRequest) -> bool {
-    req.path() == "/marcar-tutorial-visto/"
+    req.path() == crate::paths::TUTORIAL_SEEN
         || req
             .headers()
             .get(header::ACCEPT)

@@ -1,42 +1,16 @@
-//! What the pages that send mail, and the pages reached from mail links, share: the throttle
-//! gate, the email-only form (resend, recover), the "link not valid" page and the
-//! `Referrer-Policy: no-referrer` header of pages whose address may hold a token.
+//! Page pieces that several handlers show: the one-field email form (resend verification,
+//! recover password), the "link not valid" page, the password rules, and the
+//! `Referrer-Policy: no-referrer` of pages whose address may hold a token.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
-use crate::auth::session::throttle_ip;
-use crate::db;
-use crate::db::login_failures::{MailGate, Throttle, login_key};
+use super::{Layout, page};
+use crate::domain::{PasswordPolicy, PasswordProblem, Problem};
 use crate::error::AppError;
-use crate::render::{Layout, page};
-use crate::startup::AppState;
-
-/// Counts a request that would send mail to `email` under `throttle`. A 429 when the IP is
-/// over its limit; otherwise whether to send (see [`Throttle::admit_mail`]).
-pub async fn admit(
-    state: &AppState,
-    req: &HttpRequest,
-    throttle: Throttle,
-    purpose: &str,
-    email: &str,
-) -> Result<bool, AppError> {
-    let key = login_key(&format!("{purpose}:{email}"));
-    let (ip, now) = (throttle_ip(req), state.clock.now());
-    let gate = db::run(&state.pool, move |conn| {
-        Ok(throttle.admit_mail(conn, &key, &ip, now)?)
-    })
-    .await?;
-    match gate {
-        MailGate::Send => Ok(true),
-        MailGate::Quiet => Ok(false),
-        MailGate::TooMany { retry_after_secs } => {
-            Err(AppError::TooManyRequests { retry_after_secs })
-        }
-    }
-}
+use crate::i18n::Lang;
 
 /// Pages whose address holds (or held) a token: the browser must not send it on.
 pub fn no_referrer(mut response: HttpResponse) -> HttpResponse {
@@ -47,7 +21,14 @@ pub fn no_referrer(mut response: HttpResponse) -> HttpResponse {
     response
 }
 
-/// A form with one email field (resend verification, recover password).
+/// What the one-field email form posts.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct EmailForm {
+    pub email: String,
+}
+
+/// A form with one email field.
 #[derive(Template)]
 #[template(path = "auth/email_request.html")]
 pub struct EmailRequestPage {
@@ -93,4 +74,24 @@ pub fn link_invalid(req: &HttpRequest, kind: LinkKind) -> Result<HttpResponse, A
         },
     )
     .map(no_referrer)
+}
+
+/// The rules as listed above every form that sets a password.
+pub fn password_rules(lang: Lang, policy: PasswordPolicy) -> Vec<String> {
+    let mut rules = vec![lang.problem(&Problem::from(PasswordProblem::TooShort {
+        min: policy.min_length,
+    }))];
+    if policy.require_letter_and_digit {
+        rules.push(lang.t("password-needs-letter-and-digit"));
+    }
+    rules.extend(
+        [
+            "password-entirely-numeric",
+            "password-common",
+            "password-too-similar",
+        ]
+        .iter()
+        .map(|key| lang.t(key)),
+    );
+    rules
 }

@@ -1,0 +1,359 @@
+//! One's own profile: the fields, the photo, and a change of address (which waits for the
+//! link sent to the new address; the old one gets a notice).
+//!
+//! The update writes only the profile's own columns (`ProfileChanges`); role, flags, ids and
+//! the address itself are never written here.
+
+use super::password::verify_own;
+use super::{Client, Error, throttle};
+use crate::db;
+use crate::db::invoice_settings::InvoiceSettings;
+use crate::db::outbox::NewMail;
+use crate::db::tokens::{OneTimeToken, Purpose};
+use crate::db::users::{ProfileChanges, Taken, User};
+use crate::domain::profile::{PersonName, Phone, parse_currency, parse_timezone};
+use crate::domain::{EmailAddress, Problems, Role, Username};
+use crate::i18n::Lang;
+use crate::mail::messages::{Mail, Recipient};
+use crate::state::AppState;
+
+/// The profile form, as typed; the field names are the form's.
+#[derive(Default)]
+pub struct ProfileInput {
+    pub username: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub telefono: String,
+    pub idioma: String,
+    pub moneda: String,
+    pub zona_horaria: String,
+    /// Needed only when the address changes.
+    pub password_actual: String,
+    /// The uploaded file, if one was chosen.
+    pub foto_perfil: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for ProfileInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileInput")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a saved profile started besides the save.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProfileSaved {
+    /// A confirmation link went to a new address.
+    pub email_change_requested: bool,
+}
+
+/// The parsed fields of the form.
+struct ProfileUpdate {
+    username: Username,
+    first_name: PersonName,
+    last_name: PersonName,
+    email: EmailAddress,
+    phone: Option<Phone>,
+    language: Lang,
+    currency: &'static str,
+    timezone: chrono_tz::Tz,
+}
+
+fn parse(input: &ProfileInput, problems: &mut Problems) -> Option<ProfileUpdate> {
+    let username = problems.check("username", Username::parse(&input.username));
+    let first_name = problems.check("first_name", PersonName::parse(&input.first_name));
+    let last_name = problems.check("last_name", PersonName::parse(&input.last_name));
+    let email = problems.check("email", EmailAddress::parse(&input.email));
+    let phone = problems.check("telefono", Phone::parse(&input.telefono));
+    let language = problems.check(
+        "idioma",
+        Lang::from_code(input.idioma.trim()).ok_or("error-language"),
+    );
+    let currency = problems.check("moneda", parse_currency(&input.moneda));
+    let timezone = problems.check("zona_horaria", parse_timezone(&input.zona_horaria));
+    Some(ProfileUpdate {
+        username: username?,
+        first_name: first_name?,
+        last_name: last_name?,
+        email: email?,
+        phone: phone?,
+        language: language?,
+        currency: currency?,
+        timezone: timezone?,
+    })
+}
+
+/// Saves `user`'s profile. A new photo is stored first and the old file removed only once
+/// the row points elsewhere; a new address needs the current password and waits for its
+/// link.
+pub async fn update_profile(
+    state: &AppState,
+    client: &Client,
+    user: &User,
+    mut input: ProfileInput,
+) -> Result<ProfileSaved, Error> {
+    let mut problems = Problems::new();
+    let update = parse(&input, &mut problems);
+    let email_changes = EmailAddress::parse(&input.email).is_ok_and(|e| e.as_ref() != user.email);
+    if email_changes {
+        let password = std::mem::take(&mut input.password_actual);
+        if password.is_empty() {
+            problems.add("password_actual", "error-password-needed-for-email");
+        } else if !verify_own(state, client, user, password).await? {
+            problems.add("password_actual", "password-old-wrong");
+        }
+    }
+    // A file input left empty still sends an empty part.
+    let upload = input.foto_perfil.take().filter(|bytes| !bytes.is_empty());
+    let photo = match upload {
+        Some(bytes) if problems.is_empty() => match state.photos.process(bytes).await? {
+            Ok(jpeg) => Some(jpeg),
+            Err(problem) => {
+                problems.add("foto_perfil", problem);
+                None
+            }
+        },
+        _ => None,
+    };
+    let update = problems.or(update)?.ok_or_else(Problems::new)?;
+
+    let new_photo = match photo {
+        Some(jpeg) => {
+            let media = state.media.clone();
+            let saved = tokio::task::spawn_blocking(move || media.save(&jpeg))
+                .await
+                .map_err(Error::unexpected)?;
+            Some(saved.map_err(Error::unexpected)?)
+        }
+        None => None,
+    };
+    // A new address takes effect only once confirmed through the link sent to it. Mail to a
+    // typed address is throttled like every other (over the per-address limit the answer is
+    // the same and nothing is sent).
+    let send_change = email_changes
+        && throttle::admit_mail(
+            state,
+            client,
+            throttle::MAIL,
+            "change",
+            update.email.as_ref(),
+        )
+        .await?;
+    let now = state.clock.now();
+    let email_change = if send_change {
+        Some(EmailChange::new(state, user, &update, now)?)
+    } else {
+        None
+    };
+    let saved = write(state, user.id, update, new_photo.clone(), email_change).await;
+    // The file no row points at any more: the old photo after a change, or the new one when
+    // the row was not written. Deleted only after the database decided.
+    let orphan = match (&saved, &new_photo) {
+        (Ok(()), Some(_)) => user.photo_path.clone(),
+        (Err(_), Some(new)) => Some(new.clone()),
+        _ => None,
+    };
+    if let Some(orphan) = orphan {
+        remove_photo_file(state, orphan).await;
+    }
+    saved?;
+    if email_changes {
+        state.outbox.wake();
+    }
+    Ok(ProfileSaved {
+        email_change_requested: email_changes,
+    })
+}
+
+/// What a requested address change queues beside the profile update.
+struct EmailChange {
+    new_email: String,
+    new_owner: Recipient,
+    notice: NewMail,
+    hours: u64,
+    base_url: url::Url,
+    lifetime: std::time::Duration,
+}
+
+impl EmailChange {
+    fn new(
+        state: &AppState,
+        user: &User,
+        update: &ProfileUpdate,
+        now: crate::clock::Timestamp,
+    ) -> Result<Self, Error> {
+        let lifetime = state.settings.verify_token_lifetime;
+        let new_owner = Recipient {
+            address: update.email.as_ref().to_owned(),
+            name: update.first_name.as_ref().to_owned(),
+            lang: update.language,
+        };
+        let old_owner = Recipient {
+            lang: update.language,
+            ..Recipient::of(user)
+        };
+        let notice = Mail::EmailChangeRequested {
+            new_email: update.email.as_ref(),
+        }
+        .compose(&old_owner, &state.settings.base_url, now)
+        .map_err(Error::unexpected)?;
+        Ok(Self {
+            new_email: update.email.as_ref().to_owned(),
+            new_owner,
+            notice,
+            hours: lifetime.as_secs() / 3600,
+            base_url: state.settings.base_url.clone(),
+            lifetime,
+        })
+    }
+
+    /// Issues the link to the new address and queues both mails; inside the update's
+    /// transaction.
+    fn queue(
+        &self,
+        conn: &mut db::DbConnection,
+        id: i32,
+        now: crate::clock::Timestamp,
+    ) -> Result<(), Error> {
+        let token = OneTimeToken::issue(
+            conn,
+            Purpose::ChangeEmail,
+            id,
+            &self.new_email,
+            now,
+            self.lifetime,
+        )?;
+        Mail::ConfirmNewEmail {
+            token: &token,
+            hours: self.hours,
+            new_email: &self.new_email,
+        }
+        .compose(&self.new_owner, &self.base_url, now)
+        .map_err(Error::unexpected)?
+        .enqueue(conn)?;
+        self.notice.enqueue(conn)?;
+        Ok(())
+    }
+}
+
+/// One transaction: the address still free, the profile's columns, the change's link and mails.
+async fn write(
+    state: &AppState,
+    id: i32,
+    update: ProfileUpdate,
+    photo_path: Option<String>,
+    email_change: Option<EmailChange>,
+) -> Result<(), Error> {
+    let now = state.clock.now();
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            if let Some(change) = &email_change
+                && User::email_taken(conn, &change.new_email, Some(id))?
+            {
+                return Err(Error::field("email", "error-email-taken"));
+            }
+            let normalized = update.username.normalized();
+            let changes = ProfileChanges {
+                username: update.username.as_ref(),
+                username_normalized: &normalized,
+                first_name: update.first_name.as_ref(),
+                last_name: update.last_name.as_ref(),
+                phone: update.phone.as_ref().map_or("", AsRef::as_ref),
+                language: update.language.code(),
+                currency: update.currency,
+                timezone: update.timezone.name(),
+                photo_path: photo_path.as_deref(),
+                updated_at: now,
+            };
+            match User::write_profile(conn, id, &changes)? {
+                Ok(()) => {}
+                Err(Taken::Username) => {
+                    return Err(Error::field("username", "error-username-taken"));
+                }
+                Err(Taken::Email) => return Err(Error::field("email", "error-email-taken")),
+            }
+            if let Some(change) = &email_change {
+                change.queue(conn, id, now)?;
+            }
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// Drops the address waiting for confirmation; its link stops working.
+pub async fn cancel_email_change(state: &AppState, user: &User) -> Result<(), Error> {
+    let (id, now) = (user.id, state.clock.now());
+    db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(OneTimeToken::void(conn, id, &[Purpose::ChangeEmail], now)?)
+    })
+    .await
+}
+
+/// Removes the uploaded photo (back to the Google photo or the default avatar); true when
+/// there was one.
+pub async fn remove_photo(state: &AppState, user: &User) -> Result<bool, Error> {
+    let (id, now) = (user.id, state.clock.now());
+    let previous = db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(User::clear_photo(conn, id, now)?)
+    })
+    .await?;
+    let removed = previous.is_some();
+    if let Some(previous) = previous {
+        remove_photo_file(state, previous).await;
+    }
+    Ok(removed)
+}
+
+/// Deletes a photo file no row points at; a failure is logged, never shown (the row is right).
+async fn remove_photo_file(state: &AppState, relative: String) {
+    let media = state.media.clone();
+    let result = tokio::task::spawn_blocking(move || media.remove(&relative)).await;
+    if !matches!(result, Ok(Ok(()))) {
+        tracing::warn!("a replaced photo file could not be deleted");
+    }
+}
+
+/// What the profile page shows beside the account itself.
+pub struct ProfileExtras {
+    /// A new address waiting for its confirmation link.
+    pub pending_email: Option<String>,
+    /// The saved invoice settings, for admins (created with the defaults on first sight).
+    pub invoice: Option<InvoiceSettings>,
+}
+
+/// One trip to the database for the profile page: the pending address and, when asked and
+/// the user is an admin, the saved invoice settings.
+pub async fn extras(
+    state: &AppState,
+    user: &User,
+    with_invoice: bool,
+) -> Result<ProfileExtras, Error> {
+    let (id, now) = (user.id, state.clock.now());
+    let load_invoice = with_invoice && user.role == Role::Admin;
+    db::run(&state.pool, move |conn| {
+        let pending_email = OneTimeToken::pending_email(conn, id, now)?;
+        let invoice = if load_invoice {
+            Some(InvoiceSettings::get_or_create(conn, id, now)?)
+        } else {
+            None
+        };
+        Ok::<_, Error>(ProfileExtras {
+            pending_email,
+            invoice,
+        })
+    })
+    .await
+}
+
+/// Marks the dashboard's tutorial seen; true only for the request that did (show it then).
+pub async fn claim_tutorial(state: &AppState, user: &User) -> Result<bool, Error> {
+    let id = user.id;
+    db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(User::claim_tutorial(conn, id)?)
+    })
+    .await
+}

@@ -1,0 +1,148 @@
+//! Admin accounts: sign-up (when `CUENTAS_SIGNUP` is on) and `create-admin` on the command
+//! line, under the same rules.
+//!
+//! A signed-up account starts unverified and gets a verification mail. When the address
+//! already has an account the answer is the same, and its owner gets a "someone tried to sign
+//! up with your address" notice instead, so the form tells nobody which addresses exist.
+
+use super::password::check_new_pair;
+use super::{Client, Error, throttle};
+use crate::db::tokens::{OneTimeToken, Purpose};
+use crate::db::users::{NewUser, Taken, User};
+use crate::db::{self, DbConnection};
+use crate::domain::{EmailAddress, NewPassword, PasswordPolicy, Problems, Username};
+use crate::mail::messages::{Mail, Recipient};
+use crate::state::AppState;
+
+/// The sign-up form, as typed.
+pub struct SignupInput {
+    pub username: String,
+    pub email: String,
+    pub password1: String,
+    pub password2: String,
+    /// The language of the page it was typed on: the account's and its mail's.
+    pub language: &'static str,
+}
+
+/// Signs an admin up. `Ok` both when the account was created and when the address already
+/// had one (see the module comment); a taken username is a problem on `username`.
+pub async fn sign_up(state: &AppState, client: &Client, input: SignupInput) -> Result<(), Error> {
+    if !state.settings.signup_enabled {
+        return Err(Error::NotFound);
+    }
+    let mut problems = Problems::new();
+    let username = problems.check("username", Username::parse(&input.username));
+    let email = problems.check("email", EmailAddress::parse(&input.email));
+    let personal = vec![input.username.clone(), input.email.clone()];
+    let password = check_new_pair(
+        state.settings.password_policy(),
+        ("password1", "password2"),
+        (input.password1, input.password2),
+        personal,
+        &mut problems,
+    )
+    .await?;
+    let (Some(username), Some(email), Some(password)) = (username, email, password) else {
+        return Err(Error::Invalid(problems));
+    };
+
+    let send_notice =
+        throttle::admit_mail(state, client, throttle::SIGNUP, "signup", email.as_ref()).await?;
+    // Hashed in every case, so a taken address answers after the same work as a new one.
+    let hash = state.passwords.hash(password.expose().to_owned()).await?;
+    let now = state.clock.now();
+    let (base_url, lifetime) = (
+        state.settings.base_url.clone(),
+        state.settings.verify_token_lifetime,
+    );
+    let language = input.language;
+    let created = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            // The username first: answering "username taken" only when the address is free
+            // would tell whether the address has an account.
+            if User::username_taken(conn, &username.normalized())? {
+                return Err(Error::field("username", "error-username-taken"));
+            }
+            let owner = match User::find_by_email(conn, email.as_ref())? {
+                Some(owner) => Some(owner),
+                None => {
+                    let new = NewUser::admin(&username, &email, hash, language, false, now);
+                    match User::insert(conn, &new)? {
+                        Ok(user) => {
+                            let token = OneTimeToken::issue(
+                                conn,
+                                Purpose::VerifyEmail,
+                                user.id,
+                                &user.email,
+                                now,
+                                lifetime,
+                            )?;
+                            let mail = Mail::VerifyEmail {
+                                token: &token,
+                                hours: lifetime.as_secs() / 3600,
+                            };
+                            mail.compose(&Recipient::of(&user), &base_url, now)
+                                .map_err(Error::unexpected)?
+                                .enqueue(conn)?;
+                            return Ok(true);
+                        }
+                        Err(Taken::Username) => {
+                            return Err(Error::field("username", "error-username-taken"));
+                        }
+                        // Lost a race for the address: answered like any taken address.
+                        Err(Taken::Email) => None,
+                    }
+                }
+            };
+            if let (Some(owner), true) = (owner, send_notice) {
+                Mail::SignupAttempt
+                    .compose(&Recipient::of(&owner), &base_url, now)
+                    .map_err(Error::unexpected)?
+                    .enqueue(conn)?;
+            }
+            Ok(false)
+        })
+    })
+    .await?;
+    if created || send_notice {
+        state.outbox.wake();
+    }
+    Ok(())
+}
+
+/// What `create-admin` was given.
+pub struct AdminInput<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+}
+
+/// Creates a verified admin (an operator vouches for the address), with the same rules as the
+/// sign-up form. Problems are reported on `username`, `email` and `password`.
+pub fn create_admin(
+    conn: &mut DbConnection,
+    policy: PasswordPolicy,
+    input: AdminInput<'_>,
+    now: crate::clock::Timestamp,
+) -> Result<User, Error> {
+    let mut problems = Problems::new();
+    let username = problems.check("username", Username::parse(input.username));
+    let email = problems.check("email", EmailAddress::parse(input.email));
+    let personal = [input.username, input.email];
+    if let Err(broken) = NewPassword::parse(input.password, policy, &personal) {
+        for problem in broken {
+            problems.add("password", problem);
+        }
+    }
+    let (Some(username), Some(email)) = (username, email) else {
+        return Err(Error::Invalid(problems));
+    };
+    problems.or(())?;
+    let hash = crate::auth::password::hash_password(input.password)?;
+    let new = NewUser::admin(&username, &email, hash, "es", true, now);
+    match User::insert(conn, &new)? {
+        Ok(user) => Ok(user),
+        Err(Taken::Username) => Err(Error::field("username", "error-username-taken")),
+        Err(Taken::Email) => Err(Error::field("email", "error-email-taken")),
+    }
+}

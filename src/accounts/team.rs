@@ -1,0 +1,180 @@
+//! An admin's team of vendedores: listing, creating one with a temporary password, and the
+//! actions on a member. Everything is scoped by the admin's id: someone else's vendedor, an
+//! admin or an unknown id is [`Error::NotFound`].
+
+use chrono::TimeDelta;
+
+use super::Error;
+use crate::auth::password::temporary_password;
+use crate::clock::Timestamp;
+use crate::db;
+use crate::db::users::{NewUser, Taken, TeamChange, User};
+use crate::domain::profile::PersonName;
+use crate::domain::{EmailAddress, Problem, Problems, Role, Username};
+use crate::state::AppState;
+
+/// What an admin can do to one of their vendedores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TeamAction {
+    Deactivate,
+    Activate,
+    ResetPassword,
+    ResetTutorial,
+}
+
+/// The new-vendedor form, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct NewVendedorInput {
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// A temporary password just set, to be shown once to the admin who set it.
+pub struct IssuedPassword {
+    pub username: String,
+    pub password: String,
+    pub expires_at: Timestamp,
+}
+
+/// Never prints the password, whatever logs it.
+impl std::fmt::Debug for IssuedPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedPassword")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+fn require_admin(user: &User) -> Result<(), Error> {
+    if user.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// The admin's vendedores, by username.
+pub async fn members(state: &AppState, admin: &User) -> Result<Vec<User>, Error> {
+    require_admin(admin)?;
+    let admin_id = admin.id;
+    db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(User::team_of(conn, admin_id)?)
+    })
+    .await
+}
+
+/// A name problem worded about someone else: "write the vendedor's name".
+fn about_them(problem: Problem) -> Problem {
+    if problem.key == "error-name-required" {
+        Problem::new("team-error-name-required")
+    } else {
+        problem
+    }
+}
+
+/// Adds a vendedor to the admin's team, with a temporary password they must change at their
+/// first sign-in.
+pub async fn create_vendedor(
+    state: &AppState,
+    admin: &User,
+    input: &NewVendedorInput,
+) -> Result<IssuedPassword, Error> {
+    require_admin(admin)?;
+    let mut problems = Problems::new();
+    let username = problems.check("username", Username::parse(&input.username));
+    let email = problems.check("email", EmailAddress::parse(&input.email));
+    let first_name = problems.check(
+        "first_name",
+        PersonName::parse(&input.first_name).map_err(|key| about_them(key.into())),
+    );
+    let last_name = problems.check(
+        "last_name",
+        PersonName::parse(&input.last_name).map_err(|key| about_them(key.into())),
+    );
+    let (Some(username), Some(email), Some(first_name), Some(last_name)) =
+        (username, email, first_name, last_name)
+    else {
+        return Err(Error::Invalid(problems));
+    };
+
+    let password = temporary_password();
+    let hash = state.passwords.hash(password.clone()).await?;
+    let now = state.clock.now();
+    let expires_at = temp_expiry(state, now);
+    let new = NewUser::vendedor(
+        admin.id,
+        &username,
+        &email,
+        &first_name,
+        &last_name,
+        hash,
+        expires_at,
+        &admin.language,
+        now,
+    );
+    let inserted = db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(User::insert(conn, &new)?)
+    })
+    .await?;
+    match inserted {
+        Ok(user) => Ok(IssuedPassword {
+            username: user.username,
+            password,
+            expires_at,
+        }),
+        Err(Taken::Username) => Err(Error::field("username", "error-username-taken")),
+        Err(Taken::Email) => Err(Error::field("email", "error-email-taken")),
+    }
+}
+
+/// Applies `action` to the admin's vendedor `id`. A password reset returns the new temporary
+/// password; deactivating and resetting end the vendedor's sessions.
+pub async fn act_on_member(
+    state: &AppState,
+    admin: &User,
+    id: i32,
+    action: TeamAction,
+) -> Result<Option<IssuedPassword>, Error> {
+    require_admin(admin)?;
+    let admin_id = admin.id;
+    let member = db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(User::find_in_team(conn, admin_id, id)?)
+    })
+    .await?
+    .ok_or(Error::NotFound)?;
+    let now = state.clock.now();
+    let mut issued = None;
+    let change = match action {
+        TeamAction::Deactivate => TeamChange::Deactivate,
+        TeamAction::Activate => TeamChange::Activate,
+        TeamAction::ResetTutorial => TeamChange::ResetTutorial,
+        TeamAction::ResetPassword => {
+            let password = temporary_password();
+            let hash = state.passwords.hash(password.clone()).await?;
+            let expires_at = temp_expiry(state, now);
+            issued = Some(IssuedPassword {
+                username: member.username,
+                password,
+                expires_at,
+            });
+            TeamChange::ResetPassword { hash, expires_at }
+        }
+    };
+    let applied = db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(User::apply_team_change(conn, admin_id, id, &change, now)?)
+    })
+    .await?;
+    if !applied {
+        return Err(Error::NotFound);
+    }
+    Ok(issued)
+}
+
+fn temp_expiry(state: &AppState, now: Timestamp) -> Timestamp {
+    let lifetime =
+        TimeDelta::from_std(state.settings.temp_password_lifetime).unwrap_or(TimeDelta::MAX);
+    now.checked_add_signed(lifetime)
+        .unwrap_or(chrono::NaiveDateTime::MAX)
+}

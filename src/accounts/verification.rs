@@ -1,0 +1,150 @@
+//! Confirming addresses: the account's own (after sign-up, or from the profile's button) and
+//! a new one asked for from the profile. One link kind, `/verificar-email/{token}/`.
+
+use std::sync::Arc;
+
+use super::{Client, Error, throttle};
+use crate::db;
+use crate::db::tokens::{OneTimeToken, Purpose};
+use crate::db::users::User;
+use crate::domain::EmailAddress;
+use crate::mail::messages::{Mail, Recipient};
+use crate::state::AppState;
+
+/// What opening a verification link did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confirmed {
+    /// The account's own address is confirmed.
+    Verified,
+    /// The account switched to the new address.
+    Changed,
+}
+
+const PURPOSES: [Purpose; 2] = [Purpose::VerifyEmail, Purpose::ChangeEmail];
+
+/// True when `token` is a live verification link (reading it changes nothing).
+pub async fn link_is_live(state: &AppState, token: String) -> Result<bool, Error> {
+    let now = state.clock.now();
+    db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(OneTimeToken::find_live(conn, &token, &PURPOSES, now)?.is_some())
+    })
+    .await
+}
+
+/// Uses the link: confirms the address it was sent to, or switches the account to it. Every
+/// unknown, used, voided or expired link, an inactive account, and an address that changed
+/// since (or was taken by another account) are all [`Error::LinkInvalid`].
+pub async fn confirm(state: &AppState, token: String) -> Result<Confirmed, Error> {
+    let now = state.clock.now();
+    // A read first: a junk link must not take SQLite's write lock.
+    if !link_is_live(state, token.clone()).await? {
+        return Err(Error::LinkInvalid);
+    }
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let found =
+                OneTimeToken::find_live(conn, &token, &PURPOSES, now)?.ok_or(Error::LinkInvalid)?;
+            let user = User::find(conn, found.user_id)?
+                .filter(|u| u.is_active)
+                .ok_or(Error::LinkInvalid)?;
+            if !OneTimeToken::consume(conn, found.id, now)? {
+                return Err(Error::LinkInvalid);
+            }
+            match found.purpose {
+                Purpose::VerifyEmail => {
+                    if !User::mark_email_verified(conn, user.id, &found.email, now)? {
+                        return Err(Error::LinkInvalid);
+                    }
+                    OneTimeToken::void(conn, user.id, &[Purpose::VerifyEmail], now)?;
+                    Ok(Confirmed::Verified)
+                }
+                Purpose::ChangeEmail => {
+                    if !User::switch_email(conn, user.id, &found.email, now)? {
+                        return Err(Error::LinkInvalid);
+                    }
+                    // Links sent to the old address are void once it is no longer the account's.
+                    let all = [
+                        Purpose::VerifyEmail,
+                        Purpose::ResetPassword,
+                        Purpose::ChangeEmail,
+                    ];
+                    OneTimeToken::void(conn, user.id, &all, now)?;
+                    Ok(Confirmed::Changed)
+                }
+                Purpose::ResetPassword => Err(Error::LinkInvalid),
+            }
+        })
+    })
+    .await
+}
+
+/// `POST /reenviar-verificacion/`: a new link when `email` belongs to an active, unverified
+/// account. The answer (and its timing) is the same for every address: the lookup and the
+/// mail happen after it, off the request.
+pub async fn resend(
+    state: Arc<AppState>,
+    client: &Client,
+    email: EmailAddress,
+) -> Result<(), Error> {
+    if throttle::admit_mail(&state, client, throttle::MAIL, "verify", email.as_ref()).await? {
+        tokio::spawn(async move {
+            if let Err(e) = resend_to(&state, email.as_ref().to_owned()).await {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "a verification mail was not queued"
+                );
+            }
+        });
+    }
+    Ok(())
+}
+
+async fn resend_to(state: &AppState, email: String) -> Result<(), Error> {
+    let user = db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(User::find_by_email(conn, &email)?)
+    })
+    .await?;
+    match user {
+        Some(user) if user.is_active && !user.email_verified => queue(state, &user).await,
+        _ => Ok(()),
+    }
+}
+
+/// The profile's "send me the link again" for the signed-in user's own address (nothing when
+/// it is already confirmed).
+pub async fn send_to_self(state: &AppState, client: &Client, user: &User) -> Result<(), Error> {
+    if user.email_verified {
+        return Ok(());
+    }
+    if throttle::admit_mail(state, client, throttle::MAIL, "verify", &user.email).await? {
+        queue(state, user).await?;
+    }
+    Ok(())
+}
+
+/// Issues a verification link for the user's current address and queues its mail, in one
+/// transaction; then wakes the worker.
+async fn queue(state: &AppState, user: &User) -> Result<(), Error> {
+    let now = state.clock.now();
+    let (base_url, lifetime) = (
+        state.settings.base_url.clone(),
+        state.settings.verify_token_lifetime,
+    );
+    let (recipient, id, email) = (Recipient::of(user), user.id, user.email.clone());
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let token = OneTimeToken::issue(conn, Purpose::VerifyEmail, id, &email, now, lifetime)?;
+            Mail::VerifyEmail {
+                token: &token,
+                hours: lifetime.as_secs() / 3600,
+            }
+            .compose(&recipient, &base_url, now)
+            .map_err(Error::unexpected)?
+            .enqueue(conn)?;
+            Ok::<_, Error>(())
+        })
+    })
+    .await?;
+    state.outbox.wake();
+    Ok(())
+}
