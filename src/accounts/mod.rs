@@ -18,9 +18,11 @@ pub mod throttle;
 pub mod verification;
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::db::StorageError;
 use crate::domain::Problems;
+use crate::state::AppState;
 
 /// Why an operation did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +76,31 @@ impl From<Problems> for Error {
     fn from(problems: Problems) -> Self {
         Self::Invalid(problems)
     }
+}
+
+/// A request for mail to a typed address (`purpose`: `verify`, `reset`): counted by the mail
+/// throttle, then `work` runs after the answer, off the request, so the answer and its timing
+/// say nothing about whether the address has an account. A failure of `work` is logged.
+async fn mail_after_answer<F, Fut>(
+    state: Arc<AppState>,
+    client: &Client,
+    purpose: &'static str,
+    email: crate::domain::EmailAddress,
+    work: F,
+) -> Result<(), Error>
+where
+    F: FnOnce(Arc<AppState>, String) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), Error>> + Send + 'static,
+{
+    let address = email.as_ref().to_owned();
+    if throttle::admit_mail(&state, client, throttle::MAIL, purpose, &address).await? {
+        tokio::spawn(async move {
+            if let Err(e) = work(state, address).await {
+                tracing::error!(error = format!("{e:#}"), purpose, "a mail was not queued");
+            }
+        });
+    }
+    Ok(())
 }
 
 /// Who is asking, as far as the operations care: the address recorded on sessions, the

@@ -17,9 +17,10 @@ use crate::i18n::Lang;
 use crate::mail::messages::{Mail, Recipient};
 use crate::state::AppState;
 
-/// The profile form, as typed; the field names are the form's.
-#[derive(Default)]
-pub struct ProfileInput {
+/// The profile's text fields as typed (or as saved, to fill the form); the names are the
+/// form's.
+#[derive(Clone, Debug, Default)]
+pub struct ProfileFields {
     pub username: String,
     pub first_name: String,
     pub last_name: String,
@@ -28,19 +29,32 @@ pub struct ProfileInput {
     pub idioma: String,
     pub moneda: String,
     pub zona_horaria: String,
+}
+
+impl ProfileFields {
+    /// The saved values.
+    pub fn of(user: &User) -> Self {
+        Self {
+            username: user.username.clone(),
+            first_name: user.first_name.clone(),
+            last_name: user.last_name.clone(),
+            email: user.email.clone(),
+            telefono: user.phone.clone(),
+            idioma: user.language.clone(),
+            moneda: user.currency.clone(),
+            zona_horaria: user.timezone.clone(),
+        }
+    }
+}
+
+/// The profile form as submitted.
+#[derive(Default)]
+pub struct ProfileInput {
+    pub fields: ProfileFields,
     /// Needed only when the address changes.
     pub password_actual: String,
     /// The uploaded file, if one was chosen.
     pub foto_perfil: Option<Vec<u8>>,
-}
-
-impl std::fmt::Debug for ProfileInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProfileInput")
-            .field("username", &self.username)
-            .field("email", &self.email)
-            .finish_non_exhaustive()
-    }
 }
 
 /// What a saved profile started besides the save.
@@ -62,7 +76,7 @@ struct ProfileUpdate {
     timezone: chrono_tz::Tz,
 }
 
-fn parse(input: &ProfileInput, problems: &mut Problems) -> Option<ProfileUpdate> {
+fn parse(input: &ProfileFields, problems: &mut Problems) -> Option<ProfileUpdate> {
     let username = problems.check("username", Username::parse(&input.username));
     let first_name = problems.check("first_name", PersonName::parse(&input.first_name));
     let last_name = problems.check("last_name", PersonName::parse(&input.last_name));
@@ -96,8 +110,9 @@ pub async fn update_profile(
     mut input: ProfileInput,
 ) -> Result<ProfileSaved, Error> {
     let mut problems = Problems::new();
-    let update = parse(&input, &mut problems);
-    let email_changes = EmailAddress::parse(&input.email).is_ok_and(|e| e.as_ref() != user.email);
+    let update = parse(&input.fields, &mut problems);
+    let email_changes =
+        EmailAddress::parse(&input.fields.email).is_ok_and(|e| e.as_ref() != user.email);
     if email_changes {
         let password = std::mem::take(&mut input.password_actual);
         if password.is_empty() {

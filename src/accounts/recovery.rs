@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::password::{check_new_pair, personal_words};
-use super::{Client, Error, throttle};
+use super::{Client, Error};
 use crate::db;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::User;
@@ -13,21 +13,15 @@ use crate::domain::{EmailAddress, Problems};
 use crate::mail::messages::{Mail, Recipient};
 use crate::state::AppState;
 
-/// Asks for a reset link for `email`. The lookup and the mail happen after the answer, off
-/// the request, so its timing says nothing about whether the account exists.
+/// Asks for a reset link for `email`; the same answer, after the same work, for every
+/// address (see [`super::mail_after_answer`]).
 pub async fn request_reset(
     state: Arc<AppState>,
     client: &Client,
     email: EmailAddress,
 ) -> Result<(), Error> {
-    if throttle::admit_mail(&state, client, throttle::MAIL, "reset", email.as_ref()).await? {
-        tokio::spawn(async move {
-            if let Err(e) = queue_reset(&state, email.as_ref().to_owned()).await {
-                tracing::error!(error = format!("{e:#}"), "a reset mail was not queued");
-            }
-        });
-    }
-    Ok(())
+    let work = |state: Arc<AppState>, email| async move { queue_reset(&state, email).await };
+    super::mail_after_answer(state, client, "reset", email, work).await
 }
 
 /// Issues a reset link and queues its mail when `email` belongs to an active account.

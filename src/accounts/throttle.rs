@@ -92,11 +92,9 @@ impl Throttle {
         attempt: Attempt<'_>,
         now: Timestamp,
     ) -> diesel::QueryResult<Verdict> {
-        let since = now - self.window;
-        attempts::forget_before(conn, self.scope, since)?;
-        attempt.record(conn, now)?;
-        let about_subject = attempt.recent_about_subject(conn, since, self.per_subject + 1)?;
-        let from_client = attempt.recent_from_client(conn, since, self.per_client + 1)?;
+        let since = self.enter(conn, attempt, now)?;
+        let about_subject = attempt.recent(conn, since, self.per_subject + 1, true)?;
+        let from_client = attempt.recent(conn, since, self.per_client + 1, false)?;
         let waits = [
             self.wait(&about_subject, self.per_subject, now),
             self.wait(&from_client, self.per_client, now),
@@ -119,10 +117,8 @@ impl Throttle {
     ) -> diesel::QueryResult<Verdict> {
         db::write_transaction(conn, |conn| {
             attempt.serialize_client(conn)?;
-            let since = now - self.window;
-            attempts::forget_before(conn, self.scope, since)?;
-            attempt.record(conn, now)?;
-            let from_client = attempt.recent_from_client(conn, since, self.per_client + 1)?;
+            let since = self.enter(conn, attempt, now)?;
+            let from_client = attempt.recent(conn, since, self.per_client + 1, false)?;
             if let Some(retry_after_secs) = self.wait(&from_client, self.per_client, now) {
                 attempt.unrecord(conn, now)?;
                 return Ok(Verdict::Refuse { retry_after_secs });
@@ -134,6 +130,20 @@ impl Throttle {
                 Verdict::Proceed
             })
         })
+    }
+
+    /// Forgets what left the window and records this attempt (written before counting, so
+    /// parallel requests see each other); returns where the window starts.
+    fn enter(
+        &self,
+        conn: &mut DbConnection,
+        attempt: Attempt<'_>,
+        now: Timestamp,
+    ) -> diesel::QueryResult<Timestamp> {
+        let since = now - self.window;
+        attempts::forget_before(conn, self.scope, since)?;
+        attempt.record(conn, now)?;
+        Ok(since)
     }
 
     /// Over the limit (more than `limit` attempts, newest first, the current one included):
@@ -151,6 +161,40 @@ impl Throttle {
     }
 }
 
+/// Which gate a request goes through.
+#[derive(Clone, Copy)]
+enum Gate {
+    Password,
+    Mail(Throttle),
+}
+
+/// Records the attempt about `subject_key` and asks the gate for its verdict.
+async fn judge(
+    state: &AppState,
+    client: &Client,
+    gate: Gate,
+    subject_key: String,
+) -> Result<Verdict, Error> {
+    let (from, now) = (client.throttle_key.clone(), state.clock.now());
+    db::run(&state.pool, move |conn| {
+        let throttle = match gate {
+            Gate::Password => PASSWORDS,
+            Gate::Mail(throttle) => throttle,
+        };
+        let attempt = Attempt {
+            scope: throttle.scope,
+            subject_key: &subject_key,
+            client: &from,
+        };
+        let verdict = match gate {
+            Gate::Password => throttle.admit_password(conn, attempt, now),
+            Gate::Mail(_) => throttle.admit_mail(conn, attempt, now),
+        };
+        Ok::<_, Error>(verdict?)
+    })
+    .await
+}
+
 /// Counts an attempt at `account`'s password (folded login or username) by `client`; a
 /// refusal is [`Error::Throttled`]. Returns the attempt's key, for [`forgive_password`].
 pub async fn admit_password(
@@ -159,16 +203,7 @@ pub async fn admit_password(
     account: &str,
 ) -> Result<String, Error> {
     let key = subject_key(account);
-    let (subject, from, now) = (key.clone(), client.throttle_key.clone(), state.clock.now());
-    let verdict = db::run(&state.pool, move |conn| {
-        let attempt = Attempt {
-            scope: PASSWORDS.scope,
-            subject_key: &subject,
-            client: &from,
-        };
-        Ok::<_, Error>(PASSWORDS.admit_password(conn, attempt, now)?)
-    })
-    .await?;
+    let verdict = judge(state, client, Gate::Password, key.clone()).await?;
     verdict.into_result().map(|_| key)
 }
 
@@ -196,15 +231,7 @@ pub async fn admit_mail(
     address: &str,
 ) -> Result<bool, Error> {
     let key = subject_key(&format!("{purpose}:{address}"));
-    let (from, now) = (client.throttle_key.clone(), state.clock.now());
-    let verdict = db::run(&state.pool, move |conn| {
-        let attempt = Attempt {
-            scope: throttle.scope,
-            subject_key: &key,
-            client: &from,
-        };
-        Ok::<_, Error>(throttle.admit_mail(conn, attempt, now)?)
-    })
-    .await?;
-    verdict.into_result()
+    judge(state, client, Gate::Mail(throttle), key)
+        .await?
+        .into_result()
 }

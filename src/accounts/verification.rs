@@ -78,25 +78,15 @@ pub async fn confirm(state: &AppState, token: String) -> Result<Confirmed, Error
     .await
 }
 
-/// `POST /reenviar-verificacion/`: a new link when `email` belongs to an active, unverified
-/// account. The answer (and its timing) is the same for every address: the lookup and the
-/// mail happen after it, off the request.
+/// A new link when `email` belongs to an active, unverified account; the same answer, after
+/// the same work, for every address (see [`super::mail_after_answer`]).
 pub async fn resend(
     state: Arc<AppState>,
     client: &Client,
     email: EmailAddress,
 ) -> Result<(), Error> {
-    if throttle::admit_mail(&state, client, throttle::MAIL, "verify", email.as_ref()).await? {
-        tokio::spawn(async move {
-            if let Err(e) = resend_to(&state, email.as_ref().to_owned()).await {
-                tracing::error!(
-                    error = format!("{e:#}"),
-                    "a verification mail was not queued"
-                );
-            }
-        });
-    }
-    Ok(())
+    let work = |state: Arc<AppState>, email| async move { resend_to(&state, email).await };
+    super::mail_after_answer(state, client, "verify", email, work).await
 }
 
 async fn resend_to(state: &AppState, email: String) -> Result<(), Error> {

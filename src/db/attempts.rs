@@ -59,35 +59,24 @@ impl Attempt<'_> {
         .map(drop)
     }
 
-    /// The times of this client's attempts since `since`, newest first, at most `limit`.
-    pub fn recent_from_client(
+    /// The times of this client's attempts since `since` (only those about this subject
+    /// when `about_subject`), newest first, at most `limit`.
+    pub fn recent(
         &self,
         conn: &mut DbConnection,
         since: Timestamp,
         limit: i64,
+        about_subject: bool,
     ) -> QueryResult<Vec<Timestamp>> {
-        attempts::table
+        let mut query = attempts::table
             .filter(attempts::scope.eq(self.scope))
             .filter(attempts::client.eq(self.client))
             .filter(attempts::attempted_at.gt(since))
-            .order(attempts::attempted_at.desc())
-            .limit(limit)
-            .select(attempts::attempted_at)
-            .load(conn)
-    }
-
-    /// The times of this client's attempts about this subject since `since`, newest first.
-    pub fn recent_about_subject(
-        &self,
-        conn: &mut DbConnection,
-        since: Timestamp,
-        limit: i64,
-    ) -> QueryResult<Vec<Timestamp>> {
-        attempts::table
-            .filter(attempts::scope.eq(self.scope))
-            .filter(attempts::client.eq(self.client))
-            .filter(attempts::subject_key.eq(self.subject_key))
-            .filter(attempts::attempted_at.gt(since))
+            .into_boxed();
+        if about_subject {
+            query = query.filter(attempts::subject_key.eq(self.subject_key));
+        }
+        query
             .order(attempts::attempted_at.desc())
             .limit(limit)
             .select(attempts::attempted_at)

@@ -52,41 +52,14 @@ pub struct OutboxMail {
     pub sent_at: Option<Timestamp>,
 }
 
-/// Where a queued mail stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MailStatus {
-    /// Waiting for (another) attempt.
-    Pending,
-    Sent,
-    /// Given up after a permanent failure or too many attempts.
-    Failed,
-}
-
-impl MailStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-        }
-    }
-}
-
-/// A stored status this program does not know: the row is refused, never guessed.
-#[derive(Debug, thiserror::Error)]
-#[error("unknown mail status {0:?}")]
-pub struct UnknownMailStatus(String);
-
-impl TryFrom<String> for MailStatus {
-    type Error = UnknownMailStatus;
-
-    fn try_from(value: String) -> Result<Self, UnknownMailStatus> {
-        match value.as_str() {
-            "pending" => Ok(Self::Pending),
-            "sent" => Ok(Self::Sent),
-            "failed" => Ok(Self::Failed),
-            _ => Err(UnknownMailStatus(value)),
-        }
+crate::text_enum! {
+    /// Where a queued mail stands.
+    pub enum MailStatus refused as UnknownMailStatus {
+        /// Waiting for (another) attempt.
+        Pending = "pending",
+        Sent = "sent",
+        /// Given up after a permanent failure or too many attempts.
+        Failed = "failed",
     }
 }
 

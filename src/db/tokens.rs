@@ -14,41 +14,14 @@ use super::schema::one_time_tokens;
 use crate::clock::Timestamp;
 use crate::token::{is_token_shaped, random_token, sha256_hex};
 
-/// What a token is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Purpose {
-    /// Confirms the account's current address.
-    VerifyEmail,
-    /// Confirms a new address; the account switches to it when the link is opened.
-    ChangeEmail,
-    ResetPassword,
-}
-
-impl Purpose {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::VerifyEmail => "verify_email",
-            Self::ChangeEmail => "change_email",
-            Self::ResetPassword => "reset_password",
-        }
-    }
-}
-
-/// A stored purpose this program does not know: the row is refused, never guessed.
-#[derive(Debug, thiserror::Error)]
-#[error("unknown token purpose {0:?}")]
-pub struct UnknownPurpose(String);
-
-impl TryFrom<String> for Purpose {
-    type Error = UnknownPurpose;
-
-    fn try_from(value: String) -> Result<Self, UnknownPurpose> {
-        match value.as_str() {
-            "verify_email" => Ok(Self::VerifyEmail),
-            "change_email" => Ok(Self::ChangeEmail),
-            "reset_password" => Ok(Self::ResetPassword),
-            _ => Err(UnknownPurpose(value)),
-        }
+crate::text_enum! {
+    /// What a token is for.
+    pub enum Purpose refused as UnknownPurpose {
+        /// Confirms the account's current address.
+        VerifyEmail = "verify_email",
+        /// Confirms a new address; the account switches to it when the link is opened.
+        ChangeEmail = "change_email",
+        ResetPassword = "reset_password",
     }
 }
 

@@ -45,7 +45,8 @@ pub struct User {
 }
 
 /// A new account: one INSERT, everything else takes the table's defaults. Built only by the
-/// constructors, so an admin never has a manager and a vendedor always has one.
+/// constructors, so an admin never has a manager and a vendedor always has one. No `Debug`:
+/// it holds a password hash.
 #[derive(Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser {
@@ -63,16 +64,6 @@ pub struct NewUser {
     language: String,
     created_at: Timestamp,
     updated_at: Timestamp,
-}
-
-impl std::fmt::Debug for NewUser {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewUser")
-            .field("username", &self.username)
-            .field("email", &self.email)
-            .field("role", &self.role)
-            .finish_non_exhaustive()
-    }
 }
 
 impl NewUser {
@@ -121,20 +112,13 @@ impl NewUser {
         now: Timestamp,
     ) -> Self {
         Self {
-            username: username.as_ref().to_owned(),
-            username_normalized: username.normalized(),
-            email: email.as_ref().to_owned(),
-            password_hash: temp_password_hash,
             role: Role::Vendedor.as_str(),
             manager_id: Some(admin_id),
             first_name: first_name.as_ref().to_owned(),
             last_name: last_name.as_ref().to_owned(),
-            email_verified: false,
             must_change_password: true,
             temp_password_expires_at: Some(temp_expires_at),
-            language: language.to_owned(),
-            created_at: now,
-            updated_at: now,
+            ..Self::admin(username, email, temp_password_hash, language, false, now)
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod password;
 pub mod problem;
 pub mod profile;
 mod role;
+mod text_enum;
 pub mod username;
 
 pub use email::EmailAddress;

@@ -1,41 +1,18 @@
 //! The two kinds of staff.
 
-/// `admin` owns the business and manages vendedores; `vendedor` sells.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Admin,
-    Vendedor,
+crate::text_enum! {
+    /// `admin` owns the business and manages vendedores; `vendedor` sells.
+    pub enum Role refused as UnknownRole {
+        Admin = "admin",
+        Vendedor = "vendedor",
+    }
 }
 
 impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Vendedor => "vendedor",
-        }
-    }
-
     pub fn label_key(self) -> &'static str {
         match self {
             Self::Admin => "role-admin",
             Self::Vendedor => "role-vendedor",
-        }
-    }
-}
-
-/// A stored role that is neither `admin` nor `vendedor`: the row is refused, never guessed.
-#[derive(Debug, thiserror::Error)]
-#[error("unknown role {0:?}")]
-pub struct UnknownRole(String);
-
-impl TryFrom<String> for Role {
-    type Error = UnknownRole;
-
-    fn try_from(value: String) -> Result<Self, UnknownRole> {
-        match value.as_str() {
-            "admin" => Ok(Self::Admin),
-            "vendedor" => Ok(Self::Vendedor),
-            _ => Err(UnknownRole(value)),
         }
     }
 }

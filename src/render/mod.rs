@@ -7,8 +7,12 @@ use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+mod context;
 mod pages;
-pub use pages::{EmailForm, EmailRequestPage, LinkKind, link_invalid, no_referrer, password_rules};
+pub use context::PageContext;
+pub use pages::{
+    EmailForm, EmailRequest, EmailRequestPage, LinkKind, link_invalid, no_referrer, password_rules,
+};
 
 use crate::auth::{CurrentUser, csrf};
 use crate::db::users::User;

@@ -1,15 +1,13 @@
 //! `GET /dashboard/`: the home page of a signed-in user.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpResponse;
 use askama::Template;
 
 use crate::accounts;
 use crate::auth::CurrentUser;
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::render::{Layout, page};
-use crate::state::AppState;
+use crate::render::{Layout, PageContext};
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -24,24 +22,20 @@ struct DashboardPage {
 }
 
 pub async fn show_dashboard(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    ctx: PageContext,
     current: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let user = &current.user;
     // The tutorial shows once: the request that flips the flag is the one that shows it.
     let show_tutorial =
-        !user.tutorial_seen && accounts::profile::claim_tutorial(&state, user).await?;
-    page(
-        StatusCode::OK,
-        &DashboardPage {
-            layout: Layout::for_request(&req),
-            display_name: user.display_name().to_owned(),
-            username: user.username.clone(),
-            email: user.email.clone(),
-            member_since: user.created_at.format("%Y-%m-%d").to_string(),
-            show_tutorial,
-            is_admin: user.role == Role::Admin,
-        },
-    )
+        !user.tutorial_seen && accounts::profile::claim_tutorial(&ctx.state, user).await?;
+    ctx.ok(&DashboardPage {
+        layout: ctx.layout(),
+        display_name: user.display_name().to_owned(),
+        username: user.username.clone(),
+        email: user.email.clone(),
+        member_since: user.created_at.format("%Y-%m-%d").to_string(),
+        show_tutorial,
+        is_admin: user.role == Role::Admin,
+    })
 }

@@ -1,8 +1,7 @@
 //! `GET /factura/vista-previa/`: a sample invoice with the admin's settings, showing exactly
 //! the parts whose toggles are on, ready to print.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpResponse;
 use askama::Template;
 use chrono::TimeZone;
 
@@ -11,8 +10,7 @@ use crate::auth::AdminUser;
 use crate::domain::money::format_amount;
 use crate::domain::profile::parse_timezone;
 use crate::error::AppError;
-use crate::render::{Layout, page};
-use crate::state::AppState;
+use crate::render::{Layout, PageContext};
 
 /// The sample lines: (catalog key of the description, quantity, unit price in US cents).
 const SAMPLE_LINES: [(&str, i64, i64); 3] = [
@@ -69,14 +67,13 @@ struct InvoicePreview {
 }
 
 pub async fn show_invoice_preview(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    ctx: PageContext,
     AdminUser(current): AdminUser,
 ) -> Result<HttpResponse, AppError> {
     let user = &current.user;
-    let settings = accounts::invoice::settings_of(&state, user).await?;
-    let now = state.clock.now();
-    let layout = Layout::for_request(&req);
+    let settings = accounts::invoice::settings_of(&ctx.state, user).await?;
+    let now = ctx.state.clock.now();
+    let layout = ctx.layout();
     let currency = user.currency.as_str();
     let scale = units_per_dollar(currency);
     let lines: Vec<Line> = SAMPLE_LINES
@@ -113,5 +110,5 @@ pub async fn show_invoice_preview(
         total: format_amount(subtotal + tax, currency),
         layout,
     };
-    page(StatusCode::OK, &preview)
+    ctx.ok(&preview)
 }

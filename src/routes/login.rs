@@ -1,19 +1,18 @@
 //! `GET, POST /login/` and `POST /logout/`. The work is in `accounts::login`.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts::login::Credentials;
 use crate::accounts::{self, Error};
 use crate::auth::CurrentUser;
-use crate::auth::session::{self, client_of};
+use crate::auth::session;
 use crate::domain::Problems;
 use crate::error::AppError;
 use crate::paths;
-use crate::render::{FieldErrors, FlashLevel, Layout, flash, page, see_other};
+use crate::render::{FieldErrors, FlashLevel, Layout, PageContext, flash, page, see_other};
 use crate::state::AppState;
 
 #[derive(Default, Deserialize)]
@@ -76,26 +75,28 @@ pub struct NextQuery {
 }
 
 pub async fn login_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    ctx: PageContext,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, AppError> {
     let next = safe_next(&query.next).unwrap_or_default().to_owned();
-    if CurrentUser::of(&req).is_some() {
-        return Ok(see_other(if next.is_empty() {
+    if CurrentUser::of(&ctx.req).is_some() {
+        let target = if next.is_empty() {
             paths::DASHBOARD
         } else {
             &next
-        }));
+        };
+        return Ok(see_other(target));
     }
-    let form = LoginPage::new(Layout::for_request(&req), &state, String::new(), next);
-    page(StatusCode::OK, &form)
+    ctx.ok(&LoginPage::new(
+        ctx.layout(),
+        &ctx.state,
+        String::new(),
+        next,
+    ))
 }
 
 pub async fn submit_login(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
+    ctx: PageContext,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let LoginForm {
@@ -108,17 +109,13 @@ pub async fn submit_login(
         login: login.clone(),
         password,
     };
-    let signed_in = accounts::login::sign_in(
-        &state,
-        &client_of(&req),
-        credentials,
-        session::session_id(&session),
-    )
-    .await;
-    let form = LoginPage::new(Layout::for_request(&req), &state, login, next);
+    let replacing = session::session_id(&ctx.session);
+    let signed_in =
+        accounts::login::sign_in(&ctx.state, &ctx.client(), credentials, replacing).await;
+    let form = LoginPage::new(ctx.layout(), &ctx.state, login, next);
     match signed_in {
         Ok(signed_in) => {
-            session::establish(&session, signed_in.session_id)?;
+            session::establish(&ctx.session, signed_in.session_id)?;
             let target = if form.next.is_empty() {
                 paths::DASHBOARD
             } else {
@@ -126,10 +123,7 @@ pub async fn submit_login(
             };
             Ok(see_other(target))
         }
-        Err(Error::Invalid(problems)) => page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form.with_problems(&problems),
-        ),
+        Err(Error::Invalid(problems)) => ctx.invalid(&form.with_problems(&problems)),
         Err(Error::EmailNotVerified { email }) => page(
             StatusCode::FORBIDDEN,
             &LoginPage {
@@ -142,14 +136,13 @@ pub async fn submit_login(
 }
 
 pub async fn submit_logout(
-    state: web::Data<AppState>,
-    session: Session,
+    ctx: PageContext,
     current: Option<CurrentUser>,
 ) -> Result<HttpResponse, AppError> {
     if let Some(current) = current {
-        accounts::login::sign_out(&state, current.session_id.to_string()).await?;
-        session::forget(&session);
-        flash(&session, FlashLevel::Info, "logout-done");
+        accounts::login::sign_out(&ctx.state, current.session_id.to_string()).await?;
+        session::forget(&ctx.session);
+        flash(&ctx.session, FlashLevel::Info, "logout-done");
     }
     Ok(see_other(paths::LOGIN))
 }

@@ -1,20 +1,18 @@
 //! `GET, POST /cambiar-password/`: change one's own password (`accounts::password`).
 
-use actix_session::Session;
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts::password::PasswordChange;
 use crate::accounts::{self, Error};
 use crate::auth::CurrentUser;
-use crate::auth::session::{self, client_of};
+use crate::auth::session;
 use crate::db::users::User;
 use crate::domain::Problems;
 use crate::error::AppError;
 use crate::paths;
-use crate::render::{FieldErrors, FlashLevel, Layout, flash, page, password_rules, see_other};
+use crate::render::{FieldErrors, FlashLevel, Layout, PageContext, password_rules};
 use crate::state::AppState;
 
 #[derive(Default, Deserialize)]
@@ -66,19 +64,20 @@ impl ChangePasswordPage {
 }
 
 pub async fn change_password_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    ctx: PageContext,
     current: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    let layout = Layout::for_request(&req);
-    let form = ChangePasswordPage::new(layout, &state, &current.user, &Problems::new());
-    page(StatusCode::OK, &form)
+    let problems = Problems::new();
+    ctx.ok(&ChangePasswordPage::new(
+        ctx.layout(),
+        &ctx.state,
+        &current.user,
+        &problems,
+    ))
 }
 
 pub async fn submit_password_change(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
+    ctx: PageContext,
     current: CurrentUser,
     form: web::Form<ChangePasswordForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -88,26 +87,21 @@ pub async fn submit_password_change(
         new_password1: form.new_password1,
         new_password2: form.new_password2,
     };
-    let user = &current.user;
-    let changed = accounts::password::change_password(
-        &state,
-        &client_of(&req),
-        user,
-        &current.session_id,
-        change,
-    )
-    .await;
+    let (user, client) = (&current.user, ctx.client());
+    let session_id = &current.session_id;
+    let changed =
+        accounts::password::change_password(&ctx.state, &client, user, session_id, change).await;
     match changed {
         Ok(new_session) => {
-            session::establish(&session, new_session)?;
-            flash(&session, FlashLevel::Success, "password-changed");
-            Ok(see_other(paths::PROFILE))
+            session::establish(&ctx.session, new_session)?;
+            ctx.redirect_with(paths::PROFILE, FlashLevel::Success, "password-changed")
         }
-        Err(Error::Invalid(problems)) => {
-            let layout = Layout::for_request(&req);
-            let form = ChangePasswordPage::new(layout, &state, user, &problems);
-            page(StatusCode::UNPROCESSABLE_ENTITY, &form)
-        }
+        Err(Error::Invalid(problems)) => ctx.invalid(&ChangePasswordPage::new(
+            ctx.layout(),
+            &ctx.state,
+            user,
+            &problems,
+        )),
         Err(e) => Err(e.into()),
     }
 }

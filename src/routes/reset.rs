@@ -7,59 +7,36 @@
 //! works too, for clients that post to the link itself.
 
 use actix_session::Session;
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::{self, Error};
-use crate::auth::session::client_of;
-use crate::domain::{EmailAddress, Problems};
+use crate::accounts::{self, Client, Error};
+use crate::domain::Problems;
 use crate::error::AppError;
 use crate::paths;
 use crate::render::{
-    EmailForm, EmailRequestPage, FieldErrors, FlashLevel, Layout, LinkKind, flash, link_invalid,
-    no_referrer, page, password_rules, see_other,
+    EmailForm, EmailRequest, FieldErrors, FlashLevel, Layout, LinkKind, PageContext, link_invalid,
+    no_referrer, password_rules, see_other,
 };
 use crate::state::AppState;
 
 const SESSION_TOKEN_KEY: &str = "reset_token";
 
-fn recover_page(layout: Layout, email: String, email_error: Option<String>) -> EmailRequestPage {
-    EmailRequestPage {
-        layout,
-        title_key: "recover-title",
-        intro_key: "recover-intro",
-        submit_key: "recover-submit",
-        action: paths::RECOVER_PASSWORD,
-        email,
-        email_error,
-    }
-}
-
-pub async fn recover_form(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let form = recover_page(Layout::for_request(&req), String::new(), None);
-    page(StatusCode::OK, &form)
+pub async fn recover_form(ctx: PageContext) -> Result<HttpResponse, AppError> {
+    EmailRequest::Recover.show(&ctx)
 }
 
 pub async fn submit_recover(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
+    ctx: PageContext,
     form: web::Form<EmailForm>,
 ) -> Result<HttpResponse, AppError> {
-    let email = match EmailAddress::parse(&form.email) {
-        Ok(email) => email,
-        Err(problem) => {
-            let layout = Layout::for_request(&req);
-            let error = Some(layout.t(problem.message_key()));
-            let form = recover_page(layout, form.into_inner().email, error);
-            return page(StatusCode::UNPROCESSABLE_ENTITY, &form);
-        }
+    let request = |state, client: Client, email| async move {
+        accounts::recovery::request_reset(state, &client, email).await
     };
-    accounts::recovery::request_reset(state.into_inner(), &client_of(&req), email).await?;
-    flash(&session, FlashLevel::Info, "recover-done");
-    Ok(see_other(paths::LOGIN))
+    EmailRequest::Recover
+        .submit(ctx, form.into_inner(), request)
+        .await
 }
 
 /// `GET /restablecer-password/{token}/`: keeps the token in the session, out of the address.
@@ -126,61 +103,48 @@ fn session_token(session: &Session) -> Option<String> {
     session.get::<String>(SESSION_TOKEN_KEY).ok().flatten()
 }
 
-pub async fn reset_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-) -> Result<HttpResponse, AppError> {
-    match accounts::recovery::live_link(&state, session_token(&session)).await {
+pub async fn reset_form(ctx: PageContext) -> Result<HttpResponse, AppError> {
+    match accounts::recovery::live_link(&ctx.state, session_token(&ctx.session)).await {
         Ok(_) => {}
-        Err(Error::LinkInvalid) => return link_invalid(&req, LinkKind::Reset),
+        Err(Error::LinkInvalid) => return link_invalid(&ctx.req, LinkKind::Reset),
         Err(e) => return Err(e.into()),
     }
-    let form = ResetPage::new(Layout::for_request(&req), &state, &Problems::new());
-    page(StatusCode::OK, &form).map(no_referrer)
+    let form = ResetPage::new(ctx.layout(), &ctx.state, &Problems::new());
+    ctx.ok(&form).map(no_referrer)
 }
 
 pub async fn submit_reset_from_session(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
+    ctx: PageContext,
     form: web::Form<ResetForm>,
 ) -> Result<HttpResponse, AppError> {
-    let token = session_token(&session);
-    reset(req, state, session, token, form.into_inner()).await
+    let token = session_token(&ctx.session);
+    reset(ctx, token, form.into_inner()).await
 }
 
 pub async fn submit_reset_from_link(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
+    ctx: PageContext,
     token: web::Path<String>,
     form: web::Form<ResetForm>,
 ) -> Result<HttpResponse, AppError> {
-    let token = Some(token.into_inner());
-    reset(req, state, session, token, form.into_inner()).await
+    reset(ctx, Some(token.into_inner()), form.into_inner()).await
 }
 
 async fn reset(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
+    ctx: PageContext,
     token: Option<String>,
     form: ResetForm,
 ) -> Result<HttpResponse, AppError> {
-    let reset =
-        accounts::recovery::reset_password(&state, token, form.new_password1, form.new_password2)
-            .await;
-    match reset {
+    let (first, second) = (form.new_password1, form.new_password2);
+    match accounts::recovery::reset_password(&ctx.state, token, first, second).await {
         Ok(()) => {
-            session.remove(SESSION_TOKEN_KEY);
-            flash(&session, FlashLevel::Success, "reset-done");
-            Ok(no_referrer(see_other(paths::LOGIN)))
+            ctx.session.remove(SESSION_TOKEN_KEY);
+            ctx.redirect_with(paths::LOGIN, FlashLevel::Success, "reset-done")
+                .map(no_referrer)
         }
-        Err(Error::LinkInvalid) => link_invalid(&req, LinkKind::Reset),
+        Err(Error::LinkInvalid) => link_invalid(&ctx.req, LinkKind::Reset),
         Err(Error::Invalid(problems)) => {
-            let form = ResetPage::new(Layout::for_request(&req), &state, &problems);
-            page(StatusCode::UNPROCESSABLE_ENTITY, &form).map(no_referrer)
+            let form = ResetPage::new(ctx.layout(), &ctx.state, &problems);
+            ctx.invalid(&form).map(no_referrer)
         }
         Err(e) => Err(e.into()),
     }

@@ -1,19 +1,16 @@
 //! `GET, POST /registro/`: an admin signs up (`accounts::signup`).
 
-use actix_session::Session;
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts::signup::SignupInput;
 use crate::accounts::{self, Error};
 use crate::auth::CurrentUser;
-use crate::auth::session::client_of;
 use crate::domain::Problems;
 use crate::error::AppError;
 use crate::paths;
-use crate::render::{FieldErrors, FlashLevel, Layout, flash, page, password_rules, see_other};
+use crate::render::{FieldErrors, FlashLevel, Layout, PageContext, password_rules, see_other};
 use crate::state::AppState;
 
 #[derive(Default, Deserialize)]
@@ -74,30 +71,29 @@ impl SignupPage {
     }
 }
 
-pub async fn signup_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    if !state.settings.signup_enabled {
+pub async fn signup_form(ctx: PageContext) -> Result<HttpResponse, AppError> {
+    if !ctx.state.settings.signup_enabled {
         return Err(AppError::NotFound);
     }
-    if CurrentUser::of(&req).is_some() {
+    if CurrentUser::of(&ctx.req).is_some() {
         return Ok(see_other(paths::DASHBOARD));
     }
-    let layout = Layout::for_request(&req);
-    let form = SignupPage::new(layout, &state, Default::default(), &Problems::new());
-    page(StatusCode::OK, &form)
+    let empty = (String::new(), String::new());
+    ctx.ok(&SignupPage::new(
+        ctx.layout(),
+        &ctx.state,
+        empty,
+        &Problems::new(),
+    ))
 }
 
 pub async fn submit_signup(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
+    ctx: PageContext,
     form: web::Form<SignupForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let layout = Layout::for_request(&req);
-    let values = (form.username.clone(), form.email.clone());
+    let layout = ctx.layout();
+    let typed = (form.username.clone(), form.email.clone());
     let input = SignupInput {
         username: form.username,
         email: form.email,
@@ -105,14 +101,10 @@ pub async fn submit_signup(
         password2: form.password2,
         language: layout.lang.code(),
     };
-    match accounts::signup::sign_up(&state, &client_of(&req), input).await {
-        Ok(()) => {
-            flash(&session, FlashLevel::Info, "signup-check-mail");
-            Ok(see_other(paths::LOGIN))
-        }
+    match accounts::signup::sign_up(&ctx.state, &ctx.client(), input).await {
+        Ok(()) => ctx.redirect_with(paths::LOGIN, FlashLevel::Info, "signup-check-mail"),
         Err(Error::Invalid(problems)) => {
-            let form = SignupPage::new(layout, &state, values, &problems);
-            page(StatusCode::UNPROCESSABLE_ENTITY, &form)
+            ctx.invalid(&SignupPage::new(layout, &ctx.state, typed, &problems))
         }
         Err(e) => Err(e.into()),
     }

@@ -3,8 +3,7 @@
 //! else's vendedor, an admin or an unknown id is 404.
 
 use actix_session::Session;
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::TimeZone;
 use serde::{Deserialize, Serialize};
@@ -18,8 +17,7 @@ use crate::domain::Problems;
 use crate::domain::profile::parse_timezone;
 use crate::error::AppError;
 use crate::paths;
-use crate::render::{FieldErrors, FlashLevel, Layout, flash, page, see_other};
-use crate::state::AppState;
+use crate::render::{FieldErrors, FlashLevel, Layout, PageContext};
 
 /// The temporary password waiting in the session to be shown once.
 const ISSUED_KEY: &str = "issued_password";
@@ -59,7 +57,7 @@ impl ActionWord {
 }
 
 /// A temporary password just issued, shown on the next team page of the admin who issued it
-/// and then forgotten.
+/// and then forgotten. No `Debug`: nothing can print the password.
 #[derive(Serialize, Deserialize)]
 struct ShownPassword {
     admin_id: i32,
@@ -67,16 +65,6 @@ struct ShownPassword {
     password: String,
     /// When it stops working, in the admin's time zone.
     expires: String,
-}
-
-/// Never prints the password, whatever logs it.
-impl std::fmt::Debug for ShownPassword {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ShownPassword")
-            .field("admin_id", &self.admin_id)
-            .field("username", &self.username)
-            .finish_non_exhaustive()
-    }
 }
 
 /// One row of the team table.
@@ -104,14 +92,13 @@ struct TeamPage {
 
 impl TeamPage {
     async fn build(
-        state: &AppState,
-        layout: Layout,
+        ctx: &PageContext,
         admin: &User,
         issued: Option<ShownPassword>,
         (values, problems): (NewVendedorForm, Problems),
     ) -> Result<Self, AppError> {
-        let now = state.clock.now();
-        let members = accounts::team::members(state, admin)
+        let (layout, now) = (ctx.layout(), ctx.state.clock.now());
+        let members = accounts::team::members(&ctx.state, admin)
             .await?
             .iter()
             .map(|user| Member {
@@ -145,67 +132,59 @@ impl TeamPage {
 }
 
 pub async fn show_team(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
+    ctx: PageContext,
     AdminUser(current): AdminUser,
 ) -> Result<HttpResponse, AppError> {
     // Taken out of the session: it is shown on this page and never again, and only to the
     // admin who issued it (another admin may have signed in on this browser since).
-    let issued = session
+    let issued = ctx
+        .session
         .remove_as::<ShownPassword>(ISSUED_KEY)
         .and_then(Result::ok)
         .filter(|issued| issued.admin_id == current.user.id);
-    let layout = Layout::for_request(&req);
     let empty_form = (NewVendedorForm::default(), Problems::new());
-    let team = TeamPage::build(&state, layout, &current.user, issued, empty_form).await?;
-    page(StatusCode::OK, &team)
+    let team = TeamPage::build(&ctx, &current.user, issued, empty_form).await?;
+    ctx.ok(&team)
 }
 
 pub async fn submit_new_vendedor(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
+    ctx: PageContext,
     AdminUser(current): AdminUser,
     form: web::Form<NewVendedorForm>,
 ) -> Result<HttpResponse, AppError> {
-    let values = form.into_inner();
+    let typed = form.into_inner();
     let input = NewVendedorInput {
-        username: values.username.clone(),
-        email: values.email.clone(),
-        first_name: values.first_name.clone(),
-        last_name: values.last_name.clone(),
+        username: typed.username.clone(),
+        email: typed.email.clone(),
+        first_name: typed.first_name.clone(),
+        last_name: typed.last_name.clone(),
     };
     let admin = &current.user;
-    match accounts::team::create_vendedor(&state, admin, &input).await {
+    match accounts::team::create_vendedor(&ctx.state, admin, &input).await {
         Ok(issued) => {
-            show_once(&session, admin, issued)?;
-            flash(&session, FlashLevel::Success, "team-created");
-            Ok(see_other(paths::TEAM))
+            show_once(&ctx.session, admin, issued)?;
+            ctx.redirect_with(paths::TEAM, FlashLevel::Success, "team-created")
         }
         Err(Error::Invalid(problems)) => {
-            let layout = Layout::for_request(&req);
-            let team = TeamPage::build(&state, layout, admin, None, (values, problems)).await?;
-            page(StatusCode::UNPROCESSABLE_ENTITY, &team)
+            let team = TeamPage::build(&ctx, admin, None, (typed, problems)).await?;
+            ctx.invalid(&team)
         }
         Err(e) => Err(e.into()),
     }
 }
 
 pub async fn submit_team_action(
-    state: web::Data<AppState>,
-    session: Session,
+    ctx: PageContext,
     AdminUser(current): AdminUser,
     path: web::Path<(i32, ActionWord)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, word) = path.into_inner();
     let (action, message) = word.action();
     let admin = &current.user;
-    if let Some(issued) = accounts::team::act_on_member(&state, admin, id, action).await? {
-        show_once(&session, admin, issued)?;
+    if let Some(issued) = accounts::team::act_on_member(&ctx.state, admin, id, action).await? {
+        show_once(&ctx.session, admin, issued)?;
     }
-    flash(&session, FlashLevel::Success, message);
-    Ok(see_other(paths::TEAM))
+    ctx.redirect_with(paths::TEAM, FlashLevel::Success, message)
 }
 
 /// Keeps a new temporary password in the (encrypted) session cookie until the team page

@@ -1,9 +1,7 @@
 //! `POST /perfil/` with `guardar_factura`: an admin's invoice settings, the second form of the
 //! profile page (`accounts::invoice`).
 
-use actix_session::Session;
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::page::{ProfilePage, Submitted};
@@ -12,8 +10,7 @@ use crate::auth::CurrentUser;
 use crate::domain::invoice::InvoiceInput;
 use crate::error::AppError;
 use crate::paths;
-use crate::render::{FlashLevel, Layout, flash, page, see_other};
-use crate::state::AppState;
+use crate::render::{FlashLevel, PageContext};
 
 /// The form as posted; a checkbox is on when its field is present.
 #[derive(Debug, Default, Deserialize)]
@@ -48,9 +45,7 @@ impl From<InvoiceForm> for InvoiceInput {
 }
 
 pub async fn submit_invoice_settings(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
+    ctx: PageContext,
     current: CurrentUser,
     form: web::Form<InvoiceForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -60,20 +55,13 @@ pub async fn submit_invoice_settings(
     }
     let input = InvoiceInput::from(form);
     let user = &current.user;
-    match accounts::invoice::save_invoice_settings(&state, user, &input).await {
-        Ok(()) => {
-            flash(&session, FlashLevel::Success, "invoice-saved");
-            Ok(see_other(paths::PROFILE))
-        }
+    match accounts::invoice::save_invoice_settings(&ctx.state, user, &input).await {
+        Ok(()) => ctx.redirect_with(paths::PROFILE, FlashLevel::Success, "invoice-saved"),
         Err(Error::Forbidden) => {
-            flash(&session, FlashLevel::Error, "invoice-forbidden");
-            Ok(see_other(paths::PROFILE))
+            ctx.redirect_with(paths::PROFILE, FlashLevel::Error, "invoice-forbidden")
         }
         Err(Error::Invalid(problems)) => {
-            let layout = Layout::for_request(&req);
-            let submitted = Submitted::Invoice(input, problems);
-            let profile = ProfilePage::build(&state, layout, user, submitted).await?;
-            page(StatusCode::UNPROCESSABLE_ENTITY, &profile)
+            ProfilePage::show_invalid(&ctx, user, Submitted::Invoice(input, problems)).await
         }
         Err(e) => Err(e.into()),
     }

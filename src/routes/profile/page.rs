@@ -1,11 +1,12 @@
 //! The profile page's model: what it shows (the saved account), what its two forms hold
 //! (saved or submitted values) and their errors.
 
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::TimeZone;
 
 use crate::accounts;
+use crate::accounts::profile::ProfileFields;
 use crate::auth::CurrentUser;
 use crate::db::users::User;
 use crate::domain::Problems;
@@ -13,36 +14,8 @@ use crate::domain::invoice::InvoiceInput;
 use crate::domain::profile::{CURRENCIES, parse_timezone};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::render::{FieldErrors, Layout, photo_url};
+use crate::render::{FieldErrors, Layout, PageContext, photo_url};
 use crate::state::AppState;
-
-/// What the profile form shows in its fields: the saved values, or what was submitted.
-#[derive(Debug, Default, Clone)]
-pub struct ProfileValues {
-    pub username: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub telefono: String,
-    pub idioma: String,
-    pub moneda: String,
-    pub zona_horaria: String,
-}
-
-impl ProfileValues {
-    pub fn saved(user: &User) -> Self {
-        Self {
-            username: user.username.clone(),
-            first_name: user.first_name.clone(),
-            last_name: user.last_name.clone(),
-            email: user.email.clone(),
-            telefono: user.phone.clone(),
-            idioma: user.language.clone(),
-            moneda: user.currency.clone(),
-            zona_horaria: user.timezone.clone(),
-        }
-    }
-}
 
 /// The invoice form: saved or submitted values and their errors. Its input ids are prefixed
 /// with `factura-`: the profile form above already has a `telefono`.
@@ -69,7 +42,7 @@ impl InvoiceSection {
 /// Which of the two forms was submitted with errors (the other shows saved values).
 pub enum Submitted {
     Nothing,
-    Profile(ProfileValues, Problems),
+    Profile(ProfileFields, Problems),
     Invoice(InvoiceInput, Problems),
 }
 
@@ -90,7 +63,7 @@ pub struct ProfilePage {
     language_label_key: &'static str,
     currency: String,
     timezone: String,
-    values: ProfileValues,
+    values: ProfileFields,
     errors: FieldErrors,
     currencies: &'static [&'static str],
     /// The `<option>`s of the time-zone list, the chosen one selected (static text only).
@@ -106,6 +79,24 @@ impl ProfilePage {
     /// The page for `user`, with the address waiting for confirmation and, for admins, the
     /// invoice form (as submitted, else as saved).
     pub async fn build(
+        ctx: &PageContext,
+        user: &User,
+        submitted: Submitted,
+    ) -> Result<Self, AppError> {
+        let layout = ctx.layout();
+        Self::build_with(&ctx.state, layout, user, submitted).await
+    }
+
+    /// The page with the submitted form's problems: 422.
+    pub async fn show_invalid(
+        ctx: &PageContext,
+        user: &User,
+        submitted: Submitted,
+    ) -> Result<HttpResponse, AppError> {
+        ctx.invalid(&Self::build(ctx, user, submitted).await?)
+    }
+
+    async fn build_with(
         state: &AppState,
         layout: Layout,
         user: &User,
@@ -113,7 +104,7 @@ impl ProfilePage {
     ) -> Result<Self, AppError> {
         let lang = layout.lang;
         let (values, errors, invoice) = match submitted {
-            Submitted::Nothing => (ProfileValues::saved(user), FieldErrors::default(), None),
+            Submitted::Nothing => (ProfileFields::of(user), FieldErrors::default(), None),
             Submitted::Profile(values, problems) => {
                 (values, FieldErrors::new(&problems, lang), None)
             }
@@ -121,7 +112,7 @@ impl ProfilePage {
                 let errors = FieldErrors::new(&problems, lang);
                 let section = InvoiceSection { values, errors };
                 (
-                    ProfileValues::saved(user),
+                    ProfileFields::of(user),
                     FieldErrors::default(),
                     Some(section),
                 )
@@ -222,10 +213,10 @@ pub async fn too_large_page(req: HttpRequest) -> Option<String> {
     );
     let user = &current.user;
     let submitted = Submitted::Profile(
-        ProfileValues::saved(user),
+        ProfileFields::of(user),
         Problems::one("foto_perfil", problem),
     );
-    ProfilePage::build(state, layout, user, submitted)
+    ProfilePage::build_with(state, layout, user, submitted)
         .await
         .ok()?
         .render()
