@@ -4,6 +4,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
 
@@ -102,6 +103,23 @@ impl Browser {
             .text()
             .await
             .unwrap()
+    }
+
+    /// Waits (up to 5 s) until the element is displayed. WebDriver counts an element at
+    /// opacity 0 as hidden, so a dialog still fading in is not displayed yet.
+    pub async fn wait_until_displayed(&self, css: &str) -> Element {
+        let element = self
+            .client
+            .wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !element.is_displayed().await.unwrap() {
+            assert!(Instant::now() < deadline, "{css} is not displayed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        element
     }
 
     pub async fn fill(&self, css: &str, text: &str) {

@@ -48,12 +48,7 @@ async fn a_forced_user_changes_the_password_then_sees_the_tutorial_once() {
     browser.wait_for_path("/dashboard/").await;
 
     // The tutorial is a modal dialog with focus inside it; Escape closes it.
-    let dialog = browser
-        .client
-        .find(Locator::Css("dialog#tutorial"))
-        .await
-        .unwrap();
-    assert!(dialog.is_displayed().await.unwrap());
+    let dialog = browser.wait_until_displayed("dialog#tutorial").await;
     let focused_inside: bool = browser
         .client
         .execute(
