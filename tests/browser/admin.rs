@@ -18,6 +18,7 @@ async fn an_admin_creates_a_vendedor_who_must_change_the_temporary_password() {
         .unwrap();
     browser.submit_login("Dueña", &admin.password).await;
     browser.wait_for_path("/equipo/").await;
+    browser.assert_accessible("team (no vendedores yet)").await;
     browser.fill("#username", "vera").await;
     browser.fill("#email", "vera@tienda.example").await;
     browser.fill("#first_name", "Vera").await;
@@ -42,12 +43,16 @@ async fn an_admin_creates_a_vendedor_who_must_change_the_temporary_password() {
             .await
             .contains("Debe cambiar la contraseña")
     );
+    browser
+        .assert_accessible("team with a temporary password shown")
+        .await;
 
     browser.click(".logout-form button").await;
     browser.wait_for_path("/login/").await;
 
     browser.submit_login("vera", &temp).await;
     browser.wait_for_path("/cambiar-password/").await;
+    browser.assert_accessible("forced password change").await;
     let new = "Girasol-Azul-Marea-77";
     browser.fill("#old_password", &temp).await;
     browser.fill("#new_password1", new).await;
@@ -62,6 +67,7 @@ async fn an_admin_creates_a_vendedor_who_must_change_the_temporary_password() {
             .await
             .contains("Contraseña actualizada")
     );
+    browser.assert_accessible("profile of a vendedor").await;
     // A vendedor has neither the team link nor the invoice form.
     let page = browser.client.source().await.unwrap();
     assert!(!page.contains("href=\"/equipo/\""));
@@ -85,6 +91,9 @@ async fn an_admin_saves_invoice_settings_and_previews_the_invoice() {
     browser.submit_login("Dueña", &admin.password).await;
     browser.wait_for_path("/perfil/").await;
     browser
+        .assert_accessible("profile of an admin with the invoice form")
+        .await;
+    browser
         .fill("#factura-nombre_empresa", "Ferretería Núñez")
         .await;
     browser.fill("#factura-direccion", "Av. Reforma 100").await;
@@ -102,6 +111,9 @@ async fn an_admin_saves_invoice_settings_and_previews_the_invoice() {
             .await
             .contains("Configuración de factura guardada")
     );
+    browser
+        .assert_accessible("profile after saving the invoice settings")
+        .await;
 
     browser.click("a[href='/factura/vista-previa/']").await;
     browser.wait_for_path("/factura/vista-previa/").await;
@@ -124,5 +136,6 @@ async fn an_admin_saves_invoice_settings_and_previews_the_invoice() {
         .await
         .unwrap();
     assert!(print.is_displayed().await.unwrap());
+    browser.assert_accessible("invoice preview").await;
     browser.close().await;
 }

@@ -11,6 +11,7 @@ async fn a_user_logs_in_through_the_form_sees_the_dashboard_and_logs_out() {
 
     browser.client.goto(&app.url("/dashboard/")).await.unwrap();
     browser.wait_for_path("/login/").await;
+    browser.assert_accessible("login").await;
     // A wrong password first: the error is shown beside the field.
     browser
         .submit_login("ana@example.com", "not-the-password-1")
@@ -21,6 +22,9 @@ async fn a_user_logs_in_through_the_form_sees_the_dashboard_and_logs_out() {
             .await
             .contains("no son correctos")
     );
+    browser
+        .assert_accessible("login with a wrong password (422)")
+        .await;
 
     browser.fill("#password", &user.password).await;
     browser
@@ -30,6 +34,9 @@ async fn a_user_logs_in_through_the_form_sees_the_dashboard_and_logs_out() {
     assert_eq!(browser.text_of("h1").await, "Hola, Ana");
     assert!(browser.text_of(".account .badge").await.contains("Admin"));
     // The first visit shows the tutorial; its button closes it.
+    browser
+        .assert_accessible("dashboard with the tutorial")
+        .await;
     browser.click("#tutorial button[type=submit]").await;
 
     browser.click(".logout-form button").await;
@@ -40,5 +47,8 @@ async fn a_user_logs_in_through_the_form_sees_the_dashboard_and_logs_out() {
             .await
             .contains("Has cerrado la sesión")
     );
+    browser
+        .assert_accessible("login with a flash message")
+        .await;
     browser.close().await;
 }

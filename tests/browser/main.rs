@@ -11,6 +11,7 @@
 )]
 mod helpers;
 
+mod accessibility;
 mod admin;
 mod harness;
 mod login;

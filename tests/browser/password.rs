@@ -22,6 +22,7 @@ async fn a_forced_user_changes_the_password_then_sees_the_tutorial_once() {
             .await
             .contains("contraseña temporal")
     );
+    browser.assert_accessible("forced password change").await;
 
     let new = "Vendedora-Nueva-2026";
     browser.fill("#old_password", &user.password).await;
@@ -33,6 +34,9 @@ async fn a_forced_user_changes_the_password_then_sees_the_tutorial_once() {
         .await
         .unwrap();
     assert!(meter.is_displayed().await.unwrap());
+    browser
+        .assert_accessible("password change with the strength meter")
+        .await;
     browser.fill("#new_password2", new).await;
     browser
         .click("form[action='/cambiar-password/'] button[type=submit]")
@@ -48,12 +52,7 @@ async fn a_forced_user_changes_the_password_then_sees_the_tutorial_once() {
     browser.wait_for_path("/dashboard/").await;
 
     // The tutorial is a modal dialog with focus inside it; Escape closes it.
-    let dialog = browser
-        .client
-        .find(Locator::Css("dialog#tutorial"))
-        .await
-        .unwrap();
-    assert!(dialog.is_displayed().await.unwrap());
+    let dialog = browser.wait_until_displayed("dialog#tutorial").await;
     let focused_inside: bool = browser
         .client
         .execute(
@@ -65,6 +64,9 @@ async fn a_forced_user_changes_the_password_then_sees_the_tutorial_once() {
         .as_bool()
         .unwrap();
     assert!(focused_inside, "focus moves into the dialog");
+    browser
+        .assert_accessible("dashboard with the tutorial as a modal dialog")
+        .await;
     browser
         .client
         .active_element()
@@ -91,6 +93,9 @@ async fn a_forced_user_changes_the_password_then_sees_the_tutorial_once() {
         .await
         .unwrap();
     assert!(dialogs.is_empty(), "the tutorial shows only once");
+    browser
+        .assert_accessible("dashboard without the tutorial")
+        .await;
     assert!(app.user(user.id).tutorial_seen);
     browser.close().await;
 }

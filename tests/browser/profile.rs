@@ -23,6 +23,7 @@ async fn a_user_uploads_a_photo_and_sees_it_in_the_page_and_the_navigation() {
         .unwrap();
     browser.submit_login("ana", &user.password).await;
     browser.wait_for_path("/perfil/").await;
+    browser.assert_accessible("profile").await;
 
     browser.fill("#first_name", "Ana").await;
     browser.fill("#last_name", "Pérez").await;
@@ -39,6 +40,9 @@ async fn a_user_uploads_a_photo_and_sees_it_in_the_page_and_the_navigation() {
         .await
         .unwrap();
     assert!(preview.is_displayed().await.unwrap());
+    browser
+        .assert_accessible("profile with a photo preview")
+        .await;
     browser
         .click("form[action='/actualizar-perfil/'] button[type=submit]")
         .await;
@@ -71,5 +75,8 @@ async fn a_user_uploads_a_photo_and_sees_it_in_the_page_and_the_navigation() {
         .as_bool()
         .unwrap();
     assert!(loaded, "the browser loaded the stored 400x400 photo");
+    browser
+        .assert_accessible("profile with an uploaded photo")
+        .await;
     browser.close().await;
 }

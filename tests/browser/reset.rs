@@ -11,6 +11,7 @@ async fn a_forgotten_password_is_reset_through_the_link_in_the_mail() {
     browser.client.goto(&app.url("/login/")).await.unwrap();
     browser.click("a[href='/recuperar-password/']").await;
     browser.wait_for_path("/recuperar-password/").await;
+    browser.assert_accessible("password recovery request").await;
     browser.fill("#email", &user.email).await;
     browser
         .click("form[action='/recuperar-password/'] button[type=submit]")
@@ -23,6 +24,7 @@ async fn a_forgotten_password_is_reset_through_the_link_in_the_mail() {
     // its `no-referrer` policy makes the browser post with `Origin: null`.
     browser.client.goto(&link).await.unwrap();
     browser.wait_for_path("/restablecer-password/").await;
+    browser.assert_accessible("password reset").await;
     let new = "Otoño-Lluvioso-2031";
     browser.fill("#new_password1", new).await;
     browser.fill("#new_password2", new).await;

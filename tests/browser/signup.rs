@@ -12,6 +12,7 @@ async fn a_new_admin_signs_up_opens_the_link_from_the_mail_and_logs_in() {
     browser.client.goto(&app.url("/login/")).await.unwrap();
     browser.click("a[href='/registro/']").await;
     browser.wait_for_path("/registro/").await;
+    browser.assert_accessible("sign-up").await;
     browser.fill("#username", "nueva").await;
     browser.fill("#email", "nueva@example.com").await;
     browser.fill("#password1", PASSWORD).await;
@@ -30,6 +31,9 @@ async fn a_new_admin_signs_up_opens_the_link_from_the_mail_and_logs_in() {
             .await
             .contains("confirmar tu correo")
     );
+    browser
+        .assert_accessible("login with the offer to resend the verification link")
+        .await;
 
     let mail = app.wait_for_mail_to("nueva@example.com", 0).await;
     let link = mail.link.clone().unwrap();
@@ -45,5 +49,8 @@ async fn a_new_admin_signs_up_opens_the_link_from_the_mail_and_logs_in() {
     browser.submit_login("nueva", PASSWORD).await;
     browser.wait_for_path("/dashboard/").await;
     assert_eq!(browser.text_of("h1").await, "Hola, nueva");
+    browser
+        .assert_accessible("dashboard of a new admin with the tutorial")
+        .await;
     browser.close().await;
 }
