@@ -29,8 +29,8 @@ use crate::middleware::{forced_password_change, security_headers};
 use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
-    dashboard, errors, health, home, invoice, login, media, password, profile, reset, signup, team,
-    tutorial, verification,
+    dashboard, email_requests, errors, health, home, invoice, login, media, password, profile,
+    reset, signup, team, tutorial, verification,
 };
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
@@ -213,14 +213,9 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
                     .route(web::get().to(verification::open_verification_link)),
             )
             .service(
-                web::resource(paths::RESEND_VERIFICATION)
-                    .route(web::get().to(verification::resend_form))
-                    .route(web::post().to(verification::submit_resend)),
-            )
-            .service(
-                web::resource(paths::RECOVER_PASSWORD)
-                    .route(web::get().to(reset::recover_form))
-                    .route(web::post().to(reset::submit_recover)),
+                web::resource([paths::RESEND_VERIFICATION, paths::RECOVER_PASSWORD])
+                    .route(web::get().to(email_requests::show_email_request))
+                    .route(web::post().to(email_requests::submit_email_request)),
             )
             // The link's token moves into the session and the browser goes on to the
             // token-less address, so the token never reaches a Referer or the history.

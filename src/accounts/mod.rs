@@ -78,28 +78,41 @@ impl From<Problems> for Error {
     }
 }
 
-/// A request for mail to a typed address (`purpose`: `verify`, `reset`): counted by the mail
-/// throttle, then `work` runs after the answer, off the request, so the answer and its timing
-/// say nothing about whether the address has an account. A failure of `work` is logged.
-async fn mail_after_answer<F, Fut>(
+/// A link someone asks to be mailed to a typed address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkRequest {
+    /// A new verification link (for an active, unverified account).
+    Verification,
+    /// A password-reset link (for an active account).
+    PasswordReset,
+}
+
+/// Mails the link when `email` belongs to an account it fits. Counted by the mail throttle;
+/// the lookup and the mail happen after the answer, off the request, so the answer and its
+/// timing say nothing about whether the address has an account.
+pub async fn request_link(
     state: Arc<AppState>,
     client: &Client,
-    purpose: &'static str,
+    kind: LinkRequest,
     email: crate::domain::EmailAddress,
-    work: F,
-) -> Result<(), Error>
-where
-    F: FnOnce(Arc<AppState>, String) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<(), Error>> + Send + 'static,
-{
+) -> Result<(), Error> {
+    let purpose = match kind {
+        LinkRequest::Verification => "verify",
+        LinkRequest::PasswordReset => "reset",
+    };
     let address = email.as_ref().to_owned();
-    if throttle::admit_mail(&state, client, throttle::MAIL, purpose, &address).await? {
-        tokio::spawn(async move {
-            if let Err(e) = work(state, address).await {
-                tracing::error!(error = format!("{e:#}"), purpose, "a mail was not queued");
-            }
-        });
+    if !throttle::admit_mail(&state, client, throttle::MAIL, purpose, &address).await? {
+        return Ok(());
     }
+    tokio::spawn(async move {
+        let queued = match kind {
+            LinkRequest::Verification => verification::resend_to(&state, address).await,
+            LinkRequest::PasswordReset => recovery::queue_reset(&state, address).await,
+        };
+        if let Err(e) = queued {
+            tracing::error!(error = format!("{e:#}"), purpose, "a mail was not queued");
+        }
+    });
     Ok(())
 }
 

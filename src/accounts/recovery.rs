@@ -1,31 +1,18 @@
-//! Forgotten passwords: asking for a reset link (the same answer, after the same work, for
-//! every address) and setting a new password through it. A reset ends every session of the
+//! Forgotten passwords: the reset link (asked for through [`super::request_link`], the same
+//! answer for every address) and setting a new password through it. A reset ends every session of the
 //! account, voids the link and the others, confirms the address and sends a notice.
 
-use std::sync::Arc;
-
+use super::Error;
 use super::password::{check_new_pair, personal_words};
-use super::{Client, Error};
 use crate::db;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::User;
-use crate::domain::{EmailAddress, Problems};
+use crate::domain::Problems;
 use crate::mail::messages::{Mail, Recipient};
 use crate::state::AppState;
 
-/// Asks for a reset link for `email`; the same answer, after the same work, for every
-/// address (see [`super::mail_after_answer`]).
-pub async fn request_reset(
-    state: Arc<AppState>,
-    client: &Client,
-    email: EmailAddress,
-) -> Result<(), Error> {
-    let work = |state: Arc<AppState>, email| async move { queue_reset(&state, email).await };
-    super::mail_after_answer(state, client, "reset", email, work).await
-}
-
 /// Issues a reset link and queues its mail when `email` belongs to an active account.
-async fn queue_reset(state: &AppState, email: String) -> Result<(), Error> {
+pub(super) async fn queue_reset(state: &AppState, email: String) -> Result<(), Error> {
     let now = state.clock.now();
     let (base_url, lifetime) = (
         state.settings.base_url.clone(),

@@ -1,13 +1,10 @@
 //! Confirming addresses: the account's own (after sign-up, or from the profile's button) and
 //! a new one asked for from the profile. One link kind, `/verificar-email/{token}/`.
 
-use std::sync::Arc;
-
 use super::{Client, Error, throttle};
 use crate::db;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::User;
-use crate::domain::EmailAddress;
 use crate::mail::messages::{Mail, Recipient};
 use crate::state::AppState;
 
@@ -78,18 +75,9 @@ pub async fn confirm(state: &AppState, token: String) -> Result<Confirmed, Error
     .await
 }
 
-/// A new link when `email` belongs to an active, unverified account; the same answer, after
-/// the same work, for every address (see [`super::mail_after_answer`]).
-pub async fn resend(
-    state: Arc<AppState>,
-    client: &Client,
-    email: EmailAddress,
-) -> Result<(), Error> {
-    let work = |state: Arc<AppState>, email| async move { resend_to(&state, email).await };
-    super::mail_after_answer(state, client, "verify", email, work).await
-}
-
-async fn resend_to(state: &AppState, email: String) -> Result<(), Error> {
+/// A new link when `email` belongs to an active, unverified account (after
+/// [`super::request_link`] answered).
+pub(super) async fn resend_to(state: &AppState, email: String) -> Result<(), Error> {
     let user = db::run(&state.pool, move |conn| {
         Ok::<_, Error>(User::find_by_email(conn, &email)?)
     })

@@ -1,5 +1,5 @@
-//! `GET, POST /recuperar-password/` (ask for a reset link) and the reset itself
-//! (`accounts::recovery`).
+//! The password reset through a mailed link (`accounts::recovery`); the link is asked for on
+//! `/recuperar-password/` (`email_requests`).
 //!
 //! `GET /restablecer-password/{token}/` only moves the token into the (encrypted) session and
 //! redirects to `/restablecer-password/`, so the token never reaches a Referer header, the
@@ -11,33 +11,17 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::{self, Client, Error};
+use crate::accounts::{self, Error};
 use crate::domain::Problems;
 use crate::error::AppError;
 use crate::paths;
 use crate::render::{
-    EmailForm, EmailRequest, FieldErrors, FlashLevel, Layout, LinkKind, PageContext, link_invalid,
-    no_referrer, password_rules, see_other,
+    FieldErrors, FlashLevel, Layout, LinkKind, PageContext, link_invalid, no_referrer,
+    password_rules, see_other,
 };
 use crate::state::AppState;
 
 const SESSION_TOKEN_KEY: &str = "reset_token";
-
-pub async fn recover_form(ctx: PageContext) -> Result<HttpResponse, AppError> {
-    EmailRequest::Recover.show(&ctx)
-}
-
-pub async fn submit_recover(
-    ctx: PageContext,
-    form: web::Form<EmailForm>,
-) -> Result<HttpResponse, AppError> {
-    let request = |state, client: Client, email| async move {
-        accounts::recovery::request_reset(state, &client, email).await
-    };
-    EmailRequest::Recover
-        .submit(ctx, form.into_inner(), request)
-        .await
-}
 
 /// `GET /restablecer-password/{token}/`: keeps the token in the session, out of the address.
 pub async fn take_reset_token(

@@ -1,17 +1,15 @@
-//! `GET /verificar-email/{token}/` (confirms an address: the account's own, or a new one
-//! asked for from the profile) and `GET, POST /reenviar-verificacion/` (a new link; the same
-//! answer for every address). The work is in `accounts::verification`.
+//! `GET /verificar-email/{token}/`: confirms an address, the account's own or a new one asked
+//! for from the profile (`accounts::verification`). A new link is asked for on
+//! `/reenviar-verificacion/` (`email_requests`).
 
 use actix_web::{HttpResponse, web};
 
 use crate::accounts::verification::Confirmed;
-use crate::accounts::{self, Client, Error};
+use crate::accounts::{self, Error};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::paths;
-use crate::render::{
-    EmailForm, EmailRequest, FlashLevel, LinkKind, PageContext, link_invalid, no_referrer,
-};
+use crate::render::{FlashLevel, LinkKind, PageContext, link_invalid, no_referrer};
 
 pub async fn open_verification_link(
     ctx: PageContext,
@@ -31,20 +29,4 @@ pub async fn open_verification_link(
     };
     ctx.redirect_with(target, FlashLevel::Success, key)
         .map(no_referrer)
-}
-
-pub async fn resend_form(ctx: PageContext) -> Result<HttpResponse, AppError> {
-    EmailRequest::Resend.show(&ctx)
-}
-
-pub async fn submit_resend(
-    ctx: PageContext,
-    form: web::Form<EmailForm>,
-) -> Result<HttpResponse, AppError> {
-    let request = |state, client: Client, email| async move {
-        accounts::verification::resend(state, &client, email).await
-    };
-    EmailRequest::Resend
-        .submit(ctx, form.into_inner(), request)
-        .await
 }
