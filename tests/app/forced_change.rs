@@ -2,7 +2,9 @@ use cuentas::db::schema::user_sessions;
 use diesel::prelude::*;
 use reqwest::Method;
 
-use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, spawn_app};
+use crate::helpers::{
+    TestApp, TestUser, assert_is_redirect_to, assert_is_sent_to_login, spawn_app,
+};
 
 async fn forced_user(app: &TestApp) -> TestUser {
     let user = app.create_user("vero", "vendedor").await;
@@ -97,8 +99,5 @@ async fn logging_out_is_still_allowed() {
     let user = forced_user(&app).await;
     app.login("vero", &user.password).await;
     assert_is_redirect_to(&app.post_form("/logout/", &[]).await, "/login/");
-    assert_is_redirect_to(
-        &app.get("/dashboard/").await,
-        "/login/?next=%2Fdashboard%2F",
-    );
+    assert_is_sent_to_login(&app.get("/dashboard/").await, "/dashboard/");
 }

@@ -329,6 +329,16 @@ impl TestApp {
         .await
     }
 
+    /// `vende`, a team member of `jefa` whose address is unverified (which does not stop a
+    /// team member), logged in on the app's client. Returns (jefa, vende).
+    pub async fn logged_in_unverified_member(&self) -> (TestUser, TestUser) {
+        let boss = self.create_user("Jefa", "admin").await;
+        let member = self.create_user("Vende", "vendedor").await;
+        self.set_unverified(member.id, Some(boss.id));
+        self.log_in_with(&self.client, &member).await;
+        (boss, member)
+    }
+
     /// Creates `name` with `role` and logs the app's client in as them.
     pub async fn logged_in_as(&self, name: &str, role: &str) -> TestUser {
         let user = self.create_user(name, role).await;
@@ -627,6 +637,12 @@ pub fn csrf_token_in(page: &str) -> String {
     let start = page.find(marker).expect("page has a CSRF token") + marker.len();
     let end = page[start..].find('"').expect("closing quote") + start;
     page[start..end].to_owned()
+}
+
+/// A protected page sends an anonymous visitor to log in, and back to `path` afterwards.
+pub fn assert_is_sent_to_login(response: &Response, path: &str) {
+    let next = path.replace('/', "%2F");
+    assert_is_redirect_to(response, &format!("/login/?next={next}"));
 }
 
 pub fn assert_is_redirect_to(response: &Response, location: &str) {

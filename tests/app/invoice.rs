@@ -6,7 +6,9 @@ use cuentas::db::schema::{invoice_settings, users};
 use diesel::prelude::*;
 use scraper::{Html, Selector};
 
-use crate::helpers::{Fields, TestApp, assert_is_redirect_to, spawn_app, with, without};
+use crate::helpers::{
+    Fields, TestApp, assert_is_redirect_to, assert_is_sent_to_login, spawn_app, with, without,
+};
 
 fn valid() -> Fields {
     vec![
@@ -280,9 +282,9 @@ async fn saving_needs_the_csrf_token_and_the_button() {
 #[tokio::test]
 async fn anonymous_visitors_are_sent_to_log_in() {
     let app = spawn_app().await;
-    assert_is_redirect_to(
+    assert_is_sent_to_login(
         &app.get("/factura/vista-previa/").await,
-        "/login/?next=%2Ffactura%2Fvista-previa%2F",
+        "/factura/vista-previa/",
     );
 }
 

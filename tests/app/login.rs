@@ -5,7 +5,9 @@ use cuentas::db::users::{NewUser, Taken, User};
 use cuentas::domain::{EmailAddress, Username};
 use diesel::prelude::*;
 
-use crate::helpers::{assert_is_redirect_to, assert_status_with_text, new_client, spawn_app};
+use crate::helpers::{
+    assert_is_redirect_to, assert_is_sent_to_login, assert_status_with_text, new_client, spawn_app,
+};
 
 #[tokio::test]
 async fn a_user_logs_in_with_username_or_email_in_any_case_and_sees_the_dashboard() {
@@ -49,10 +51,7 @@ async fn a_wrong_password_and_an_unknown_account_get_the_same_answer() {
     };
     assert_eq!(strip(&wrong, "ana"), strip(&unknown, "zoe"));
     // Nobody got a session.
-    assert_is_redirect_to(
-        &app.get("/dashboard/").await,
-        "/login/?next=%2Fdashboard%2F",
-    );
+    assert_is_sent_to_login(&app.get("/dashboard/").await, "/dashboard/");
 }
 
 #[tokio::test]
@@ -124,7 +123,7 @@ async fn a_protected_page_sends_anonymous_visitors_to_login_and_back() {
     let app = spawn_app().await;
     let user = app.create_user("ana", "admin").await;
     let response = app.get("/dashboard/").await;
-    assert_is_redirect_to(&response, "/login/?next=%2Fdashboard%2F");
+    assert_is_sent_to_login(&response, "/dashboard/");
     let form = app.get_page("/login/?next=%2Fdashboard%2F").await;
     assert!(form.contains("name=\"next\" value=\"/dashboard/\""));
     let response = app

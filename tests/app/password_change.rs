@@ -1,7 +1,9 @@
 use cuentas::db::schema::{throttle_attempts, user_sessions, users};
 use diesel::prelude::*;
 
-use crate::helpers::{TestApp, assert_is_redirect_to, new_client, spawn_app};
+use crate::helpers::{
+    TestApp, assert_is_redirect_to, assert_is_sent_to_login, new_client, spawn_app,
+};
 
 const NEW: &str = "Otra-Clave-Larga-77";
 
@@ -26,10 +28,7 @@ async fn the_page_lists_the_rules_before_anything_is_typed() {
 #[tokio::test]
 async fn anonymous_visitors_are_sent_to_login() {
     let app = spawn_app().await;
-    assert_is_redirect_to(
-        &app.get("/cambiar-password/").await,
-        "/login/?next=%2Fcambiar-password%2F",
-    );
+    assert_is_sent_to_login(&app.get("/cambiar-password/").await, "/cambiar-password/");
 }
 
 #[tokio::test]

@@ -6,7 +6,10 @@ use diesel::prelude::*;
 
 use std::time::Duration;
 
-use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_app};
+use crate::helpers::{
+    TestApp, TestUser, assert_is_redirect_to, assert_is_sent_to_login, link_path, new_client,
+    spawn_app,
+};
 
 const NEW_PASSWORD: &str = "Otoño-Lluvioso-2031";
 
@@ -90,10 +93,7 @@ async fn a_reset_link_sets_a_new_password_and_ends_every_session() {
             .contains("Tu contraseña se ha cambiado")
     );
     // Not logged in automatically, and the other session is over.
-    assert_is_redirect_to(
-        &app.get("/dashboard/").await,
-        "/login/?next=%2Fdashboard%2F",
-    );
+    assert_is_sent_to_login(&app.get("/dashboard/").await, "/dashboard/");
     let old = elsewhere.get(app.url("/dashboard/")).send().await.unwrap();
     assert_eq!(old.status().as_u16(), 303);
 

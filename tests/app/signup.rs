@@ -222,10 +222,7 @@ async fn with_sign_up_off_there_is_no_sign_up_page() {
 #[tokio::test]
 async fn team_members_may_log_in_unverified_but_self_registered_admins_may_not() {
     let app = spawn_app().await;
-    let boss = app.create_user("Jefa", "admin").await;
-    let seller = app.create_user("Vende", "vendedor").await;
-    app.set_unverified(seller.id, Some(boss.id));
-    assert_is_redirect_to(&app.login("vende", &seller.password).await, "/dashboard/");
+    let (boss, _) = app.logged_in_unverified_member().await;
 
     let client = new_client();
     app.set_unverified(boss.id, None);

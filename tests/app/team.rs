@@ -9,7 +9,8 @@ use reqwest::Client;
 use scraper::{Html, Selector};
 
 use crate::helpers::{
-    TestApp, TestUser, assert_is_redirect_to, assert_status_with_text, new_client, spawn_app,
+    TestApp, TestUser, assert_is_redirect_to, assert_is_sent_to_login, assert_status_with_text,
+    new_client, spawn_app,
 };
 
 const ACTIONS: [&str; 4] = [
@@ -200,7 +201,7 @@ async fn an_unused_temporary_password_expires_after_72_hours() {
     assert_is_redirect_to(&app.login_with(&early, "vera", &temp).await, "/dashboard/");
     app.clock.advance(Duration::from_secs(180));
     let after = app.get_with_client(&early, "/dashboard/").await;
-    assert_is_redirect_to(&after, "/login/?next=%2Fdashboard%2F");
+    assert_is_sent_to_login(&after, "/dashboard/");
 
     assert_status_with_text(
         app.login_with(&new_client(), "vera", &temp).await,
@@ -363,7 +364,7 @@ async fn deactivating_ends_the_vendedors_sessions_at_once_and_activating_lets_th
     assert!(page.contains("Desactivado"));
 
     let profile = app.get_with_client(&vendedor, "/perfil/").await;
-    assert_is_redirect_to(&profile, "/login/?next=%2Fperfil%2F");
+    assert_is_sent_to_login(&profile, "/perfil/");
     let response = app.login_with(&new_client(), "vera", &vera.password).await;
     assert_eq!(response.status().as_u16(), 422);
 
@@ -391,7 +392,7 @@ async fn resetting_the_password_issues_a_new_temporary_one_and_ends_sessions() {
     assert!(user.must_change_password);
     assert!(user.temp_password_expires_at.is_some());
     let dashboard = app.get_with_client(&vendedor, "/dashboard/").await;
-    assert_is_redirect_to(&dashboard, "/login/?next=%2Fdashboard%2F");
+    assert_is_sent_to_login(&dashboard, "/dashboard/");
     let old = app.login_with(&new_client(), "vera", &vera.password).await;
     assert_eq!(old.status().as_u16(), 422);
     let fresh = new_client();
@@ -553,5 +554,5 @@ async fn team_actions_need_the_csrf_token_and_a_login() {
 
     let anonymous = new_client();
     let response = app.get_with_client(&anonymous, "/equipo/").await;
-    assert_is_redirect_to(&response, "/login/?next=%2Fequipo%2F");
+    assert_is_sent_to_login(&response, "/equipo/");
 }

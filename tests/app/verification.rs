@@ -170,10 +170,7 @@ async fn resending_is_throttled_per_address_across_ips_and_per_ip() {
 #[tokio::test]
 async fn the_profile_of_an_unverified_user_offers_a_verification_link() {
     let app = spawn_app().await;
-    let boss = app.create_user("Jefa", "admin").await;
-    let user = app.create_user("Vende", "vendedor").await;
-    app.set_unverified(user.id, Some(boss.id));
-    assert_is_redirect_to(&app.login("vende", &user.password).await, "/dashboard/");
+    let (_, user) = app.logged_in_unverified_member().await;
     let page = app.get_page("/perfil/").await;
     assert!(
         page.contains("action=\"/perfil/email/verificar/\""),
