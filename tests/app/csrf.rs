@@ -1,7 +1,7 @@
 use cuentas::db::schema::throttle_attempts;
 use diesel::prelude::*;
 
-use crate::helpers::{assert_is_redirect_to, spawn_app};
+use crate::helpers::{assert_is_redirect_to, assert_status_with_text, spawn_app};
 
 async fn failures(app: &crate::helpers::TestApp) -> i64 {
     app.db(|c| throttle_attempts::table.count().get_result(c))
@@ -13,16 +13,10 @@ async fn a_post_without_a_token_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
     let user = app.create_user("ana", "admin").await;
     app.get("/login/").await;
-    let response = app
-        .client
-        .post(app.url("/login/"))
-        .form(&[("login", "ana"), ("password", user.password.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 403);
-    assert!(response.text().await.unwrap().contains("Acceso denegado"));
-    assert_eq!(app.get("/dashboard/").await.status().as_u16(), 303);
+    let fields = [("login", "ana"), ("password", user.password.as_str())];
+    let response = app.post_raw("/login/", &fields, &[]).await;
+    assert_status_with_text(response, 403, "Acceso denegado").await;
+    assert_eq!(app.status_of("/dashboard/").await, 303);
 }
 
 #[tokio::test]
@@ -31,13 +25,8 @@ async fn a_wrong_token_or_one_from_another_session_is_refused() {
     let other_token = app.csrf_token_with(&crate::helpers::new_client()).await;
     app.get("/login/").await;
     for token in ["wrong", other_token.as_str(), ""] {
-        let response = app
-            .client
-            .post(app.url("/login/"))
-            .form(&[("login", "ana"), ("password", "x"), ("csrf_token", token)])
-            .send()
-            .await
-            .unwrap();
+        let fields = [("login", "ana"), ("password", "x"), ("csrf_token", token)];
+        let response = app.post_raw("/login/", &fields, &[]).await;
         assert_eq!(response.status().as_u16(), 403, "{token:?}");
     }
     assert_eq!(failures(&app).await, 0, "the handler never ran");
@@ -60,14 +49,10 @@ async fn the_token_may_come_in_the_header() {
     let app = spawn_app().await;
     let user = app.create_user("ana", "admin").await;
     let token = app.csrf_token().await;
+    let fields = [("login", "ana"), ("password", user.password.as_str())];
     let response = app
-        .client
-        .post(app.url("/login/"))
-        .header("x-csrf-token", &token)
-        .form(&[("login", "ana"), ("password", user.password.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_raw("/login/", &fields, &[("x-csrf-token", &token)])
+        .await;
     assert_is_redirect_to(&response, "/dashboard/");
 }
 
@@ -76,37 +61,22 @@ async fn a_foreign_origin_is_refused_even_with_the_right_token() {
     let app = spawn_app().await;
     let user = app.create_user("ana", "admin").await;
     let token = app.csrf_token().await;
+    let fields = [
+        ("login", "ana"),
+        ("password", user.password.as_str()),
+        ("csrf_token", &token),
+    ];
     for (header, value) in [
         ("origin", "https://evil.example"),
         ("referer", "https://evil.example/page"),
     ] {
-        let response = app
-            .client
-            .post(app.url("/login/"))
-            .header(header, value)
-            .form(&[
-                ("login", "ana"),
-                ("password", user.password.as_str()),
-                ("csrf_token", &token),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let response = app.post_raw("/login/", &fields, &[(header, value)]).await;
         assert_eq!(response.status().as_u16(), 403, "{header}: {value}");
     }
     // The same request from our own origin works.
     let response = app
-        .client
-        .post(app.url("/login/"))
-        .header("origin", app.address.as_str())
-        .form(&[
-            ("login", "ana"),
-            ("password", user.password.as_str()),
-            ("csrf_token", &token),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_raw("/login/", &fields, &[("origin", app.address.as_str())])
+        .await;
     assert_is_redirect_to(&response, "/dashboard/");
 }
 
@@ -138,25 +108,19 @@ async fn a_multipart_form_carries_its_token_as_a_field() {
 async fn a_malformed_or_oversized_multipart_body_is_refused_cleanly() {
     let app = spawn_app().await;
     let token = app.csrf_token().await;
-    let malformed = app
-        .client
-        .post(app.url("/login/"))
-        .header("content-type", "multipart/form-data; boundary=XYZ")
-        .body(format!(
-            "--XYZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n{token}"
-        ))
-        .send()
+    let post = |content_type: &'static str, body: String| {
+        app.client
+            .post(app.url("/login/"))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let cut = format!("--XYZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n{token}");
+    let malformed = post("multipart/form-data; boundary=XYZ", cut)
         .await
         .unwrap();
     assert_eq!(malformed.status().as_u16(), 403);
-    let no_boundary = app
-        .client
-        .post(app.url("/login/"))
-        .header("content-type", "multipart/form-data")
-        .body("garbage")
-        .send()
-        .await
-        .unwrap();
+    let no_boundary = post("multipart/form-data", "garbage".into()).await.unwrap();
     assert_eq!(no_boundary.status().as_u16(), 403);
     let huge = reqwest::multipart::Form::new()
         .text("csrf_token", token)
@@ -164,21 +128,8 @@ async fn a_malformed_or_oversized_multipart_body_is_refused_cleanly() {
             "foto",
             reqwest::multipart::Part::bytes(vec![0u8; 6 * 1024 * 1024]).file_name("big.jpg"),
         );
-    let response = app
-        .client
-        .post(app.url("/login/"))
-        .multipart(huge)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 413);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("supera el tamaño permitido")
-    );
+    let response = app.client.post(app.url("/login/")).multipart(huge).send();
+    assert_status_with_text(response.await.unwrap(), 413, "supera el tamaño permitido").await;
 }
 
 #[tokio::test]
@@ -186,25 +137,13 @@ async fn an_oversized_form_is_refused_with_413() {
     let app = spawn_app().await;
     let token = app.csrf_token().await;
     let huge = "x".repeat(200 * 1024);
-    let response = app
-        .client
-        .post(app.url("/login/"))
-        .form(&[
-            ("login", huge.as_str()),
-            ("password", "x"),
-            ("csrf_token", &token),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 413);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("supera el tamaño permitido")
-    );
+    let fields = [
+        ("login", huge.as_str()),
+        ("password", "x"),
+        ("csrf_token", &token),
+    ];
+    let response = app.post_raw("/login/", &fields, &[]).await;
+    assert_status_with_text(response, 413, "supera el tamaño permitido").await;
 }
 
 /// Browsers send `Origin: null` for a form on a `Referrer-Policy: no-referrer` page (the
@@ -213,27 +152,12 @@ async fn an_oversized_form_is_refused_with_413() {
 async fn origin_null_claims_nothing_and_the_token_decides() {
     let app = spawn_app().await;
     let user = app.create_user("ana", "admin").await;
-    let without_token = app
-        .client
-        .post(app.url("/login/"))
-        .header("origin", "null")
-        .form(&[("login", "ana"), ("password", user.password.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let origin_null = [("origin", "null")];
+    let mut fields = vec![("login", "ana"), ("password", user.password.as_str())];
+    let without_token = app.post_raw("/login/", &fields, &origin_null).await;
     assert_eq!(without_token.status().as_u16(), 403);
     let token = app.csrf_token().await;
-    let with_token = app
-        .client
-        .post(app.url("/login/"))
-        .header("origin", "null")
-        .form(&[
-            ("login", "ana"),
-            ("password", user.password.as_str()),
-            ("csrf_token", &token),
-        ])
-        .send()
-        .await
-        .unwrap();
+    fields.push(("csrf_token", &token));
+    let with_token = app.post_raw("/login/", &fields, &origin_null).await;
     assert_eq!(with_token.status().as_u16(), 303);
 }

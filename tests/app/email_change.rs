@@ -1,8 +1,13 @@
 //! Changing the email from the profile: the new address applies once confirmed by its link;
 //! the old one gets a notice; a pending change can be cancelled.
 
-use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_app};
-use crate::profile::{logged_in, submit, valid, with};
+use cuentas::db::schema::users;
+use diesel::prelude::*;
+
+use crate::helpers::{
+    TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_app, with,
+};
+use crate::profile::{submit, valid};
 
 async fn request_change(app: &TestApp, user: &TestUser, new_email: &str) {
     let fields = with(
@@ -16,11 +21,11 @@ async fn request_change(app: &TestApp, user: &TestUser, new_email: &str) {
 #[tokio::test]
 async fn a_new_address_applies_only_once_confirmed_and_the_old_one_hears_of_it() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
+    let user = app.logged_in("vendedor").await;
     request_change(&app, &user, "Ana.Nueva@Example.com").await;
     assert_eq!(app.user(user.id).email, "ana@example.com");
 
-    let page = app.get("/perfil/").await.text().await.unwrap();
+    let page = app.get_page("/perfil/").await;
     assert!(page.contains("Te enviamos un enlace a la nueva dirección"));
     assert!(page.contains("<strong>ana.nueva@example.com</strong>"));
     assert!(page.contains("action=\"/perfil/email/cancelar/\""));
@@ -46,9 +51,9 @@ async fn a_new_address_applies_only_once_confirmed_and_the_old_one_hears_of_it()
     let saved = app.user(user.id);
     assert_eq!(saved.email, "ana.nueva@example.com");
     assert!(saved.email_verified);
-    let page = app.get("/perfil/").await.text().await.unwrap();
+    let page = app.get_page("/perfil/").await;
     assert!(!page.contains("Pendiente de confirmar"));
-    assert_eq!(app.get(&link_path(&confirm)).await.status().as_u16(), 410);
+    assert_eq!(app.status_of(&link_path(&confirm)).await, 410);
     // The new address logs in.
     assert_is_redirect_to(
         &app.login_with(&new_client(), "ana.nueva@example.com", &user.password)
@@ -60,56 +65,47 @@ async fn a_new_address_applies_only_once_confirmed_and_the_old_one_hears_of_it()
 #[tokio::test]
 async fn cancelling_a_pending_change_voids_its_link() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
+    let user = app.logged_in("vendedor").await;
     request_change(&app, &user, "nueva@example.com").await;
-    let confirm = app.wait_for_mail_to("nueva@example.com", 0).await;
+    let confirm = app.link_in_mail_to("nueva@example.com", 0).await;
     let cancelled = app.post_form("/perfil/email/cancelar/", &[]).await;
     assert_is_redirect_to(&cancelled, "/perfil/");
-    let page = app.get("/perfil/").await.text().await.unwrap();
+    let page = app.get_page("/perfil/").await;
     assert!(!page.contains("Pendiente de confirmar"));
-    assert_eq!(app.get(&link_path(&confirm)).await.status().as_u16(), 410);
+    assert_eq!(app.status_of(&confirm).await, 410);
     assert_eq!(app.user(user.id).email, "ana@example.com");
 }
 
 #[tokio::test]
 async fn a_newer_request_replaces_the_pending_address() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
+    let user = app.logged_in("vendedor").await;
     request_change(&app, &user, "primera@example.com").await;
     request_change(&app, &user, "segunda@example.com").await;
-    let first = app.wait_for_mail_to("primera@example.com", 0).await;
-    let second = app.wait_for_mail_to("segunda@example.com", 0).await;
-    assert_eq!(app.get(&link_path(&first)).await.status().as_u16(), 410);
-    assert_is_redirect_to(&app.get(&link_path(&second)).await, "/perfil/");
+    let first = app.link_in_mail_to("primera@example.com", 0).await;
+    let second = app.link_in_mail_to("segunda@example.com", 0).await;
+    assert_eq!(app.status_of(&first).await, 410);
+    assert_is_redirect_to(&app.get(&second).await, "/perfil/");
     assert_eq!(app.user(user.id).email, "segunda@example.com");
 }
 
 #[tokio::test]
 async fn an_address_taken_before_confirmation_is_not_switched_to() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
+    let user = app.logged_in("vendedor").await;
     request_change(&app, &user, "libre@example.com").await;
-    let confirm = app.wait_for_mail_to("libre@example.com", 0).await;
+    let confirm = app.link_in_mail_to("libre@example.com", 0).await;
     // Someone else gets the address first (a sign-up, say).
     let taker = app.create_user("Libre", "admin").await;
-    {
-        use cuentas::db::schema::users;
-        use diesel::prelude::*;
-        app.db(|c| {
-            diesel::update(users::table.find(taker.id))
-                .set(users::email.eq("libre@example.com"))
-                .execute(c)
-        })
-        .unwrap();
-    }
-    assert_eq!(app.get(&link_path(&confirm)).await.status().as_u16(), 410);
+    app.update_user(taker.id, users::email.eq("libre@example.com"));
+    assert_eq!(app.status_of(&confirm).await, 410);
     assert_eq!(app.user(user.id).email, "ana@example.com");
 }
 
 #[tokio::test]
 async fn a_reset_link_sent_to_the_old_address_dies_with_the_change() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
+    let user = app.logged_in("vendedor").await;
     let anonymous = new_client();
     app.post_form_with(
         &anonymous,
@@ -117,21 +113,11 @@ async fn a_reset_link_sent_to_the_old_address_dies_with_the_change() {
         &[("email", &user.email)],
     )
     .await;
-    let reset = app.wait_for_mail_to(&user.email, 0).await;
+    let reset = app.link_in_mail_to(&user.email, 0).await;
     request_change(&app, &user, "nueva@example.com").await;
-    let confirm = app.wait_for_mail_to("nueva@example.com", 0).await;
-    assert_is_redirect_to(&app.get(&link_path(&confirm)).await, "/perfil/");
-    assert_is_redirect_to(
-        &app.get_with_client(&anonymous, &link_path(&reset)).await,
-        "/restablecer-password/",
-    );
-    assert_eq!(
-        app.get_with_client(&anonymous, "/restablecer-password/")
-            .await
-            .status()
-            .as_u16(),
-        410
-    );
+    let confirm = app.link_in_mail_to("nueva@example.com", 0).await;
+    assert_is_redirect_to(&app.get(&confirm).await, "/perfil/");
+    app.assert_reset_link_is_dead(&anonymous, &reset).await;
 }
 
 /// Someone who learnt the password asks to move the account to their address; the owner
@@ -139,31 +125,18 @@ async fn a_reset_link_sent_to_the_old_address_dies_with_the_change() {
 #[tokio::test]
 async fn changing_the_password_voids_a_pending_address_change() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
+    let user = app.logged_in("vendedor").await;
     request_change(&app, &user, "intruso@example.com").await;
-    let confirm = app.wait_for_mail_to("intruso@example.com", 0).await;
+    let confirm = app.link_in_mail_to("intruso@example.com", 0).await;
 
-    let owner = new_client();
-    assert_is_redirect_to(
-        &app.login_with(&owner, "ana", &user.password).await,
-        "/dashboard/",
-    );
+    let owner = app.new_logged_in_client(&user).await;
+    let new = "Girasol-Azul-Marea-77";
     let changed = app
-        .post_form_with(
-            &owner,
-            "/cambiar-password/",
-            &[
-                ("old_password", &user.password),
-                ("new_password1", "Girasol-Azul-Marea-77"),
-                ("new_password2", "Girasol-Azul-Marea-77"),
-            ],
-        )
+        .change_password_with(&owner, &user.password, new, new)
         .await;
     assert_is_redirect_to(&changed, "/perfil/");
 
-    let opened = app
-        .get_with_client(&new_client(), &link_path(&confirm))
-        .await;
+    let opened = app.get_with_client(&new_client(), &confirm).await;
     assert_eq!(opened.status().as_u16(), 410);
     assert_eq!(app.user(user.id).email, "ana@example.com");
 }
@@ -173,7 +146,7 @@ async fn changing_the_password_voids_a_pending_address_change() {
 #[tokio::test]
 async fn confirmation_mails_to_one_address_are_throttled() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
+    let user = app.logged_in("vendedor").await;
     for _ in 0..5 {
         request_change(&app, &user, "nueva@example.com").await;
     }

@@ -20,13 +20,10 @@ async fn an_unknown_page_is_a_translated_404_page() {
             .unwrap()
             .contains("Página no encontrada")
     );
+    let english = [("accept-language", "en-GB,en;q=0.9")];
     let response = app
-        .client
-        .get(app.url("/no-such-page/"))
-        .header("accept-language", "en-GB,en;q=0.9")
-        .send()
-        .await
-        .unwrap();
+        .request(reqwest::Method::GET, "/no-such-page/", &english)
+        .await;
     let body = response.text().await.unwrap();
     assert!(body.contains("Page not found"));
     assert!(body.contains("<html lang=\"en\">"));
@@ -72,9 +69,9 @@ async fn pages_are_not_stored_but_static_files_may_be_cached() {
 async fn pages_have_no_inline_script() {
     let app = spawn_app().await;
     let user = app.create_user("ana", "admin").await;
-    let login = app.get("/login/").await.text().await.unwrap();
+    let login = app.get_page("/login/").await;
     app.login("ana", &user.password).await;
-    let dashboard = app.get("/dashboard/").await.text().await.unwrap();
+    let dashboard = app.get_page("/dashboard/").await;
     for page in [login, dashboard] {
         let document = scraper::Html::parse_document(&page);
         let scripts = scraper::Selector::parse("script").unwrap();
@@ -89,7 +86,7 @@ async fn pages_have_no_inline_script() {
 #[tokio::test]
 async fn the_base_layout_has_landmarks_a_skip_link_and_labelled_fields() {
     let app = spawn_app().await;
-    let page = app.get("/login/").await.text().await.unwrap();
+    let page = app.get_page("/login/").await;
     let document = scraper::Html::parse_document(&page);
     let select = |css: &str| {
         document

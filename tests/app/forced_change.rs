@@ -1,7 +1,10 @@
 use cuentas::db::schema::user_sessions;
 use diesel::prelude::*;
+use reqwest::Method;
 
-use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, spawn_app};
+use crate::helpers::{
+    TestApp, TestUser, assert_is_redirect_to, assert_is_sent_to_login, spawn_app,
+};
 
 async fn forced_user(app: &TestApp) -> TestUser {
     let user = app.create_user("vero", "vendedor").await;
@@ -56,23 +59,16 @@ async fn every_route_leads_to_the_change_page_until_the_password_changes() {
             .unwrap()
             .contains("debes cambiar la contraseña temporal")
     );
-    assert_eq!(app.get("/static/css/app.css").await.status().as_u16(), 200);
-    assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
+    assert_eq!(app.status_of("/static/css/app.css").await, 200);
+    assert_eq!(app.status_of("/healthz").await, 200);
 
     let new = "Vendedora-Nueva-2026";
     let response = app
-        .post_form(
-            "/cambiar-password/",
-            &[
-                ("old_password", &user.password),
-                ("new_password1", new),
-                ("new_password2", new),
-            ],
-        )
+        .change_password_with(&app.client, &user.password, new, new)
         .await;
     assert_is_redirect_to(&response, "/perfil/");
     assert!(!app.user(user.id).must_change_password);
-    assert_eq!(app.get("/dashboard/").await.status().as_u16(), 200);
+    assert_eq!(app.status_of("/dashboard/").await, 200);
 }
 
 #[tokio::test]
@@ -82,22 +78,17 @@ async fn json_requests_get_403_json_instead_of_a_redirect() {
     app.login("vero", &user.password).await;
     let token = app.csrf_token().await;
     let response = app
-        .client
-        .post(app.url("/marcar-tutorial-visto/"))
-        .header("x-csrf-token", &token)
-        .send()
-        .await
-        .unwrap();
+        .request(
+            Method::POST,
+            "/marcar-tutorial-visto/",
+            &[("x-csrf-token", &token)],
+        )
+        .await;
     assert_eq!(response.status().as_u16(), 403);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["ok"], false);
-    let response = app
-        .client
-        .get(app.url("/dashboard/"))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap();
+    let accept_json = [("accept", "application/json")];
+    let response = app.request(Method::GET, "/dashboard/", &accept_json).await;
     assert_eq!(response.status().as_u16(), 403);
     assert!(!app.user(user.id).tutorial_seen);
 }
@@ -108,8 +99,5 @@ async fn logging_out_is_still_allowed() {
     let user = forced_user(&app).await;
     app.login("vero", &user.password).await;
     assert_is_redirect_to(&app.post_form("/logout/", &[]).await, "/login/");
-    assert_is_redirect_to(
-        &app.get("/dashboard/").await,
-        "/login/?next=%2Fdashboard%2F",
-    );
+    assert_is_sent_to_login(&app.get("/dashboard/").await, "/dashboard/");
 }

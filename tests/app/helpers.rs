@@ -20,18 +20,13 @@ use reqwest::{Client, Response};
 
 pub struct TestApp {
     pub address: String,
-    #[allow(dead_code, reason = "used by some test binaries")]
-    pub port: u16,
     pub client: Client,
     pub pool: Pool,
     pub clock: ManualClock,
-    #[allow(dead_code, reason = "used by some test binaries")]
     pub settings: Settings,
     /// What the stub transport received (empty when a test chose another transport).
-    #[allow(dead_code, reason = "used by some test binaries")]
     pub mailbox: MemoryMailbox,
     /// Wakes the app's mail worker.
-    #[allow(dead_code, reason = "used by some test binaries")]
     pub outbox: OutboxHandle,
     _root: tempfile::TempDir,
     _database: TestDatabase,
@@ -42,7 +37,6 @@ pub struct TestApp {
 pub struct TestUser {
     pub id: i32,
     pub username: String,
-    #[allow(dead_code, reason = "used by some test binaries")]
     pub email: String,
     pub password: String,
 }
@@ -52,7 +46,7 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// Settings for a throw-away instance: port 0, everything under `root`, a fixed key.
-pub fn test_settings(root: &std::path::Path) -> Settings {
+fn test_settings(root: &std::path::Path) -> Settings {
     let vars = [
         ("CUENTAS_BIND", "127.0.0.1:0".to_owned()),
         ("CUENTAS_DATA_DIR", root.join("data").display().to_string()),
@@ -77,7 +71,6 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 /// Starts the app with the mail transport its settings describe (files, SMTP).
-#[allow(dead_code, reason = "used by some test binaries")]
 pub async fn spawn_app_with_transport(configure: impl FnOnce(&mut Settings)) -> TestApp {
     spawn(configure, false).await
 }
@@ -104,7 +97,6 @@ async fn spawn(configure: impl FnOnce(&mut Settings), in_memory: bool) -> TestAp
     let pool = db::connect(&settings.database_url).expect("test pool");
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
-        port,
         client: new_client(),
         pool,
         clock: manual,
@@ -158,23 +150,64 @@ impl TestApp {
     }
 
     /// A GET through another client.
-    #[allow(dead_code, reason = "used by some test binaries")]
     pub async fn get_with_client(&self, client: &Client, path: &str) -> Response {
         get_with(client, &self.url(path)).await
     }
 
-    /// The body of a GET through `client`.
-    #[allow(dead_code, reason = "used by some test binaries")]
-    pub async fn get_page(&self, client: &Client, path: &str) -> String {
-        get_with(client, &self.url(path))
+    /// The body of a GET through the app's client, whatever its status.
+    pub async fn get_page(&self, path: &str) -> String {
+        self.get_page_with(&self.client, path).await
+    }
+
+    /// The body of a GET through `client`, whatever its status.
+    pub async fn get_page_with(&self, client: &Client, path: &str) -> String {
+        body_of(get_with(client, &self.url(path)).await).await
+    }
+
+    /// The status of a GET through the app's client.
+    pub async fn status_of(&self, path: &str) -> u16 {
+        self.get(path).await.status().as_u16()
+    }
+
+    /// Posts owned fields (as tests build them with `with`/`without`) through `client`.
+    pub async fn post_fields(
+        &self,
+        client: &Client,
+        path: &str,
+        fields: &[(&'static str, String)],
+    ) -> Response {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        self.post_form_with(client, path, &fields).await
+    }
+
+    /// Posts a url-encoded form exactly as given, with these headers: no CSRF token is
+    /// added, so tests of the token and origin checks say what they send.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Response {
+        with_headers(self.client.post(self.url(path)).form(fields), headers)
+            .send()
             .await
-            .text()
+            .expect("POST")
+    }
+
+    /// A request without a body from the app's client, with these headers.
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        with_headers(self.client.request(method, self.url(path)), headers)
+            .send()
             .await
-            .expect("body")
+            .expect("request")
     }
 
     /// Posts a form with extra request headers (`Accept-Language`, `Host`…).
-    #[allow(dead_code, reason = "used by some test binaries")]
     pub async fn post_form_headers(
         &self,
         client: &Client,
@@ -185,11 +218,10 @@ impl TestApp {
         let token = self.csrf_token_with(client).await;
         let mut form: Vec<(&str, &str)> = fields.to_vec();
         form.push(("csrf_token", &token));
-        let mut request = client.post(self.url(path)).form(&form);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        request.send().await.expect("POST")
+        with_headers(client.post(self.url(path)).form(&form), headers)
+            .send()
+            .await
+            .expect("POST")
     }
 
     /// Posts a multipart form, adding the client's CSRF token as a field (as the no-script
@@ -209,6 +241,18 @@ impl TestApp {
             .expect("POST")
     }
 
+    /// Posts `fields` as a multipart form (plus the optional file part), with the CSRF token.
+    pub async fn post_multipart_fields(
+        &self,
+        client: &Client,
+        path: &str,
+        fields: &[(&'static str, String)],
+        file: Option<(&'static str, reqwest::multipart::Part)>,
+    ) -> Response {
+        self.post_multipart_with(client, path, multipart_form(fields, file))
+            .await
+    }
+
     /// The CSRF token of the client's session, read from the first page that shows to this
     /// client: the password page when logged in (it has no side effects, unlike the
     /// dashboard's tutorial), else the login page.
@@ -226,6 +270,52 @@ impl TestApp {
         self.csrf_token_with(&self.client).await
     }
 
+    /// Posts the password-change form through `client`.
+    pub async fn change_password_with(
+        &self,
+        client: &Client,
+        old: &str,
+        new1: &str,
+        new2: &str,
+    ) -> Response {
+        let fields = [
+            ("old_password", old),
+            ("new_password1", new1),
+            ("new_password2", new2),
+        ];
+        self.post_form_with(client, "/cambiar-password/", &fields)
+            .await
+    }
+
+    /// A dead reset link is still moved into the client's session (no oracle in the redirect),
+    /// and the form then answers 410.
+    pub async fn assert_reset_link_is_dead(&self, client: &Client, link: &str) {
+        assert_is_redirect_to(
+            &self.get_with_client(client, link).await,
+            "/restablecer-password/",
+        );
+        let form = self.get_with_client(client, "/restablecer-password/").await;
+        assert_eq!(form.status().as_u16(), 410);
+    }
+
+    /// What an anonymous form answers (status and redirect) with the page the browser shows
+    /// next: for comparing the answers about known and unknown accounts.
+    pub async fn answer_and_next_page(
+        &self,
+        client: &Client,
+        response: Response,
+        next: &str,
+    ) -> (
+        (reqwest::StatusCode, Option<reqwest::header::HeaderValue>),
+        String,
+    ) {
+        let head = (
+            response.status(),
+            response.headers().get("location").cloned(),
+        );
+        (head, self.get_page_with(client, next).await)
+    }
+
     pub async fn login(&self, login: &str, password: &str) -> Response {
         self.login_with(&self.client, login, password).await
     }
@@ -237,6 +327,45 @@ impl TestApp {
             &[("login", login), ("password", password)],
         )
         .await
+    }
+
+    /// `vende`, a team member of `jefa` whose address is unverified (which does not stop a
+    /// team member), logged in on the app's client. Returns (jefa, vende).
+    pub async fn logged_in_unverified_member(&self) -> (TestUser, TestUser) {
+        let boss = self.create_user("Jefa", "admin").await;
+        let member = self.create_user("Vende", "vendedor").await;
+        self.set_unverified(member.id, Some(boss.id));
+        self.log_in_with(&self.client, &member).await;
+        (boss, member)
+    }
+
+    /// Creates `name` with `role` and logs the app's client in as them.
+    pub async fn logged_in_as(&self, name: &str, role: &str) -> TestUser {
+        let user = self.create_user(name, role).await;
+        self.log_in_with(&self.client, &user).await;
+        user
+    }
+
+    /// `logged_in_as("ana", role)`: the user most tests need.
+    pub async fn logged_in(&self, role: &str) -> TestUser {
+        self.logged_in_as("ana", role).await
+    }
+
+    /// A fresh client (its own cookie jar) logged in as `user`.
+    pub async fn new_logged_in_client(&self, user: &TestUser) -> Client {
+        let client = new_client();
+        self.log_in_with(&client, user).await;
+        client
+    }
+
+    /// Logs `client` in as `user` and checks the login was accepted.
+    pub async fn log_in_with(&self, client: &Client, user: &TestUser) {
+        assert_is_redirect_to(
+            &self
+                .login_with(client, &user.username, &user.password)
+                .await,
+            "/dashboard/",
+        );
     }
 
     pub async fn create_user(&self, username: &str, role: &str) -> TestUser {
@@ -285,58 +414,43 @@ impl TestApp {
         f(&mut conn)
     }
 
-    /// Puts the user under a forced password change, as a new vendedor starts.
-    pub fn require_password_change(&self, id: i32) {
-        use cuentas::db::schema::users;
-        use diesel::prelude::*;
+    /// Writes `changes` (`users::language.eq("en")`, or a tuple of them) to the user's row:
+    /// for state the forms cannot set.
+    pub fn update_user<V>(&self, id: i32, changes: V)
+    where
+        V: AsChangeset<Target = users::table>,
+        diesel::dsl::Update<diesel::dsl::Find<users::table, i32>, V>:
+            diesel::query_dsl::methods::ExecuteDsl<DbConnection>,
+    {
         self.db(|c| {
             diesel::update(users::table.find(id))
-                .set(users::must_change_password.eq(true))
+                .set(changes)
                 .execute(c)
         })
         .expect("update");
     }
 
-    /// Sets columns the forms cannot: verification, manager, first name.
-    #[allow(dead_code, reason = "used by some test binaries")]
+    /// Puts the user under a forced password change, as a new vendedor starts.
+    pub fn require_password_change(&self, id: i32) {
+        self.update_user(id, users::must_change_password.eq(true));
+    }
+
+    /// An unverified address, under `manager_id` (a team member) or none (a self-registered
+    /// admin).
     pub fn set_unverified(&self, id: i32, manager_id: Option<i32>) {
-        use cuentas::db::schema::users;
-        use diesel::prelude::*;
-        self.db(|c| {
-            diesel::update(users::table.find(id))
-                .set((
-                    users::email_verified.eq(false),
-                    users::manager_id.eq(manager_id),
-                ))
-                .execute(c)
-        })
-        .expect("update");
+        self.update_user(
+            id,
+            (
+                users::email_verified.eq(false),
+                users::manager_id.eq(manager_id),
+            ),
+        );
     }
 
     pub fn user(&self, id: i32) -> User {
         self.db(|conn| User::find(conn, id))
             .expect("query")
             .expect("user exists")
-    }
-}
-
-#[allow(dead_code, reason = "used by some test binaries")]
-impl TestApp {
-    /// Waits (up to 10 s) until the stub holds at least `count` mails, and returns them all.
-    pub async fn wait_for_mails(&self, count: usize) -> Vec<SentMail> {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let sent = self.mailbox.sent();
-            if sent.len() >= count {
-                return sent;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "expected {count} mails, got {}: {sent:#?}",
-                sent.len()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
     }
 
     /// Waits for the next mail to `to` beyond the `seen` already counted for that address.
@@ -360,6 +474,11 @@ impl TestApp {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Waits for mail #`seen` to `to` and returns the path of its link.
+    pub async fn link_in_mail_to(&self, to: &str, seen: usize) -> String {
+        link_path(&self.wait_for_mail_to(to, seen).await)
     }
 
     pub fn mails_to(&self, to: &str) -> Vec<SentMail> {
@@ -395,7 +514,6 @@ impl TestApp {
 }
 
 /// How the second instance sends mail.
-#[allow(dead_code, reason = "used by some test binaries")]
 pub enum SecondMail {
     Memory(MemoryMailbox),
     Transport(cuentas::mail::MailTransport),
@@ -403,7 +521,6 @@ pub enum SecondMail {
 
 /// A second server instance on the same database (another process, in production), with its
 /// own mail transport and worker. Returns what wakes its worker.
-#[allow(dead_code, reason = "used by some test binaries")]
 pub async fn spawn_second_instance(app: &TestApp, transport: SecondMail) -> OutboxHandle {
     let settings = app.settings.clone();
     let (clock, _manual) = Clock::manual();
@@ -423,7 +540,6 @@ pub async fn spawn_second_instance(app: &TestApp, transport: SecondMail) -> Outb
 }
 
 /// Queues `count` mails straight into the outbox, numbered in their subjects.
-#[allow(dead_code, reason = "used by some test binaries")]
 pub fn enqueue_numbered(app: &TestApp, count: usize) {
     use cuentas::db::outbox::NewMail;
     let now = chrono::Utc::now().naive_utc();
@@ -449,11 +565,67 @@ pub fn enqueue_numbered(app: &TestApp, count: usize) {
 }
 
 /// The path of a link in a mail (`http://127.0.0.1/verificar-email/…/` → `/verificar-email/…/`).
-#[allow(dead_code, reason = "used by some test binaries")]
 pub fn link_path(mail: &SentMail) -> String {
     let link = mail.link.clone().expect("the mail has a link");
     let url = url::Url::parse(&link).expect("an absolute link");
     url.path().to_owned()
+}
+
+/// Form fields a test builds and adjusts (with `with` and `without`) before posting.
+pub type Fields = Vec<(&'static str, String)>;
+
+/// `fields` with `name` set to `value` (replacing any earlier value).
+pub fn with(fields: Fields, name: &'static str, value: &str) -> Fields {
+    let mut fields = without(fields, name);
+    fields.push((name, value.to_owned()));
+    fields
+}
+
+/// `fields` without `name`.
+pub fn without(mut fields: Fields, name: &str) -> Fields {
+    fields.retain(|(n, _)| *n != name);
+    fields
+}
+
+/// A multipart form of text fields and an optional file part.
+pub fn multipart_form(
+    fields: &[(&'static str, String)],
+    file: Option<(&'static str, reqwest::multipart::Part)>,
+) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in fields {
+        form = form.text(*name, value.clone());
+    }
+    match file {
+        Some((name, part)) => form.part(name, part),
+        None => form,
+    }
+}
+
+fn with_headers(
+    mut request: reqwest::RequestBuilder,
+    headers: &[(&str, &str)],
+) -> reqwest::RequestBuilder {
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request
+}
+
+pub async fn body_of(response: Response) -> String {
+    response.text().await.expect("body")
+}
+
+/// Checks the status and that the page says `text`; returns the page.
+pub async fn assert_status_with_text(response: Response, status: u16, text: &str) -> String {
+    assert_eq!(
+        response.status().as_u16(),
+        status,
+        "expected {status} saying {text:?}"
+    );
+    let body = body_of(response).await;
+    assert!(body.contains(text), "{text:?} not in {body}");
+    body
 }
 
 pub async fn get_with(client: &Client, url: &str) -> Response {
@@ -465,6 +637,12 @@ pub fn csrf_token_in(page: &str) -> String {
     let start = page.find(marker).expect("page has a CSRF token") + marker.len();
     let end = page[start..].find('"').expect("closing quote") + start;
     page[start..end].to_owned()
+}
+
+/// A protected page sends an anonymous visitor to log in, and back to `path` afterwards.
+pub fn assert_is_sent_to_login(response: &Response, path: &str) {
+    let next = path.replace('/', "%2F");
+    assert_is_redirect_to(response, &format!("/login/?next={next}"));
 }
 
 pub fn assert_is_redirect_to(response: &Response, location: &str) {

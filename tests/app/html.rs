@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use crate::helpers::{TestApp, assert_is_redirect_to, get_with, new_client, spawn_app};
+use crate::helpers::{TestApp, assert_is_redirect_to, new_client, spawn_app};
 
 fn checker() -> Option<String> {
     if std::env::var("CUENTAS_HTML_CHECK").as_deref() != Ok("1") {
@@ -27,19 +27,16 @@ async fn body(response: reqwest::Response) -> String {
 async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
     let mut pages = Vec::new();
     let anonymous = new_client();
-    let url = |path: &str| app.url(path);
-    pages.push((
-        "login",
-        body(get_with(&anonymous, &url("/login/")).await).await,
-    ));
-    pages.push((
-        "404",
-        body(get_with(&anonymous, &url("/no-such-page/")).await).await,
-    ));
-    pages.push((
-        "sign-up",
-        body(get_with(&anonymous, &url("/registro/")).await).await,
-    ));
+    for (name, path) in [
+        ("login", "/login/"),
+        ("404", "/no-such-page/"),
+        ("sign-up", "/registro/"),
+        ("recover password", "/recuperar-password/"),
+        ("resend verification", "/reenviar-verificacion/"),
+        ("invalid link", "/verificar-email/not-a-token/"),
+    ] {
+        pages.push((name, app.get_page_with(&anonymous, path).await));
+    }
     pages.push((
         "sign-up with errors",
         body(
@@ -52,21 +49,8 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
         )
         .await,
     ));
-    pages.push((
-        "recover password",
-        body(get_with(&anonymous, &url("/recuperar-password/")).await).await,
-    ));
-    pages.push((
-        "resend verification",
-        body(get_with(&anonymous, &url("/reenviar-verificacion/")).await).await,
-    ));
-    pages.push((
-        "invalid link",
-        body(get_with(&anonymous, &url("/verificar-email/not-a-token/")).await).await,
-    ));
 
-    let admin = app.create_user("dueña", "admin").await;
-    assert_is_redirect_to(&app.login("dueña", &admin.password).await, "/dashboard/");
+    app.logged_in_as("dueña", "admin").await;
     pages.push((
         "dashboard with tutorial",
         body(app.get("/dashboard/").await).await,

@@ -6,18 +6,11 @@ use cuentas::db::schema::{invoice_settings, users};
 use diesel::prelude::*;
 use scraper::{Html, Selector};
 
-use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, spawn_app};
+use crate::helpers::{
+    Fields, TestApp, assert_is_redirect_to, assert_is_sent_to_login, spawn_app, with, without,
+};
 
-async fn logged_in(app: &TestApp, name: &str, role: &str) -> TestUser {
-    let user = app.create_user(name, role).await;
-    assert_is_redirect_to(
-        &app.login_with(&app.client, name, &user.password).await,
-        "/dashboard/",
-    );
-    user
-}
-
-fn valid() -> Vec<(&'static str, String)> {
+fn valid() -> Fields {
     vec![
         ("nombre_empresa", "Ferretería Núñez".into()),
         ("direccion", "Av. Reforma 100, CDMX".into()),
@@ -35,24 +28,8 @@ fn valid() -> Vec<(&'static str, String)> {
     ]
 }
 
-fn without(mut fields: Vec<(&'static str, String)>, name: &str) -> Vec<(&'static str, String)> {
-    fields.retain(|(n, _)| *n != name);
-    fields
-}
-
-fn with(
-    fields: Vec<(&'static str, String)>,
-    name: &'static str,
-    value: &str,
-) -> Vec<(&'static str, String)> {
-    let mut fields = without(fields, name);
-    fields.push((name, value.to_owned()));
-    fields
-}
-
 async fn save(app: &TestApp, fields: &[(&'static str, String)]) -> reqwest::Response {
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    app.post_form("/perfil/", &fields).await
+    app.post_fields(&app.client, "/perfil/", fields).await
 }
 
 fn settings_of(app: &TestApp, admin_id: i32) -> Option<InvoiceSettings> {
@@ -71,10 +48,10 @@ fn select<'a>(document: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
 #[tokio::test]
 async fn an_admin_gets_one_settings_row_and_the_form_on_the_first_profile_visit() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, "dueña", "admin").await;
+    let admin = app.logged_in_as("dueña", "admin").await;
     assert!(settings_of(&app, admin.id).is_none());
 
-    let body = app.get("/perfil/").await.text().await.unwrap();
+    let body = app.get_page("/perfil/").await;
     let document = Html::parse_document(&body);
     assert_eq!(select(&document, "button[name=guardar_factura]").len(), 1);
     assert_eq!(
@@ -115,7 +92,7 @@ async fn an_admin_gets_one_settings_row_and_the_form_on_the_first_profile_visit(
 #[tokio::test]
 async fn simultaneous_first_visits_create_one_row() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, "dueña", "admin").await;
+    let admin = app.logged_in_as("dueña", "admin").await;
     let visits = (0..8).map(|_| app.get("/perfil/"));
     for response in futures_util::future::join_all(visits).await {
         assert_eq!(response.status().as_u16(), 200);
@@ -151,7 +128,7 @@ async fn the_database_itself_allows_one_row_per_admin() {
 #[tokio::test]
 async fn valid_settings_are_saved_with_line_breaks_and_toggles() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, "dueña", "admin").await;
+    let admin = app.logged_in_as("dueña", "admin").await;
     let fields = without(without(valid(), "mostrar_email"), "mostrar_telefono");
     assert_is_redirect_to(&save(&app, &fields).await, "/perfil/");
 
@@ -167,7 +144,7 @@ async fn valid_settings_are_saved_with_line_breaks_and_toggles() {
     assert!(settings.show_address && settings.show_message);
     assert!(!settings.show_phone && !settings.show_email);
 
-    let page = app.get("/perfil/").await.text().await.unwrap();
+    let page = app.get_page("/perfil/").await;
     assert!(page.contains("Configuración de factura guardada."));
     // The form shows what was saved.
     let document = Html::parse_document(&page);
@@ -183,23 +160,18 @@ async fn valid_settings_are_saved_with_line_breaks_and_toggles() {
 #[tokio::test]
 async fn the_flash_speaks_english_to_english_speakers() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, "owner", "admin").await;
+    let admin = app.logged_in_as("owner", "admin").await;
     let id = admin.id;
-    app.db(|c| {
-        diesel::update(users::table.find(id))
-            .set(users::language.eq("en"))
-            .execute(c)
-    })
-    .unwrap();
+    app.update_user(id, users::language.eq("en"));
     assert_is_redirect_to(&save(&app, &valid()).await, "/perfil/");
-    let page = app.get("/perfil/").await.text().await.unwrap();
+    let page = app.get_page("/perfil/").await;
     assert!(page.contains("Invoice settings saved."));
 }
 
 #[tokio::test]
 async fn invalid_settings_show_both_forms_with_errors_and_write_nothing() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, "dueña", "admin").await;
+    let admin = app.logged_in_as("dueña", "admin").await;
     assert_is_redirect_to(&save(&app, &valid()).await, "/perfil/");
     let before = settings_of(&app, admin.id).unwrap();
 
@@ -264,20 +236,17 @@ async fn invalid_settings_show_both_forms_with_errors_and_write_nothing() {
 #[tokio::test]
 async fn a_vendedor_never_sees_the_form_and_cannot_save_it() {
     let app = spawn_app().await;
-    logged_in(&app, "vera", "vendedor").await;
-    let page = app.get("/perfil/").await.text().await.unwrap();
+    app.logged_in_as("vera", "vendedor").await;
+    let page = app.get_page("/perfil/").await;
     assert!(!page.contains("guardar_factura"));
     assert!(!page.contains("/factura/vista-previa/"));
 
     let response = save(&app, &valid()).await;
     assert_is_redirect_to(&response, "/perfil/");
-    let page = app.get("/perfil/").await.text().await.unwrap();
+    let page = app.get_page("/perfil/").await;
     assert!(page.contains("No tienes permisos para modificar la configuración de factura."));
     assert_eq!(rows(&app), 0);
-    assert_eq!(
-        app.get("/factura/vista-previa/").await.status().as_u16(),
-        403
-    );
+    assert_eq!(app.status_of("/factura/vista-previa/").await, 403);
 }
 
 #[tokio::test]
@@ -287,7 +256,7 @@ async fn the_form_writes_only_the_current_admins_row() {
     let other_id = other.id;
     app.db(|c| InvoiceSettings::get_or_create(c, other_id, chrono::Utc::now().naive_utc()))
         .unwrap();
-    let admin = logged_in(&app, "dueña", "admin").await;
+    let admin = app.logged_in_as("dueña", "admin").await;
     let fields = with(with(valid(), "admin_id", &other.id.to_string()), "id", "1");
     assert_is_redirect_to(&save(&app, &fields).await, "/perfil/");
     assert_eq!(settings_of(&app, other.id).unwrap().company_name, "");
@@ -300,15 +269,10 @@ async fn the_form_writes_only_the_current_admins_row() {
 #[tokio::test]
 async fn saving_needs_the_csrf_token_and_the_button() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, "dueña", "admin").await;
-    let form: Vec<(&str, String)> = valid();
-    let response = app
-        .client
-        .post(app.url("/perfil/"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let admin = app.logged_in_as("dueña", "admin").await;
+    let fields = valid();
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let response = app.post_raw("/perfil/", &fields, &[]).await;
     assert_eq!(response.status().as_u16(), 403);
     let response = save(&app, &without(valid(), "guardar_factura")).await;
     assert_eq!(response.status().as_u16(), 400);
@@ -318,9 +282,9 @@ async fn saving_needs_the_csrf_token_and_the_button() {
 #[tokio::test]
 async fn anonymous_visitors_are_sent_to_log_in() {
     let app = spawn_app().await;
-    assert_is_redirect_to(
+    assert_is_sent_to_login(
         &app.get("/factura/vista-previa/").await,
-        "/login/?next=%2Ffactura%2Fvista-previa%2F",
+        "/factura/vista-previa/",
     );
 }
 
@@ -328,14 +292,9 @@ async fn anonymous_visitors_are_sent_to_log_in() {
 #[tokio::test]
 async fn the_preview_shows_exactly_the_parts_whose_toggles_are_on() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, "dueña", "admin").await;
+    let admin = app.logged_in_as("dueña", "admin").await;
     let id = admin.id;
-    app.db(|c| {
-        diesel::update(users::table.find(id))
-            .set(users::currency.eq("MXN"))
-            .execute(c)
-    })
-    .unwrap();
+    app.update_user(id, users::currency.eq("MXN"));
     let toggles = [
         "mostrar_direccion",
         "mostrar_telefono",
@@ -393,19 +352,14 @@ async fn the_preview_shows_exactly_the_parts_whose_toggles_are_on() {
 #[tokio::test]
 async fn the_preview_escapes_what_the_admin_typed_and_prints_cleanly() {
     let app = spawn_app().await;
-    logged_in(&app, "dueña", "admin").await;
+    app.logged_in_as("dueña", "admin").await;
     let fields = with(
         with(valid(), "nombre_empresa", "<script>alert(1)</script> & Cía"),
         "mensaje_personalizado",
         "<img src=x onerror=alert(1)>",
     );
     assert_is_redirect_to(&save(&app, &fields).await, "/perfil/");
-    let body = app
-        .get("/factura/vista-previa/")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let body = app.get_page("/factura/vista-previa/").await;
     assert!(!body.contains("<script>alert(1)"));
     assert!(!body.contains("<img src=x"));
     let document = Html::parse_document(&body);
@@ -415,7 +369,7 @@ async fn the_preview_escapes_what_the_admin_typed_and_prints_cleanly() {
         company[0].text().collect::<String>(),
         "<script>alert(1)</script> & Cía"
     );
-    let css = app.get("/static/css/app.css").await.text().await.unwrap();
+    let css = app.get_page("/static/css/app.css").await;
     assert!(css.contains("@media print"));
     assert!(css.contains("@page"));
 }
@@ -423,25 +377,15 @@ async fn the_preview_escapes_what_the_admin_typed_and_prints_cleanly() {
 #[tokio::test]
 async fn the_sample_is_priced_like_the_admins_currency() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, "dueña", "admin").await;
+    let admin = app.logged_in_as("dueña", "admin").await;
     let id = admin.id;
     for (currency, total) in [
         ("CLP", "2.531.700 CLP"),
         ("ARS", "2.813.000,00 ARS"),
         ("USD", "2,813.00 USD"),
     ] {
-        app.db(|c| {
-            diesel::update(users::table.find(id))
-                .set(users::currency.eq(currency))
-                .execute(c)
-        })
-        .unwrap();
-        let body = app
-            .get("/factura/vista-previa/")
-            .await
-            .text()
-            .await
-            .unwrap();
+        app.update_user(id, users::currency.eq(currency));
+        let body = app.get_page("/factura/vista-previa/").await;
         let document = Html::parse_document(&body);
         let shown = select(&document, "#invoice-total")[0]
             .text()

@@ -5,7 +5,9 @@ use cuentas::db::users::{NewUser, Taken, User};
 use cuentas::domain::{EmailAddress, Username};
 use diesel::prelude::*;
 
-use crate::helpers::{assert_is_redirect_to, new_client, spawn_app};
+use crate::helpers::{
+    assert_is_redirect_to, assert_is_sent_to_login, assert_status_with_text, new_client, spawn_app,
+};
 
 #[tokio::test]
 async fn a_user_logs_in_with_username_or_email_in_any_case_and_sees_the_dashboard() {
@@ -49,10 +51,7 @@ async fn a_wrong_password_and_an_unknown_account_get_the_same_answer() {
     };
     assert_eq!(strip(&wrong, "ana"), strip(&unknown, "zoe"));
     // Nobody got a session.
-    assert_is_redirect_to(
-        &app.get("/dashboard/").await,
-        "/login/?next=%2Fdashboard%2F",
-    );
+    assert_is_sent_to_login(&app.get("/dashboard/").await, "/dashboard/");
 }
 
 #[tokio::test]
@@ -76,12 +75,8 @@ async fn missing_form_fields_are_field_errors_not_a_crash() {
     let app = spawn_app().await;
     let token = app.csrf_token().await;
     let response = app
-        .client
-        .post(app.url("/login/"))
-        .form(&[("csrf_token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_raw("/login/", &[("csrf_token", token.as_str())], &[])
+        .await;
     assert_eq!(response.status().as_u16(), 422);
 }
 
@@ -89,15 +84,9 @@ async fn missing_form_fields_are_field_errors_not_a_crash() {
 async fn an_inactive_account_cannot_log_in() {
     let app = spawn_app().await;
     let user = app.create_user("ana", "vendedor").await;
-    app.db(|c| {
-        diesel::update(users::table.find(user.id))
-            .set(users::is_active.eq(false))
-            .execute(c)
-    })
-    .unwrap();
+    app.update_user(user.id, users::is_active.eq(false));
     let response = app.login("ana", &user.password).await;
-    assert_eq!(response.status().as_u16(), 422);
-    assert!(response.text().await.unwrap().contains("no son correctos"));
+    assert_status_with_text(response, 422, "no son correctos").await;
 }
 
 #[tokio::test]
@@ -134,13 +123,8 @@ async fn a_protected_page_sends_anonymous_visitors_to_login_and_back() {
     let app = spawn_app().await;
     let user = app.create_user("ana", "admin").await;
     let response = app.get("/dashboard/").await;
-    assert_is_redirect_to(&response, "/login/?next=%2Fdashboard%2F");
-    let form = app
-        .get("/login/?next=%2Fdashboard%2F")
-        .await
-        .text()
-        .await
-        .unwrap();
+    assert_is_sent_to_login(&response, "/dashboard/");
+    let form = app.get_page("/login/?next=%2Fdashboard%2F").await;
     assert!(form.contains("name=\"next\" value=\"/dashboard/\""));
     let response = app
         .post_form(
@@ -192,20 +176,15 @@ async fn the_throttle_page_speaks_english_when_asked() {
         app.login("nobody", "wrong-password-1").await;
     }
     let token = app.csrf_token().await;
+    let fields = [
+        ("login", "nobody"),
+        ("password", "x"),
+        ("csrf_token", &token),
+    ];
     let response = app
-        .client
-        .post(app.url("/login/"))
-        .header("accept-language", "en")
-        .form(&[
-            ("login", "nobody"),
-            ("password", "x"),
-            ("csrf_token", &token),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 429);
-    assert!(response.text().await.unwrap().contains("Too many attempts"));
+        .post_raw("/login/", &fields, &[("accept-language", "en")])
+        .await;
+    assert_status_with_text(response, 429, "Too many attempts").await;
 }
 
 #[tokio::test]
@@ -238,12 +217,7 @@ async fn a_hash_with_weaker_parameters_is_replaced_at_login() {
     .hash_password(user.password.as_bytes())
     .unwrap()
     .to_string();
-    app.db(|c| {
-        diesel::update(users::table.find(user.id))
-            .set(users::password_hash.eq(&weak))
-            .execute(c)
-    })
-    .unwrap();
+    app.update_user(user.id, users::password_hash.eq(&weak));
     assert_is_redirect_to(&app.login("ana", &user.password).await, "/dashboard/");
     let stored = app.user(user.id).password_hash.expose().to_owned();
     assert!(

@@ -2,6 +2,9 @@
 //! clock, giving up after the last attempt, no tokens kept after sending, typed headers, two
 //! workers on one database, and requests that never wait for the mail server.
 
+use cuentas::db::schema::users;
+use diesel::prelude::*;
+
 use std::time::{Duration, Instant};
 
 use cuentas::db::outbox::MailStatus;
@@ -102,16 +105,10 @@ async fn after_the_last_attempt_a_mail_is_marked_failed() {
 async fn a_name_with_line_breaks_cannot_add_a_header() {
     let app = spawn_app().await;
     let user = app.create_user("Ana", "admin").await;
-    {
-        use cuentas::db::schema::users;
-        use diesel::prelude::*;
-        app.db(|c| {
-            diesel::update(users::table.find(user.id))
-                .set(users::first_name.eq("Ana\r\nBcc: victim@evil.example\r\nX-Evil: 1"))
-                .execute(c)
-        })
-        .unwrap();
-    }
+    app.update_user(
+        user.id,
+        users::first_name.eq("Ana\r\nBcc: victim@evil.example\r\nX-Evil: 1"),
+    );
     ask_for_reset(&app, &user.email).await;
     let mail = app.wait_for_mail_to(&user.email, 0).await;
     let headers = mail
@@ -219,7 +216,7 @@ async fn a_mail_server_that_never_answers_does_not_slow_requests() {
     eprintln!("request while the SMTP server hangs: {elapsed:?}");
     assert!(elapsed < Duration::from_millis(500), "{elapsed:?}");
     let page = Instant::now();
-    assert_eq!(app.get("/login/").await.status().as_u16(), 200);
+    assert_eq!(app.status_of("/login/").await, 200);
     assert!(page.elapsed() < Duration::from_millis(500));
     drop(held);
 }

@@ -1,32 +1,20 @@
 use cuentas::db::schema::{throttle_attempts, user_sessions, users};
 use diesel::prelude::*;
 
-use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, new_client, spawn_app};
+use crate::helpers::{
+    TestApp, assert_is_redirect_to, assert_is_sent_to_login, new_client, spawn_app,
+};
 
 const NEW: &str = "Otra-Clave-Larga-77";
 
-async fn logged_in(app: &TestApp) -> TestUser {
-    let user = app.create_user("ana", "admin").await;
-    assert_is_redirect_to(&app.login("ana", &user.password).await, "/dashboard/");
-    user
-}
-
 async fn change(app: &TestApp, old: &str, new1: &str, new2: &str) -> reqwest::Response {
-    app.post_form(
-        "/cambiar-password/",
-        &[
-            ("old_password", old),
-            ("new_password1", new1),
-            ("new_password2", new2),
-        ],
-    )
-    .await
+    app.change_password_with(&app.client, old, new1, new2).await
 }
 
 #[tokio::test]
 async fn the_page_lists_the_rules_before_anything_is_typed() {
     let app = spawn_app().await;
-    logged_in(&app).await;
+    app.logged_in("admin").await;
     let page = app.get("/cambiar-password/").await;
     assert_eq!(page.status().as_u16(), 200);
     assert_eq!(page.headers()["cache-control"], "no-store");
@@ -40,16 +28,13 @@ async fn the_page_lists_the_rules_before_anything_is_typed() {
 #[tokio::test]
 async fn anonymous_visitors_are_sent_to_login() {
     let app = spawn_app().await;
-    assert_is_redirect_to(
-        &app.get("/cambiar-password/").await,
-        "/login/?next=%2Fcambiar-password%2F",
-    );
+    assert_is_sent_to_login(&app.get("/cambiar-password/").await, "/cambiar-password/");
 }
 
 #[tokio::test]
 async fn a_successful_change_swaps_the_password_and_keeps_only_this_session() {
     let app = spawn_app().await;
-    let user = logged_in(&app).await;
+    let user = app.logged_in("admin").await;
     let other = new_client();
     app.login_with(&other, "ana", &user.password).await;
     let old_row: String = app
@@ -111,7 +96,7 @@ async fn a_successful_change_swaps_the_password_and_keeps_only_this_session() {
 #[tokio::test]
 async fn without_a_change_other_sessions_are_kept() {
     let app = spawn_app().await;
-    let user = logged_in(&app).await;
+    let user = app.logged_in("admin").await;
     let other = new_client();
     app.login_with(&other, "ana", &user.password).await;
     let response = change(&app, &user.password, NEW, "different-copy-1").await;
@@ -131,7 +116,7 @@ async fn without_a_change_other_sessions_are_kept() {
 #[tokio::test]
 async fn a_wrong_current_password_is_a_field_error_and_counts_toward_the_throttle() {
     let app = spawn_app().await;
-    let user = logged_in(&app).await;
+    let user = app.logged_in("admin").await;
     let hash_before = app.user(user.id).password_hash;
     let response = change(&app, "not-my-password-1", NEW, NEW).await;
     assert_eq!(response.status().as_u16(), 422);
@@ -165,7 +150,7 @@ async fn a_wrong_current_password_is_a_field_error_and_counts_toward_the_throttl
 #[tokio::test]
 async fn every_broken_rule_is_listed() {
     let app = spawn_app().await;
-    let user = logged_in(&app).await;
+    let user = app.logged_in("admin").await;
     let hash_before = app.user(user.id).password_hash;
     let cases: [(&str, &str, &[&str]); 6] = [
         ("1234", "1234", &["al menos 8 caracteres", "solo números"]),
@@ -201,13 +186,8 @@ async fn every_broken_rule_is_listed() {
 #[tokio::test]
 async fn english_speakers_read_the_rules_in_english() {
     let app = spawn_app().await;
-    let user = logged_in(&app).await;
-    app.db(|c| {
-        diesel::update(users::table.find(user.id))
-            .set(users::language.eq("en"))
-            .execute(c)
-    })
-    .unwrap();
+    let user = app.logged_in("admin").await;
+    app.update_user(user.id, users::language.eq("en"));
     let cases: [(&str, &str); 4] = [
         ("1234", "entirely numeric"),
         ("password1", "too common"),
@@ -233,7 +213,7 @@ async fn english_speakers_read_the_rules_in_english() {
 #[tokio::test]
 async fn the_new_password_must_differ_from_the_current_one_and_is_never_trimmed() {
     let app = spawn_app().await;
-    let user = logged_in(&app).await;
+    let user = app.logged_in("admin").await;
     let response = change(&app, &user.password, &user.password, &user.password).await;
     assert_eq!(response.status().as_u16(), 422);
     assert!(
@@ -264,7 +244,7 @@ async fn the_new_password_must_differ_from_the_current_one_and_is_never_trimmed(
 #[tokio::test]
 async fn the_form_needs_its_csrf_token() {
     let app = spawn_app().await;
-    let user = logged_in(&app).await;
+    let user = app.logged_in("admin").await;
     let response = app
         .client
         .post(app.url("/cambiar-password/"))

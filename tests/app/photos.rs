@@ -2,13 +2,9 @@ use std::io::Cursor;
 
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 
-use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, spawn_app};
-
-async fn logged_in(app: &TestApp) -> TestUser {
-    let user = app.create_user("ana", "vendedor").await;
-    app.login("ana", &user.password).await;
-    user
-}
+use crate::helpers::{
+    TestApp, TestUser, assert_is_redirect_to, assert_status_with_text, spawn_app,
+};
 
 fn picture(format: ImageFormat, width: u32, height: u32) -> Vec<u8> {
     // Left half red, right half blue, so cropping and orientation are visible.
@@ -62,23 +58,26 @@ async fn upload(
     file_name: &str,
     bytes: Vec<u8>,
 ) -> reqwest::Response {
-    let form = reqwest::multipart::Form::new()
-        .text("username", user.username.clone())
-        .text("first_name", "Ana")
-        .text("last_name", "Pérez")
-        .text("email", user.email.clone())
-        .text("idioma", "es")
-        .text("moneda", "USD")
-        .text("zona_horaria", "UTC")
-        .part(
-            "foto_perfil",
-            reqwest::multipart::Part::bytes(bytes)
-                .file_name(file_name.to_owned())
-                .mime_str("image/jpeg")
-                .unwrap(),
-        );
-    app.post_multipart_with(&app.client, "/actualizar-perfil/", form)
-        .await
+    let fields = [
+        ("username", user.username.clone()),
+        ("first_name", "Ana".into()),
+        ("last_name", "Pérez".into()),
+        ("email", user.email.clone()),
+        ("idioma", "es".into()),
+        ("moneda", "USD".into()),
+        ("zona_horaria", "UTC".into()),
+    ];
+    let photo = reqwest::multipart::Part::bytes(bytes)
+        .file_name(file_name.to_owned())
+        .mime_str("image/jpeg")
+        .unwrap();
+    app.post_multipart_fields(
+        &app.client,
+        "/actualizar-perfil/",
+        &fields,
+        Some(("foto_perfil", photo)),
+    )
+    .await
 }
 
 fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
@@ -92,7 +91,7 @@ fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
 #[tokio::test]
 async fn every_accepted_format_is_stored_as_a_400_square_and_served() {
     let app = spawn_app().await;
-    let user = logged_in(&app).await;
+    let user = app.logged_in("vendedor").await;
     for format in [
         ImageFormat::Jpeg,
         ImageFormat::Png,
@@ -121,7 +120,7 @@ async fn every_accepted_format_is_stored_as_a_400_square_and_served() {
             "the previous photo was deleted ({format:?})"
         );
     }
-    let page = app.get("/perfil/").await.text().await.unwrap();
+    let page = app.get_page("/perfil/").await;
     let path = app.user(user.id).photo_path.unwrap();
     assert!(
         page.contains(&format!("src=\"/media/{path}\"")),
@@ -132,7 +131,7 @@ async fn every_accepted_format_is_stored_as_a_400_square_and_served() {
 #[tokio::test]
 async fn exif_gps_does_not_survive() {
     let app = spawn_app().await;
-    let user = logged_in(&app).await;
+    let user = app.logged_in("vendedor").await;
     let original = jpeg_with_gps();
     assert!(original.windows(4).any(|w| w == b"Exif"));
     assert_is_redirect_to(&upload(&app, &user, "gps.jpg", original).await, "/perfil/");
@@ -148,7 +147,7 @@ async fn exif_gps_does_not_survive() {
 #[tokio::test]
 async fn disguised_broken_and_huge_images_are_refused_and_nothing_changes() {
     let app = spawn_app().await;
-    let user = logged_in(&app).await;
+    let user = app.logged_in("vendedor").await;
     let jpeg = picture(ImageFormat::Jpeg, 300, 300);
     let mut polyglot = b"<html><body><script>alert(1)</script></body></html>".to_vec();
     polyglot.extend_from_slice(&jpeg);
@@ -185,9 +184,7 @@ async fn disguised_broken_and_huge_images_are_refused_and_nothing_changes() {
     for (name, bytes, message) in cases {
         let started = std::time::Instant::now();
         let response = upload(&app, &user, name, bytes).await;
-        assert_eq!(response.status().as_u16(), 422, "{name}");
-        let body = response.text().await.unwrap();
-        assert!(body.contains(message), "{name}: {message}");
+        let body = assert_status_with_text(response, 422, message).await;
         assert!(
             body.contains("aria-describedby=\"foto_perfil-hint foto_perfil-error\""),
             "{name}"
@@ -209,11 +206,9 @@ async fn disguised_broken_and_huge_images_are_refused_and_nothing_changes() {
 #[tokio::test]
 async fn an_oversized_upload_gets_413_with_the_profile_page() {
     let app = spawn_app().await;
-    let user = logged_in(&app).await;
+    let user = app.logged_in("vendedor").await;
     let response = upload(&app, &user, "big.jpg", vec![0xFF; 6 * 1024 * 1024]).await;
-    assert_eq!(response.status().as_u16(), 413);
-    let body = response.text().await.unwrap();
-    assert!(body.contains("supera el límite de 5 MB"));
+    let body = assert_status_with_text(response, 413, "supera el límite de 5 MB").await;
     assert!(body.contains("action=\"/actualizar-perfil/\""));
     assert_eq!(app.user(user.id).photo_path, None);
 }
@@ -221,28 +216,18 @@ async fn an_oversized_upload_gets_413_with_the_profile_page() {
 #[tokio::test]
 async fn removing_the_photo_deletes_the_file() {
     let app = spawn_app().await;
-    let user = logged_in(&app).await;
+    let user = app.logged_in("vendedor").await;
     upload(&app, &user, "a.png", picture(ImageFormat::Png, 200, 200)).await;
     let path = app.user(user.id).photo_path.unwrap();
-    assert!(
-        app.get("/perfil/")
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains("Quitar la foto")
-    );
+    assert!(app.get_page("/perfil/").await.contains("Quitar la foto"));
     assert_is_redirect_to(
         &app.post_form("/perfil/foto/eliminar/", &[]).await,
         "/perfil/",
     );
     assert_eq!(app.user(user.id).photo_path, None);
     assert!(stored_files(&app).is_empty());
-    assert_eq!(
-        app.get(&format!("/media/{path}")).await.status().as_u16(),
-        404
-    );
-    let page = app.get("/perfil/").await.text().await.unwrap();
+    assert_eq!(app.status_of(&format!("/media/{path}")).await, 404);
+    let page = app.get_page("/perfil/").await;
     assert!(page.contains("Se ha quitado tu foto."));
     assert!(page.contains("/static/img/default-avatar.svg"));
 }

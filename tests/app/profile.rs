@@ -1,19 +1,13 @@
 use cuentas::db::schema::users;
 use diesel::prelude::*;
 
-use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, new_client, spawn_app};
-
-pub async fn logged_in(app: &TestApp, name: &str) -> TestUser {
-    let user = app.create_user(name, "vendedor").await;
-    assert_is_redirect_to(
-        &app.login_with(&app.client, name, &user.password).await,
-        "/dashboard/",
-    );
-    user
-}
+use crate::helpers::{
+    Fields, TestApp, TestUser, assert_is_redirect_to, assert_status_with_text, multipart_form,
+    new_client, spawn_app, with,
+};
 
 /// A valid submission for `user`, to be adjusted per test.
-pub fn valid(user: &TestUser) -> Vec<(&'static str, String)> {
+pub fn valid(user: &TestUser) -> Fields {
     vec![
         ("username", user.username.clone()),
         ("first_name", "  María   José ".into()),
@@ -26,26 +20,12 @@ pub fn valid(user: &TestUser) -> Vec<(&'static str, String)> {
     ]
 }
 
-pub fn with(
-    mut fields: Vec<(&'static str, String)>,
-    name: &'static str,
-    value: &str,
-) -> Vec<(&'static str, String)> {
-    fields.retain(|(n, _)| *n != name);
-    fields.push((name, value.to_owned()));
-    fields
-}
-
 async fn submit_with(
     app: &TestApp,
     client: &reqwest::Client,
     fields: &[(&'static str, String)],
 ) -> reqwest::Response {
-    let mut form = reqwest::multipart::Form::new();
-    for (name, value) in fields {
-        form = form.text(*name, value.clone());
-    }
-    app.post_multipart_with(client, "/actualizar-perfil/", form)
+    app.post_multipart_fields(client, "/actualizar-perfil/", fields, None)
         .await
 }
 
@@ -56,7 +36,7 @@ pub async fn submit(app: &TestApp, fields: &[(&'static str, String)]) -> reqwest
 #[tokio::test]
 async fn the_profile_page_shows_the_account_and_a_prefilled_form() {
     let app = spawn_app().await;
-    logged_in(&app, "ana").await;
+    app.logged_in("vendedor").await;
     let response = app.get("/perfil/").await;
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.headers()["cache-control"], "no-store");
@@ -93,10 +73,10 @@ async fn the_profile_page_shows_the_account_and_a_prefilled_form() {
 #[tokio::test]
 async fn a_valid_update_is_saved_normalised_with_a_flash() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
+    let user = app.logged_in("vendedor").await;
     let response = submit(&app, &valid(&user)).await;
     assert_is_redirect_to(&response, "/perfil/");
-    let page = app.get("/perfil/").await.text().await.unwrap();
+    let page = app.get_page("/perfil/").await;
     assert!(page.contains("Tu perfil se ha actualizado correctamente."));
     let saved = app.user(user.id);
     assert_eq!(saved.first_name, "María José");
@@ -110,12 +90,12 @@ async fn a_valid_update_is_saved_normalised_with_a_flash() {
 #[tokio::test]
 async fn switching_the_language_takes_effect_at_once() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
+    let user = app.logged_in("vendedor").await;
     assert_is_redirect_to(
         &submit(&app, &with(valid(&user), "idioma", "en")).await,
         "/perfil/",
     );
-    let page = app.get("/perfil/").await.text().await.unwrap();
+    let page = app.get_page("/perfil/").await;
     assert!(page.contains("Your profile has been updated."));
     assert!(page.contains("<html lang=\"en\">"));
 }
@@ -123,7 +103,7 @@ async fn switching_the_language_takes_effect_at_once() {
 #[tokio::test]
 async fn each_invalid_field_is_reported_beside_it_and_nothing_is_written() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
+    let user = app.logged_in("vendedor").await;
     let before = app.user(user.id);
     let cases: [(&'static str, &str, &str); 12] = [
         ("username", "", "Escribe un nombre de usuario."),
@@ -141,9 +121,7 @@ async fn each_invalid_field_is_reported_beside_it_and_nothing_is_written() {
     ];
     for (field, value, message) in cases {
         let response = submit(&app, &with(valid(&user), field, value)).await;
-        assert_eq!(response.status().as_u16(), 422, "{field}={value}");
-        let body = response.text().await.unwrap();
-        assert!(body.contains(message), "{field}={value}: {message}");
+        let body = assert_status_with_text(response, 422, message).await;
         assert!(
             body.contains(&format!("aria-describedby=\"{field}-error\"")),
             "{field}"
@@ -163,15 +141,13 @@ async fn each_invalid_field_is_reported_beside_it_and_nothing_is_written() {
 #[tokio::test]
 async fn an_invalid_form_keeps_what_was_typed_and_the_header_keeps_the_saved_name() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
+    let user = app.logged_in("vendedor").await;
     let response = submit(
         &app,
         &with(with(valid(&user), "first_name", "Zoë"), "telefono", "1"),
     )
     .await;
-    assert_eq!(response.status().as_u16(), 422);
-    let body = response.text().await.unwrap();
-    assert!(body.contains("value=\"Zoë\""));
+    let body = assert_status_with_text(response, 422, "value=\"Zoë\"").await;
     assert!(
         body.contains("<span class=\"account-name\">ana</span>"),
         "the nav shows the saved name"
@@ -181,31 +157,17 @@ async fn an_invalid_form_keeps_what_was_typed_and_the_header_keeps_the_saved_nam
 #[tokio::test]
 async fn english_messages_for_english_speakers() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
-    app.db(|c| {
-        diesel::update(users::table.find(user.id))
-            .set(users::language.eq("en"))
-            .execute(c)
-    })
-    .unwrap();
-    let body = submit(&app, &with(valid(&user), "telefono", "12345"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(body.contains("The phone must have 7 to 15 digits."));
+    let user = app.logged_in("vendedor").await;
+    app.update_user(user.id, users::language.eq("en"));
+    let response = submit(&app, &with(valid(&user), "telefono", "12345")).await;
+    assert_status_with_text(response, 422, "The phone must have 7 to 15 digits.").await;
 }
 
 #[tokio::test]
 async fn fields_outside_the_form_can_never_change_those_columns() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
-    app.db(|c| {
-        diesel::update(users::table.find(user.id))
-            .set(users::email_verified.eq(false))
-            .execute(c)
-    })
-    .unwrap();
+    let user = app.logged_in("vendedor").await;
+    app.update_user(user.id, users::email_verified.eq(false));
     let mut fields = valid(&user);
     for (name, value) in [
         ("role", "admin"),
@@ -231,30 +193,13 @@ async fn fields_outside_the_form_can_never_change_those_columns() {
 #[tokio::test]
 async fn changing_the_email_needs_the_current_password_and_waits_for_confirmation() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
+    let user = app.logged_in("vendedor").await;
     let changed = with(valid(&user), "email", "Ana.Nueva@Example.com");
     let missing = submit(&app, &changed).await;
-    assert_eq!(missing.status().as_u16(), 422);
-    assert!(
-        missing
-            .text()
-            .await
-            .unwrap()
-            .contains("para cambiar el correo")
-    );
-    let wrong = submit(
-        &app,
-        &with(changed.clone(), "password_actual", "not-it-123"),
-    )
-    .await;
-    assert_eq!(wrong.status().as_u16(), 422);
-    assert!(
-        wrong
-            .text()
-            .await
-            .unwrap()
-            .contains("La contraseña actual no es correcta.")
-    );
+    assert_status_with_text(missing, 422, "para cambiar el correo").await;
+    let wrong = with(changed.clone(), "password_actual", "not-it-123");
+    let wrong = submit(&app, &wrong).await;
+    assert_status_with_text(wrong, 422, "La contraseña actual no es correcta.").await;
     assert_eq!(app.user(user.id).email, "ana@example.com");
     let right = submit(&app, &with(changed, "password_actual", &user.password)).await;
     assert_is_redirect_to(&right, "/perfil/");
@@ -263,7 +208,7 @@ async fn changing_the_email_needs_the_current_password_and_waits_for_confirmatio
     let saved = app.user(user.id);
     assert_eq!(saved.email, "ana@example.com");
     assert!(saved.email_verified);
-    let page = app.get("/perfil/").await.text().await.unwrap();
+    let page = app.get_page("/perfil/").await;
     assert!(page.contains("ana.nueva@example.com"), "{page}");
     assert!(page.contains("Pendiente de confirmar"));
 }
@@ -271,43 +216,21 @@ async fn changing_the_email_needs_the_current_password_and_waits_for_confirmatio
 #[tokio::test]
 async fn taken_usernames_and_emails_are_field_errors() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
+    let user = app.logged_in("vendedor").await;
     app.create_user("Bea", "vendedor").await;
     let response = submit(&app, &with(valid(&user), "username", "BEA")).await;
-    assert_eq!(response.status().as_u16(), 422);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("Ese nombre de usuario ya está en uso.")
-    );
-    let response = submit(
-        &app,
-        &with(
-            with(valid(&user), "email", "bea@example.com"),
-            "password_actual",
-            &user.password,
-        ),
-    )
-    .await;
-    assert_eq!(response.status().as_u16(), 422);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("Ya existe una cuenta con ese correo.")
-    );
+    assert_status_with_text(response, 422, "Ese nombre de usuario ya está en uso.").await;
+    let taken = with(valid(&user), "email", "bea@example.com");
+    let response = submit(&app, &with(taken, "password_actual", &user.password)).await;
+    assert_status_with_text(response, 422, "Ya existe una cuenta con ese correo.").await;
 }
 
 #[tokio::test]
 async fn two_users_racing_for_one_username_get_one_winner() {
     let app = spawn_app().await;
-    let ana = logged_in(&app, "ana").await;
-    let bea_client = new_client();
+    let ana = app.logged_in("vendedor").await;
     let bea = app.create_user("bea", "vendedor").await;
-    app.login_with(&bea_client, "bea", &bea.password).await;
+    let bea_client = app.new_logged_in_client(&bea).await;
     let ana_fields = with(valid(&ana), "username", "carmen");
     let bea_fields = with(valid(&bea), "username", "Carmen");
     let (a, b) = tokio::join!(
@@ -322,18 +245,10 @@ async fn two_users_racing_for_one_username_get_one_winner() {
 #[tokio::test]
 async fn the_update_needs_its_csrf_token_and_a_login() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "ana").await;
-    let mut form = reqwest::multipart::Form::new();
-    for (name, value) in with(valid(&user), "first_name", "Hacker") {
-        form = form.text(name, value);
-    }
-    let response = app
-        .client
-        .post(app.url("/actualizar-perfil/"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let user = app.logged_in("vendedor").await;
+    let form = multipart_form(&with(valid(&user), "first_name", "Hacker"), None);
+    let without_token = app.client.post(app.url("/actualizar-perfil/"));
+    let response = without_token.multipart(form).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 403);
     assert_eq!(app.user(user.id).first_name, "");
     let anonymous = new_client();

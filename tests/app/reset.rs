@@ -1,9 +1,15 @@
 //! Password recovery: the same answer for every address, the token moved into the session,
 //! every session ended, single use, expiry, throttles, the notice.
 
+use cuentas::db::schema::users;
+use diesel::prelude::*;
+
 use std::time::Duration;
 
-use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_app};
+use crate::helpers::{
+    TestApp, TestUser, assert_is_redirect_to, assert_is_sent_to_login, link_path, new_client,
+    spawn_app,
+};
 
 const NEW_PASSWORD: &str = "Otoño-Lluvioso-2031";
 
@@ -82,18 +88,12 @@ async fn a_reset_link_sets_a_new_password_and_ends_every_session() {
     let done = set_new_password(&app, &app.client, NEW_PASSWORD).await;
     assert_is_redirect_to(&done, "/login/");
     assert!(
-        app.get("/login/")
+        app.get_page("/login/")
             .await
-            .text()
-            .await
-            .unwrap()
             .contains("Tu contraseña se ha cambiado")
     );
     // Not logged in automatically, and the other session is over.
-    assert_is_redirect_to(
-        &app.get("/dashboard/").await,
-        "/login/?next=%2Fdashboard%2F",
-    );
+    assert_is_sent_to_login(&app.get("/dashboard/").await, "/dashboard/");
     let old = elsewhere.get(app.url("/dashboard/")).send().await.unwrap();
     assert_eq!(old.status().as_u16(), 303);
 
@@ -108,17 +108,7 @@ async fn a_reset_link_sets_a_new_password_and_ends_every_session() {
 
     // Single use: neither the link nor the session's copy works again.
     let client = new_client();
-    assert_is_redirect_to(
-        &app.get_with_client(&client, &path).await,
-        "/restablecer-password/",
-    );
-    assert_eq!(
-        app.get_with_client(&client, "/restablecer-password/")
-            .await
-            .status()
-            .as_u16(),
-        410
-    );
+    app.assert_reset_link_is_dead(&client, &path).await;
     let direct = app
         .post_form_with(
             &client,
@@ -137,16 +127,7 @@ async fn known_and_unknown_addresses_get_identical_answers_and_only_accounts_get
     let app = spawn_app().await;
     let user = app.create_user("Ana", "admin").await;
     let inactive = app.create_user("Bea", "vendedor").await;
-    {
-        use cuentas::db::schema::users;
-        use diesel::prelude::*;
-        app.db(|c| {
-            diesel::update(users::table.find(inactive.id))
-                .set(users::is_active.eq(false))
-                .execute(c)
-        })
-        .unwrap();
-    }
+    app.update_user(inactive.id, users::is_active.eq(false));
     let client = new_client();
     let mut answers = Vec::new();
     for email in [
@@ -155,11 +136,7 @@ async fn known_and_unknown_addresses_get_identical_answers_and_only_accounts_get
         inactive.email.as_str(),
     ] {
         let response = recover(&app, &client, email).await;
-        let head = (
-            response.status(),
-            response.headers().get("location").cloned(),
-        );
-        answers.push((head, app.get_page(&client, "/login/").await));
+        answers.push(app.answer_and_next_page(&client, response, "/login/").await);
     }
     assert_eq!(answers[0], answers[1]);
     assert_eq!(answers[1], answers[2]);
@@ -177,10 +154,7 @@ async fn reset_links_expire_and_a_newer_link_voids_the_older() {
     let first = reset_link(&app, &user, 0).await;
     let second = reset_link(&app, &user, 1).await;
     assert_is_redirect_to(&app.get(&first).await, "/restablecer-password/");
-    assert_eq!(
-        app.get("/restablecer-password/").await.status().as_u16(),
-        410
-    );
+    assert_eq!(app.status_of("/restablecer-password/").await, 410);
 
     app.clock.advance(Duration::from_secs(61 * 60));
     assert_is_redirect_to(&app.get(&second).await, "/restablecer-password/");
@@ -205,32 +179,14 @@ async fn a_reset_link_dies_when_the_password_changes() {
     let path = reset_link(&app, &user, 0).await;
     assert_is_redirect_to(&app.login("ana", &user.password).await, "/dashboard/");
     let changed = app
-        .post_form(
-            "/cambiar-password/",
-            &[
-                ("old_password", &user.password),
-                ("new_password1", NEW_PASSWORD),
-                ("new_password2", NEW_PASSWORD),
-            ],
-        )
+        .change_password_with(&app.client, &user.password, NEW_PASSWORD, NEW_PASSWORD)
         .await;
     assert_is_redirect_to(&changed, "/perfil/");
     // The change sends its own notice.
     let notice = app.wait_for_mail_to(&user.email, 1).await;
     assert_eq!(notice.subject, "Tu contraseña de cuentas se ha cambiado");
 
-    let client = new_client();
-    assert_is_redirect_to(
-        &app.get_with_client(&client, &path).await,
-        "/restablecer-password/",
-    );
-    assert_eq!(
-        app.get_with_client(&client, "/restablecer-password/")
-            .await
-            .status()
-            .as_u16(),
-        410
-    );
+    app.assert_reset_link_is_dead(&new_client(), &path).await;
 }
 
 #[tokio::test]
@@ -265,16 +221,7 @@ async fn the_new_password_follows_the_policy() {
 async fn the_reset_mail_speaks_the_account_language() {
     let app = spawn_app().await;
     let user = app.create_user("Ana", "admin").await;
-    {
-        use cuentas::db::schema::users;
-        use diesel::prelude::*;
-        app.db(|c| {
-            diesel::update(users::table.find(user.id))
-                .set(users::language.eq("en"))
-                .execute(c)
-        })
-        .unwrap();
-    }
+    app.update_user(user.id, users::language.eq("en"));
     reset_link(&app, &user, 0).await;
     let mail = app.mails_to(&user.email).remove(0);
     assert_eq!(mail.language, "en");

@@ -3,9 +3,7 @@ use std::time::Duration;
 use cuentas::db::schema::{user_sessions, users};
 use diesel::prelude::*;
 
-use crate::helpers::{
-    TestApp, TestUser, assert_is_redirect_to, new_client, spawn_app, spawn_app_with,
-};
+use crate::helpers::{TestApp, assert_is_redirect_to, new_client, spawn_app, spawn_app_with};
 
 /// The raw session cookie of the last response that set it.
 fn session_cookie(response: &reqwest::Response) -> String {
@@ -23,14 +21,15 @@ fn cookie_pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap().to_owned()
 }
 
-async fn logged_in(app: &TestApp) -> TestUser {
-    let user = app.create_user("ana", "admin").await;
-    assert_is_redirect_to(&app.login("ana", &user.password).await, "/dashboard/");
-    user
+async fn dashboard_status(app: &TestApp) -> u16 {
+    app.status_of("/dashboard/").await
 }
 
-async fn dashboard_status(app: &TestApp) -> u16 {
-    app.get("/dashboard/").await.status().as_u16()
+/// The dashboard's status for a fresh client that sends only this cookie.
+async fn dashboard_status_with_cookie(app: &TestApp, cookie: &str) -> u16 {
+    let request = new_client().get(app.url("/dashboard/"));
+    let response = request.header("cookie", cookie).send().await.unwrap();
+    response.status().as_u16()
 }
 
 #[tokio::test]
@@ -41,13 +40,7 @@ async fn login_writes_a_session_row_and_a_new_cookie() {
     let response = app.login("ana", &user.password).await;
     let after = session_cookie(&response);
     // A cookie planted before the login (session fixation) stays anonymous.
-    let planted = new_client()
-        .get(app.url("/dashboard/"))
-        .header("cookie", &before)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(planted.status().as_u16(), 303);
+    assert_eq!(dashboard_status_with_cookie(&app, &before).await, 303);
     assert!(after.contains("HttpOnly"));
     assert!(after.contains("SameSite=Lax"));
     assert!(!after.contains("Secure"), "plain http has no Secure flag");
@@ -64,7 +57,7 @@ async fn login_writes_a_session_row_and_a_new_cookie() {
 #[tokio::test]
 async fn a_second_login_gets_a_different_session_row() {
     let app = spawn_app().await;
-    let user = logged_in(&app).await;
+    let user = app.logged_in("admin").await;
     app.login_with(&new_client(), "ana", &user.password).await;
     let ids: Vec<String> = app
         .db(|c| user_sessions::table.select(user_sessions::id).load(c))
@@ -79,13 +72,7 @@ async fn logging_in_again_on_the_same_browser_ends_the_previous_session() {
     let user = app.create_user("ana", "admin").await;
     let first = cookie_pair(&session_cookie(&app.login("ana", &user.password).await));
     app.login("ana", &user.password).await;
-    let replay = new_client()
-        .get(app.url("/dashboard/"))
-        .header("cookie", first)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(replay.status().as_u16(), 303);
+    assert_eq!(dashboard_status_with_cookie(&app, &first).await, 303);
     let live: i64 = app
         .db(|c| {
             user_sessions::table
@@ -100,16 +87,12 @@ async fn logging_in_again_on_the_same_browser_ends_the_previous_session() {
 #[tokio::test]
 async fn after_an_idle_timeout_the_logout_button_still_works() {
     let app = spawn_app().await;
-    logged_in(&app).await;
+    app.logged_in("admin").await;
     let token = app.csrf_token().await;
     app.clock.advance(Duration::from_secs(121 * 60));
     let response = app
-        .client
-        .post(app.url("/logout/"))
-        .form(&[("csrf_token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_raw("/logout/", &[("csrf_token", token.as_str())], &[])
+        .await;
     assert_is_redirect_to(&response, "/login/");
 }
 
@@ -129,16 +112,10 @@ async fn logout_ends_the_session_row_so_an_old_cookie_is_worthless() {
     let stolen = cookie_pair(&session_cookie(&login));
     let response = app.post_form("/logout/", &[]).await;
     assert_is_redirect_to(&response, "/login/");
-    let page = app.get("/login/").await.text().await.unwrap();
+    let page = app.get_page("/login/").await;
     assert!(page.contains("Has cerrado la sesión."));
     assert_eq!(dashboard_status(&app).await, 303);
-    let replay = new_client()
-        .get(app.url("/dashboard/"))
-        .header("cookie", stolen)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(replay.status().as_u16(), 303);
+    assert_eq!(dashboard_status_with_cookie(&app, &stolen).await, 303);
     let revoked: Option<chrono::NaiveDateTime> = app
         .db(|c| {
             user_sessions::table
@@ -152,7 +129,7 @@ async fn logout_ends_the_session_row_so_an_old_cookie_is_worthless() {
 #[tokio::test]
 async fn logout_is_post_only() {
     let app = spawn_app().await;
-    logged_in(&app).await;
+    app.logged_in("admin").await;
     let response = app.get("/logout/").await;
     assert_eq!(response.status().as_u16(), 405);
     assert!(
@@ -181,20 +158,18 @@ async fn a_forged_or_truncated_cookie_is_just_anonymous() {
         "cuentas_session=garbage".to_owned(),
         "cuentas_session=".to_owned(),
     ] {
-        let response = new_client()
-            .get(app.url("/dashboard/"))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 303, "{cookie}");
+        assert_eq!(
+            dashboard_status_with_cookie(&app, &cookie).await,
+            303,
+            "{cookie}"
+        );
     }
 }
 
 #[tokio::test]
 async fn revoking_the_row_ends_the_session() {
     let app = spawn_app().await;
-    logged_in(&app).await;
+    app.logged_in("admin").await;
     app.db(|c| {
         diesel::update(user_sessions::table)
             .set(user_sessions::revoked_at.eq(chrono::Utc::now().naive_utc()))
@@ -207,15 +182,10 @@ async fn revoking_the_row_ends_the_session() {
 #[tokio::test]
 async fn bumping_the_epoch_ends_every_session_of_the_user() {
     let app = spawn_app().await;
-    let user = logged_in(&app).await;
+    let user = app.logged_in("admin").await;
     let other = new_client();
     app.login_with(&other, "ana", &user.password).await;
-    app.db(|c| {
-        diesel::update(users::table.find(user.id))
-            .set(users::session_epoch.eq(users::session_epoch + 1))
-            .execute(c)
-    })
-    .unwrap();
+    app.update_user(user.id, users::session_epoch.eq(users::session_epoch + 1));
     assert_eq!(dashboard_status(&app).await, 303);
     let response = other.get(app.url("/dashboard/")).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 303);
@@ -224,20 +194,15 @@ async fn bumping_the_epoch_ends_every_session_of_the_user() {
 #[tokio::test]
 async fn deactivating_the_account_ends_its_sessions() {
     let app = spawn_app().await;
-    let user = logged_in(&app).await;
-    app.db(|c| {
-        diesel::update(users::table.find(user.id))
-            .set(users::is_active.eq(false))
-            .execute(c)
-    })
-    .unwrap();
+    let user = app.logged_in("admin").await;
+    app.update_user(user.id, users::is_active.eq(false));
     assert_eq!(dashboard_status(&app).await, 303);
 }
 
 #[tokio::test]
 async fn an_idle_session_expires_and_activity_keeps_it_alive() {
     let app = spawn_app().await;
-    logged_in(&app).await;
+    app.logged_in("admin").await;
     app.clock.advance(Duration::from_secs(90 * 60));
     assert_eq!(
         dashboard_status(&app).await,
@@ -257,7 +222,7 @@ async fn an_idle_session_expires_and_activity_keeps_it_alive() {
 #[tokio::test]
 async fn a_session_ends_at_the_absolute_limit_even_when_active() {
     let app = spawn_app_with(|s| s.session_max = Duration::from_secs(3 * 3600)).await;
-    logged_in(&app).await;
+    app.logged_in("admin").await;
     for _ in 0..2 {
         app.clock.advance(Duration::from_secs(80 * 60));
         assert_eq!(dashboard_status(&app).await, 200);
@@ -269,7 +234,7 @@ async fn a_session_ends_at_the_absolute_limit_even_when_active() {
 #[tokio::test]
 async fn last_seen_is_written_at_most_once_a_minute() {
     let app = spawn_app().await;
-    logged_in(&app).await;
+    app.logged_in("admin").await;
     let seen = || -> chrono::NaiveDateTime {
         app.db(|c| {
             user_sessions::table

@@ -4,6 +4,9 @@
 //! fail if the server cannot start; otherwise each returns at once, saying why, so a plain
 //! `cargo test` needs nothing but Rust.
 
+use cuentas::db::schema::users;
+use diesel::prelude::*;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -127,16 +130,7 @@ async fn unverified_member(app: &TestApp) -> String {
     let boss = app.create_user("Jefa", "admin").await;
     let user = app.create_user("Vende", "vendedor").await;
     app.set_unverified(user.id, Some(boss.id));
-    {
-        use cuentas::db::schema::users;
-        use diesel::prelude::*;
-        app.db(|c| {
-            diesel::update(users::table.find(user.id))
-                .set(users::language.eq("en"))
-                .execute(c)
-        })
-        .unwrap();
-    }
+    app.update_user(user.id, users::language.eq("en"));
     assert_is_redirect_to(&app.login("vende", &user.password).await, "/dashboard/");
     user.email
 }

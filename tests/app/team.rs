@@ -8,7 +8,10 @@ use diesel::prelude::*;
 use reqwest::Client;
 use scraper::{Html, Selector};
 
-use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_app};
+use crate::helpers::{
+    TestApp, TestUser, assert_is_redirect_to, assert_is_sent_to_login, assert_status_with_text,
+    new_client, spawn_app,
+};
 
 const ACTIONS: [&str; 4] = [
     "desactivar",
@@ -16,15 +19,6 @@ const ACTIONS: [&str; 4] = [
     "restablecer-password",
     "reiniciar-tutorial",
 ];
-
-async fn logged_in(app: &TestApp, client: &Client, name: &str, role: &str) -> TestUser {
-    let user = app.create_user(name, role).await;
-    assert_is_redirect_to(
-        &app.login_with(client, name, &user.password).await,
-        "/dashboard/",
-    );
-    user
-}
 
 type Fields = Vec<(&'static str, String)>;
 
@@ -46,16 +40,6 @@ fn form(username: &str, email: &str, first_name: &str, last_name: &str) -> Field
     ]
 }
 
-async fn post(
-    app: &TestApp,
-    client: &Client,
-    path: &str,
-    fields: &[(&'static str, String)],
-) -> reqwest::Response {
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    app.post_form_with(client, path, &fields).await
-}
-
 /// The temporary password shown on the team page, if any.
 fn shown_password(page: &str) -> Option<String> {
     let document = Html::parse_document(page);
@@ -68,13 +52,11 @@ fn shown_password(page: &str) -> Option<String> {
 
 /// Creates a vendedor through the team page; returns their id and temporary password.
 async fn create_vendedor(app: &TestApp, client: &Client, username: &str) -> (i32, String) {
-    let response = post(app, client, "/equipo/", &new_vendedor(username)).await;
+    let response = app
+        .post_fields(client, "/equipo/", &new_vendedor(username))
+        .await;
     assert_is_redirect_to(&response, "/equipo/");
-    let page = crate::helpers::get_with(client, &app.url("/equipo/"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_page_with(client, "/equipo/").await;
     let password = shown_password(&page).expect("the temporary password is shown");
     let normalized = username.to_lowercase();
     let id = app
@@ -92,11 +74,31 @@ fn user_count(app: &TestApp) -> i64 {
     app.db(|c| users::table.count().get_result(c)).unwrap()
 }
 
+/// The admin `dueña`, logged in on the app's client, and `vera`, a vendedor of their team.
+async fn admin_and_vendedor(app: &TestApp) -> (TestUser, TestUser) {
+    let admin = app.logged_in_as("dueña", "admin").await;
+    let vera = app.create_user("vera", "vendedor").await;
+    app.update_user(vera.id, users::manager_id.eq(admin.id));
+    (admin, vera)
+}
+
+/// Posts every team action on every target and checks each gets `status`.
+async fn assert_every_action_answers(app: &TestApp, targets: &[String], status: u16) {
+    for target in targets {
+        for action in ACTIONS {
+            let response = app
+                .post_form(&format!("/equipo/{target}/{action}/"), &[])
+                .await;
+            assert_eq!(response.status().as_u16(), status, "{target}/{action}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn an_admin_creates_a_vendedor_and_sees_the_temporary_password_once() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
-    let empty = app.get("/equipo/").await.text().await.unwrap();
+    let admin = app.logged_in_as("dueña", "admin").await;
+    let empty = app.get_page("/equipo/").await;
     assert!(empty.contains("Todavía no tienes vendedores"));
 
     let (id, password) = create_vendedor(&app, &app.client, "vera").await;
@@ -129,7 +131,7 @@ async fn an_admin_creates_a_vendedor_and_sees_the_temporary_password_once() {
     );
 
     // Shown once: the next visit lists the vendedor but not the password.
-    let page = app.get("/equipo/").await.text().await.unwrap();
+    let page = app.get_page("/equipo/").await;
     assert_eq!(shown_password(&page), None);
     assert!(!page.contains(&password));
     let document = Html::parse_document(&page);
@@ -156,7 +158,7 @@ async fn an_admin_creates_a_vendedor_and_sees_the_temporary_password_once() {
 #[tokio::test]
 async fn the_temporary_password_leads_into_the_forced_change_and_dies_with_it() {
     let app = spawn_app().await;
-    logged_in(&app, &app.client, "dueña", "admin").await;
+    app.logged_in_as("dueña", "admin").await;
     let (id, temp) = create_vendedor(&app, &app.client, "vera").await;
 
     let vendedor = new_client();
@@ -164,19 +166,12 @@ async fn the_temporary_password_leads_into_the_forced_change_and_dies_with_it() 
         &app.login_with(&vendedor, "vera", &temp).await,
         "/dashboard/",
     );
-    let dashboard = crate::helpers::get_with(&vendedor, &app.url("/dashboard/")).await;
+    let dashboard = app.get_with_client(&vendedor, "/dashboard/").await;
     assert_is_redirect_to(&dashboard, "/cambiar-password/");
 
+    let chosen = "Girasol-Azul-Marea-77";
     let response = app
-        .post_form_with(
-            &vendedor,
-            "/cambiar-password/",
-            &[
-                ("old_password", &temp),
-                ("new_password1", "Girasol-Azul-Marea-77"),
-                ("new_password2", "Girasol-Azul-Marea-77"),
-            ],
-        )
+        .change_password_with(&vendedor, &temp, chosen, chosen)
         .await;
     assert_is_redirect_to(&response, "/perfil/");
     let user = app.user(id);
@@ -185,12 +180,10 @@ async fn the_temporary_password_leads_into_the_forced_change_and_dies_with_it() 
 
     // Long after the temporary password would have expired, the chosen one still works…
     app.clock.advance(Duration::from_secs(100 * 3600));
-    let again = new_client();
-    assert_is_redirect_to(
-        &app.login_with(&again, "vera", "Girasol-Azul-Marea-77")
-            .await,
-        "/dashboard/",
-    );
+    let chosen = app
+        .login_with(&new_client(), "vera", "Girasol-Azul-Marea-77")
+        .await;
+    assert_is_redirect_to(&chosen, "/dashboard/");
     // …and the temporary one never does again.
     let response = app.login_with(&new_client(), "vera", &temp).await;
     assert_eq!(response.status().as_u16(), 422);
@@ -199,7 +192,7 @@ async fn the_temporary_password_leads_into_the_forced_change_and_dies_with_it() 
 #[tokio::test]
 async fn an_unused_temporary_password_expires_after_72_hours() {
     let app = spawn_app().await;
-    logged_in(&app, &app.client, "dueña", "admin").await;
+    let owner = app.logged_in_as("dueña", "admin").await;
     let (_, temp) = create_vendedor(&app, &app.client, "vera").await;
 
     // Logged in just before the deadline: forced change, and the session ends at the deadline.
@@ -207,29 +200,23 @@ async fn an_unused_temporary_password_expires_after_72_hours() {
     let early = new_client();
     assert_is_redirect_to(&app.login_with(&early, "vera", &temp).await, "/dashboard/");
     app.clock.advance(Duration::from_secs(180));
-    let after = crate::helpers::get_with(&early, &app.url("/dashboard/")).await;
-    assert_is_redirect_to(&after, "/login/?next=%2Fdashboard%2F");
+    let after = app.get_with_client(&early, "/dashboard/").await;
+    assert_is_sent_to_login(&after, "/dashboard/");
 
-    let response = app.login_with(&new_client(), "vera", &temp).await;
-    assert_eq!(response.status().as_u16(), 422);
-    let body = response.text().await.unwrap();
-    assert!(
-        body.contains("Tu contraseña temporal ha caducado. Pide a tu administrador una nueva.")
-    );
+    assert_status_with_text(
+        app.login_with(&new_client(), "vera", &temp).await,
+        422,
+        "Tu contraseña temporal ha caducado. Pide a tu administrador una nueva.",
+    )
+    .await;
     // A wrong password says nothing about the expiry.
     let wrong = app
         .login_with(&new_client(), "vera", "no-es-la-clave-1")
         .await;
     assert!(!wrong.text().await.unwrap().contains("caducado"));
     // The admin sees it (logging in again: their own session went idle meanwhile).
-    let admin = new_client();
-    app.login_with(&admin, "dueña", "Clave-Segura-dueña-2026")
-        .await;
-    let page = crate::helpers::get_with(&admin, &app.url("/equipo/"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let admin = app.new_logged_in_client(&owner).await;
+    let page = app.get_page_with(&admin, "/equipo/").await;
     assert!(page.contains("Contraseña temporal caducada"));
 }
 
@@ -239,7 +226,7 @@ async fn the_expiry_is_configurable() {
         s.temp_password_lifetime = std::time::Duration::from_secs(3600);
     })
     .await;
-    logged_in(&app, &app.client, "dueña", "admin").await;
+    app.logged_in_as("dueña", "admin").await;
     let (_, temp) = create_vendedor(&app, &app.client, "vera").await;
     app.clock.advance(Duration::from_secs(61 * 60));
     let response = app.login_with(&new_client(), "vera", &temp).await;
@@ -249,7 +236,7 @@ async fn the_expiry_is_configurable() {
 #[tokio::test]
 async fn invalid_or_taken_details_are_field_errors_and_create_nobody() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, &app.client, "jefa", "admin").await;
+    let admin = app.logged_in_as("jefa", "admin").await;
     create_vendedor(&app, &app.client, "vera").await;
     let before = user_count(&app);
 
@@ -275,7 +262,7 @@ async fn invalid_or_taken_details_are_field_errors_and_create_nobody() {
         (form("otra", "no-es-correo", "", "<b>"), "email", ""),
     ];
     for (fields, field, message) in cases {
-        let response = post(&app, &app.client, "/equipo/", &fields).await;
+        let response = app.post_fields(&app.client, "/equipo/", &fields).await;
         assert_eq!(response.status().as_u16(), 422, "{fields:?}");
         let body = response.text().await.unwrap();
         let document = Html::parse_document(&body);
@@ -310,12 +297,12 @@ async fn invalid_or_taken_details_are_field_errors_and_create_nobody() {
 #[tokio::test]
 async fn a_double_submitted_create_form_makes_one_vendedor_and_no_error_page() {
     let app = spawn_app().await;
-    logged_in(&app, &app.client, "dueña", "admin").await;
+    app.logged_in_as("dueña", "admin").await;
     let before = user_count(&app);
     let fields = new_vendedor("vera");
     let (first, second) = tokio::join!(
-        post(&app, &app.client, "/equipo/", &fields),
-        post(&app, &app.client, "/equipo/", &fields)
+        app.post_fields(&app.client, "/equipo/", &fields),
+        app.post_fields(&app.client, "/equipo/", &fields)
     );
     let mut statuses = [first.status().as_u16(), second.status().as_u16()];
     statuses.sort_unstable();
@@ -326,7 +313,7 @@ async fn a_double_submitted_create_form_makes_one_vendedor_and_no_error_page() {
 #[tokio::test]
 async fn no_field_of_the_form_can_make_an_admin_or_pick_the_manager() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
+    let admin = app.logged_in_as("dueña", "admin").await;
     let other = app.create_user("otra", "admin").await;
     let mut fields = new_vendedor("vera");
     fields.extend([
@@ -337,7 +324,7 @@ async fn no_field_of_the_form_can_make_an_admin_or_pick_the_manager() {
         ("is_active", "false".into()),
     ]);
     assert_is_redirect_to(
-        &post(&app, &app.client, "/equipo/", &fields).await,
+        &app.post_fields(&app.client, "/equipo/", &fields).await,
         "/equipo/",
     );
     let created = app
@@ -363,125 +350,71 @@ async fn no_field_of_the_form_can_make_an_admin_or_pick_the_manager() {
 #[tokio::test]
 async fn deactivating_ends_the_vendedors_sessions_at_once_and_activating_lets_them_back() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
-    let vera = app.create_user("vera", "vendedor").await;
-    set_manager(&app, vera.id, admin.id);
-    let vendedor = new_client();
-    assert_is_redirect_to(
-        &app.login_with(&vendedor, "vera", &vera.password).await,
-        "/dashboard/",
-    );
-    let profile = crate::helpers::get_with(&vendedor, &app.url("/perfil/")).await;
+    let (_, vera) = admin_and_vendedor(&app).await;
+    let vendedor = app.new_logged_in_client(&vera).await;
+    let profile = app.get_with_client(&vendedor, "/perfil/").await;
     assert_eq!(profile.status().as_u16(), 200);
 
-    let response = post(
-        &app,
-        &app.client,
-        &format!("/equipo/{}/desactivar/", vera.id),
-        &[],
-    )
-    .await;
+    let path = format!("/equipo/{}/desactivar/", vera.id);
+    let response = app.post_form(&path, &[]).await;
     assert_is_redirect_to(&response, "/equipo/");
     assert!(!app.user(vera.id).is_active);
-    let page = app.get("/equipo/").await.text().await.unwrap();
+    let page = app.get_page("/equipo/").await;
     assert!(page.contains("Vendedor desactivado"));
     assert!(page.contains("Desactivado"));
 
-    let profile = crate::helpers::get_with(&vendedor, &app.url("/perfil/")).await;
-    assert_is_redirect_to(&profile, "/login/?next=%2Fperfil%2F");
+    let profile = app.get_with_client(&vendedor, "/perfil/").await;
+    assert_is_sent_to_login(&profile, "/perfil/");
     let response = app.login_with(&new_client(), "vera", &vera.password).await;
     assert_eq!(response.status().as_u16(), 422);
 
-    let response = post(
-        &app,
-        &app.client,
-        &format!("/equipo/{}/activar/", vera.id),
-        &[],
-    )
-    .await;
-    assert_is_redirect_to(&response, "/equipo/");
+    let path = format!("/equipo/{}/activar/", vera.id);
+    assert_is_redirect_to(&app.post_form(&path, &[]).await, "/equipo/");
     assert!(app.user(vera.id).is_active);
-    assert_is_redirect_to(
-        &app.login_with(&new_client(), "vera", &vera.password).await,
-        "/dashboard/",
-    );
-}
-
-fn set_manager(app: &TestApp, id: i32, manager: i32) {
-    app.db(|c| {
-        diesel::update(users::table.find(id))
-            .set(users::manager_id.eq(manager))
-            .execute(c)
-    })
-    .unwrap();
+    app.new_logged_in_client(&vera).await;
 }
 
 #[tokio::test]
 async fn resetting_the_password_issues_a_new_temporary_one_and_ends_sessions() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
-    let vera = app.create_user("vera", "vendedor").await;
-    set_manager(&app, vera.id, admin.id);
-    let vendedor = new_client();
-    assert_is_redirect_to(
-        &app.login_with(&vendedor, "vera", &vera.password).await,
-        "/dashboard/",
-    );
+    let (_, vera) = admin_and_vendedor(&app).await;
+    let vendedor = app.new_logged_in_client(&vera).await;
 
-    let response = post(
-        &app,
-        &app.client,
-        &format!("/equipo/{}/restablecer-password/", vera.id),
-        &[],
-    )
-    .await;
+    let path = format!("/equipo/{}/restablecer-password/", vera.id);
+    let response = app.post_form(&path, &[]).await;
     assert_is_redirect_to(&response, "/equipo/");
-    let page = app.get("/equipo/").await.text().await.unwrap();
+    let page = app.get_page("/equipo/").await;
     let temp = shown_password(&page).expect("new temporary password shown");
     assert!(page.contains("Contraseña restablecida"));
-    assert_eq!(
-        shown_password(&app.get("/equipo/").await.text().await.unwrap()),
-        None
-    );
+    assert_eq!(shown_password(&app.get_page("/equipo/").await), None);
 
     let user = app.user(vera.id);
     assert!(user.must_change_password);
     assert!(user.temp_password_expires_at.is_some());
-    let dashboard = crate::helpers::get_with(&vendedor, &app.url("/dashboard/")).await;
-    assert_is_redirect_to(&dashboard, "/login/?next=%2Fdashboard%2F");
+    let dashboard = app.get_with_client(&vendedor, "/dashboard/").await;
+    assert_is_sent_to_login(&dashboard, "/dashboard/");
     let old = app.login_with(&new_client(), "vera", &vera.password).await;
     assert_eq!(old.status().as_u16(), 422);
     let fresh = new_client();
     assert_is_redirect_to(&app.login_with(&fresh, "vera", &temp).await, "/dashboard/");
-    let forced = crate::helpers::get_with(&fresh, &app.url("/perfil/")).await;
+    let forced = app.get_with_client(&fresh, "/perfil/").await;
     assert_is_redirect_to(&forced, "/cambiar-password/");
 }
 
 #[tokio::test]
 async fn a_reset_revives_an_expired_temporary_password_which_expires_in_turn() {
     let app = spawn_app().await;
-    logged_in(&app, &app.client, "dueña", "admin").await;
+    let owner = app.logged_in_as("dueña", "admin").await;
     let (id, first) = create_vendedor(&app, &app.client, "vera").await;
     app.clock.advance(Duration::from_secs(73 * 3600));
     let expired = app.login_with(&new_client(), "vera", &first).await;
     assert!(expired.text().await.unwrap().contains("caducado"));
 
-    let admin = new_client();
-    app.login_with(&admin, "dueña", "Clave-Segura-dueña-2026")
-        .await;
-    let response = post(
-        &app,
-        &admin,
-        &format!("/equipo/{id}/restablecer-password/"),
-        &[],
-    )
-    .await;
+    let admin = app.new_logged_in_client(&owner).await;
+    let path = format!("/equipo/{id}/restablecer-password/");
+    let response = app.post_form_with(&admin, &path, &[]).await;
     assert_is_redirect_to(&response, "/equipo/");
-    let page = crate::helpers::get_with(&admin, &app.url("/equipo/"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_page_with(&admin, "/equipo/").await;
     let second = shown_password(&page).unwrap();
     assert_ne!(first, second);
     let vendedor = new_client();
@@ -498,72 +431,40 @@ async fn a_reset_revives_an_expired_temporary_password_which_expires_in_turn() {
 #[tokio::test]
 async fn an_admins_reset_voids_the_reset_link_the_vendedor_asked_for() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
-    let vera = app.create_user("vera", "vendedor").await;
-    set_manager(&app, vera.id, admin.id);
+    let (_, vera) = admin_and_vendedor(&app).await;
     let stranger = new_client();
     let asked = app
         .post_form_with(&stranger, "/recuperar-password/", &[("email", &vera.email)])
         .await;
     assert_eq!(asked.status().as_u16(), 303);
-    let path = link_path(&app.wait_for_mail_to(&vera.email, 0).await);
+    let path = app.link_in_mail_to(&vera.email, 0).await;
 
-    let response = post(
-        &app,
-        &app.client,
-        &format!("/equipo/{}/restablecer-password/", vera.id),
-        &[],
-    )
-    .await;
-    assert_is_redirect_to(&response, "/equipo/");
-    let holder = new_client();
-    assert_is_redirect_to(
-        &app.get_with_client(&holder, &path).await,
-        "/restablecer-password/",
-    );
-    let form = app.get_with_client(&holder, "/restablecer-password/").await;
-    assert_eq!(form.status().as_u16(), 410);
+    let reset = format!("/equipo/{}/restablecer-password/", vera.id);
+    assert_is_redirect_to(&app.post_form(&reset, &[]).await, "/equipo/");
+    app.assert_reset_link_is_dead(&new_client(), &path).await;
 }
 
 #[tokio::test]
 async fn resetting_the_tutorial_shows_it_again() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
-    let vera = app.create_user("vera", "vendedor").await;
-    set_manager(&app, vera.id, admin.id);
+    let (_, vera) = admin_and_vendedor(&app).await;
     let id = vera.id;
-    app.db(|c| {
-        diesel::update(users::table.find(id))
-            .set(users::tutorial_seen.eq(true))
-            .execute(c)
-    })
-    .unwrap();
-    let response = post(
-        &app,
-        &app.client,
-        &format!("/equipo/{id}/reiniciar-tutorial/"),
-        &[],
-    )
-    .await;
-    assert_is_redirect_to(&response, "/equipo/");
+    app.update_user(id, users::tutorial_seen.eq(true));
+    let path = format!("/equipo/{id}/reiniciar-tutorial/");
+    assert_is_redirect_to(&app.post_form(&path, &[]).await, "/equipo/");
     assert!(!app.user(id).tutorial_seen);
-    let vendedor = new_client();
-    app.login_with(&vendedor, "vera", &vera.password).await;
-    let dashboard = crate::helpers::get_with(&vendedor, &app.url("/dashboard/"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let vendedor = app.new_logged_in_client(&vera).await;
+    let dashboard = app.get_page_with(&vendedor, "/dashboard/").await;
     assert!(dashboard.contains("id=\"tutorial\""));
 }
 
 #[tokio::test]
 async fn an_admin_cannot_touch_anyone_outside_their_team() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
+    let admin = app.logged_in_as("dueña", "admin").await;
     let other_admin = app.create_user("otra", "admin").await;
     let theirs = app.create_user("ajeno", "vendedor").await;
-    set_manager(&app, theirs.id, other_admin.id);
+    app.update_user(theirs.id, users::manager_id.eq(other_admin.id));
     let orphan = app.create_user("huerfano", "vendedor").await;
     let snapshot = |app: &TestApp| {
         app.db(|c| {
@@ -592,28 +493,12 @@ async fn an_admin_cannot_touch_anyone_outside_their_team() {
         "1.5".into(),
         "99999999999999999999".into(),
     ]);
-    for target in &targets {
-        for action in ACTIONS {
-            let response = post(
-                &app,
-                &app.client,
-                &format!("/equipo/{target}/{action}/"),
-                &[],
-            )
-            .await;
-            assert_eq!(response.status().as_u16(), 404, "{target}/{action}");
-        }
-    }
+    assert_every_action_answers(&app, &targets, 404).await;
     // An unknown action on one's own vendedor is 404 too.
     let mine = app.create_user("vera", "vendedor").await;
-    set_manager(&app, mine.id, admin.id);
-    let response = post(
-        &app,
-        &app.client,
-        &format!("/equipo/{}/hacer-admin/", mine.id),
-        &[],
-    )
-    .await;
+    app.update_user(mine.id, users::manager_id.eq(admin.id));
+    let path = format!("/equipo/{}/hacer-admin/", mine.id);
+    let response = app.post_form(&path, &[]).await;
     assert_eq!(response.status().as_u16(), 404);
     let after: Vec<_> = snapshot(&app)
         .into_iter()
@@ -621,7 +506,7 @@ async fn an_admin_cannot_touch_anyone_outside_their_team() {
         .collect();
     assert_eq!(before, after);
     // Nor see them.
-    let page = app.get("/equipo/").await.text().await.unwrap();
+    let page = app.get_page("/equipo/").await;
     assert!(!page.contains("ajeno") && !page.contains("huerfano") && !page.contains("otra@"));
 }
 
@@ -629,64 +514,45 @@ async fn an_admin_cannot_touch_anyone_outside_their_team() {
 async fn a_vendedor_gets_403_on_every_team_route() {
     let app = spawn_app().await;
     let admin = app.create_user("dueña", "admin").await;
-    let vendedor = logged_in(&app, &app.client, "vera", "vendedor").await;
+    let vendedor = app.logged_in_as("vera", "vendedor").await;
     let colleague = app.create_user("colega", "vendedor").await;
-    set_manager(&app, vendedor.id, admin.id);
-    set_manager(&app, colleague.id, admin.id);
-    assert_eq!(app.get("/equipo/").await.status().as_u16(), 403);
+    for member in [vendedor.id, colleague.id] {
+        app.update_user(member, users::manager_id.eq(admin.id));
+    }
+    assert_eq!(app.status_of("/equipo/").await, 403);
     let before = user_count(&app);
-    let response = post(&app, &app.client, "/equipo/", &new_vendedor("nuevo")).await;
+    let response = app
+        .post_fields(&app.client, "/equipo/", &new_vendedor("nuevo"))
+        .await;
     assert_eq!(response.status().as_u16(), 403);
     assert_eq!(user_count(&app), before);
-    for target in [
+    let targets = [
         colleague.id.to_string(),
         vendedor.id.to_string(),
         admin.id.to_string(),
         "abc".into(),
-    ] {
-        for action in ACTIONS {
-            let response = post(
-                &app,
-                &app.client,
-                &format!("/equipo/{target}/{action}/"),
-                &[],
-            )
-            .await;
-            assert_eq!(response.status().as_u16(), 403, "{target}/{action}");
-        }
-    }
+    ];
+    assert_every_action_answers(&app, &targets, 403).await;
     let colleague_now = app.user(colleague.id);
     assert!(colleague_now.is_active && !colleague_now.must_change_password);
     // The same client's token is accepted elsewhere: the 403s above are the role's.
-    let profile = post(
-        &app,
-        &app.client,
-        "/perfil/",
-        &[("guardar_factura", "1".into())],
-    )
-    .await;
+    let profile = app.post_form("/perfil/", &[("guardar_factura", "1")]).await;
     assert_is_redirect_to(&profile, "/perfil/");
     // The nav offers no team link to a vendedor.
-    let page = app.get("/perfil/").await.text().await.unwrap();
+    let page = app.get_page("/perfil/").await;
     assert!(!page.contains("href=\"/equipo/\""));
 }
 
 #[tokio::test]
 async fn team_actions_need_the_csrf_token_and_a_login() {
     let app = spawn_app().await;
-    let admin = logged_in(&app, &app.client, "dueña", "admin").await;
-    let vera = app.create_user("vera", "vendedor").await;
-    set_manager(&app, vera.id, admin.id);
-    let response = app
-        .client
-        .post(app.url(&format!("/equipo/{}/desactivar/", vera.id)))
-        .send()
-        .await
-        .unwrap();
+    let (_, vera) = admin_and_vendedor(&app).await;
+    let path = format!("/equipo/{}/desactivar/", vera.id);
+    let response = app.request(reqwest::Method::POST, &path, &[]).await;
     assert_eq!(response.status().as_u16(), 403);
     assert!(app.user(vera.id).is_active);
 
     let anonymous = new_client();
-    let response = crate::helpers::get_with(&anonymous, &app.url("/equipo/")).await;
-    assert_is_redirect_to(&response, "/login/?next=%2Fequipo%2F");
+    let response = app.get_with_client(&anonymous, "/equipo/").await;
+    assert_is_sent_to_login(&response, "/equipo/");
 }

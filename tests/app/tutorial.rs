@@ -1,17 +1,17 @@
-use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, new_client, spawn_app};
+//! The first-visit tutorial on the dashboard. A new account has not seen it.
 
-async fn logged_in(app: &TestApp, role: &str) -> TestUser {
-    let user = app.create_user("ana", role).await;
-    app.db(|c| {
-        use cuentas::db::schema::users;
-        use diesel::prelude::*;
-        diesel::update(users::table.find(user.id))
-            .set(users::tutorial_seen.eq(false))
-            .execute(c)
-    })
-    .unwrap();
-    app.login("ana", &user.password).await;
-    user
+use reqwest::Method;
+
+use crate::helpers::{assert_is_redirect_to, new_client, spawn_app};
+
+const POST: Method = Method::POST;
+const ACCEPT_JSON: (&str, &str) = ("accept", "application/json");
+
+/// A script's call refused with `status` and `{"ok": false}`.
+async fn assert_json_refusal(response: reqwest::Response, status: u16) {
+    assert_eq!(response.status().as_u16(), status);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["ok"], false);
 }
 
 fn dialog_count(page: &str) -> usize {
@@ -26,8 +26,8 @@ fn dialog_count(page: &str) -> usize {
 #[tokio::test]
 async fn the_tutorial_shows_once() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "vendedor").await;
-    let first = app.get("/dashboard/").await.text().await.unwrap();
+    let user = app.logged_in("vendedor").await;
+    let first = app.get_page("/dashboard/").await;
     assert_eq!(dialog_count(&first), 1);
     assert!(
         first.contains("action=\"/marcar-tutorial-visto/\""),
@@ -38,15 +38,15 @@ async fn the_tutorial_shows_once() {
         "no admin steps for a vendedor"
     );
     assert!(app.user(user.id).tutorial_seen);
-    let again = app.get("/dashboard/").await.text().await.unwrap();
+    let again = app.get_page("/dashboard/").await;
     assert_eq!(dialog_count(&again), 0);
 }
 
 #[tokio::test]
 async fn admins_get_the_invoice_and_team_steps() {
     let app = spawn_app().await;
-    logged_in(&app, "admin").await;
-    let page = app.get("/dashboard/").await.text().await.unwrap();
+    app.logged_in("admin").await;
+    let page = app.get_page("/dashboard/").await;
     assert!(page.contains("Tus facturas."));
     assert!(page.contains("Tu equipo."));
 }
@@ -54,7 +54,7 @@ async fn admins_get_the_invoice_and_team_steps() {
 #[tokio::test]
 async fn two_tabs_at_once_show_it_only_once() {
     let app = spawn_app().await;
-    logged_in(&app, "admin").await;
+    app.logged_in("admin").await;
     let (a, b) = tokio::join!(app.get("/dashboard/"), app.get("/dashboard/"));
     let (a, b) = (a.text().await.unwrap(), b.text().await.unwrap());
     assert_eq!(dialog_count(&a) + dialog_count(&b), 1);
@@ -63,20 +63,14 @@ async fn two_tabs_at_once_show_it_only_once() {
 #[tokio::test]
 async fn the_endpoint_answers_json_to_scripts_and_redirects_forms() {
     let app = spawn_app().await;
-    let user = logged_in(&app, "admin").await;
+    let user = app.logged_in("admin").await;
     let token = app.csrf_token().await;
     assert!(
         !app.user(user.id).tutorial_seen,
         "nothing has shown the tutorial yet"
     );
-    let response = app
-        .client
-        .post(app.url("/marcar-tutorial-visto/"))
-        .header("x-csrf-token", &token)
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap();
+    let headers = [("x-csrf-token", token.as_str()), ACCEPT_JSON];
+    let response = app.request(POST, "/marcar-tutorial-visto/", &headers).await;
     assert_eq!(response.status().as_u16(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body, serde_json::json!({ "ok": true }));
@@ -97,24 +91,12 @@ async fn the_endpoint_refuses_anonymous_and_tokenless_calls_with_json() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status().as_u16(), 401);
-    assert_eq!(
-        response.json::<serde_json::Value>().await.unwrap()["ok"],
-        false
-    );
+    assert_json_refusal(response, 401).await;
 
-    let user = logged_in(&app, "admin").await;
+    let user = app.logged_in("admin").await;
     let response = app
-        .client
-        .post(app.url("/marcar-tutorial-visto/"))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 403);
-    assert_eq!(
-        response.json::<serde_json::Value>().await.unwrap()["ok"],
-        false
-    );
+        .request(POST, "/marcar-tutorial-visto/", &[ACCEPT_JSON])
+        .await;
+    assert_json_refusal(response, 403).await;
     assert!(!app.user(user.id).tutorial_seen);
 }

@@ -1,6 +1,9 @@
 //! Verification links and resending them: single use, expiry, one page for every bad link, the
 //! same answer for every address, throttles, links built from the base URL only.
 
+use cuentas::db::schema::users;
+use diesel::prelude::*;
+
 use std::time::Duration;
 
 use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_app};
@@ -31,11 +34,7 @@ async fn resend_answers_alike_for_every_address_and_mails_only_unverified_accoun
         "nadie@example.com",
     ] {
         let response = resend(&app, &client, email).await;
-        let head = (
-            response.status(),
-            response.headers().get("location").cloned(),
-        );
-        answers.push((head, app.get_page(&client, "/login/").await));
+        answers.push(app.answer_and_next_page(&client, response, "/login/").await);
     }
     assert_eq!(answers[0], answers[1]);
     assert_eq!(answers[1], answers[2]);
@@ -63,7 +62,7 @@ async fn a_new_link_voids_the_older_one() {
     resend(&app, &app.client, &user.email).await;
     let second = app.wait_for_mail_to(&user.email, 1).await;
     assert_ne!(first.link, second.link);
-    assert_eq!(app.get(&link_path(&first)).await.status().as_u16(), 410);
+    assert_eq!(app.status_of(&link_path(&first)).await, 410);
     assert!(!app.user(user.id).email_verified);
     assert_is_redirect_to(&app.get(&link_path(&second)).await, "/login/");
     assert!(app.user(user.id).email_verified);
@@ -171,11 +170,8 @@ async fn resending_is_throttled_per_address_across_ips_and_per_ip() {
 #[tokio::test]
 async fn the_profile_of_an_unverified_user_offers_a_verification_link() {
     let app = spawn_app().await;
-    let boss = app.create_user("Jefa", "admin").await;
-    let user = app.create_user("Vende", "vendedor").await;
-    app.set_unverified(user.id, Some(boss.id));
-    assert_is_redirect_to(&app.login("vende", &user.password).await, "/dashboard/");
-    let page = app.get("/perfil/").await.text().await.unwrap();
+    let (_, user) = app.logged_in_unverified_member().await;
+    let page = app.get_page("/perfil/").await;
     assert!(
         page.contains("action=\"/perfil/email/verificar/\""),
         "{page}"
@@ -187,7 +183,7 @@ async fn the_profile_of_an_unverified_user_offers_a_verification_link() {
     // Opened while logged in, the link lands on the profile.
     assert_is_redirect_to(&app.get(&link_path(&mail)).await, "/perfil/");
     assert!(app.user(user.id).email_verified);
-    let page = app.get("/perfil/").await.text().await.unwrap();
+    let page = app.get_page("/perfil/").await;
     assert!(!page.contains("action=\"/perfil/email/verificar/\""));
 }
 
@@ -197,16 +193,7 @@ async fn a_verification_link_for_an_address_the_account_no_longer_has_does_nothi
     let user = unverified(&app, "Ana").await;
     resend(&app, &app.client, &user.email).await;
     let mail = app.wait_for_mail_to(&user.email, 0).await;
-    {
-        use cuentas::db::schema::users;
-        use diesel::prelude::*;
-        app.db(|c| {
-            diesel::update(users::table.find(user.id))
-                .set(users::email.eq("ana.otra@example.com"))
-                .execute(c)
-        })
-        .unwrap();
-    }
-    assert_eq!(app.get(&link_path(&mail)).await.status().as_u16(), 410);
+    app.update_user(user.id, users::email.eq("ana.otra@example.com"));
+    assert_eq!(app.status_of(&link_path(&mail)).await, 410);
     assert!(!app.user(user.id).email_verified);
 }
