@@ -79,9 +79,8 @@ pub async fn change_password_form(
 pub async fn submit_password_change(
     ctx: PageContext,
     current: CurrentUser,
-    form: web::Form<ChangePasswordForm>,
+    web::Form(form): web::Form<ChangePasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
     let change = PasswordChange {
         old_password: form.old_password,
         new_password1: form.new_password1,
