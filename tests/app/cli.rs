@@ -34,6 +34,26 @@ fn cuentas(
     child.wait_with_output().unwrap()
 }
 
+/// `create-admin` with these flags, the password read from stdin.
+fn create_admin_args<'a>(email: &'a str, username: &'a str) -> [&'a str; 6] {
+    [
+        "create-admin",
+        "--email",
+        email,
+        "--username",
+        username,
+        "--password-stdin",
+    ]
+}
+
+/// Fails unless `output` exited with `code` and said one line that mentions `mentions`.
+fn assert_one_line_failure(output: &Output, code: i32, mentions: &str) {
+    assert_eq!(output.status.code(), Some(code), "{}", stderr(output));
+    let message = stderr(output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains(mentions), "{message}");
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -41,14 +61,7 @@ fn stderr(output: &Output) -> String {
 #[test]
 fn create_admin_makes_an_account_and_refuses_bad_input_and_duplicates() {
     let dir = tempfile::tempdir().unwrap();
-    let admin = [
-        "create-admin",
-        "--email",
-        "Ana@Example.com",
-        "--username",
-        "ana",
-        "--password-stdin",
-    ];
+    let admin = create_admin_args("Ana@Example.com", "ana");
     let ok = cuentas(dir.path(), &admin, "Tortuga-Verde-42\n", &[]);
     assert!(ok.status.success(), "{}", stderr(&ok));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("ana@example.com"));
@@ -58,64 +71,33 @@ fn create_admin_makes_an_account_and_refuses_bad_input_and_duplicates() {
     assert_eq!(again.status.code(), Some(2));
     assert_eq!(stderr(&again).lines().count(), 1, "{}", stderr(&again));
 
-    let cases: [(&[&str], &str, &str); 3] = [
+    let cases: [([&str; 6], &str, &str); 3] = [
         (
-            &[
-                "create-admin",
-                "--email",
-                "not-an-email",
-                "--username",
-                "bea",
-                "--password-stdin",
-            ],
+            create_admin_args("not-an-email", "bea"),
             "Tortuga-Verde-42",
             "--email",
         ),
         (
-            &[
-                "create-admin",
-                "--email",
-                "bea@example.com",
-                "--username",
-                "b",
-                "--password-stdin",
-            ],
+            create_admin_args("bea@example.com", "b"),
             "Tortuga-Verde-42",
             "--username",
         ),
         (
-            &[
-                "create-admin",
-                "--email",
-                "bea@example.com",
-                "--username",
-                "bea",
-                "--password-stdin",
-            ],
+            create_admin_args("bea@example.com", "bea"),
             "12345678",
             "password",
         ),
     ];
     for (args, password, mentions) in cases {
-        let output = cuentas(dir.path(), args, password, &[]);
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        let message = stderr(&output);
-        assert_eq!(message.lines().count(), 1, "{message}");
-        assert!(message.contains(mentions), "{message}");
+        let output = cuentas(dir.path(), &args, password, &[]);
+        assert_one_line_failure(&output, 2, mentions);
     }
 }
 
 #[test]
 fn the_password_keeps_everything_but_one_trailing_newline() {
     let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "create-admin",
-        "--email",
-        "ana@example.com",
-        "--username",
-        "ana",
-        "--password-stdin",
-    ];
+    let args = create_admin_args("ana@example.com", "ana");
     let ok = cuentas(dir.path(), &args, " Tortuga-Verde-42 \n", &[]);
     assert!(ok.status.success(), "{}", stderr(&ok));
     let pool = cuentas::db::connect(&dir.path().join("cuentas.sqlite3").to_string_lossy()).unwrap();
@@ -142,10 +124,7 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_it() {
         ("CUENTAS_SESSION_IDLE_MINUTES", "soon"),
     ] {
         let output = cuentas(dir.path(), &["migrate"], "", &[(name, value)]);
-        assert_eq!(output.status.code(), Some(1));
-        let message = stderr(&output);
-        assert_eq!(message.lines().count(), 1, "{message}");
-        assert!(message.contains(name), "{message}");
+        assert_one_line_failure(&output, 1, name);
     }
 }
 

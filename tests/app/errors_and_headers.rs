@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_with_user};
 
 #[tokio::test]
 async fn an_unknown_page_is_a_translated_404_page() {
@@ -55,8 +55,7 @@ async fn every_response_carries_the_security_headers() {
 
 #[tokio::test]
 async fn pages_are_not_stored_but_static_files_may_be_cached() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     app.login("ana", &user.password).await;
     let page = app.get("/dashboard/").await;
     assert_eq!(page.headers()["cache-control"], "no-store");
@@ -67,8 +66,7 @@ async fn pages_are_not_stored_but_static_files_may_be_cached() {
 
 #[tokio::test]
 async fn pages_have_no_inline_script() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     let login = app.get_page("/login/").await;
     app.login("ana", &user.password).await;
     let dashboard = app.get_page("/dashboard/").await;
@@ -106,8 +104,7 @@ async fn the_base_layout_has_landmarks_a_skip_link_and_labelled_fields() {
 
 #[tokio::test]
 async fn an_internal_failure_is_a_generic_500_page_without_details() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     app.login("ana", &user.password).await;
     // Break the database under a logged-in user: the identity lookup now fails.
     app.db(|c| diesel::sql_query("DROP TABLE user_sessions").execute(c))

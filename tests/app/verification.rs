@@ -2,6 +2,7 @@
 //! same answer for every address, throttles, links built from the base URL only.
 
 use cuentas::db::schema::users;
+use cuentas::mail::SentMail;
 use diesel::prelude::*;
 
 use std::time::Duration;
@@ -18,6 +19,12 @@ async fn unverified(app: &TestApp, name: &str) -> TestUser {
 async fn resend(app: &TestApp, client: &reqwest::Client, email: &str) -> reqwest::Response {
     app.post_form_with(client, "/reenviar-verificacion/", &[("email", email)])
         .await
+}
+
+/// Asks for a new link for `email` and waits for its mail (the `seen`-th to that address).
+async fn resent_link(app: &TestApp, email: &str, seen: usize) -> SentMail {
+    resend(app, &app.client, email).await;
+    app.wait_for_mail_to(email, seen).await
 }
 
 #[tokio::test]
@@ -57,10 +64,8 @@ async fn resend_answers_alike_for_every_address_and_mails_only_unverified_accoun
 async fn a_new_link_voids_the_older_one() {
     let app = spawn_app().await;
     let user = unverified(&app, "Ana").await;
-    resend(&app, &app.client, &user.email).await;
-    let first = app.wait_for_mail_to(&user.email, 0).await;
-    resend(&app, &app.client, &user.email).await;
-    let second = app.wait_for_mail_to(&user.email, 1).await;
+    let first = resent_link(&app, &user.email, 0).await;
+    let second = resent_link(&app, &user.email, 1).await;
     assert_ne!(first.link, second.link);
     assert_eq!(app.status_of(&link_path(&first)).await, 410);
     assert!(!app.user(user.id).email_verified);
@@ -73,10 +78,8 @@ async fn expired_used_and_unknown_links_get_one_identical_page() {
     let app = spawn_app().await;
     let user = unverified(&app, "Ana").await;
     let other = unverified(&app, "Bea").await;
-    resend(&app, &app.client, &user.email).await;
-    resend(&app, &app.client, &other.email).await;
-    let expiring = app.wait_for_mail_to(&user.email, 0).await;
-    let used = app.wait_for_mail_to(&other.email, 0).await;
+    let expiring = resent_link(&app, &user.email, 0).await;
+    let used = resent_link(&app, &other.email, 0).await;
     assert_is_redirect_to(&app.get(&link_path(&used)).await, "/login/");
     // Read the flash of that success, so the pages below are compared without it.
     app.get("/login/").await;
@@ -131,27 +134,17 @@ async fn resending_is_throttled_per_address_across_ips_and_per_ip() {
     let app = spawn_app().await;
     let user = unverified(&app, "Ana").await;
     // Three mails per address in 15 minutes; further requests get the same answer, no mail.
-    for _ in 0..5 {
-        assert_eq!(
-            resend(&app, &app.client, &user.email)
-                .await
-                .status()
-                .as_u16(),
-            303
-        );
-    }
+    let same = std::iter::repeat_n(user.email.clone(), 5);
+    let statuses = app.post_emails("/reenviar-verificacion/", same).await;
+    assert_eq!(statuses, [303; 5]);
     tokio::time::sleep(Duration::from_millis(300)).await;
     app.wait_for_outbox_drained().await;
     assert_eq!(app.mails_to(&user.email).len(), 3);
 
     // Twenty requests per IP, whatever the addresses; then 429 with Retry-After.
-    for n in 5..20 {
-        let email = format!("nadie{n}@example.com");
-        assert_eq!(
-            resend(&app, &app.client, &email).await.status().as_u16(),
-            303
-        );
-    }
+    let nobody = (5..20).map(|n| format!("nadie{n}@example.com"));
+    let statuses = app.post_emails("/reenviar-verificacion/", nobody).await;
+    assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
     let over = resend(&app, &app.client, "otro@example.com").await;
     assert_eq!(over.status().as_u16(), 429);
     assert!(over.headers().get("retry-after").is_some());
