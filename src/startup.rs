@@ -210,7 +210,8 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             )
             .service(
                 web::resource("/verificar-email/{token}/")
-                    .route(web::get().to(verification::open_verification_link)),
+                    .route(web::get().to(verification::show_verification_link))
+                    .route(web::post().to(verification::confirm_verification_link)),
             )
             .service(
                 web::resource([paths::RESEND_VERIFICATION, paths::RECOVER_PASSWORD])
