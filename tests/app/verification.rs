@@ -6,7 +6,9 @@ use diesel::prelude::*;
 
 use std::time::Duration;
 
-use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_app};
+use crate::helpers::{
+    TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_app, spawn_app_with,
+};
 
 /// An unverified, self-registered admin.
 async fn unverified(app: &TestApp, name: &str) -> TestUser {
@@ -106,7 +108,8 @@ async fn expired_used_and_unknown_links_get_one_identical_page() {
 
 #[tokio::test]
 async fn links_are_built_from_the_base_url_never_the_host_header() {
-    let app = spawn_app().await;
+    // The other host is allowed here, so the request gets past the Host check.
+    let app = spawn_app_with(|s| s.allowed_hosts = vec!["evil.example".into()]).await;
     let user = unverified(&app, "Ana").await;
     let response = app
         .post_form_headers(
