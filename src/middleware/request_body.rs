@@ -29,15 +29,15 @@ pub async fn bound(
     next: Next<impl MessageBody + 'static>,
     upload_paths: &'static [&'static str],
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return Err(AppError::unexpected(anyhow::anyhow!("no AppState")).into());
-    };
     if req.method().is_safe() {
         return next
             .call(req)
             .await
             .map(ServiceResponse::map_into_left_body);
     }
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Err(AppError::unexpected(anyhow::anyhow!("no AppState")).into());
+    };
     let takes_files =
         upload_paths.contains(&req.path()) && req.extensions().get::<CurrentUser>().is_some();
     let limit = if takes_files {
