@@ -55,7 +55,12 @@ pub async fn verify(
             .await
             .map(ServiceResponse::map_into_left_body),
         Err(e) => {
-            tracing::warn!(path = %crate::telemetry::loggable_path(req.path()), reason = %e, "CSRF check failed");
+            let path = crate::telemetry::loggable_path(req.path());
+            if matches!(e, AppError::CsrfFailed) {
+                tracing::warn!(%path, "CSRF check failed");
+            } else {
+                tracing::info!(%path, reason = %e, "request body refused");
+            }
             Ok(req.error_response(e).map_into_right_body())
         }
     }
