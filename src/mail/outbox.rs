@@ -5,7 +5,7 @@
 //! claimed with a conditional update (see `db::outbox`); a failed attempt waits
 //! `RETRY_BASE × 2^(attempts − 1)` (at most an hour) on the injectable clock, and after
 //! `MAX_ATTEMPTS` the row is marked failed and logged. Once an hour (on the app's clock) it
-//! deletes sent and failed rows and expired tokens older than `RETENTION`.
+//! deletes sent and failed rows, expired tokens and ended sessions older than `RETENTION`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,7 +28,7 @@ const RETRY_MAX: TimeDelta = TimeDelta::hours(1);
 /// its row to another; a dead worker's rows come back after it.
 const LEASE: TimeDelta = TimeDelta::minutes(5);
 const POLL: Duration = Duration::from_secs(10);
-/// Sent and failed rows, and expired tokens, are kept this long for inspection.
+/// Sent and failed rows, expired tokens and ended sessions are kept this long for inspection.
 pub const RETENTION: TimeDelta = TimeDelta::days(30);
 const PURGE_EVERY: TimeDelta = TimeDelta::hours(1);
 const BATCH: i64 = 20;
@@ -60,16 +60,41 @@ pub struct Worker {
     clock: Clock,
     handle: OutboxHandle,
     id: String,
+    sessions: SessionLifetimes,
+}
+
+/// The session timeouts, which say when a session that was never ended expired.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionLifetimes {
+    pub idle: TimeDelta,
+    pub max: TimeDelta,
+}
+
+impl SessionLifetimes {
+    pub fn of(settings: &crate::config::Settings) -> Self {
+        let delta = |d| TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX);
+        Self {
+            idle: delta(settings.session_idle),
+            max: delta(settings.session_max),
+        }
+    }
 }
 
 impl Worker {
-    pub fn new(pool: Pool, mailer: Mailer, clock: Clock, handle: OutboxHandle) -> Self {
+    pub fn new(
+        pool: Pool,
+        mailer: Mailer,
+        clock: Clock,
+        handle: OutboxHandle,
+        sessions: SessionLifetimes,
+    ) -> Self {
         Self {
             pool,
             mailer: Arc::new(mailer),
             clock,
             handle,
             id: crate::token::random_token(),
+            sessions,
         }
     }
 
@@ -97,18 +122,26 @@ impl Worker {
         }
     }
 
-    /// Forgets what is past `RETENTION`: sent or failed mail and expired tokens.
+    /// Forgets what is past `RETENTION`: sent or failed mail, expired tokens, sessions that
+    /// ended (signed out, revoked or expired).
     async fn purge(&self, now: crate::clock::Timestamp) -> Result<(), StorageError> {
         let before = now - RETENTION;
-        let (mails, tokens) = db::run(&self.pool, move |conn| {
+        let SessionLifetimes { idle, max } = self.sessions;
+        let (mails, tokens, sessions) = db::run(&self.pool, move |conn| {
             Ok::<_, StorageError>((
                 OutboxMail::purge(conn, before)?,
                 crate::db::tokens::OneTimeToken::purge(conn, before)?,
+                crate::db::sessions::UserSession::purge(conn, before, idle, max)?,
             ))
         })
         .await?;
-        if mails + tokens > 0 {
-            tracing::info!(mails, tokens, "purged old mail and expired links");
+        if mails + tokens + sessions > 0 {
+            tracing::info!(
+                mails,
+                tokens,
+                sessions,
+                "purged old mail, expired links and ended sessions"
+            );
         }
         Ok(())
     }

@@ -1,4 +1,6 @@
 //! Cross-cutting request and response rules that are not about identity.
 
+pub mod allowed_hosts;
 pub mod forced_password_change;
+pub mod request_body;
 pub mod security_headers;

@@ -50,7 +50,7 @@ async fn a_new_address_applies_only_once_confirmed_and_the_old_one_hears_of_it()
 
     // The link works from any browser, logged in or not.
     let other = new_client();
-    let opened = app.get_with_client(&other, &link_path(&confirm)).await;
+    let opened = app.confirm_link_with(&other, &link_path(&confirm)).await;
     assert_is_redirect_to(&opened, "/login/");
     let saved = app.user(user.id);
     assert_eq!(saved.email, "ana.nueva@example.com");
@@ -87,7 +87,7 @@ async fn a_newer_request_replaces_the_pending_address() {
     let first = app.link_in_mail_to("primera@example.com", 0).await;
     let second = app.link_in_mail_to("segunda@example.com", 0).await;
     assert_eq!(app.status_of(&first).await, 410);
-    assert_is_redirect_to(&app.get(&second).await, "/perfil/");
+    assert_is_redirect_to(&app.confirm_link(&second).await, "/perfil/");
     assert_eq!(app.user(user.id).email, "segunda@example.com");
 }
 
@@ -116,7 +116,7 @@ async fn a_reset_link_sent_to_the_old_address_dies_with_the_change() {
     let reset = app.link_in_mail_to(&user.email, 0).await;
     request_change(&app, &user, "nueva@example.com").await;
     let confirm = app.link_in_mail_to("nueva@example.com", 0).await;
-    assert_is_redirect_to(&app.get(&confirm).await, "/perfil/");
+    assert_is_redirect_to(&app.confirm_link(&confirm).await, "/perfil/");
     app.assert_reset_link_is_dead(&anonymous, &reset).await;
 }
 

@@ -44,6 +44,8 @@ async fn every_response_carries_the_security_headers() {
         assert!(csp.contains("frame-ancestors 'none'"), "{path}");
         assert!(csp.contains("script-src 'self'"), "{path}");
         assert!(!csp.contains("unsafe-inline"), "{path}");
+        assert!(csp.contains("base-uri 'none'"), "{path}");
+        assert_eq!(headers["x-xss-protection"], "0", "{path}");
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
         assert!(
@@ -123,4 +125,59 @@ async fn an_internal_failure_is_a_generic_500_page_without_details() {
         .await
         .unwrap();
     assert_eq!(health.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn a_request_for_another_host_is_refused() {
+    let app = spawn_app().await;
+    let host = |value: &'static str| [("Host", value)];
+    for forged in [
+        "evil.example",
+        "127.0.0.1.evil.example",
+        "cuentas.example:80",
+    ] {
+        let response = app
+            .request(reqwest::Method::GET, "/login/", &host(forged))
+            .await;
+        assert_eq!(response.status().as_u16(), 400, "{forged}");
+        assert!(response.text().await.unwrap().contains("<html"), "{forged}");
+    }
+    // The base URL is a loopback one: every loopback name is this site.
+    for local in ["127.0.0.1", "localhost:8000", "[::1]:8000"] {
+        let response = app
+            .request(reqwest::Method::GET, "/login/", &host(local))
+            .await;
+        assert_eq!(response.status().as_u16(), 200, "{local}");
+    }
+
+    let allowed = crate::helpers::spawn_app_with(|s| {
+        s.allowed_hosts = vec!["cuentas.example".into()];
+    })
+    .await;
+    let response = allowed
+        .request(
+            reqwest::Method::GET,
+            "/login/",
+            &host("Cuentas.Example:8443"),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn a_public_site_accepts_only_its_own_host() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.base_url = "https://cuentas.example/".parse().unwrap();
+    })
+    .await;
+    // The test connects to 127.0.0.1, which is not the public name.
+    assert_eq!(app.status_of("/healthz").await, 400);
+    let response = app
+        .request(
+            reqwest::Method::GET,
+            "/healthz",
+            &[("Host", "cuentas.example")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
 }

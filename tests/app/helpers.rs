@@ -359,6 +359,26 @@ impl TestApp {
             .await
     }
 
+    /// Opens a verification link as a person does: the GET shows one button and changes
+    /// nothing; the button posts the confirmation. Returns the answer to that POST.
+    pub async fn confirm_link_with(&self, client: &Client, path: &str) -> Response {
+        let page = get_with(client, &self.url(path)).await;
+        assert_eq!(page.status().as_u16(), 200, "the link shows its button");
+        let page = body_of(page).await;
+        assert!(page.contains(&format!("action=\"{path}\"")), "{page}");
+        client
+            .post(self.url(path))
+            .form(&[("csrf_token", csrf_token_in(&page))])
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// [`TestApp::confirm_link_with`] through the app's client.
+    pub async fn confirm_link(&self, path: &str) -> Response {
+        self.confirm_link_with(&self.client, path).await
+    }
+
     /// A dead reset link is still moved into the client's session (no oracle in the redirect),
     /// and the form then answers 410.
     pub async fn assert_reset_link_is_dead(&self, client: &Client, link: &str) {

@@ -16,6 +16,8 @@ mod outbox;
 mod password_change;
 mod photos;
 mod profile;
+mod proxies;
+mod request_bodies;
 mod reset;
 mod sessions;
 mod signup;

@@ -179,6 +179,16 @@ async fn without_smtp_mail_becomes_eml_files_in_the_data_folder() {
     };
     assert_eq!(file.extension().unwrap(), "eml");
     app.wait_for_outbox_drained().await;
+    // A mail may hold a live link: only the server's account reads it, or the folders.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode =
+            |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(&folder), 0o700);
+        assert_eq!(mode(&app.settings.data_dir), 0o700);
+    }
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains("To: Ana <ana@example.com>"), "{text}");
     assert!(text.contains("multipart/alternative"));

@@ -87,11 +87,83 @@ async fn after_an_idle_timeout_the_logout_button_still_works() {
 }
 
 #[tokio::test]
-async fn cookies_are_secure_when_the_public_url_is_https() {
-    let app = spawn_app_with(|s| s.base_url = "https://cuentas.example/".parse().unwrap()).await;
+async fn on_https_the_cookie_is_a_secure_host_only_cookie() {
+    // (The base URL keeps the test's host, which the Host check wants.)
+    let app = spawn_app_with(|s| s.base_url = "https://127.0.0.1/".parse().unwrap()).await;
     let response = app.get("/login/").await;
-    assert!(session_cookie(&response).contains("Secure"));
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-cuentas_session="))
+        .expect("a __Host- session cookie")
+        .to_owned();
+    let attributes: Vec<String> = cookie
+        .split(';')
+        .skip(1)
+        .map(|a| a.trim().to_ascii_lowercase())
+        .collect();
+    assert!(attributes.contains(&"secure".to_owned()), "{cookie}");
+    assert!(attributes.contains(&"path=/".to_owned()), "{cookie}");
+    assert!(attributes.contains(&"httponly".to_owned()), "{cookie}");
+    assert!(
+        !attributes.iter().any(|a| a.starts_with("domain")),
+        "{cookie}"
+    );
     assert!(response.headers().contains_key("strict-transport-security"));
+}
+
+/// Ended and expired sessions are kept 30 days (for a look at who signed in from where), then
+/// the hourly maintenance deletes them.
+#[tokio::test]
+async fn sessions_that_ended_or_expired_are_deleted_after_thirty_days() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    let ended = new_client();
+    app.log_in_with(&ended, &user).await;
+    let token = app.csrf_token_with(&ended).await;
+    let out = ended
+        .post(app.url("/logout/"))
+        .form(&[("csrf_token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_is_redirect_to(&out, "/login/");
+    // This one is never ended: it expires two hours (the idle timeout) after its last request.
+    app.log_in_with(&new_client(), &user).await;
+    let rows = |app: &TestApp| {
+        app.db(|c| user_sessions::table.count().get_result::<i64>(c))
+            .unwrap()
+    };
+    assert_eq!(rows(&app), 2);
+
+    let purged_down_to = |count: i64| {
+        let app = &app;
+        async move {
+            app.outbox.wake();
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while rows(app) != count {
+                assert!(std::time::Instant::now() < deadline, "{} rows", rows(app));
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    app.clock.advance(Duration::from_secs(30 * 24 * 3600 + 60));
+    purged_down_to(1).await;
+    // A session opened now is live and stays.
+    let live = app.new_logged_in_client(&user).await;
+    app.clock.advance(Duration::from_secs(3600));
+    app.get_with_client(&live, "/dashboard/").await;
+    app.clock.advance(Duration::from_secs(3600 + 60));
+    purged_down_to(1).await;
+    assert_eq!(
+        app.get_with_client(&live, "/dashboard/")
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
 }
 
 #[tokio::test]

@@ -87,7 +87,7 @@ async fn signing_up_creates_an_unverified_admin_who_confirms_by_mail_then_logs_i
     );
     assert!(page.contains("value=\"nueva@example.com\""));
 
-    let confirmed = app.get(&link_path(&mail)).await;
+    let confirmed = app.confirm_link(&link_path(&mail)).await;
     assert_is_redirect_to(&confirmed, "/login/");
     assert_eq!(
         confirmed.headers().get("referrer-policy").unwrap(),

@@ -7,7 +7,9 @@ use diesel::prelude::*;
 
 use std::time::Duration;
 
-use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_app};
+use crate::helpers::{
+    TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_app, spawn_app_with,
+};
 
 /// An unverified, self-registered admin.
 async fn unverified(app: &TestApp, name: &str) -> TestUser {
@@ -56,7 +58,7 @@ async fn resend_answers_alike_for_every_address_and_mails_only_unverified_accoun
     let recipients: Vec<String> = app.outbox_rows().into_iter().map(|r| r.recipient).collect();
     assert_eq!(recipients, vec![pending.email.clone()]);
 
-    assert_is_redirect_to(&app.get(&link_path(&mail)).await, "/login/");
+    assert_is_redirect_to(&app.confirm_link(&link_path(&mail)).await, "/login/");
     assert!(app.user(pending.id).email_verified);
 }
 
@@ -69,7 +71,7 @@ async fn a_new_link_voids_the_older_one() {
     assert_ne!(first.link, second.link);
     assert_eq!(app.status_of(&link_path(&first)).await, 410);
     assert!(!app.user(user.id).email_verified);
-    assert_is_redirect_to(&app.get(&link_path(&second)).await, "/login/");
+    assert_is_redirect_to(&app.confirm_link(&link_path(&second)).await, "/login/");
     assert!(app.user(user.id).email_verified);
 }
 
@@ -80,7 +82,7 @@ async fn expired_used_and_unknown_links_get_one_identical_page() {
     let other = unverified(&app, "Bea").await;
     let expiring = resent_link(&app, &user.email, 0).await;
     let used = resent_link(&app, &other.email, 0).await;
-    assert_is_redirect_to(&app.get(&link_path(&used)).await, "/login/");
+    assert_is_redirect_to(&app.confirm_link(&link_path(&used)).await, "/login/");
     // Read the flash of that success, so the pages below are compared without it.
     app.get("/login/").await;
 
@@ -109,7 +111,8 @@ async fn expired_used_and_unknown_links_get_one_identical_page() {
 
 #[tokio::test]
 async fn links_are_built_from_the_base_url_never_the_host_header() {
-    let app = spawn_app().await;
+    // The other host is allowed here, so the request gets past the Host check.
+    let app = spawn_app_with(|s| s.allowed_hosts = vec!["evil.example".into()]).await;
     let user = unverified(&app, "Ana").await;
     let response = app
         .post_form_headers(
@@ -174,7 +177,7 @@ async fn the_profile_of_an_unverified_user_offers_a_verification_link() {
     assert_is_redirect_to(&sent, "/perfil/");
     let mail = app.wait_for_mail_to(&user.email, 0).await;
     // Opened while logged in, the link lands on the profile.
-    assert_is_redirect_to(&app.get(&link_path(&mail)).await, "/perfil/");
+    assert_is_redirect_to(&app.confirm_link(&link_path(&mail)).await, "/perfil/");
     assert!(app.user(user.id).email_verified);
     let page = app.get_page("/perfil/").await;
     assert!(!page.contains("action=\"/perfil/email/verificar/\""));
@@ -189,4 +192,35 @@ async fn a_verification_link_for_an_address_the_account_no_longer_has_does_nothi
     app.update_user(user.id, users::email.eq("ana.otra@example.com"));
     assert_eq!(app.status_of(&link_path(&mail)).await, 410);
     assert!(!app.user(user.id).email_verified);
+}
+
+/// A mail provider's link scanner opens every link it sees: that must neither confirm the
+/// address nor use up the link.
+#[tokio::test]
+async fn opening_a_verification_link_changes_nothing_until_its_button_is_pressed() {
+    let app = spawn_app().await;
+    let user = unverified(&app, "Ana").await;
+    resend(&app, &app.client, &user.email).await;
+    let path = link_path(&app.wait_for_mail_to(&user.email, 0).await);
+
+    let scanner = new_client();
+    for _ in 0..2 {
+        let opened = scanner.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(opened.status().as_u16(), 200);
+        assert_eq!(
+            opened.headers().get("referrer-policy").unwrap(),
+            "no-referrer"
+        );
+        let page = opened.text().await.unwrap();
+        assert!(page.contains(&format!("action=\"{path}\"")), "{page}");
+        assert!(page.contains("Confirmar mi correo"));
+    }
+    assert!(!app.user(user.id).email_verified);
+    // A post without the page's token changes nothing either.
+    let forged = app.post_raw(&path, &[], &[]).await;
+    assert_eq!(forged.status().as_u16(), 403);
+    assert!(!app.user(user.id).email_verified);
+
+    assert_is_redirect_to(&app.confirm_link(&path).await, "/login/");
+    assert!(app.user(user.id).email_verified);
 }
