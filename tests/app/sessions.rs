@@ -118,8 +118,7 @@ async fn on_https_the_cookie_is_a_secure_host_only_cookie() {
 /// the hourly maintenance deletes them.
 #[tokio::test]
 async fn sessions_that_ended_or_expired_are_deleted_after_thirty_days() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     let ended = new_client();
     app.log_in_with(&ended, &user).await;
     let token = app.csrf_token_with(&ended).await;
