@@ -84,7 +84,8 @@ impl Application {
             .with_context(|| format!("CUENTAS_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let outbox = OutboxHandle::default();
-        let worker = Worker::new(pool.clone(), mailer, clock.clone(), outbox.clone());
+        let worker = Worker::new(pool.clone(), mailer, clock.clone(), outbox.clone())
+            .keeping_security_events(settings.security_events_retention);
         let state = web::Data::new(AppState {
             pool,
             photos: PhotoPipeline::new(),

@@ -11,6 +11,7 @@ pub mod attempts;
 pub mod invoice_settings;
 pub mod outbox;
 pub mod schema;
+pub mod security_events;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

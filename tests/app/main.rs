@@ -17,6 +17,7 @@ mod password_change;
 mod photos;
 mod profile;
 mod reset;
+mod security_log;
 mod sessions;
 mod signup;
 mod smtp;
