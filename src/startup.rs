@@ -25,7 +25,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::mail::outbox::{OutboxHandle, Worker};
 use crate::mail::{MailTransport, Mailer};
-use crate::middleware::{forced_password_change, security_headers};
+use crate::middleware::{access_log, forced_password_change, security_headers};
 use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
@@ -188,6 +188,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .wrap(from_fn(move |req, next| {
                 security_headers::add(req, next, https)
             }))
+            .wrap(from_fn(access_log::log))
             .wrap(TracingLogger::<RequestSpan>::new())
             .route("/", web::get().to(home::home))
             .service(
