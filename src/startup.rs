@@ -198,6 +198,11 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             )
             .service(web::resource("/logout/").route(web::post().to(login::submit_logout)))
             .service(
+                web::resource("/login/confirmar/{token}/")
+                    .route(web::get().to(login::sign_in_link_page))
+                    .route(web::post().to(login::submit_sign_in_link)),
+            )
+            .service(
                 web::resource(paths::DASHBOARD).route(web::get().to(dashboard::show_dashboard)),
             )
             .service(

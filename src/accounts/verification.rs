@@ -86,7 +86,7 @@ pub async fn confirm_by(
                     security_log::record(conn, &client, now, &event)?;
                     Ok(Confirmed::Changed)
                 }
-                Purpose::ResetPassword => Err(Error::LinkInvalid),
+                Purpose::ResetPassword | Purpose::ConfirmSignIn => Err(Error::LinkInvalid),
             }
         })
     })

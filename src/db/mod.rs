@@ -9,6 +9,7 @@
 
 pub mod attempts;
 pub mod invoice_settings;
+pub mod known_browsers;
 pub mod outbox;
 pub mod schema;
 pub mod security_events;

@@ -117,6 +117,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    known_browsers (id) {
+        id -> Integer,
+        user_id -> Integer,
+        browser_hash -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(invoice_settings -> users (admin_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
@@ -127,5 +137,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     invoice_settings,
     one_time_tokens,
     mail_outbox,
-    security_events
+    security_events,
+    known_browsers
 );

@@ -138,6 +138,24 @@ impl SecurityEvent {
         .get_result(conn)
     }
 
+    /// The user's failed sign-ins after `since`: how many, and from how many client addresses.
+    pub fn failures_since(
+        conn: &mut DbConnection,
+        user_id: i32,
+        since: Timestamp,
+    ) -> QueryResult<(i64, i64)> {
+        use diesel::dsl::{count, count_star};
+        security_events::table
+            .filter(security_events::user_id.eq(user_id))
+            .filter(security_events::kind.eq(EventKind::SignInFailed.as_str()))
+            .filter(security_events::created_at.gt(since))
+            .select((
+                count_star(),
+                count(security_events::client_address).aggregate_distinct(),
+            ))
+            .get_result(conn)
+    }
+
     /// Deletes the events recorded before `before`; returns how many.
     pub fn purge(conn: &mut DbConnection, before: Timestamp) -> QueryResult<usize> {
         diesel::delete(security_events::table.filter(security_events::created_at.lt(before)))

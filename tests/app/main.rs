@@ -12,6 +12,7 @@ mod html;
 mod i18n;
 mod invoice;
 mod login;
+mod login_guard;
 mod outbox;
 mod password_change;
 mod photos;
