@@ -83,6 +83,10 @@ mod tests {
             loggable_path("/restablecer-password/"),
             "/restablecer-password/"
         );
+        assert_eq!(
+            loggable_path("/login/confirmar/abc/"),
+            "/login/confirmar/…/"
+        );
         assert_eq!(loggable_path("/perfil/"), "/perfil/");
     }
 }

@@ -53,7 +53,7 @@ pub struct SignedIn {
 
 /// What a sign-in attempt came to.
 pub enum SignInOutcome {
-    SignedIn(SignedIn),
+    SignedIn(Box<SignedIn>),
     /// The account is under guard and the browser unknown: if the password was right, a
     /// sign-in link went to the account's address.
     LinkSent,
@@ -62,7 +62,7 @@ pub enum SignInOutcome {
 /// What [`authenticate`] found.
 pub enum Authenticated {
     /// The right password; the sign-in is recorded and the browser listed for the account.
-    User { user: User, browser_id: String },
+    User { user: Box<User>, browser_id: String },
     /// See [`SignInOutcome::LinkSent`].
     LinkSent,
 }
@@ -162,7 +162,10 @@ pub async fn authenticate(
     if must_verify {
         return Err(Error::EmailNotVerified { email: user.email });
     }
-    Ok(Authenticated::User { user, browser_id })
+    Ok(Authenticated::User {
+        user: Box::new(user),
+        browser_id,
+    })
 }
 
 /// True when the account is under guard (see the module comment) and `browser` is not one
@@ -341,11 +344,11 @@ pub async fn sign_in(
         Authenticated::LinkSent => return Ok(SignInOutcome::LinkSent),
     };
     let session_id = sessions::start(state, &user, client, replacing).await?;
-    Ok(SignInOutcome::SignedIn(SignedIn {
-        user,
+    Ok(SignInOutcome::SignedIn(Box::new(SignedIn {
+        user: *user,
         session_id,
         browser_id,
-    }))
+    })))
 }
 
 /// Ends the session `session_id`.

@@ -129,7 +129,7 @@ pub async fn submit_login(
             } else {
                 &form.next
             };
-            enter(&ctx, signed_in, target)
+            enter(&ctx, *signed_in, target)
         }
         Ok(SignInOutcome::LinkSent) => ctx.ok(&LoginPage {
             link_sent: true,
