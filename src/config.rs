@@ -4,7 +4,6 @@
 //! the variable. Settings are plain data: tests build them with [`Settings::from_lookup`] and
 //! adjust fields; live things (a test mailbox) are handed to `Application::build_with`.
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,7 +15,9 @@ use rand::RngCore;
 use url::Url;
 
 use crate::domain::PasswordPolicy;
+use crate::files;
 use crate::mail::{MailTransport, SmtpUrl};
+use crate::net::{self, IpBlock};
 
 /// A configuration problem, worded for the one line printed before exiting.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +45,10 @@ pub struct Settings {
     pub media_root: PathBuf,
     pub secret_key: SecretKey,
     pub base_url: Url,
+    /// Host names accepted in `Host` besides the base URL's (`CUENTAS_ALLOWED_HOSTS`).
+    pub allowed_hosts: Vec<String>,
+    /// Peers whose `X-Forwarded-For` / `Forwarded` names the client (`CUENTAS_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<IpBlock>,
     /// SMTP when `CUENTAS_SMTP_URL` is set, else `.eml` files in `data/outbox/`.
     pub mail_transport: MailTransport,
     pub mail_from: String,
@@ -54,6 +59,8 @@ pub struct Settings {
     pub reset_token_lifetime: Duration,
     pub temp_password_lifetime: Duration,
     pub max_upload_bytes: usize,
+    /// A request body must arrive within this (`CUENTAS_BODY_TIMEOUT_SECONDS`), else 408.
+    pub body_timeout: Duration,
     pub password_min_length: usize,
     pub password_require_letter_and_digit: bool,
     /// How long security events are kept (`CUENTAS_SECURITY_EVENTS_DAYS`).
@@ -131,19 +138,43 @@ impl Settings {
                 .map_err(|e| ConfigError::new("CUENTAS_SECRET_KEY", e))?,
         };
 
+        let allowed_hosts = parse_var(&var, "CUENTAS_ALLOWED_HOSTS", "", |v| {
+            list(v)
+                .map(|host| {
+                    url::Host::parse(host)
+                        .map(|_| host.to_ascii_lowercase())
+                        .map_err(|_| format!("{host:?} is not a host name"))
+                })
+                .collect()
+        })?;
+        let trusted_proxies = parse_var(&var, "CUENTAS_TRUSTED_PROXIES", "", |v| {
+            list(v).map(IpBlock::parse).collect()
+        })?;
+        let mail_transport = match var("CUENTAS_SMTP_URL") {
+            Some(url) => {
+                let smtp = SmtpUrl::parse(url.trim())
+                    .map_err(|reason| ConfigError::new("CUENTAS_SMTP_URL", reason))?;
+                if smtp.sends_password_in_clear() {
+                    return Err(ConfigError::new(
+                        "CUENTAS_SMTP_URL",
+                        "a user and password need TLS (smtps:// or ?tls=starttls) \
+                         unless the server is on this machine",
+                    ));
+                }
+                MailTransport::Smtp(smtp)
+            }
+            None => MailTransport::File,
+        };
+
         Ok(Self {
             bind,
             database_url,
             media_root,
             secret_key,
             base_url,
-            mail_transport: match var("CUENTAS_SMTP_URL") {
-                Some(url) => MailTransport::Smtp(
-                    SmtpUrl::parse(url.trim())
-                        .map_err(|reason| ConfigError::new("CUENTAS_SMTP_URL", reason))?,
-                ),
-                None => MailTransport::File,
-            },
+            allowed_hosts,
+            trusted_proxies,
+            mail_transport,
             mail_from: parse_var(
                 &var,
                 "CUENTAS_MAIL_FROM",
@@ -174,6 +205,12 @@ impl Settings {
             max_upload_bytes: usize::try_from(parse_number(&var, "CUENTAS_MAX_UPLOAD_MB", 5, 1)?)
                 .unwrap_or(usize::MAX)
                 .saturating_mul(1024 * 1024),
+            body_timeout: Duration::from_secs(parse_number(
+                &var,
+                "CUENTAS_BODY_TIMEOUT_SECONDS",
+                30,
+                1,
+            )?),
             password_min_length: usize::try_from(parse_number(
                 &var,
                 "CUENTAS_PASSWORD_MIN_LENGTH",
@@ -205,6 +242,41 @@ impl Settings {
     pub fn is_https(&self) -> bool {
         self.base_url.scheme() == "https"
     }
+
+    /// Whether a request's `Host` value names this site: the base URL's host, any loopback
+    /// name when that host is a loopback one, or a host of `CUENTAS_ALLOWED_HOSTS`.
+    pub fn host_is_allowed(&self, host: &str) -> bool {
+        let host = net::host_without_port(host).to_ascii_lowercase();
+        let base = self.base_url.host_str().unwrap_or_default();
+        host == base
+            || (net::is_loopback_host(base) && net::is_loopback_host(&host))
+            || self.allowed_hosts.contains(&host)
+    }
+
+    /// Whether `peer` is a proxy whose forwarding headers name the client.
+    pub fn trusts_proxy(&self, peer: std::net::IpAddr) -> bool {
+        self.trusted_proxies
+            .iter()
+            .any(|block| block.contains(peer))
+    }
+
+    /// The warning for an https site that trusts no proxy: the server speaks plain HTTP, so
+    /// a proxy is in front and, untrusted, every visitor looks like that one client.
+    pub fn proxy_warning(&self) -> Option<&'static str> {
+        (self.is_https() && self.trusted_proxies.is_empty()).then_some(
+            "CUENTAS_BASE_URL is https but CUENTAS_TRUSTED_PROXIES is empty: every visitor \
+             counts as the proxy's address; set it to the proxy's address (127.0.0.1 for a \
+             proxy on this machine)",
+        )
+    }
+}
+
+/// The items of a comma-separated list, blanks skipped.
+fn list(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
 }
 
 fn minutes(n: u64) -> Duration {
@@ -265,29 +337,16 @@ fn load_or_create_secret(data_dir: &Path) -> Result<SecretKey, String> {
             Ok(SecretKey::derive(&bytes))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(data_dir)
+            files::private_dir(data_dir)
                 .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
             let mut bytes = [0u8; 64];
             rand::rng().fill_bytes(&mut bytes);
-            write_private_file(&path, URL_SAFE_NO_PAD.encode(bytes).as_bytes())
+            files::write_new_private_file(&path, URL_SAFE_NO_PAD.encode(bytes).as_bytes())
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             Ok(SecretKey::derive(&bytes))
         }
         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
-}
-
-fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(contents)?;
-    file.sync_all()
 }
 
 #[cfg(test)]
@@ -342,6 +401,15 @@ mod tests {
             ("CUENTAS_MAX_UPLOAD_MB", "0"),
             ("CUENTAS_SECURITY_EVENTS_DAYS", "0"),
             ("CUENTAS_SMTP_URL", "http://mail.example.com"),
+            // A password in clear to a server off this machine.
+            (
+                "CUENTAS_SMTP_URL",
+                "smtp://ana:secreto@mail.example.com:587",
+            ),
+            ("CUENTAS_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.0/33"),
+            ("CUENTAS_TRUSTED_PROXIES", "proxy.example.com"),
+            ("CUENTAS_ALLOWED_HOSTS", "cuentas.example, bad host"),
+            ("CUENTAS_BODY_TIMEOUT_SECONDS", "0"),
             (
                 "CUENTAS_MAIL_FROM",
                 "cuentas <no-reply@localhost>\r\nBcc: x@evil.example",
@@ -351,6 +419,90 @@ mod tests {
             assert_eq!(err.variable, name);
             assert!(err.to_string().starts_with(name), "{err}");
         }
+    }
+
+    #[test]
+    fn a_password_over_plain_smtp_is_accepted_only_on_this_machine() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = settings_with(
+            &[(
+                "CUENTAS_SMTP_URL",
+                "smtp://ana:secreto@mail.example.com:587",
+            )],
+            dir.path(),
+        )
+        .expect_err("refused");
+        assert!(err.to_string().contains("TLS"), "{err}");
+        assert!(!err.to_string().contains("secreto"), "{err}");
+        for fine in [
+            "smtp://ana:secreto@127.0.0.1:2525",
+            "smtp://ana:secreto@mail.example.com:587?tls=starttls",
+            "smtps://ana:secreto@mail.example.com",
+            "smtp://relay.example.com:25",
+        ] {
+            settings_with(&[("CUENTAS_SMTP_URL", fine)], dir.path()).expect(fine);
+        }
+    }
+
+    #[test]
+    fn an_https_site_without_a_trusted_proxy_is_warned_about() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let https = [("CUENTAS_BASE_URL", "https://cuentas.example/")];
+        let settings = settings_with(&https, dir.path()).expect("valid");
+        let warning = settings.proxy_warning().expect("a warning");
+        assert!(warning.contains("CUENTAS_TRUSTED_PROXIES"), "{warning}");
+        let behind = [
+            ("CUENTAS_BASE_URL", "https://cuentas.example/"),
+            ("CUENTAS_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"),
+        ];
+        let settings = settings_with(&behind, dir.path()).expect("valid");
+        assert_eq!(settings.proxy_warning(), None);
+        assert!(settings.trusts_proxy("10.2.3.4".parse().expect("ip")));
+        assert!(!settings.trusts_proxy("192.0.2.1".parse().expect("ip")));
+        let plain = settings_with(&[], dir.path()).expect("valid");
+        assert_eq!(plain.proxy_warning(), None);
+        assert_eq!(plain.body_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn the_host_must_be_the_base_urls_or_an_allowed_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let vars = [
+            ("CUENTAS_BASE_URL", "https://cuentas.example/"),
+            ("CUENTAS_ALLOWED_HOSTS", "www.cuentas.example, 10.0.0.5"),
+        ];
+        let settings = settings_with(&vars, dir.path()).expect("valid");
+        for host in [
+            "cuentas.example",
+            "CUENTAS.example:443",
+            "www.cuentas.example",
+            "10.0.0.5:8000",
+        ] {
+            assert!(settings.host_is_allowed(host), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "localhost",
+            "127.0.0.1:8000",
+            "cuentas.example.evil",
+            "",
+        ] {
+            assert!(!settings.host_is_allowed(host), "{host}");
+        }
+        let local = settings_with(
+            &[("CUENTAS_BASE_URL", "http://127.0.0.1:8000/")],
+            dir.path(),
+        )
+        .expect("valid");
+        for host in [
+            "127.0.0.1:8000",
+            "localhost:8000",
+            "[::1]:8000",
+            "127.0.0.1",
+        ] {
+            assert!(local.host_is_allowed(host), "{host}");
+        }
+        assert!(!local.host_is_allowed("evil.example"));
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("bad request")]
     BadRequest,
     #[error("invalid input")]
@@ -33,6 +35,19 @@ impl AppError {
     /// Wraps an error nobody can act on; the user sees a generic 500 page.
     pub fn unexpected(error: impl Into<anyhow::Error>) -> Self {
         Self::Unexpected(error.into())
+    }
+}
+
+impl AppError {
+    /// What a failed body read means for the answer: too large (413), too slow (408; see
+    /// `middleware::request_body`), or broken (400).
+    pub fn from_payload(error: &actix_web::error::PayloadError) -> Self {
+        use actix_web::error::PayloadError;
+        match error {
+            PayloadError::Overflow => Self::PayloadTooLarge,
+            PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => Self::RequestTimeout,
+            _ => Self::BadRequest,
+        }
     }
 }
 
@@ -71,6 +86,7 @@ impl ResponseError for AppError {
             Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -97,6 +113,10 @@ impl ResponseError for AppError {
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
+            // The rest of the body is not wanted: the connection ends with this answer.
+            Self::PayloadTooLarge | Self::RequestTimeout => response
+                .head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close),
             Self::Unexpected(e) => tracing::error!(error = format!("{e:#}"), "request failed"),
             _ => {}
         }

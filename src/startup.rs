@@ -23,9 +23,11 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db;
 use crate::error::AppError;
-use crate::mail::outbox::{OutboxHandle, Worker};
+use crate::mail::outbox::{OutboxHandle, SessionLifetimes, Worker};
 use crate::mail::{MailTransport, Mailer};
-use crate::middleware::{access_log, forced_password_change, security_headers};
+use crate::middleware::{
+    access_log, allowed_hosts, forced_password_change, request_body, security_headers,
+};
 use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
@@ -36,6 +38,12 @@ use crate::state::AppState;
 use crate::telemetry::RequestSpan;
 
 pub const SESSION_COOKIE: &str = "cuentas_session";
+/// The cookie's name on an https site: browsers keep a `__Host-` cookie only when it is
+/// Secure, for `/` and without a Domain, so no subdomain can set or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-cuentas_session";
+
+/// The routes that take files: only these accept a large body, and only from a signed-in user.
+const UPLOAD_PATHS: &[&str] = &[paths::PROFILE_UPDATE];
 
 pub struct Application {
     port: u16,
@@ -61,6 +69,9 @@ impl Application {
             ),
             MailTransport::Smtp(url) => tracing::info!(server = ?url, "mail goes through SMTP"),
         }
+        if let Some(warning) = settings.proxy_warning() {
+            tracing::warn!("{warning}");
+        }
         Self::build_with(settings, clock, mailer).await
     }
 
@@ -71,6 +82,12 @@ impl Application {
         clock: Clock,
         mailer: Mailer,
     ) -> anyhow::Result<Self> {
+        crate::files::private_dir(&settings.data_dir).with_context(|| {
+            format!(
+                "CUENTAS_DATA_DIR: cannot create {}",
+                settings.data_dir.display()
+            )
+        })?;
         let url = settings.database_url.clone();
         let pool = web::block(move || db::connect(&url)).await??;
         let passwords = web::block(Passwords::new).await??;
@@ -84,8 +101,14 @@ impl Application {
             .with_context(|| format!("CUENTAS_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let outbox = OutboxHandle::default();
-        let worker = Worker::new(pool.clone(), mailer, clock.clone(), outbox.clone())
-            .keeping_security_events(settings.security_events_retention);
+        let worker = Worker::new(
+            pool.clone(),
+            mailer,
+            clock.clone(),
+            outbox.clone(),
+            SessionLifetimes::of(&settings),
+        )
+        .keeping_security_events(settings.security_events_retention);
         let state = web::Data::new(AppState {
             pool,
             photos: PhotoPipeline::new(),
@@ -136,8 +159,9 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
     let key = state.settings.secret_key.cookie_key().clone();
     let upload_limit = state.settings.max_upload_bytes + csrf::FORM_BODY_LIMIT;
     let server = HttpServer::new(move || {
-        // The last `wrap` is the outermost: logging, headers, session, error pages, identity,
-        // the forced password change, then CSRF right before the handlers.
+        // The last `wrap` is the outermost: logging, headers, session, error pages, the Host
+        // check, identity, the forced password change, the body bounds (they depend on the
+        // identity), then CSRF right before the handlers.
         App::new()
             .app_data(state.clone())
             .app_data(
@@ -145,6 +169,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
                     .limit(csrf::FORM_BODY_LIMIT)
                     .error_handler(|error, _| match error {
                         UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge.into(),
+                        UrlencodedError::Payload(e) => AppError::from_payload(&e).into(),
                         _ => AppError::BadRequest.into(),
                     }),
             )
@@ -154,14 +179,18 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
                     .total_limit(upload_limit)
                     .memory_limit(upload_limit)
                     .error_handler(|error, _| match error {
-                        MultipartError::Payload(_) => AppError::PayloadTooLarge.into(),
+                        MultipartError::Payload(e) => AppError::from_payload(&e).into(),
                         _ => AppError::BadRequest.into(),
                     }),
             )
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
             .wrap(from_fn(csrf::verify))
+            .wrap(from_fn(|req, next| {
+                request_body::bound(req, next, UPLOAD_PATHS)
+            }))
             .wrap(from_fn(forced_password_change::enforce))
             .wrap(from_fn(session::load_identity))
+            .wrap(from_fn(allowed_hosts::check))
             .wrap(
                 ErrorHandlers::new()
                     .handler(StatusCode::PAYLOAD_TOO_LARGE, |res| {
@@ -177,7 +206,14 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             )
             .wrap(
                 SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
-                    .cookie_name(SESSION_COOKIE.to_owned())
+                    .cookie_name(
+                        if https {
+                            SECURE_SESSION_COOKIE
+                        } else {
+                            SESSION_COOKIE
+                        }
+                        .to_owned(),
+                    )
                     .cookie_secure(https)
                     .cookie_http_only(true)
                     .cookie_same_site(SameSite::Lax)
@@ -217,7 +253,8 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             )
             .service(
                 web::resource("/verificar-email/{token}/")
-                    .route(web::get().to(verification::open_verification_link)),
+                    .route(web::get().to(verification::show_verification_link))
+                    .route(web::post().to(verification::confirm_verification_link)),
             )
             .service(
                 web::resource([paths::RESEND_VERIFICATION, paths::RECOVER_PASSWORD])

@@ -33,6 +33,9 @@ link-invalid-new-reset = Ask for a new link
 link-invalid-resend-hint = We will send a new link if the address has an unconfirmed account.
 link-back-to-login = Back to log in
 
+verify-confirm-title = Confirm your email
+verify-confirm-message = Press the button to confirm that this email address is yours.
+verify-confirm-submit = Confirm my email
 verify-done = Your email is confirmed.
 verify-email-changed = Your new email is confirmed and is now your account's.
 

@@ -33,6 +33,9 @@ link-invalid-new-reset = Pedir un enlace nuevo
 link-invalid-resend-hint = Te enviaremos un enlace nuevo si la dirección tiene una cuenta sin confirmar.
 link-back-to-login = Volver a iniciar sesión
 
+verify-confirm-title = Confirmar tu correo
+verify-confirm-message = Pulsa el botón para confirmar que esta dirección de correo es tuya.
+verify-confirm-submit = Confirmar mi correo
 verify-done = Tu correo está confirmado.
 verify-email-changed = Tu nuevo correo está confirmado y ya es el de tu cuenta.
 

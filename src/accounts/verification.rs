@@ -21,11 +21,23 @@ pub enum Confirmed {
 
 const PURPOSES: [Purpose; 2] = [Purpose::VerifyEmail, Purpose::ChangeEmail];
 
-/// True when `token` is a live verification link (reading it changes nothing).
+/// True when using `token` now would confirm an address: the link is live, its account
+/// active, and the address it went to still the account's (or, for a new address, not taken
+/// by another account). Reading it changes nothing.
 pub async fn link_is_live(state: &AppState, token: String) -> Result<bool, Error> {
     let now = state.clock.now();
     db::run(&state.pool, move |conn| {
-        Ok::<_, Error>(OneTimeToken::find_live(conn, &token, &PURPOSES, now)?.is_some())
+        let Some(found) = OneTimeToken::find_live(conn, &token, &PURPOSES, now)? else {
+            return Ok(false);
+        };
+        let Some(user) = User::find(conn, found.user_id)?.filter(|u| u.is_active) else {
+            return Ok(false);
+        };
+        Ok::<_, Error>(match found.purpose {
+            Purpose::VerifyEmail => user.email == found.email,
+            Purpose::ChangeEmail => !User::email_taken(conn, &found.email, Some(user.id))?,
+            Purpose::ResetPassword | Purpose::ConfirmSignIn => false,
+        })
     })
     .await
 }

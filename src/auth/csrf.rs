@@ -55,7 +55,12 @@ pub async fn verify(
             .await
             .map(ServiceResponse::map_into_left_body),
         Err(e) => {
-            tracing::warn!(path = %crate::telemetry::loggable_path(req.path()), reason = %e, "CSRF check failed");
+            let path = crate::telemetry::loggable_path(req.path());
+            if matches!(e, AppError::CsrfFailed) {
+                tracing::warn!(%path, "CSRF check failed");
+            } else {
+                tracing::info!(%path, reason = %e, "request body refused");
+            }
             Ok(req.error_response(e).map_into_right_body())
         }
     }
@@ -114,23 +119,14 @@ fn body_kind(req: &ServiceRequest) -> Option<BodyKind> {
     }
 }
 
-/// Reads the body (bounded: a small form, or an upload up to `CUENTAS_MAX_UPLOAD_MB` plus room
-/// for the other fields), finds the token, and puts the body back for the handler.
+/// Reads the body (already bounded in size and time by `middleware::request_body`: 64 KiB,
+/// or an upload from a signed-in user), finds the token, and puts the body back for the
+/// handler.
 async fn body_token(req: &mut ServiceRequest, kind: BodyKind) -> Result<Option<String>, AppError> {
-    let limit = match kind {
-        BodyKind::UrlEncoded => FORM_BODY_LIMIT,
-        BodyKind::Multipart => req
-            .app_data::<web::Data<AppState>>()
-            .map_or(FORM_BODY_LIMIT, |state| state.settings.max_upload_bytes)
-            .saturating_add(FORM_BODY_LIMIT),
-    };
     let mut payload = req.take_payload();
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| AppError::BadRequest)?;
-        if body.len() + chunk.len() > limit {
-            return Err(AppError::PayloadTooLarge);
-        }
+        let chunk = chunk.map_err(|e| AppError::from_payload(&e))?;
         body.extend_from_slice(&chunk);
     }
     let body: Bytes = body.freeze();

@@ -4,11 +4,13 @@
 //! request continues as anonymous and the identity leaves the cookie.
 
 use std::future::{Ready, ready};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use actix_session::{Session, SessionExt};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
@@ -132,13 +134,136 @@ pub fn forget(session: &Session) {
     session.renew();
 }
 
-/// Who is asking: the peer address and the user agent.
+/// Who is asking: the client address (see [`client_address`]) and the user agent.
 pub fn client_of(req: &HttpRequest) -> Client {
     let user_agent = req
         .headers()
         .get(actix_web::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    // Forwarded headers are not trusted: anyone can send them, and the throttles key on this.
-    Client::new(req.peer_addr().map(|addr| addr.ip()), user_agent)
+    let peer = req.peer_addr().map(|addr| addr.ip());
+    let ip = match (peer, req.app_data::<web::Data<AppState>>()) {
+        (Some(peer), Some(state)) => Some(client_address(peer, req.headers(), |ip| {
+            state.settings.trusts_proxy(ip)
+        })),
+        _ => peer,
+    };
+    Client::new(ip, user_agent)
+}
+
+/// The client's address. Forwarding headers are believed only from a trusted proxy (anyone
+/// can send them, and the throttles key on this): then the client is the right-most address
+/// of `X-Forwarded-For` (else of `Forwarded: for=`) that is not itself a trusted proxy, since
+/// everything left of that the client wrote itself. An entry that is not an address ends the
+/// walk at the last trusted hop.
+pub fn client_address(
+    peer: IpAddr,
+    headers: &HeaderMap,
+    trusted: impl Fn(IpAddr) -> bool,
+) -> IpAddr {
+    if !trusted(peer) {
+        return peer;
+    }
+    let mut hops = forwarded_for(headers);
+    let mut client = peer;
+    while let Some(hop) = hops.pop() {
+        let Some(ip) = hop else {
+            return client;
+        };
+        client = ip;
+        if !trusted(ip) {
+            return ip;
+        }
+    }
+    client
+}
+
+/// The addresses the proxies recorded, nearest last (`None` for an entry that is none).
+fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    let values = |name| {
+        headers
+            .get_all(name)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>()
+    };
+    let xff = values(header::HeaderName::from_static("x-forwarded-for"));
+    if !xff.is_empty() {
+        return xff.into_iter().map(parse_hop).collect();
+    }
+    values(header::FORWARDED)
+        .into_iter()
+        .filter_map(|element| {
+            element.split(';').find_map(|pair| {
+                let (key, value) = pair.split_once('=')?;
+                key.trim()
+                    .eq_ignore_ascii_case("for")
+                    .then(|| parse_hop(value.trim().trim_matches('"')))
+            })
+        })
+        .collect()
+}
+
+/// `192.0.2.1`, `192.0.2.1:4711`, `2001:db8::1`, `[2001:db8::1]:4711`.
+fn parse_hop(text: &str) -> Option<IpAddr> {
+    let text = text.trim();
+    text.parse::<IpAddr>()
+        .or_else(|_| text.parse::<SocketAddr>().map(|s| s.ip()))
+        .or_else(|_| text.trim_start_matches('[').trim_end_matches(']').parse())
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    fn client(peer: &str, headers: &[(&'static str, &'static str)]) -> String {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        let proxies = crate::net::IpBlock::parse("10.0.0.0/8").unwrap();
+        client_address(peer.parse().unwrap(), &map, |ip| proxies.contains(ip)).to_string()
+    }
+
+    #[test]
+    fn forwarding_headers_count_only_from_trusted_proxies() {
+        let spoof = [("x-forwarded-for", "198.51.100.1")];
+        assert_eq!(client("203.0.113.9", &spoof), "203.0.113.9");
+        assert_eq!(client("10.0.0.2", &spoof), "198.51.100.1");
+        assert_eq!(client("10.0.0.2", &[]), "10.0.0.2");
+    }
+
+    #[test]
+    fn the_client_is_the_right_most_untrusted_hop() {
+        let chain = [("x-forwarded-for", "1.1.1.1, 198.51.100.1, 10.0.0.7")];
+        assert_eq!(client("10.0.0.2", &chain), "198.51.100.1");
+        let two_headers = [
+            ("x-forwarded-for", "1.1.1.1"),
+            ("x-forwarded-for", "198.51.100.1"),
+        ];
+        assert_eq!(client("10.0.0.2", &two_headers), "198.51.100.1");
+        let all_trusted = [("x-forwarded-for", "10.0.0.9, 10.0.0.7")];
+        assert_eq!(client("10.0.0.2", &all_trusted), "10.0.0.9");
+        let garbage = [("x-forwarded-for", "198.51.100.1, unknown, 10.0.0.7")];
+        assert_eq!(client("10.0.0.2", &garbage), "10.0.0.7");
+        let with_port = [("x-forwarded-for", "[2001:db8::5]:4711")];
+        assert_eq!(client("10.0.0.2", &with_port), "2001:db8::5");
+    }
+
+    #[test]
+    fn the_forwarded_header_is_read_when_there_is_no_x_forwarded_for() {
+        let forwarded = [(
+            "forwarded",
+            "for=1.1.1.1, for=\"[2001:db8::7]:80\";proto=https, for=10.0.0.3",
+        )];
+        assert_eq!(client("10.0.0.2", &forwarded), "2001:db8::7");
+        let v4 = [("forwarded", "proto=https;For=\"198.51.100.4:8080\"")];
+        assert_eq!(client("10.0.0.2", &v4), "198.51.100.4");
+    }
 }

@@ -171,6 +171,20 @@ pub fn connect(database_url: &str) -> anyhow::Result<Pool> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create the folder {}", parent.display()))?;
     }
+    // The database file is 0600 before SQLite opens it; SQLite gives its -wal and -shm files
+    // the database file's mode.
+    if let Backend::Sqlite(path) = &backend
+        && path.as_os_str() != ":memory:"
+    {
+        crate::files::touch_private_file(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.clone().into_os_string();
+            side.push(suffix);
+            crate::files::make_private(std::path::Path::new(&side))
+                .with_context(|| format!("cannot restrict {}", path.display()))?;
+        }
+    }
     let manager = Manager { backend };
     let mut first = manager
         .establish()

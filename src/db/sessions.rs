@@ -60,4 +60,23 @@ impl UserSession {
             .execute(conn)
             .map(drop)
     }
+
+    /// Deletes the sessions that ended before `before`: revoked then, or expired then by the
+    /// idle or the absolute timeout. Returns how many went.
+    pub fn purge(
+        conn: &mut DbConnection,
+        before: Timestamp,
+        idle: chrono::TimeDelta,
+        max: chrono::TimeDelta,
+    ) -> QueryResult<usize> {
+        diesel::delete(
+            user_sessions::table.filter(
+                user_sessions::revoked_at
+                    .lt(before)
+                    .or(user_sessions::last_seen_at.lt(before - idle))
+                    .or(user_sessions::created_at.lt(before - max)),
+            ),
+        )
+        .execute(conn)
+    }
 }

@@ -115,6 +115,16 @@ impl SmtpUrl {
     }
 }
 
+impl SmtpUrl {
+    /// A user and password over a connection without TLS, to a server off this machine:
+    /// anyone on the way would read them.
+    pub fn sends_password_in_clear(&self) -> bool {
+        self.credentials.is_some()
+            && self.security == SmtpSecurity::Plain
+            && !crate::net::is_loopback_host(&self.host)
+    }
+}
+
 fn percent_decode(value: &str) -> Option<String> {
     url::form_urlencoded::parse(format!("x={}", value.replace('+', "%2B")).as_bytes())
         .next()
@@ -266,9 +276,10 @@ impl Mailer {
                 );
                 let path = dir.join(name);
                 let written = path.clone();
+                // A mail may hold a live link: only this account reads the folder.
                 tokio::task::spawn_blocking(move || {
-                    std::fs::create_dir_all(&dir)?;
-                    std::fs::write(&written, bytes)
+                    crate::files::private_dir(&dir)?;
+                    crate::files::write_private_file(&written, &bytes)
                 })
                 .await
                 .map_err(|e| SendError::Transient(e.to_string()))?
@@ -355,6 +366,14 @@ mod tests {
         for bad in ["http://x", "smtp://", "smtp://x?tls=maybe", "not a url"] {
             assert!(SmtpUrl::parse(bad).is_err(), "{bad}");
         }
+        let in_clear = |url: &str| SmtpUrl::parse(url).expect(url).sends_password_in_clear();
+        assert!(in_clear("smtp://ana:pw@mail.example.com:587"));
+        assert!(!in_clear("smtp://ana:pw@mail.example.com:587?tls=starttls"));
+        assert!(!in_clear("smtps://ana:pw@mail.example.com"));
+        assert!(!in_clear("smtp://ana:pw@127.0.0.1:2525"));
+        assert!(!in_clear("smtp://ana:pw@localhost:2525"));
+        assert!(!in_clear("smtp://[::1]:2525"));
+        assert!(!in_clear("smtp://relay.example.com:25"));
     }
 
     #[test]

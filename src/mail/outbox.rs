@@ -5,8 +5,8 @@
 //! claimed with a conditional update (see `db::outbox`); a failed attempt waits
 //! `RETRY_BASE × 2^(attempts − 1)` (at most an hour) on the injectable clock, and after
 //! `MAX_ATTEMPTS` the row is marked failed and logged. Once an hour (on the app's clock) it
-//! deletes sent and failed rows and expired tokens older than `RETENTION`, and security events
-//! older than `CUENTAS_SECURITY_EVENTS_DAYS`.
+//! deletes sent and failed rows, expired tokens and ended sessions older than `RETENTION`,
+//! and security events older than `CUENTAS_SECURITY_EVENTS_DAYS`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,7 +30,7 @@ const RETRY_MAX: TimeDelta = TimeDelta::hours(1);
 /// its row to another; a dead worker's rows come back after it.
 const LEASE: TimeDelta = TimeDelta::minutes(5);
 const POLL: Duration = Duration::from_secs(10);
-/// Sent and failed rows, and expired tokens, are kept this long for inspection.
+/// Sent and failed rows, expired tokens and ended sessions are kept this long for inspection.
 pub const RETENTION: TimeDelta = TimeDelta::days(30);
 const PURGE_EVERY: TimeDelta = TimeDelta::hours(1);
 const BATCH: i64 = 20;
@@ -63,10 +63,34 @@ pub struct Worker {
     handle: OutboxHandle,
     id: String,
     security_events_retention: TimeDelta,
+    sessions: SessionLifetimes,
+}
+
+/// The session timeouts, which say when a session that was never ended expired.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionLifetimes {
+    pub idle: TimeDelta,
+    pub max: TimeDelta,
+}
+
+impl SessionLifetimes {
+    pub fn of(settings: &crate::config::Settings) -> Self {
+        let delta = |d| TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX);
+        Self {
+            idle: delta(settings.session_idle),
+            max: delta(settings.session_max),
+        }
+    }
 }
 
 impl Worker {
-    pub fn new(pool: Pool, mailer: Mailer, clock: Clock, handle: OutboxHandle) -> Self {
+    pub fn new(
+        pool: Pool,
+        mailer: Mailer,
+        clock: Clock,
+        handle: OutboxHandle,
+        sessions: SessionLifetimes,
+    ) -> Self {
         Self {
             pool,
             mailer: Arc::new(mailer),
@@ -74,6 +98,7 @@ impl Worker {
             handle,
             id: crate::token::random_token(),
             security_events_retention: TimeDelta::days(365),
+            sessions,
         }
     }
 
@@ -108,27 +133,31 @@ impl Worker {
         }
     }
 
-    /// Forgets what is past its retention: sent or failed mail and expired tokens after
-    /// `RETENTION`, security events after `CUENTAS_SECURITY_EVENTS_DAYS`.
+    /// Forgets what is past its retention: sent or failed mail, expired tokens and sessions that
+    /// ended (signed out, revoked or expired) after `RETENTION`, security events after
+    /// `CUENTAS_SECURITY_EVENTS_DAYS`.
     async fn purge(&self, now: crate::clock::Timestamp) -> Result<(), StorageError> {
         let before = now - RETENTION;
         let events_before = now
             .checked_sub_signed(self.security_events_retention)
             .unwrap_or(chrono::NaiveDateTime::MIN);
-        let (mails, tokens, events) = db::run(&self.pool, move |conn| {
+        let SessionLifetimes { idle, max } = self.sessions;
+        let (mails, tokens, sessions, events) = db::run(&self.pool, move |conn| {
             Ok::<_, StorageError>((
                 OutboxMail::purge(conn, before)?,
                 crate::db::tokens::OneTimeToken::purge(conn, before)?,
+                crate::db::sessions::UserSession::purge(conn, before, idle, max)?,
                 SecurityEvent::purge(conn, events_before)?,
             ))
         })
         .await?;
-        if mails + tokens + events > 0 {
+        if mails + tokens + sessions + events > 0 {
             tracing::info!(
                 mails,
                 tokens,
+                sessions,
                 security_events = events,
-                "purged old mail, expired links and old security events"
+                "purged old mail, expired links, ended sessions and old security events"
             );
         }
         Ok(())

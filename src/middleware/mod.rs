@@ -1,5 +1,7 @@
 //! Cross-cutting request and response rules that are not about identity.
 
 pub mod access_log;
+pub mod allowed_hosts;
 pub mod forced_password_change;
+pub mod request_body;
 pub mod security_headers;

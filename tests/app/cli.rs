@@ -34,6 +34,26 @@ fn cuentas(
     child.wait_with_output().unwrap()
 }
 
+/// `create-admin` with these flags, the password read from stdin.
+fn create_admin_args<'a>(email: &'a str, username: &'a str) -> [&'a str; 6] {
+    [
+        "create-admin",
+        "--email",
+        email,
+        "--username",
+        username,
+        "--password-stdin",
+    ]
+}
+
+/// Fails unless `output` exited with `code` and said one line that mentions `mentions`.
+fn assert_one_line_failure(output: &Output, code: i32, mentions: &str) {
+    assert_eq!(output.status.code(), Some(code), "{}", stderr(output));
+    let message = stderr(output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains(mentions), "{message}");
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -41,81 +61,52 @@ fn stderr(output: &Output) -> String {
 #[test]
 fn create_admin_makes_an_account_and_refuses_bad_input_and_duplicates() {
     let dir = tempfile::tempdir().unwrap();
-    let admin = [
-        "create-admin",
-        "--email",
-        "Ana@Example.com",
-        "--username",
-        "ana",
-        "--password-stdin",
-    ];
+    let admin = create_admin_args("Ana@Example.com", "ana");
     let ok = cuentas(dir.path(), &admin, "Tortuga-Verde-42\n", &[]);
     assert!(ok.status.success(), "{}", stderr(&ok));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("ana@example.com"));
     assert!(dir.path().join("cuentas.sqlite3").exists());
+    #[cfg(unix)]
+    for file in ["cuentas.sqlite3", "secret_key"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
 
     let again = cuentas(dir.path(), &admin, "Tortuga-Verde-42\n", &[]);
     assert_eq!(again.status.code(), Some(2));
     assert_eq!(stderr(&again).lines().count(), 1, "{}", stderr(&again));
 
-    let cases: [(&[&str], &str, &str); 3] = [
+    let cases: [([&str; 6], &str, &str); 3] = [
         (
-            &[
-                "create-admin",
-                "--email",
-                "not-an-email",
-                "--username",
-                "bea",
-                "--password-stdin",
-            ],
+            create_admin_args("not-an-email", "bea"),
             "Tortuga-Verde-42",
             "--email",
         ),
         (
-            &[
-                "create-admin",
-                "--email",
-                "bea@example.com",
-                "--username",
-                "b",
-                "--password-stdin",
-            ],
+            create_admin_args("bea@example.com", "b"),
             "Tortuga-Verde-42",
             "--username",
         ),
         (
-            &[
-                "create-admin",
-                "--email",
-                "bea@example.com",
-                "--username",
-                "bea",
-                "--password-stdin",
-            ],
+            create_admin_args("bea@example.com", "bea"),
             "12345678",
             "password",
         ),
     ];
     for (args, password, mentions) in cases {
-        let output = cuentas(dir.path(), args, password, &[]);
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        let message = stderr(&output);
-        assert_eq!(message.lines().count(), 1, "{message}");
-        assert!(message.contains(mentions), "{message}");
+        let output = cuentas(dir.path(), &args, password, &[]);
+        assert_one_line_failure(&output, 2, mentions);
     }
 }
 
 #[test]
 fn the_password_keeps_everything_but_one_trailing_newline() {
     let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "create-admin",
-        "--email",
-        "ana@example.com",
-        "--username",
-        "ana",
-        "--password-stdin",
-    ];
+    let args = create_admin_args("ana@example.com", "ana");
     let ok = cuentas(dir.path(), &args, " Tortuga-Verde-42 \n", &[]);
     assert!(ok.status.success(), "{}", stderr(&ok));
     let pool = cuentas::db::connect(&dir.path().join("cuentas.sqlite3").to_string_lossy()).unwrap();
@@ -142,10 +133,7 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_it() {
         ("CUENTAS_SESSION_IDLE_MINUTES", "soon"),
     ] {
         let output = cuentas(dir.path(), &["migrate"], "", &[(name, value)]);
-        assert_eq!(output.status.code(), Some(1));
-        let message = stderr(&output);
-        assert_eq!(message.lines().count(), 1, "{message}");
-        assert!(message.contains(name), "{message}");
+        assert_one_line_failure(&output, 1, name);
     }
 }
 
@@ -197,4 +185,88 @@ fn help_is_available_for_every_command() {
         let output = cuentas(dir.path(), &args, "", &[]);
         assert!(output.status.success(), "{args:?}");
     }
+}
+
+#[test]
+fn a_password_over_plain_smtp_to_another_machine_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let in_clear = [(
+        "CUENTAS_SMTP_URL",
+        "smtp://ana:secreto@mail.example.com:587",
+    )];
+    let output = cuentas(dir.path(), &["migrate"], "", &in_clear);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains("CUENTAS_SMTP_URL"), "{message}");
+    assert!(!message.contains("secreto"), "{message}");
+    // The same to a relay on this machine, or over TLS, is fine.
+    for url in [
+        "smtp://ana:secreto@127.0.0.1:2525",
+        "smtp://ana:secreto@mail.example.com:587?tls=starttls",
+    ] {
+        let output = cuentas(dir.path(), &["migrate"], "", &[("CUENTAS_SMTP_URL", url)]);
+        assert!(output.status.success(), "{url}: {}", stderr(&output));
+    }
+}
+
+/// Starts `serve` and returns its log lines up to the one that says it listens (the server
+/// is then killed; after ten seconds without that line, the test fails).
+fn start_log(dir: &std::path::Path, env: &[(&str, &str)]) -> Vec<String> {
+    use std::io::BufRead;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cuentas"));
+    command
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CUENTAS_DATA_DIR", dir)
+        .env("CUENTAS_MEDIA_ROOT", dir.join("media"))
+        .env("CUENTAS_BIND", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let listening = line.contains("cuentas listening on");
+            lines.push(line);
+            if listening {
+                let _ = send.send(lines);
+                return;
+            }
+        }
+    });
+    let lines = receive.recv_timeout(std::time::Duration::from_secs(10));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    lines.expect("the server starts")
+}
+
+#[test]
+fn an_https_site_that_trusts_no_proxy_warns_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let https = ("CUENTAS_BASE_URL", "https://cuentas.example/");
+    let about_proxies = |lines: Vec<String>| -> Vec<String> {
+        lines
+            .into_iter()
+            .filter(|l| l.contains("CUENTAS_TRUSTED_PROXIES"))
+            .collect()
+    };
+    let warned = about_proxies(start_log(dir.path(), &[https]));
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(warned[0].contains("WARN"), "{warned:?}");
+    // With the proxy named, or on plain http, the start says nothing about it.
+    let trusted = ("CUENTAS_TRUSTED_PROXIES", "127.0.0.1");
+    assert!(about_proxies(start_log(dir.path(), &[https, trusted])).is_empty());
+    assert!(about_proxies(start_log(dir.path(), &[])).is_empty());
 }

@@ -1,17 +1,8 @@
-use cuentas::db::schema::throttle_attempts;
-use diesel::prelude::*;
-
-use crate::helpers::{assert_is_redirect_to, assert_status_with_text, spawn_app};
-
-async fn failures(app: &crate::helpers::TestApp) -> i64 {
-    app.db(|c| throttle_attempts::table.count().get_result(c))
-        .unwrap()
-}
+use crate::helpers::{assert_is_redirect_to, assert_status_with_text, spawn_app, spawn_with_user};
 
 #[tokio::test]
 async fn a_post_without_a_token_is_refused_and_changes_nothing() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     app.get("/login/").await;
     let fields = [("login", "ana"), ("password", user.password.as_str())];
     let response = app.post_raw("/login/", &fields, &[]).await;
@@ -29,7 +20,7 @@ async fn a_wrong_token_or_one_from_another_session_is_refused() {
         let response = app.post_raw("/login/", &fields, &[]).await;
         assert_eq!(response.status().as_u16(), 403, "{token:?}");
     }
-    assert_eq!(failures(&app).await, 0, "the handler never ran");
+    assert_eq!(app.throttle_attempts(), 0, "the handler never ran");
 }
 
 #[tokio::test]
@@ -46,8 +37,7 @@ async fn a_post_with_no_session_at_all_is_refused() {
 
 #[tokio::test]
 async fn the_token_may_come_in_the_header() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     let token = app.csrf_token().await;
     let fields = [("login", "ana"), ("password", user.password.as_str())];
     let response = app
@@ -58,8 +48,7 @@ async fn the_token_may_come_in_the_header() {
 
 #[tokio::test]
 async fn a_foreign_origin_is_refused_even_with_the_right_token() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     let token = app.csrf_token().await;
     let fields = [
         ("login", "ana"),
@@ -150,8 +139,7 @@ async fn an_oversized_form_is_refused_with_413() {
 /// password reset pages): it claims nothing, so the token decides.
 #[tokio::test]
 async fn origin_null_claims_nothing_and_the_token_decides() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     let origin_null = [("origin", "null")];
     let mut fields = vec![("login", "ana"), ("password", user.password.as_str())];
     let without_token = app.post_raw("/login/", &fields, &origin_null).await;

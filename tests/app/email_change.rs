@@ -5,7 +5,7 @@ use cuentas::db::schema::users;
 use diesel::prelude::*;
 
 use crate::helpers::{
-    TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_app, with,
+    TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_logged_in, with,
 };
 use crate::profile::{submit, valid};
 
@@ -20,15 +20,19 @@ async fn request_change(app: &TestApp, user: &TestUser, new_email: &str) {
 
 #[tokio::test]
 async fn a_new_address_applies_only_once_confirmed_and_the_old_one_hears_of_it() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     request_change(&app, &user, "Ana.Nueva@Example.com").await;
     assert_eq!(app.user(user.id).email, "ana@example.com");
 
-    let page = app.get_page("/perfil/").await;
-    assert!(page.contains("Te enviamos un enlace a la nueva dirección"));
-    assert!(page.contains("<strong>ana.nueva@example.com</strong>"));
-    assert!(page.contains("action=\"/perfil/email/cancelar/\""));
+    app.assert_page_says(
+        "/perfil/",
+        &[
+            "Te enviamos un enlace a la nueva dirección",
+            "<strong>ana.nueva@example.com</strong>",
+            "action=\"/perfil/email/cancelar/\"",
+        ],
+    )
+    .await;
 
     let confirm = app.wait_for_mail_to("ana.nueva@example.com", 0).await;
     assert_eq!(confirm.subject, "Confirma tu nuevo correo en cuentas");
@@ -46,7 +50,7 @@ async fn a_new_address_applies_only_once_confirmed_and_the_old_one_hears_of_it()
 
     // The link works from any browser, logged in or not.
     let other = new_client();
-    let opened = app.get_with_client(&other, &link_path(&confirm)).await;
+    let opened = app.confirm_link_with(&other, &link_path(&confirm)).await;
     assert_is_redirect_to(&opened, "/login/");
     let saved = app.user(user.id);
     assert_eq!(saved.email, "ana.nueva@example.com");
@@ -64,8 +68,7 @@ async fn a_new_address_applies_only_once_confirmed_and_the_old_one_hears_of_it()
 
 #[tokio::test]
 async fn cancelling_a_pending_change_voids_its_link() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     request_change(&app, &user, "nueva@example.com").await;
     let confirm = app.link_in_mail_to("nueva@example.com", 0).await;
     let cancelled = app.post_form("/perfil/email/cancelar/", &[]).await;
@@ -78,21 +81,19 @@ async fn cancelling_a_pending_change_voids_its_link() {
 
 #[tokio::test]
 async fn a_newer_request_replaces_the_pending_address() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     request_change(&app, &user, "primera@example.com").await;
     request_change(&app, &user, "segunda@example.com").await;
     let first = app.link_in_mail_to("primera@example.com", 0).await;
     let second = app.link_in_mail_to("segunda@example.com", 0).await;
     assert_eq!(app.status_of(&first).await, 410);
-    assert_is_redirect_to(&app.get(&second).await, "/perfil/");
+    assert_is_redirect_to(&app.confirm_link(&second).await, "/perfil/");
     assert_eq!(app.user(user.id).email, "segunda@example.com");
 }
 
 #[tokio::test]
 async fn an_address_taken_before_confirmation_is_not_switched_to() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     request_change(&app, &user, "libre@example.com").await;
     let confirm = app.link_in_mail_to("libre@example.com", 0).await;
     // Someone else gets the address first (a sign-up, say).
@@ -104,8 +105,7 @@ async fn an_address_taken_before_confirmation_is_not_switched_to() {
 
 #[tokio::test]
 async fn a_reset_link_sent_to_the_old_address_dies_with_the_change() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     let anonymous = new_client();
     app.post_form_with(
         &anonymous,
@@ -116,7 +116,7 @@ async fn a_reset_link_sent_to_the_old_address_dies_with_the_change() {
     let reset = app.link_in_mail_to(&user.email, 0).await;
     request_change(&app, &user, "nueva@example.com").await;
     let confirm = app.link_in_mail_to("nueva@example.com", 0).await;
-    assert_is_redirect_to(&app.get(&confirm).await, "/perfil/");
+    assert_is_redirect_to(&app.confirm_link(&confirm).await, "/perfil/");
     app.assert_reset_link_is_dead(&anonymous, &reset).await;
 }
 
@@ -124,8 +124,7 @@ async fn a_reset_link_sent_to_the_old_address_dies_with_the_change() {
 /// changes the password, and the link dies with it.
 #[tokio::test]
 async fn changing_the_password_voids_a_pending_address_change() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     request_change(&app, &user, "intruso@example.com").await;
     let confirm = app.link_in_mail_to("intruso@example.com", 0).await;
 
@@ -145,8 +144,7 @@ async fn changing_the_password_voids_a_pending_address_change() {
 /// per address in 15 minutes, whatever the answer says.
 #[tokio::test]
 async fn confirmation_mails_to_one_address_are_throttled() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     for _ in 0..5 {
         request_change(&app, &user, "nueva@example.com").await;
     }

@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_with_user};
 
 #[tokio::test]
 async fn an_unknown_page_is_a_translated_404_page() {
@@ -44,6 +44,8 @@ async fn every_response_carries_the_security_headers() {
         assert!(csp.contains("frame-ancestors 'none'"), "{path}");
         assert!(csp.contains("script-src 'self'"), "{path}");
         assert!(!csp.contains("unsafe-inline"), "{path}");
+        assert!(csp.contains("base-uri 'none'"), "{path}");
+        assert_eq!(headers["x-xss-protection"], "0", "{path}");
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
         assert!(
@@ -55,8 +57,7 @@ async fn every_response_carries_the_security_headers() {
 
 #[tokio::test]
 async fn pages_are_not_stored_but_static_files_may_be_cached() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     app.login("ana", &user.password).await;
     let page = app.get("/dashboard/").await;
     assert_eq!(page.headers()["cache-control"], "no-store");
@@ -67,8 +68,7 @@ async fn pages_are_not_stored_but_static_files_may_be_cached() {
 
 #[tokio::test]
 async fn pages_have_no_inline_script() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     let login = app.get_page("/login/").await;
     app.login("ana", &user.password).await;
     let dashboard = app.get_page("/dashboard/").await;
@@ -106,8 +106,7 @@ async fn the_base_layout_has_landmarks_a_skip_link_and_labelled_fields() {
 
 #[tokio::test]
 async fn an_internal_failure_is_a_generic_500_page_without_details() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     app.login("ana", &user.password).await;
     // Break the database under a logged-in user: the identity lookup now fails.
     app.db(|c| diesel::sql_query("DROP TABLE user_sessions").execute(c))
@@ -126,4 +125,59 @@ async fn an_internal_failure_is_a_generic_500_page_without_details() {
         .await
         .unwrap();
     assert_eq!(health.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn a_request_for_another_host_is_refused() {
+    let app = spawn_app().await;
+    let host = |value: &'static str| [("Host", value)];
+    for forged in [
+        "evil.example",
+        "127.0.0.1.evil.example",
+        "cuentas.example:80",
+    ] {
+        let response = app
+            .request(reqwest::Method::GET, "/login/", &host(forged))
+            .await;
+        assert_eq!(response.status().as_u16(), 400, "{forged}");
+        assert!(response.text().await.unwrap().contains("<html"), "{forged}");
+    }
+    // The base URL is a loopback one: every loopback name is this site.
+    for local in ["127.0.0.1", "localhost:8000", "[::1]:8000"] {
+        let response = app
+            .request(reqwest::Method::GET, "/login/", &host(local))
+            .await;
+        assert_eq!(response.status().as_u16(), 200, "{local}");
+    }
+
+    let allowed = crate::helpers::spawn_app_with(|s| {
+        s.allowed_hosts = vec!["cuentas.example".into()];
+    })
+    .await;
+    let response = allowed
+        .request(
+            reqwest::Method::GET,
+            "/login/",
+            &host("Cuentas.Example:8443"),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn a_public_site_accepts_only_its_own_host() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.base_url = "https://cuentas.example/".parse().unwrap();
+    })
+    .await;
+    // The test connects to 127.0.0.1, which is not the public name.
+    assert_eq!(app.status_of("/healthz").await, 400);
+    let response = app
+        .request(
+            reqwest::Method::GET,
+            "/healthz",
+            &[("Host", "cuentas.example")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
 }

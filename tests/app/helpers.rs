@@ -41,6 +41,36 @@ pub struct TestUser {
     pub password: String,
 }
 
+/// The text of the first element of `document` that matches `css`, if any.
+pub fn text_at(document: &scraper::Html, css: &str) -> Option<String> {
+    let selector = scraper::Selector::parse(css).expect("a valid selector");
+    document
+        .select(&selector)
+        .next()
+        .map(|element| element.text().collect())
+}
+
+/// A fresh app with one user, not signed in.
+pub async fn spawn_with_user(name: &str, role: &str) -> (TestApp, TestUser) {
+    let app = spawn_app().await;
+    let user = app.create_user(name, role).await;
+    (app, user)
+}
+
+/// A fresh app whose client is signed in as a new user "ana" with `role`.
+pub async fn spawn_logged_in(role: &str) -> (TestApp, TestUser) {
+    let app = spawn_app().await;
+    let user = app.logged_in(role).await;
+    (app, user)
+}
+
+/// A fresh app whose client is signed in as a new user `name` with `role`.
+pub async fn spawn_logged_in_as(name: &str, role: &str) -> (TestApp, TestUser) {
+    let app = spawn_app().await;
+    let user = app.logged_in_as(name, role).await;
+    (app, user)
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
@@ -155,6 +185,48 @@ impl TestApp {
     }
 
     /// The body of a GET through the app's client, whatever its status.
+    /// Posts each address as the `email` field of the form at `path`; the statuses, in order.
+    pub async fn post_emails(
+        &self,
+        path: &str,
+        emails: impl IntoIterator<Item = String>,
+    ) -> Vec<u16> {
+        let mut statuses = Vec::new();
+        for email in emails {
+            let response = self.post_form(path, &[("email", &email)]).await;
+            statuses.push(response.status().as_u16());
+        }
+        statuses
+    }
+
+    /// The ids of the sessions that are not revoked, of every user.
+    pub fn live_session_ids(&self) -> Vec<String> {
+        use cuentas::db::schema::user_sessions;
+        self.db(|c| {
+            user_sessions::table
+                .filter(user_sessions::revoked_at.is_null())
+                .select(user_sessions::id)
+                .load(c)
+        })
+        .expect("sessions")
+    }
+
+    /// How many attempts the throttles have counted, in every gate.
+    pub fn throttle_attempts(&self) -> i64 {
+        use cuentas::db::schema::throttle_attempts;
+        self.db(|c| throttle_attempts::table.count().get_result(c))
+            .expect("attempts")
+    }
+
+    /// The page at `path`, after checking that it says each of `texts`.
+    pub async fn assert_page_says(&self, path: &str, texts: &[&str]) -> String {
+        let page = self.get_page(path).await;
+        for text in texts {
+            assert!(page.contains(text), "{path} does not say {text:?}:\n{page}");
+        }
+        page
+    }
+
     pub async fn get_page(&self, path: &str) -> String {
         self.get_page_with(&self.client, path).await
     }
@@ -285,6 +357,26 @@ impl TestApp {
         ];
         self.post_form_with(client, "/cambiar-password/", &fields)
             .await
+    }
+
+    /// Opens a verification link as a person does: the GET shows one button and changes
+    /// nothing; the button posts the confirmation. Returns the answer to that POST.
+    pub async fn confirm_link_with(&self, client: &Client, path: &str) -> Response {
+        let page = get_with(client, &self.url(path)).await;
+        assert_eq!(page.status().as_u16(), 200, "the link shows its button");
+        let page = body_of(page).await;
+        assert!(page.contains(&format!("action=\"{path}\"")), "{page}");
+        client
+            .post(self.url(path))
+            .form(&[("csrf_token", csrf_token_in(&page))])
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// [`TestApp::confirm_link_with`] through the app's client.
+    pub async fn confirm_link(&self, path: &str) -> Response {
+        self.confirm_link_with(&self.client, path).await
     }
 
     /// A dead reset link is still moved into the client's session (no oracle in the redirect),

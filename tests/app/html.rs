@@ -38,6 +38,20 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
     ] {
         pages.push((name, app.get_page_with(&anonymous, path).await));
     }
+    // A live verification link: the page with its one button.
+    let unverified = app.create_user("Nueva", "admin").await;
+    app.set_unverified(unverified.id, None);
+    app.post_form_with(
+        &anonymous,
+        "/reenviar-verificacion/",
+        &[("email", &unverified.email)],
+    )
+    .await;
+    let link = app.link_in_mail_to(&unverified.email, 0).await;
+    pages.push((
+        "verification button",
+        app.get_page_with(&anonymous, &link).await,
+    ));
     pages.push((
         "sign-up with errors",
         body(

@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use scraper::{Html, Selector};
 
 use crate::helpers::{
-    Fields, TestApp, assert_is_redirect_to, assert_is_sent_to_login, spawn_app, with, without,
+    Fields, TestApp, assert_is_redirect_to, assert_is_sent_to_login, spawn_app, spawn_logged_in_as,
+    spawn_with_user, with, without,
 };
 
 fn valid() -> Fields {
@@ -47,8 +48,7 @@ fn select<'a>(document: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
 
 #[tokio::test]
 async fn an_admin_gets_one_settings_row_and_the_form_on_the_first_profile_visit() {
-    let app = spawn_app().await;
-    let admin = app.logged_in_as("dueña", "admin").await;
+    let (app, admin) = spawn_logged_in_as("dueña", "admin").await;
     assert!(settings_of(&app, admin.id).is_none());
 
     let body = app.get_page("/perfil/").await;
@@ -91,8 +91,7 @@ async fn an_admin_gets_one_settings_row_and_the_form_on_the_first_profile_visit(
 
 #[tokio::test]
 async fn simultaneous_first_visits_create_one_row() {
-    let app = spawn_app().await;
-    let admin = app.logged_in_as("dueña", "admin").await;
+    let (app, admin) = spawn_logged_in_as("dueña", "admin").await;
     let visits = (0..8).map(|_| app.get("/perfil/"));
     for response in futures_util::future::join_all(visits).await {
         assert_eq!(response.status().as_u16(), 200);
@@ -103,8 +102,7 @@ async fn simultaneous_first_visits_create_one_row() {
 
 #[tokio::test]
 async fn the_database_itself_allows_one_row_per_admin() {
-    let app = spawn_app().await;
-    let admin = app.create_user("dueña", "admin").await;
+    let (app, admin) = spawn_with_user("dueña", "admin").await;
     let (id, now) = (admin.id, chrono::Utc::now().naive_utc());
     let first = app
         .db(|c| InvoiceSettings::get_or_create(c, id, now))
@@ -127,8 +125,7 @@ async fn the_database_itself_allows_one_row_per_admin() {
 
 #[tokio::test]
 async fn valid_settings_are_saved_with_line_breaks_and_toggles() {
-    let app = spawn_app().await;
-    let admin = app.logged_in_as("dueña", "admin").await;
+    let (app, admin) = spawn_logged_in_as("dueña", "admin").await;
     let fields = without(without(valid(), "mostrar_email"), "mostrar_telefono");
     assert_is_redirect_to(&save(&app, &fields).await, "/perfil/");
 
@@ -159,8 +156,7 @@ async fn valid_settings_are_saved_with_line_breaks_and_toggles() {
 
 #[tokio::test]
 async fn the_flash_speaks_english_to_english_speakers() {
-    let app = spawn_app().await;
-    let admin = app.logged_in_as("owner", "admin").await;
+    let (app, admin) = spawn_logged_in_as("owner", "admin").await;
     let id = admin.id;
     app.update_user(id, users::language.eq("en"));
     assert_is_redirect_to(&save(&app, &valid()).await, "/perfil/");
@@ -170,8 +166,7 @@ async fn the_flash_speaks_english_to_english_speakers() {
 
 #[tokio::test]
 async fn invalid_settings_show_both_forms_with_errors_and_write_nothing() {
-    let app = spawn_app().await;
-    let admin = app.logged_in_as("dueña", "admin").await;
+    let (app, admin) = spawn_logged_in_as("dueña", "admin").await;
     assert_is_redirect_to(&save(&app, &valid()).await, "/perfil/");
     let before = settings_of(&app, admin.id).unwrap();
 
@@ -251,8 +246,7 @@ async fn a_vendedor_never_sees_the_form_and_cannot_save_it() {
 
 #[tokio::test]
 async fn the_form_writes_only_the_current_admins_row() {
-    let app = spawn_app().await;
-    let other = app.create_user("otra", "admin").await;
+    let (app, other) = spawn_with_user("otra", "admin").await;
     let other_id = other.id;
     app.db(|c| InvoiceSettings::get_or_create(c, other_id, chrono::Utc::now().naive_utc()))
         .unwrap();
@@ -268,8 +262,7 @@ async fn the_form_writes_only_the_current_admins_row() {
 
 #[tokio::test]
 async fn saving_needs_the_csrf_token_and_the_button() {
-    let app = spawn_app().await;
-    let admin = app.logged_in_as("dueña", "admin").await;
+    let (app, admin) = spawn_logged_in_as("dueña", "admin").await;
     let fields = valid();
     let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
     let response = app.post_raw("/perfil/", &fields, &[]).await;
@@ -291,8 +284,7 @@ async fn anonymous_visitors_are_sent_to_log_in() {
 /// Every combination of the four toggles shows exactly the parts that are on.
 #[tokio::test]
 async fn the_preview_shows_exactly_the_parts_whose_toggles_are_on() {
-    let app = spawn_app().await;
-    let admin = app.logged_in_as("dueña", "admin").await;
+    let (app, admin) = spawn_logged_in_as("dueña", "admin").await;
     let id = admin.id;
     app.update_user(id, users::currency.eq("MXN"));
     let toggles = [
@@ -376,8 +368,7 @@ async fn the_preview_escapes_what_the_admin_typed_and_prints_cleanly() {
 
 #[tokio::test]
 async fn the_sample_is_priced_like_the_admins_currency() {
-    let app = spawn_app().await;
-    let admin = app.logged_in_as("dueña", "admin").await;
+    let (app, admin) = spawn_logged_in_as("dueña", "admin").await;
     let id = admin.id;
     for (currency, total) in [
         ("CLP", "2.531.700 CLP"),

@@ -1,18 +1,18 @@
 use std::time::Duration;
 
-use cuentas::db::schema::{throttle_attempts, users};
+use cuentas::db::schema::users;
 use cuentas::db::users::{NewUser, Taken, User};
 use cuentas::domain::{EmailAddress, Username};
 use diesel::prelude::*;
 
 use crate::helpers::{
     assert_is_redirect_to, assert_is_sent_to_login, assert_status_with_text, new_client, spawn_app,
+    spawn_with_user,
 };
 
 #[tokio::test]
 async fn a_user_logs_in_with_username_or_email_in_any_case_and_sees_the_dashboard() {
-    let app = spawn_app().await;
-    let user = app.create_user("Ana", "admin").await;
+    let (app, user) = spawn_with_user("Ana", "admin").await;
     for login in ["Ana", "ana", "ANA@EXAMPLE.COM", "  ana@example.com "] {
         let client = new_client();
         let response = app.login_with(&client, login, &user.password).await;
@@ -64,10 +64,7 @@ async fn empty_fields_are_refused_beside_each_field_without_touching_the_throttl
     assert!(body.contains("aria-describedby=\"password-error\""));
     assert!(body.contains("class=\"error-summary\""));
     assert!(body.contains("href=\"#login\""));
-    let failures: i64 = app
-        .db(|c| throttle_attempts::table.count().get_result(c))
-        .unwrap();
-    assert_eq!(failures, 0);
+    assert_eq!(app.throttle_attempts(), 0);
 }
 
 #[tokio::test]
@@ -82,8 +79,7 @@ async fn missing_form_fields_are_field_errors_not_a_crash() {
 
 #[tokio::test]
 async fn an_inactive_account_cannot_log_in() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "vendedor").await;
+    let (app, user) = spawn_with_user("ana", "vendedor").await;
     app.update_user(user.id, users::is_active.eq(false));
     let response = app.login("ana", &user.password).await;
     assert_status_with_text(response, 422, "no son correctos").await;
@@ -91,8 +87,7 @@ async fn an_inactive_account_cannot_log_in() {
 
 #[tokio::test]
 async fn next_is_followed_to_local_paths_only() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     let cases = [
         ("/dashboard/?x=1", "/dashboard/?x=1"),
         ("//evil.example/", "/dashboard/"),
@@ -120,8 +115,7 @@ async fn next_is_followed_to_local_paths_only() {
 
 #[tokio::test]
 async fn a_protected_page_sends_anonymous_visitors_to_login_and_back() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     let response = app.get("/dashboard/").await;
     assert_is_sent_to_login(&response, "/dashboard/");
     let form = app.get_page("/login/?next=%2Fdashboard%2F").await;
@@ -141,8 +135,7 @@ async fn a_protected_page_sends_anonymous_visitors_to_login_and_back() {
 
 #[tokio::test]
 async fn five_failures_for_one_account_and_ip_are_throttled_whether_or_not_it_exists() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     for login in ["ana", "nobody"] {
         for _ in 0..5 {
             let response = app.login(login, "wrong-password-1").await;
@@ -189,8 +182,7 @@ async fn the_throttle_page_speaks_english_when_asked() {
 
 #[tokio::test]
 async fn one_ip_is_capped_across_accounts() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     // 50 failures spread over 13 names, never 5 for one of them.
     for i in 0..50 {
         let response = app
@@ -207,8 +199,7 @@ async fn one_ip_is_capped_across_accounts() {
 #[tokio::test]
 async fn a_hash_with_weaker_parameters_is_replaced_at_login() {
     use argon2::password_hash::PasswordHasher;
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     let weak = argon2::Argon2::new(
         argon2::Algorithm::Argon2id,
         argon2::Version::V0x13,
@@ -280,8 +271,7 @@ async fn absurd_logins_fail_like_unknown_accounts() {
 
 #[tokio::test]
 async fn an_email_wins_over_a_username_that_looks_like_it() {
-    let app = spawn_app().await;
-    let owner = app.create_user("ana", "admin").await;
+    let (app, owner) = spawn_with_user("ana", "admin").await;
     // A username may contain @, but not one that is already somebody's email.
     let taken = app
         .db(|c| {

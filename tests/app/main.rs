@@ -17,6 +17,8 @@ mod outbox;
 mod password_change;
 mod photos;
 mod profile;
+mod proxies;
+mod request_bodies;
 mod reset;
 mod security_log;
 mod sessions;

@@ -14,7 +14,7 @@ use cuentas::mail::{MailTransport, MemoryMailbox, SmtpUrl};
 
 use crate::helpers::{
     SecondMail, TestApp, enqueue_numbered, spawn_app, spawn_app_with_transport,
-    spawn_second_instance,
+    spawn_second_instance, spawn_with_user,
 };
 
 async fn ask_for_reset(app: &TestApp, email: &str) -> Duration {
@@ -45,8 +45,7 @@ async fn wait_for_row(
 
 #[tokio::test]
 async fn a_failed_send_is_retried_after_a_backoff_on_the_app_clock() {
-    let app = spawn_app().await;
-    let user = app.create_user("Ana", "admin").await;
+    let (app, user) = spawn_with_user("Ana", "admin").await;
     app.mailbox.set_failing(true);
     ask_for_reset(&app, &user.email).await;
     let row = wait_for_row(&app, "first attempt", |r| {
@@ -77,8 +76,7 @@ async fn a_failed_send_is_retried_after_a_backoff_on_the_app_clock() {
 
 #[tokio::test]
 async fn after_the_last_attempt_a_mail_is_marked_failed() {
-    let app = spawn_app().await;
-    let user = app.create_user("Ana", "admin").await;
+    let (app, user) = spawn_with_user("Ana", "admin").await;
     app.mailbox.set_failing(true);
     ask_for_reset(&app, &user.email).await;
     for attempt in 1..=MAX_ATTEMPTS {
@@ -103,8 +101,7 @@ async fn after_the_last_attempt_a_mail_is_marked_failed() {
 
 #[tokio::test]
 async fn a_name_with_line_breaks_cannot_add_a_header() {
-    let app = spawn_app().await;
-    let user = app.create_user("Ana", "admin").await;
+    let (app, user) = spawn_with_user("Ana", "admin").await;
     app.update_user(
         user.id,
         users::first_name.eq("Ana\r\nBcc: victim@evil.example\r\nX-Evil: 1"),
@@ -182,6 +179,16 @@ async fn without_smtp_mail_becomes_eml_files_in_the_data_folder() {
     };
     assert_eq!(file.extension().unwrap(), "eml");
     app.wait_for_outbox_drained().await;
+    // A mail may hold a live link: only the server's account reads it, or the folders.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode =
+            |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(&folder), 0o700);
+        assert_eq!(mode(&app.settings.data_dir), 0o700);
+    }
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains("To: Ana <ana@example.com>"), "{text}");
     assert!(text.contains("multipart/alternative"));
@@ -223,8 +230,7 @@ async fn a_mail_server_that_never_answers_does_not_slow_requests() {
 
 #[tokio::test]
 async fn old_mail_and_expired_links_are_purged_after_thirty_days() {
-    let app = spawn_app().await;
-    let user = app.create_user("Ana", "admin").await;
+    let (app, user) = spawn_with_user("Ana", "admin").await;
     ask_for_reset(&app, &user.email).await;
     app.wait_for_mail_to(&user.email, 0).await;
     app.wait_for_outbox_drained().await;

@@ -1,8 +1,8 @@
-use cuentas::db::schema::{throttle_attempts, user_sessions, users};
+use cuentas::db::schema::{user_sessions, users};
 use diesel::prelude::*;
 
 use crate::helpers::{
-    TestApp, assert_is_redirect_to, assert_is_sent_to_login, new_client, spawn_app,
+    TestApp, assert_is_redirect_to, assert_is_sent_to_login, new_client, spawn_app, spawn_logged_in,
 };
 
 const NEW: &str = "Otra-Clave-Larga-77";
@@ -13,8 +13,7 @@ async fn change(app: &TestApp, old: &str, new1: &str, new2: &str) -> reqwest::Re
 
 #[tokio::test]
 async fn the_page_lists_the_rules_before_anything_is_typed() {
-    let app = spawn_app().await;
-    app.logged_in("admin").await;
+    let (app, _) = spawn_logged_in("admin").await;
     let page = app.get("/cambiar-password/").await;
     assert_eq!(page.status().as_u16(), 200);
     assert_eq!(page.headers()["cache-control"], "no-store");
@@ -33,8 +32,7 @@ async fn anonymous_visitors_are_sent_to_login() {
 
 #[tokio::test]
 async fn a_successful_change_swaps_the_password_and_keeps_only_this_session() {
-    let app = spawn_app().await;
-    let user = app.logged_in("admin").await;
+    let (app, user) = spawn_logged_in("admin").await;
     let other = new_client();
     app.login_with(&other, "ana", &user.password).await;
     let old_row: String = app
@@ -60,14 +58,7 @@ async fn a_successful_change_swaps_the_password_and_keeps_only_this_session() {
     let from_other = other.get(app.url("/dashboard/")).send().await.unwrap();
     assert_eq!(from_other.status().as_u16(), 303, "the other session ended");
 
-    let live: Vec<String> = app
-        .db(|c| {
-            user_sessions::table
-                .filter(user_sessions::revoked_at.is_null())
-                .select(user_sessions::id)
-                .load(c)
-        })
-        .unwrap();
+    let live = app.live_session_ids();
     assert_eq!(live.len(), 1, "only this session's new row");
     assert!(!live.contains(&old_row), "this session moved to a new id");
 
@@ -82,21 +73,12 @@ async fn a_successful_change_swaps_the_password_and_keeps_only_this_session() {
         &app.login_with(&new_client(), "ana", NEW).await,
         "/dashboard/",
     );
-    let epoch: i32 = app
-        .db(|c| {
-            users::table
-                .find(user.id)
-                .select(users::session_epoch)
-                .first(c)
-        })
-        .unwrap();
-    assert_eq!(epoch, 1);
+    assert_eq!(app.user(user.id).session_epoch, 1);
 }
 
 #[tokio::test]
 async fn without_a_change_other_sessions_are_kept() {
-    let app = spawn_app().await;
-    let user = app.logged_in("admin").await;
+    let (app, user) = spawn_logged_in("admin").await;
     let other = new_client();
     app.login_with(&other, "ana", &user.password).await;
     let response = change(&app, &user.password, NEW, "different-copy-1").await;
@@ -115,8 +97,7 @@ async fn without_a_change_other_sessions_are_kept() {
 
 #[tokio::test]
 async fn a_wrong_current_password_is_a_field_error_and_counts_toward_the_throttle() {
-    let app = spawn_app().await;
-    let user = app.logged_in("admin").await;
+    let (app, user) = spawn_logged_in("admin").await;
     let hash_before = app.user(user.id).password_hash;
     let response = change(&app, "not-my-password-1", NEW, NEW).await;
     assert_eq!(response.status().as_u16(), 422);
@@ -124,10 +105,7 @@ async fn a_wrong_current_password_is_a_field_error_and_counts_toward_the_throttl
     assert!(body.contains("La contraseña actual no es correcta."));
     assert!(body.contains("aria-describedby=\"old_password-error\""));
     assert!(body.contains("href=\"#old_password\""));
-    let failures: i64 = app
-        .db(|c| throttle_attempts::table.count().get_result(c))
-        .unwrap();
-    assert_eq!(failures, 1);
+    assert_eq!(app.throttle_attempts(), 1);
     for _ in 0..4 {
         change(&app, "not-my-password-1", NEW, NEW).await;
     }
@@ -149,8 +127,7 @@ async fn a_wrong_current_password_is_a_field_error_and_counts_toward_the_throttl
 
 #[tokio::test]
 async fn every_broken_rule_is_listed() {
-    let app = spawn_app().await;
-    let user = app.logged_in("admin").await;
+    let (app, user) = spawn_logged_in("admin").await;
     let hash_before = app.user(user.id).password_hash;
     let cases: [(&str, &str, &[&str]); 6] = [
         ("1234", "1234", &["al menos 8 caracteres", "solo números"]),
@@ -185,8 +162,7 @@ async fn every_broken_rule_is_listed() {
 
 #[tokio::test]
 async fn english_speakers_read_the_rules_in_english() {
-    let app = spawn_app().await;
-    let user = app.logged_in("admin").await;
+    let (app, user) = spawn_logged_in("admin").await;
     app.update_user(user.id, users::language.eq("en"));
     let cases: [(&str, &str); 4] = [
         ("1234", "entirely numeric"),
@@ -212,8 +188,7 @@ async fn english_speakers_read_the_rules_in_english() {
 
 #[tokio::test]
 async fn the_new_password_must_differ_from_the_current_one_and_is_never_trimmed() {
-    let app = spawn_app().await;
-    let user = app.logged_in("admin").await;
+    let (app, user) = spawn_logged_in("admin").await;
     let response = change(&app, &user.password, &user.password, &user.password).await;
     assert_eq!(response.status().as_u16(), 422);
     assert!(
@@ -243,8 +218,7 @@ async fn the_new_password_must_differ_from_the_current_one_and_is_never_trimmed(
 
 #[tokio::test]
 async fn the_form_needs_its_csrf_token() {
-    let app = spawn_app().await;
-    let user = app.logged_in("admin").await;
+    let (app, user) = spawn_logged_in("admin").await;
     let response = app
         .client
         .post(app.url("/cambiar-password/"))

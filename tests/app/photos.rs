@@ -3,7 +3,7 @@ use std::io::Cursor;
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 
 use crate::helpers::{
-    TestApp, TestUser, assert_is_redirect_to, assert_status_with_text, spawn_app,
+    TestApp, TestUser, assert_is_redirect_to, assert_status_with_text, spawn_app, spawn_logged_in,
 };
 
 fn picture(format: ImageFormat, width: u32, height: u32) -> Vec<u8> {
@@ -90,8 +90,7 @@ fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
 
 #[tokio::test]
 async fn every_accepted_format_is_stored_as_a_400_square_and_served() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     for format in [
         ImageFormat::Jpeg,
         ImageFormat::Png,
@@ -130,8 +129,7 @@ async fn every_accepted_format_is_stored_as_a_400_square_and_served() {
 
 #[tokio::test]
 async fn exif_gps_does_not_survive() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     let original = jpeg_with_gps();
     assert!(original.windows(4).any(|w| w == b"Exif"));
     assert_is_redirect_to(&upload(&app, &user, "gps.jpg", original).await, "/perfil/");
@@ -146,8 +144,7 @@ async fn exif_gps_does_not_survive() {
 
 #[tokio::test]
 async fn disguised_broken_and_huge_images_are_refused_and_nothing_changes() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     let jpeg = picture(ImageFormat::Jpeg, 300, 300);
     let mut polyglot = b"<html><body><script>alert(1)</script></body></html>".to_vec();
     polyglot.extend_from_slice(&jpeg);
@@ -205,8 +202,7 @@ async fn disguised_broken_and_huge_images_are_refused_and_nothing_changes() {
 
 #[tokio::test]
 async fn an_oversized_upload_gets_413_with_the_profile_page() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     let response = upload(&app, &user, "big.jpg", vec![0xFF; 6 * 1024 * 1024]).await;
     let body = assert_status_with_text(response, 413, "supera el límite de 5 MB").await;
     assert!(body.contains("action=\"/actualizar-perfil/\""));
@@ -215,8 +211,7 @@ async fn an_oversized_upload_gets_413_with_the_profile_page() {
 
 #[tokio::test]
 async fn removing_the_photo_deletes_the_file() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     upload(&app, &user, "a.png", picture(ImageFormat::Png, 200, 200)).await;
     let path = app.user(user.id).photo_path.unwrap();
     assert!(app.get_page("/perfil/").await.contains("Quitar la foto"));
@@ -227,9 +222,11 @@ async fn removing_the_photo_deletes_the_file() {
     assert_eq!(app.user(user.id).photo_path, None);
     assert!(stored_files(&app).is_empty());
     assert_eq!(app.status_of(&format!("/media/{path}")).await, 404);
-    let page = app.get_page("/perfil/").await;
-    assert!(page.contains("Se ha quitado tu foto."));
-    assert!(page.contains("/static/img/default-avatar.svg"));
+    app.assert_page_says(
+        "/perfil/",
+        &["Se ha quitado tu foto.", "/static/img/default-avatar.svg"],
+    )
+    .await;
 }
 
 #[tokio::test]

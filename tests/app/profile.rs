@@ -3,7 +3,7 @@ use diesel::prelude::*;
 
 use crate::helpers::{
     Fields, TestApp, TestUser, assert_is_redirect_to, assert_status_with_text, multipart_form,
-    new_client, spawn_app, with,
+    new_client, spawn_logged_in, with,
 };
 
 /// A valid submission for `user`, to be adjusted per test.
@@ -35,8 +35,7 @@ pub async fn submit(app: &TestApp, fields: &[(&'static str, String)]) -> reqwest
 
 #[tokio::test]
 async fn the_profile_page_shows_the_account_and_a_prefilled_form() {
-    let app = spawn_app().await;
-    app.logged_in("vendedor").await;
+    let (app, _) = spawn_logged_in("vendedor").await;
     let response = app.get("/perfil/").await;
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.headers()["cache-control"], "no-store");
@@ -72,8 +71,7 @@ async fn the_profile_page_shows_the_account_and_a_prefilled_form() {
 
 #[tokio::test]
 async fn a_valid_update_is_saved_normalised_with_a_flash() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     let response = submit(&app, &valid(&user)).await;
     assert_is_redirect_to(&response, "/perfil/");
     let page = app.get_page("/perfil/").await;
@@ -89,21 +87,21 @@ async fn a_valid_update_is_saved_normalised_with_a_flash() {
 
 #[tokio::test]
 async fn switching_the_language_takes_effect_at_once() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     assert_is_redirect_to(
         &submit(&app, &with(valid(&user), "idioma", "en")).await,
         "/perfil/",
     );
-    let page = app.get_page("/perfil/").await;
-    assert!(page.contains("Your profile has been updated."));
-    assert!(page.contains("<html lang=\"en\">"));
+    app.assert_page_says(
+        "/perfil/",
+        &["Your profile has been updated.", "<html lang=\"en\">"],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn each_invalid_field_is_reported_beside_it_and_nothing_is_written() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     let before = app.user(user.id);
     let cases: [(&'static str, &str, &str); 12] = [
         ("username", "", "Escribe un nombre de usuario."),
@@ -140,8 +138,7 @@ async fn each_invalid_field_is_reported_beside_it_and_nothing_is_written() {
 
 #[tokio::test]
 async fn an_invalid_form_keeps_what_was_typed_and_the_header_keeps_the_saved_name() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     let response = submit(
         &app,
         &with(with(valid(&user), "first_name", "Zoë"), "telefono", "1"),
@@ -156,8 +153,7 @@ async fn an_invalid_form_keeps_what_was_typed_and_the_header_keeps_the_saved_nam
 
 #[tokio::test]
 async fn english_messages_for_english_speakers() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     app.update_user(user.id, users::language.eq("en"));
     let response = submit(&app, &with(valid(&user), "telefono", "12345")).await;
     assert_status_with_text(response, 422, "The phone must have 7 to 15 digits.").await;
@@ -165,8 +161,7 @@ async fn english_messages_for_english_speakers() {
 
 #[tokio::test]
 async fn fields_outside_the_form_can_never_change_those_columns() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     app.update_user(user.id, users::email_verified.eq(false));
     let mut fields = valid(&user);
     for (name, value) in [
@@ -192,8 +187,7 @@ async fn fields_outside_the_form_can_never_change_those_columns() {
 
 #[tokio::test]
 async fn changing_the_email_needs_the_current_password_and_waits_for_confirmation() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     let changed = with(valid(&user), "email", "Ana.Nueva@Example.com");
     let missing = submit(&app, &changed).await;
     assert_status_with_text(missing, 422, "para cambiar el correo").await;
@@ -215,8 +209,7 @@ async fn changing_the_email_needs_the_current_password_and_waits_for_confirmatio
 
 #[tokio::test]
 async fn taken_usernames_and_emails_are_field_errors() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     app.create_user("Bea", "vendedor").await;
     let response = submit(&app, &with(valid(&user), "username", "BEA")).await;
     assert_status_with_text(response, 422, "Ese nombre de usuario ya está en uso.").await;
@@ -227,8 +220,7 @@ async fn taken_usernames_and_emails_are_field_errors() {
 
 #[tokio::test]
 async fn two_users_racing_for_one_username_get_one_winner() {
-    let app = spawn_app().await;
-    let ana = app.logged_in("vendedor").await;
+    let (app, ana) = spawn_logged_in("vendedor").await;
     let bea = app.create_user("bea", "vendedor").await;
     let bea_client = app.new_logged_in_client(&bea).await;
     let ana_fields = with(valid(&ana), "username", "carmen");
@@ -244,8 +236,7 @@ async fn two_users_racing_for_one_username_get_one_winner() {
 
 #[tokio::test]
 async fn the_update_needs_its_csrf_token_and_a_login() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     let form = multipart_form(&with(valid(&user), "first_name", "Hacker"), None);
     let without_token = app.client.post(app.url("/actualizar-perfil/"));
     let response = without_token.multipart(form).send().await.unwrap();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::helpers::{
     TestApp, TestUser, assert_is_redirect_to, assert_is_sent_to_login, link_path, new_client,
-    spawn_app,
+    spawn_app, spawn_with_user,
 };
 
 const NEW_PASSWORD: &str = "Otoño-Lluvioso-2031";
@@ -45,8 +45,7 @@ async fn set_new_password(
 
 #[tokio::test]
 async fn a_reset_link_sets_a_new_password_and_ends_every_session() {
-    let app = spawn_app().await;
-    let user = app.create_user("Ana", "admin").await;
+    let (app, user) = spawn_with_user("Ana", "admin").await;
     // Logged in elsewhere: that session must end.
     let elsewhere = new_client();
     assert_is_redirect_to(
@@ -124,8 +123,7 @@ async fn a_reset_link_sets_a_new_password_and_ends_every_session() {
 
 #[tokio::test]
 async fn known_and_unknown_addresses_get_identical_answers_and_only_accounts_get_mail() {
-    let app = spawn_app().await;
-    let user = app.create_user("Ana", "admin").await;
+    let (app, user) = spawn_with_user("Ana", "admin").await;
     let inactive = app.create_user("Bea", "vendedor").await;
     app.update_user(inactive.id, users::is_active.eq(false));
     let client = new_client();
@@ -149,8 +147,7 @@ async fn known_and_unknown_addresses_get_identical_answers_and_only_accounts_get
 
 #[tokio::test]
 async fn reset_links_expire_and_a_newer_link_voids_the_older() {
-    let app = spawn_app().await;
-    let user = app.create_user("Ana", "admin").await;
+    let (app, user) = spawn_with_user("Ana", "admin").await;
     let first = reset_link(&app, &user, 0).await;
     let second = reset_link(&app, &user, 1).await;
     assert_is_redirect_to(&app.get(&first).await, "/restablecer-password/");
@@ -174,8 +171,7 @@ async fn reset_links_expire_and_a_newer_link_voids_the_older() {
 
 #[tokio::test]
 async fn a_reset_link_dies_when_the_password_changes() {
-    let app = spawn_app().await;
-    let user = app.create_user("Ana", "admin").await;
+    let (app, user) = spawn_with_user("Ana", "admin").await;
     let path = reset_link(&app, &user, 0).await;
     assert_is_redirect_to(&app.login("ana", &user.password).await, "/dashboard/");
     let changed = app
@@ -191,8 +187,7 @@ async fn a_reset_link_dies_when_the_password_changes() {
 
 #[tokio::test]
 async fn the_new_password_follows_the_policy() {
-    let app = spawn_app().await;
-    let user = app.create_user("Ana", "admin").await;
+    let (app, user) = spawn_with_user("Ana", "admin").await;
     let path = reset_link(&app, &user, 0).await;
     app.get(&path).await;
     let weak = set_new_password(&app, &app.client, "12345678").await;
@@ -219,8 +214,7 @@ async fn the_new_password_follows_the_policy() {
 
 #[tokio::test]
 async fn the_reset_mail_speaks_the_account_language() {
-    let app = spawn_app().await;
-    let user = app.create_user("Ana", "admin").await;
+    let (app, user) = spawn_with_user("Ana", "admin").await;
     app.update_user(user.id, users::language.eq("en"));
     reset_link(&app, &user, 0).await;
     let mail = app.mails_to(&user.email).remove(0);
@@ -232,13 +226,9 @@ async fn the_reset_mail_speaks_the_account_language() {
 #[tokio::test]
 async fn recovery_is_throttled_per_ip() {
     let app = spawn_app().await;
-    for n in 0..20 {
-        let email = format!("nadie{n}@example.com");
-        assert_eq!(
-            recover(&app, &app.client, &email).await.status().as_u16(),
-            303
-        );
-    }
+    let nobody = (0..20).map(|n| format!("nadie{n}@example.com"));
+    let statuses = app.post_emails("/recuperar-password/", nobody).await;
+    assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
     let over = recover(&app, &app.client, "ana@example.com").await;
     assert_eq!(over.status().as_u16(), 429);
 }

@@ -3,7 +3,10 @@ use std::time::Duration;
 use cuentas::db::schema::{user_sessions, users};
 use diesel::prelude::*;
 
-use crate::helpers::{TestApp, assert_is_redirect_to, new_client, spawn_app, spawn_app_with};
+use crate::helpers::{
+    TestApp, assert_is_redirect_to, new_client, spawn_app, spawn_app_with, spawn_logged_in,
+    spawn_with_user,
+};
 
 /// The raw session cookie of the last response that set it.
 fn session_cookie(response: &reqwest::Response) -> String {
@@ -34,8 +37,7 @@ async fn dashboard_status_with_cookie(app: &TestApp, cookie: &str) -> u16 {
 
 #[tokio::test]
 async fn login_writes_a_session_row_and_a_new_cookie() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     let before = cookie_pair(&session_cookie(&app.get("/login/").await));
     let response = app.login("ana", &user.password).await;
     let after = session_cookie(&response);
@@ -56,8 +58,7 @@ async fn login_writes_a_session_row_and_a_new_cookie() {
 
 #[tokio::test]
 async fn a_second_login_gets_a_different_session_row() {
-    let app = spawn_app().await;
-    let user = app.logged_in("admin").await;
+    let (app, user) = spawn_logged_in("admin").await;
     app.login_with(&new_client(), "ana", &user.password).await;
     let ids: Vec<String> = app
         .db(|c| user_sessions::table.select(user_sessions::id).load(c))
@@ -68,26 +69,16 @@ async fn a_second_login_gets_a_different_session_row() {
 
 #[tokio::test]
 async fn logging_in_again_on_the_same_browser_ends_the_previous_session() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     let first = cookie_pair(&session_cookie(&app.login("ana", &user.password).await));
     app.login("ana", &user.password).await;
     assert_eq!(dashboard_status_with_cookie(&app, &first).await, 303);
-    let live: i64 = app
-        .db(|c| {
-            user_sessions::table
-                .filter(user_sessions::revoked_at.is_null())
-                .count()
-                .get_result(c)
-        })
-        .unwrap();
-    assert_eq!(live, 1);
+    assert_eq!(app.live_session_ids().len(), 1);
 }
 
 #[tokio::test]
 async fn after_an_idle_timeout_the_logout_button_still_works() {
-    let app = spawn_app().await;
-    app.logged_in("admin").await;
+    let (app, _) = spawn_logged_in("admin").await;
     let token = app.csrf_token().await;
     app.clock.advance(Duration::from_secs(121 * 60));
     let response = app
@@ -97,17 +88,88 @@ async fn after_an_idle_timeout_the_logout_button_still_works() {
 }
 
 #[tokio::test]
-async fn cookies_are_secure_when_the_public_url_is_https() {
-    let app = spawn_app_with(|s| s.base_url = "https://cuentas.example/".parse().unwrap()).await;
+async fn on_https_the_cookie_is_a_secure_host_only_cookie() {
+    // (The base URL keeps the test's host, which the Host check wants.)
+    let app = spawn_app_with(|s| s.base_url = "https://127.0.0.1/".parse().unwrap()).await;
     let response = app.get("/login/").await;
-    assert!(session_cookie(&response).contains("Secure"));
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-cuentas_session="))
+        .expect("a __Host- session cookie")
+        .to_owned();
+    let attributes: Vec<String> = cookie
+        .split(';')
+        .skip(1)
+        .map(|a| a.trim().to_ascii_lowercase())
+        .collect();
+    assert!(attributes.contains(&"secure".to_owned()), "{cookie}");
+    assert!(attributes.contains(&"path=/".to_owned()), "{cookie}");
+    assert!(attributes.contains(&"httponly".to_owned()), "{cookie}");
+    assert!(
+        !attributes.iter().any(|a| a.starts_with("domain")),
+        "{cookie}"
+    );
     assert!(response.headers().contains_key("strict-transport-security"));
+}
+
+/// Ended and expired sessions are kept 30 days (for a look at who signed in from where), then
+/// the hourly maintenance deletes them.
+#[tokio::test]
+async fn sessions_that_ended_or_expired_are_deleted_after_thirty_days() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    let ended = new_client();
+    app.log_in_with(&ended, &user).await;
+    let token = app.csrf_token_with(&ended).await;
+    let out = ended
+        .post(app.url("/logout/"))
+        .form(&[("csrf_token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_is_redirect_to(&out, "/login/");
+    // This one is never ended: it expires two hours (the idle timeout) after its last request.
+    app.log_in_with(&new_client(), &user).await;
+    let rows = |app: &TestApp| {
+        app.db(|c| user_sessions::table.count().get_result::<i64>(c))
+            .unwrap()
+    };
+    assert_eq!(rows(&app), 2);
+
+    let purged_down_to = |count: i64| {
+        let app = &app;
+        async move {
+            app.outbox.wake();
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while rows(app) != count {
+                assert!(std::time::Instant::now() < deadline, "{} rows", rows(app));
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    app.clock.advance(Duration::from_secs(30 * 24 * 3600 + 60));
+    purged_down_to(1).await;
+    // A session opened now is live and stays.
+    let live = app.new_logged_in_client(&user).await;
+    app.clock.advance(Duration::from_secs(3600));
+    app.get_with_client(&live, "/dashboard/").await;
+    app.clock.advance(Duration::from_secs(3600 + 60));
+    purged_down_to(1).await;
+    assert_eq!(
+        app.get_with_client(&live, "/dashboard/")
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn logout_ends_the_session_row_so_an_old_cookie_is_worthless() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     let login = app.login("ana", &user.password).await;
     let stolen = cookie_pair(&session_cookie(&login));
     let response = app.post_form("/logout/", &[]).await;
@@ -128,8 +190,7 @@ async fn logout_ends_the_session_row_so_an_old_cookie_is_worthless() {
 
 #[tokio::test]
 async fn logout_is_post_only() {
-    let app = spawn_app().await;
-    app.logged_in("admin").await;
+    let (app, _) = spawn_logged_in("admin").await;
     let response = app.get("/logout/").await;
     assert_eq!(response.status().as_u16(), 405);
     assert!(
@@ -144,8 +205,7 @@ async fn logout_is_post_only() {
 
 #[tokio::test]
 async fn a_forged_or_truncated_cookie_is_just_anonymous() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     let real = cookie_pair(&session_cookie(&app.login("ana", &user.password).await));
     let truncated = real[..real.len() - 10].to_owned();
     let mut flipped = real.clone().into_bytes();
@@ -168,8 +228,7 @@ async fn a_forged_or_truncated_cookie_is_just_anonymous() {
 
 #[tokio::test]
 async fn revoking_the_row_ends_the_session() {
-    let app = spawn_app().await;
-    app.logged_in("admin").await;
+    let (app, _) = spawn_logged_in("admin").await;
     app.db(|c| {
         diesel::update(user_sessions::table)
             .set(user_sessions::revoked_at.eq(chrono::Utc::now().naive_utc()))
@@ -181,8 +240,7 @@ async fn revoking_the_row_ends_the_session() {
 
 #[tokio::test]
 async fn bumping_the_epoch_ends_every_session_of_the_user() {
-    let app = spawn_app().await;
-    let user = app.logged_in("admin").await;
+    let (app, user) = spawn_logged_in("admin").await;
     let other = new_client();
     app.login_with(&other, "ana", &user.password).await;
     app.update_user(user.id, users::session_epoch.eq(users::session_epoch + 1));
@@ -193,16 +251,14 @@ async fn bumping_the_epoch_ends_every_session_of_the_user() {
 
 #[tokio::test]
 async fn deactivating_the_account_ends_its_sessions() {
-    let app = spawn_app().await;
-    let user = app.logged_in("admin").await;
+    let (app, user) = spawn_logged_in("admin").await;
     app.update_user(user.id, users::is_active.eq(false));
     assert_eq!(dashboard_status(&app).await, 303);
 }
 
 #[tokio::test]
 async fn an_idle_session_expires_and_activity_keeps_it_alive() {
-    let app = spawn_app().await;
-    app.logged_in("admin").await;
+    let (app, _) = spawn_logged_in("admin").await;
     app.clock.advance(Duration::from_secs(90 * 60));
     assert_eq!(
         dashboard_status(&app).await,
@@ -233,8 +289,7 @@ async fn a_session_ends_at_the_absolute_limit_even_when_active() {
 
 #[tokio::test]
 async fn last_seen_is_written_at_most_once_a_minute() {
-    let app = spawn_app().await;
-    app.logged_in("admin").await;
+    let (app, _) = spawn_logged_in("admin").await;
     let seen = || -> chrono::NaiveDateTime {
         app.db(|c| {
             user_sessions::table

@@ -4,6 +4,7 @@ use cuentas::db::users::User;
 
 use crate::helpers::{
     TestApp, assert_is_redirect_to, link_path, new_client, spawn_app, spawn_app_with,
+    spawn_with_user,
 };
 
 const PASSWORD: &str = "Vela-Roja-Tarde-42";
@@ -86,7 +87,7 @@ async fn signing_up_creates_an_unverified_admin_who_confirms_by_mail_then_logs_i
     );
     assert!(page.contains("value=\"nueva@example.com\""));
 
-    let confirmed = app.get(&link_path(&mail)).await;
+    let confirmed = app.confirm_link(&link_path(&mail)).await;
     assert_is_redirect_to(&confirmed, "/login/");
     assert_eq!(
         confirmed.headers().get("referrer-policy").unwrap(),
@@ -111,8 +112,7 @@ async fn signing_up_creates_an_unverified_admin_who_confirms_by_mail_then_logs_i
 
 #[tokio::test]
 async fn a_taken_address_gets_the_same_answer_and_its_owner_a_notice_instead() {
-    let app = spawn_app().await;
-    let owner = app.create_user("Ana", "admin").await;
+    let (app, owner) = spawn_with_user("Ana", "admin").await;
     let client = new_client();
 
     // Known and unknown addresses, through one session: the CSRF token in the page is the

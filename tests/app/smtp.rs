@@ -20,6 +20,17 @@ use crate::helpers::{
     spawn_second_instance,
 };
 
+/// A sink on a free port and an app that sends to it (`None` when SMTP tests are off).
+async fn app_with_sink() -> Option<(u16, SmtpSink, TestApp)> {
+    if !enabled() {
+        return None;
+    }
+    let port = free_port();
+    let sink = SmtpSink::start(port);
+    let app = spawn_app_with_transport(|s| s.mail_transport = smtp_to(port)).await;
+    Some((port, sink, app))
+}
+
 fn enabled() -> bool {
     if std::env::var("CUENTAS_SMTP_TESTS").as_deref() == Ok("1") {
         true
@@ -137,12 +148,9 @@ async fn unverified_member(app: &TestApp) -> String {
 
 #[tokio::test]
 async fn a_mail_arrives_over_smtp() {
-    if !enabled() {
+    let Some((_, sink, app)) = app_with_sink().await else {
         return;
-    }
-    let port = free_port();
-    let sink = SmtpSink::start(port);
-    let app = spawn_app_with_transport(|s| s.mail_transport = smtp_to(port)).await;
+    };
     let email = unverified_member(&app).await;
     let started = Instant::now();
     send_verification(&app).await;
@@ -216,12 +224,9 @@ async fn with_the_server_down_requests_succeed_and_mail_is_delivered_once_it_is_
 
 #[tokio::test]
 async fn two_workers_on_one_database_send_each_row_once_over_smtp() {
-    if !enabled() {
+    let Some((port, sink, app)) = app_with_sink().await else {
         return;
-    }
-    let port = free_port();
-    let sink = SmtpSink::start(port);
-    let app = spawn_app_with_transport(|s| s.mail_transport = smtp_to(port)).await;
+    };
     let second = spawn_second_instance(&app, SecondMail::Transport(smtp_to(port))).await;
     enqueue_numbered(&app, 30);
     app.outbox.wake();

@@ -10,7 +10,7 @@ use scraper::{Html, Selector};
 
 use crate::helpers::{
     TestApp, TestUser, assert_is_redirect_to, assert_is_sent_to_login, assert_status_with_text,
-    new_client, spawn_app,
+    new_client, spawn_app, spawn_logged_in_as, spawn_with_user, text_at,
 };
 
 const ACTIONS: [&str; 4] = [
@@ -42,12 +42,7 @@ fn form(username: &str, email: &str, first_name: &str, last_name: &str) -> Field
 
 /// The temporary password shown on the team page, if any.
 fn shown_password(page: &str) -> Option<String> {
-    let document = Html::parse_document(page);
-    let selector = Selector::parse("#temp-password").unwrap();
-    document
-        .select(&selector)
-        .next()
-        .map(|code| code.text().collect::<String>())
+    text_at(&Html::parse_document(page), "#temp-password")
 }
 
 /// Creates a vendedor through the team page; returns their id and temporary password.
@@ -96,8 +91,7 @@ async fn assert_every_action_answers(app: &TestApp, targets: &[String], status: 
 
 #[tokio::test]
 async fn an_admin_creates_a_vendedor_and_sees_the_temporary_password_once() {
-    let app = spawn_app().await;
-    let admin = app.logged_in_as("dueña", "admin").await;
+    let (app, admin) = spawn_logged_in_as("dueña", "admin").await;
     let empty = app.get_page("/equipo/").await;
     assert!(empty.contains("Todavía no tienes vendedores"));
 
@@ -135,13 +129,7 @@ async fn an_admin_creates_a_vendedor_and_sees_the_temporary_password_once() {
     assert_eq!(shown_password(&page), None);
     assert!(!page.contains(&password));
     let document = Html::parse_document(&page);
-    let row = Selector::parse(&format!("tr[data-user-id='{id}']")).unwrap();
-    let text = document
-        .select(&row)
-        .next()
-        .unwrap()
-        .text()
-        .collect::<String>();
+    let text = text_at(&document, &format!("tr[data-user-id='{id}']")).unwrap();
     for expected in [
         "Vera Núñez",
         "vera",
@@ -191,8 +179,7 @@ async fn the_temporary_password_leads_into_the_forced_change_and_dies_with_it() 
 
 #[tokio::test]
 async fn an_unused_temporary_password_expires_after_72_hours() {
-    let app = spawn_app().await;
-    let owner = app.logged_in_as("dueña", "admin").await;
+    let (app, owner) = spawn_logged_in_as("dueña", "admin").await;
     let (_, temp) = create_vendedor(&app, &app.client, "vera").await;
 
     // Logged in just before the deadline: forced change, and the session ends at the deadline.
@@ -235,8 +222,7 @@ async fn the_expiry_is_configurable() {
 
 #[tokio::test]
 async fn invalid_or_taken_details_are_field_errors_and_create_nobody() {
-    let app = spawn_app().await;
-    let admin = app.logged_in_as("jefa", "admin").await;
+    let (app, admin) = spawn_logged_in_as("jefa", "admin").await;
     create_vendedor(&app, &app.client, "vera").await;
     let before = user_count(&app);
 
@@ -273,13 +259,7 @@ async fn invalid_or_taken_details_are_field_errors_and_create_nobody() {
             Some("true"),
             "{fields:?}"
         );
-        let error = Selector::parse(&format!("#{field}-error")).unwrap();
-        let error = document
-            .select(&error)
-            .next()
-            .unwrap()
-            .text()
-            .collect::<String>();
+        let error = text_at(&document, &format!("#{field}-error")).unwrap();
         assert!(error.contains(message), "{error}");
         let link = Selector::parse(&format!(".error-summary a[href='#{field}']")).unwrap();
         assert_eq!(document.select(&link).count(), 1);
@@ -312,8 +292,7 @@ async fn a_double_submitted_create_form_makes_one_vendedor_and_no_error_page() {
 
 #[tokio::test]
 async fn no_field_of_the_form_can_make_an_admin_or_pick_the_manager() {
-    let app = spawn_app().await;
-    let admin = app.logged_in_as("dueña", "admin").await;
+    let (app, admin) = spawn_logged_in_as("dueña", "admin").await;
     let other = app.create_user("otra", "admin").await;
     let mut fields = new_vendedor("vera");
     fields.extend([
@@ -359,9 +338,8 @@ async fn deactivating_ends_the_vendedors_sessions_at_once_and_activating_lets_th
     let response = app.post_form(&path, &[]).await;
     assert_is_redirect_to(&response, "/equipo/");
     assert!(!app.user(vera.id).is_active);
-    let page = app.get_page("/equipo/").await;
-    assert!(page.contains("Vendedor desactivado"));
-    assert!(page.contains("Desactivado"));
+    app.assert_page_says("/equipo/", &["Vendedor desactivado", "Desactivado"])
+        .await;
 
     let profile = app.get_with_client(&vendedor, "/perfil/").await;
     assert_is_sent_to_login(&profile, "/perfil/");
@@ -403,8 +381,7 @@ async fn resetting_the_password_issues_a_new_temporary_one_and_ends_sessions() {
 
 #[tokio::test]
 async fn a_reset_revives_an_expired_temporary_password_which_expires_in_turn() {
-    let app = spawn_app().await;
-    let owner = app.logged_in_as("dueña", "admin").await;
+    let (app, owner) = spawn_logged_in_as("dueña", "admin").await;
     let (id, first) = create_vendedor(&app, &app.client, "vera").await;
     app.clock.advance(Duration::from_secs(73 * 3600));
     let expired = app.login_with(&new_client(), "vera", &first).await;
@@ -460,8 +437,7 @@ async fn resetting_the_tutorial_shows_it_again() {
 
 #[tokio::test]
 async fn an_admin_cannot_touch_anyone_outside_their_team() {
-    let app = spawn_app().await;
-    let admin = app.logged_in_as("dueña", "admin").await;
+    let (app, admin) = spawn_logged_in_as("dueña", "admin").await;
     let other_admin = app.create_user("otra", "admin").await;
     let theirs = app.create_user("ajeno", "vendedor").await;
     app.update_user(theirs.id, users::manager_id.eq(other_admin.id));
@@ -512,8 +488,7 @@ async fn an_admin_cannot_touch_anyone_outside_their_team() {
 
 #[tokio::test]
 async fn a_vendedor_gets_403_on_every_team_route() {
-    let app = spawn_app().await;
-    let admin = app.create_user("dueña", "admin").await;
+    let (app, admin) = spawn_with_user("dueña", "admin").await;
     let vendedor = app.logged_in_as("vera", "vendedor").await;
     let colleague = app.create_user("colega", "vendedor").await;
     for member in [vendedor.id, colleague.id] {

@@ -2,7 +2,7 @@
 
 use reqwest::Method;
 
-use crate::helpers::{assert_is_redirect_to, new_client, spawn_app};
+use crate::helpers::{assert_is_redirect_to, new_client, spawn_app, spawn_logged_in};
 
 const POST: Method = Method::POST;
 const ACCEPT_JSON: (&str, &str) = ("accept", "application/json");
@@ -25,8 +25,7 @@ fn dialog_count(page: &str) -> usize {
 
 #[tokio::test]
 async fn the_tutorial_shows_once() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     let first = app.get_page("/dashboard/").await;
     assert_eq!(dialog_count(&first), 1);
     assert!(
@@ -44,17 +43,14 @@ async fn the_tutorial_shows_once() {
 
 #[tokio::test]
 async fn admins_get_the_invoice_and_team_steps() {
-    let app = spawn_app().await;
-    app.logged_in("admin").await;
-    let page = app.get_page("/dashboard/").await;
-    assert!(page.contains("Tus facturas."));
-    assert!(page.contains("Tu equipo."));
+    let (app, _) = spawn_logged_in("admin").await;
+    app.assert_page_says("/dashboard/", &["Tus facturas.", "Tu equipo."])
+        .await;
 }
 
 #[tokio::test]
 async fn two_tabs_at_once_show_it_only_once() {
-    let app = spawn_app().await;
-    app.logged_in("admin").await;
+    let (app, _) = spawn_logged_in("admin").await;
     let (a, b) = tokio::join!(app.get("/dashboard/"), app.get("/dashboard/"));
     let (a, b) = (a.text().await.unwrap(), b.text().await.unwrap());
     assert_eq!(dialog_count(&a) + dialog_count(&b), 1);
@@ -62,8 +58,7 @@ async fn two_tabs_at_once_show_it_only_once() {
 
 #[tokio::test]
 async fn the_endpoint_answers_json_to_scripts_and_redirects_forms() {
-    let app = spawn_app().await;
-    let user = app.logged_in("admin").await;
+    let (app, user) = spawn_logged_in("admin").await;
     let token = app.csrf_token().await;
     assert!(
         !app.user(user.id).tutorial_seen,

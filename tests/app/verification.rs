@@ -2,11 +2,14 @@
 //! same answer for every address, throttles, links built from the base URL only.
 
 use cuentas::db::schema::users;
+use cuentas::mail::SentMail;
 use diesel::prelude::*;
 
 use std::time::Duration;
 
-use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_app};
+use crate::helpers::{
+    TestApp, TestUser, assert_is_redirect_to, link_path, new_client, spawn_app, spawn_app_with,
+};
 
 /// An unverified, self-registered admin.
 async fn unverified(app: &TestApp, name: &str) -> TestUser {
@@ -18,6 +21,12 @@ async fn unverified(app: &TestApp, name: &str) -> TestUser {
 async fn resend(app: &TestApp, client: &reqwest::Client, email: &str) -> reqwest::Response {
     app.post_form_with(client, "/reenviar-verificacion/", &[("email", email)])
         .await
+}
+
+/// Asks for a new link for `email` and waits for its mail (the `seen`-th to that address).
+async fn resent_link(app: &TestApp, email: &str, seen: usize) -> SentMail {
+    resend(app, &app.client, email).await;
+    app.wait_for_mail_to(email, seen).await
 }
 
 #[tokio::test]
@@ -49,7 +58,7 @@ async fn resend_answers_alike_for_every_address_and_mails_only_unverified_accoun
     let recipients: Vec<String> = app.outbox_rows().into_iter().map(|r| r.recipient).collect();
     assert_eq!(recipients, vec![pending.email.clone()]);
 
-    assert_is_redirect_to(&app.get(&link_path(&mail)).await, "/login/");
+    assert_is_redirect_to(&app.confirm_link(&link_path(&mail)).await, "/login/");
     assert!(app.user(pending.id).email_verified);
 }
 
@@ -57,14 +66,12 @@ async fn resend_answers_alike_for_every_address_and_mails_only_unverified_accoun
 async fn a_new_link_voids_the_older_one() {
     let app = spawn_app().await;
     let user = unverified(&app, "Ana").await;
-    resend(&app, &app.client, &user.email).await;
-    let first = app.wait_for_mail_to(&user.email, 0).await;
-    resend(&app, &app.client, &user.email).await;
-    let second = app.wait_for_mail_to(&user.email, 1).await;
+    let first = resent_link(&app, &user.email, 0).await;
+    let second = resent_link(&app, &user.email, 1).await;
     assert_ne!(first.link, second.link);
     assert_eq!(app.status_of(&link_path(&first)).await, 410);
     assert!(!app.user(user.id).email_verified);
-    assert_is_redirect_to(&app.get(&link_path(&second)).await, "/login/");
+    assert_is_redirect_to(&app.confirm_link(&link_path(&second)).await, "/login/");
     assert!(app.user(user.id).email_verified);
 }
 
@@ -73,11 +80,9 @@ async fn expired_used_and_unknown_links_get_one_identical_page() {
     let app = spawn_app().await;
     let user = unverified(&app, "Ana").await;
     let other = unverified(&app, "Bea").await;
-    resend(&app, &app.client, &user.email).await;
-    resend(&app, &app.client, &other.email).await;
-    let expiring = app.wait_for_mail_to(&user.email, 0).await;
-    let used = app.wait_for_mail_to(&other.email, 0).await;
-    assert_is_redirect_to(&app.get(&link_path(&used)).await, "/login/");
+    let expiring = resent_link(&app, &user.email, 0).await;
+    let used = resent_link(&app, &other.email, 0).await;
+    assert_is_redirect_to(&app.confirm_link(&link_path(&used)).await, "/login/");
     // Read the flash of that success, so the pages below are compared without it.
     app.get("/login/").await;
 
@@ -106,7 +111,8 @@ async fn expired_used_and_unknown_links_get_one_identical_page() {
 
 #[tokio::test]
 async fn links_are_built_from_the_base_url_never_the_host_header() {
-    let app = spawn_app().await;
+    // The other host is allowed here, so the request gets past the Host check.
+    let app = spawn_app_with(|s| s.allowed_hosts = vec!["evil.example".into()]).await;
     let user = unverified(&app, "Ana").await;
     let response = app
         .post_form_headers(
@@ -131,27 +137,17 @@ async fn resending_is_throttled_per_address_across_ips_and_per_ip() {
     let app = spawn_app().await;
     let user = unverified(&app, "Ana").await;
     // Three mails per address in 15 minutes; further requests get the same answer, no mail.
-    for _ in 0..5 {
-        assert_eq!(
-            resend(&app, &app.client, &user.email)
-                .await
-                .status()
-                .as_u16(),
-            303
-        );
-    }
+    let same = std::iter::repeat_n(user.email.clone(), 5);
+    let statuses = app.post_emails("/reenviar-verificacion/", same).await;
+    assert_eq!(statuses, [303; 5]);
     tokio::time::sleep(Duration::from_millis(300)).await;
     app.wait_for_outbox_drained().await;
     assert_eq!(app.mails_to(&user.email).len(), 3);
 
     // Twenty requests per IP, whatever the addresses; then 429 with Retry-After.
-    for n in 5..20 {
-        let email = format!("nadie{n}@example.com");
-        assert_eq!(
-            resend(&app, &app.client, &email).await.status().as_u16(),
-            303
-        );
-    }
+    let nobody = (5..20).map(|n| format!("nadie{n}@example.com"));
+    let statuses = app.post_emails("/reenviar-verificacion/", nobody).await;
+    assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
     let over = resend(&app, &app.client, "otro@example.com").await;
     assert_eq!(over.status().as_u16(), 429);
     assert!(over.headers().get("retry-after").is_some());
@@ -181,7 +177,7 @@ async fn the_profile_of_an_unverified_user_offers_a_verification_link() {
     assert_is_redirect_to(&sent, "/perfil/");
     let mail = app.wait_for_mail_to(&user.email, 0).await;
     // Opened while logged in, the link lands on the profile.
-    assert_is_redirect_to(&app.get(&link_path(&mail)).await, "/perfil/");
+    assert_is_redirect_to(&app.confirm_link(&link_path(&mail)).await, "/perfil/");
     assert!(app.user(user.id).email_verified);
     let page = app.get_page("/perfil/").await;
     assert!(!page.contains("action=\"/perfil/email/verificar/\""));
@@ -196,4 +192,35 @@ async fn a_verification_link_for_an_address_the_account_no_longer_has_does_nothi
     app.update_user(user.id, users::email.eq("ana.otra@example.com"));
     assert_eq!(app.status_of(&link_path(&mail)).await, 410);
     assert!(!app.user(user.id).email_verified);
+}
+
+/// A mail provider's link scanner opens every link it sees: that must neither confirm the
+/// address nor use up the link.
+#[tokio::test]
+async fn opening_a_verification_link_changes_nothing_until_its_button_is_pressed() {
+    let app = spawn_app().await;
+    let user = unverified(&app, "Ana").await;
+    resend(&app, &app.client, &user.email).await;
+    let path = link_path(&app.wait_for_mail_to(&user.email, 0).await);
+
+    let scanner = new_client();
+    for _ in 0..2 {
+        let opened = scanner.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(opened.status().as_u16(), 200);
+        assert_eq!(
+            opened.headers().get("referrer-policy").unwrap(),
+            "no-referrer"
+        );
+        let page = opened.text().await.unwrap();
+        assert!(page.contains(&format!("action=\"{path}\"")), "{page}");
+        assert!(page.contains("Confirmar mi correo"));
+    }
+    assert!(!app.user(user.id).email_verified);
+    // A post without the page's token changes nothing either.
+    let forged = app.post_raw(&path, &[], &[]).await;
+    assert_eq!(forged.status().as_u16(), 403);
+    assert!(!app.user(user.id).email_verified);
+
+    assert_is_redirect_to(&app.confirm_link(&path).await, "/login/");
+    assert!(app.user(user.id).email_verified);
 }

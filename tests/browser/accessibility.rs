@@ -1,14 +1,7 @@
 //! The kinds of page that the other browser flows do not reach, each checked with axe-core:
 //! error pages, invalid links, and forms re-rendered with their errors (422).
 
-use crate::harness::{Browser, browser, spawn_app_linking_to_itself};
-use crate::helpers::{TestApp, spawn_app};
-
-/// Opens `path` and checks the page that the browser ends on.
-async fn check(browser: &Browser, app: &TestApp, path: &str, page: &str) {
-    browser.client.goto(&app.url(path)).await.unwrap();
-    browser.assert_accessible(page).await;
-}
+use crate::harness::{Browser, browser, spawn_app_linking_to_itself, start_with_user};
 
 /// Submits the form whose action is `action`, waits for the answer at `path`, and checks it.
 async fn submit_and_check(browser: &Browser, action: &str, path: &str, page: &str) {
@@ -23,6 +16,24 @@ async fn submit_and_check(browser: &Browser, action: &str, path: &str, page: &st
     browser.assert_accessible(page).await;
 }
 
+/// A form checked twice: as shown, and as answered after posting `fields`.
+struct FormCheck<'a> {
+    /// Where the form is shown, and what it is called there.
+    page: (&'a str, &'a str),
+    /// Where it posts, and where the answer is.
+    action: (&'a str, &'a str),
+    fields: &'a [(&'a str, &'a str)],
+    answer: &'a str,
+}
+
+impl FormCheck<'_> {
+    async fn check(&self, browser: &Browser, app: &crate::helpers::TestApp) {
+        browser.open_and_check(app, self.page.0, self.page.1).await;
+        browser.fill_in(self.fields).await;
+        submit_and_check(browser, self.action.0, self.action.1, self.answer).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pages_seen_without_an_account_pass_axe_core() {
     let Some(browser) = browser().await else {
@@ -31,84 +42,65 @@ async fn the_pages_seen_without_an_account_pass_axe_core() {
     let app = spawn_app_linking_to_itself().await;
     let user = app.create_user("Ana", "vendedor").await;
 
-    check(&browser, &app, "/no-existe/", "404 (signed out)").await;
-    check(
-        &browser,
-        &app,
-        "/verificar-email/no-es-un-token/",
-        "invalid verification link",
-    )
-    .await;
-    check(
-        &browser,
-        &app,
-        "/restablecer-password/no-es-un-token/",
-        "invalid reset link",
-    )
-    .await;
-
-    check(
-        &browser,
-        &app,
-        "/reenviar-verificacion/",
-        "verification resend",
-    )
-    .await;
-    browser.fill("#email", "no-es-un-correo").await;
-    submit_and_check(
-        &browser,
-        "/reenviar-verificacion/",
-        "/reenviar-verificacion/",
-        "verification resend with an invalid address (422)",
-    )
-    .await;
-
-    check(
-        &browser,
-        &app,
-        "/recuperar-password/",
-        "password recovery request",
-    )
-    .await;
-    browser.fill("#email", "no-es-un-correo").await;
-    submit_and_check(
-        &browser,
-        "/recuperar-password/",
-        "/recuperar-password/",
-        "password recovery request with an invalid address (422)",
-    )
-    .await;
-
-    check(&browser, &app, "/registro/", "sign-up").await;
-    browser.fill("#username", "a b").await;
-    browser.fill("#email", "no-es-un-correo").await;
-    browser.fill("#password1", "corta").await;
-    browser.fill("#password2", "distinta").await;
-    submit_and_check(
-        &browser,
-        "/registro/",
-        "/registro/",
-        "sign-up with errors (422)",
-    )
-    .await;
+    for (path, page) in [
+        ("/no-existe/", "404 (signed out)"),
+        (
+            "/verificar-email/no-es-un-token/",
+            "invalid verification link",
+        ),
+        (
+            "/restablecer-password/no-es-un-token/",
+            "invalid reset link",
+        ),
+    ] {
+        browser.open_and_check(&app, path, page).await;
+    }
+    let bad_email = [("#email", "no-es-un-correo")];
+    let resend = "/reenviar-verificacion/";
+    let recover = "/recuperar-password/";
+    let sign_up = [
+        ("#username", "a b"),
+        ("#email", "no-es-un-correo"),
+        ("#password1", "corta"),
+        ("#password2", "distinta"),
+    ];
+    for form in [
+        FormCheck {
+            page: (resend, "verification resend"),
+            action: (resend, resend),
+            fields: &bad_email,
+            answer: "verification resend with an invalid address (422)",
+        },
+        FormCheck {
+            page: (recover, "password recovery request"),
+            action: (recover, recover),
+            fields: &bad_email,
+            answer: "password recovery request with an invalid address (422)",
+        },
+        FormCheck {
+            page: ("/registro/", "sign-up"),
+            action: ("/registro/", "/registro/"),
+            fields: &sign_up,
+            answer: "sign-up with errors (422)",
+        },
+    ] {
+        form.check(&browser, &app).await;
+    }
 
     // A reset whose two passwords differ.
-    check(
-        &browser,
-        &app,
-        "/recuperar-password/",
-        "password recovery request",
-    )
-    .await;
-    browser.fill("#email", &user.email).await;
     browser
-        .click("form[action='/recuperar-password/'] button[type=submit]")
+        .open_and_check(&app, recover, "password recovery request")
         .await;
+    browser.fill("#email", &user.email).await;
+    browser.submit_form(recover).await;
     let link = app.wait_for_mail_to(&user.email, 0).await.link.unwrap();
     browser.client.goto(&link).await.unwrap();
     browser.wait_for_path("/restablecer-password/").await;
-    browser.fill("#new_password1", "Otoño-Lluvioso-2031").await;
-    browser.fill("#new_password2", "Otoño-Lluvioso-2032").await;
+    let differ = [
+        ("#new_password1", "Otoño-Lluvioso-2031"),
+        ("#new_password2", "Otoño-Lluvioso-2032"),
+    ];
+    browser.fill_in(&differ).await;
     submit_and_check(
         &browser,
         "/restablecer-password/",
@@ -118,7 +110,9 @@ async fn the_pages_seen_without_an_account_pass_axe_core() {
     .await;
 
     // The check itself: a page with an unlabelled image and faint text does not pass.
-    check(&browser, &app, "/no-existe/", "404 (signed out)").await;
+    browser
+        .open_and_check(&app, "/no-existe/", "404 (signed out)")
+        .await;
     browser
         .client
         .execute(
@@ -156,49 +150,57 @@ async fn the_pages_seen_without_an_account_pass_axe_core() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pages_of_a_signed_in_admin_pass_axe_core() {
-    let Some(browser) = browser().await else {
+    let Some((browser, app, admin)) = start_with_user("Dueña", "admin").await else {
         return;
     };
-    let app = spawn_app().await;
-    let admin = app.create_user("Dueña", "admin").await;
     let vendedor = app.create_user("vero", "vendedor").await;
     // One of the admin's vendedores, whose address is not confirmed yet.
     app.set_unverified(vendedor.id, Some(admin.id));
 
     browser
-        .client
-        .goto(&app.url("/login/?next=/cambiar-password/"))
-        .await
-        .unwrap();
-    browser.submit_login("Dueña", &admin.password).await;
-    browser.wait_for_path("/cambiar-password/").await;
-    browser.assert_accessible("voluntary password change").await;
-    browser.fill("#old_password", "no-es-la-actual-1").await;
-    browser.fill("#new_password1", "corta").await;
-    browser.fill("#new_password2", "otra").await;
-    submit_and_check(
-        &browser,
-        "/cambiar-password/",
-        "/cambiar-password/",
-        "voluntary password change with errors (422)",
-    )
-    .await;
+        .log_in_to(&app, "/cambiar-password/", "Dueña", &admin.password)
+        .await;
+    let (change, profile, team) = ("/cambiar-password/", "/perfil/", "/equipo/");
+    let bad_passwords = [
+        ("#old_password", "no-es-la-actual-1"),
+        ("#new_password1", "corta"),
+        ("#new_password2", "otra"),
+    ];
+    let bad_profile = [
+        ("#username", ""),
+        ("#email", "no-es-un-correo"),
+        ("#telefono", "teléfono"),
+    ];
+    let bad_vendedor = [("#username", ""), ("#email", "no-es-un-correo")];
+    for form in [
+        FormCheck {
+            page: (change, "voluntary password change"),
+            action: (change, change),
+            fields: &bad_passwords,
+            answer: "voluntary password change with errors (422)",
+        },
+        FormCheck {
+            page: (profile, "profile of an admin"),
+            action: ("/actualizar-perfil/", "/actualizar-perfil/"),
+            fields: &bad_profile,
+            answer: "profile with errors (422)",
+        },
+        FormCheck {
+            page: (team, "team with a vendedor"),
+            action: (team, team),
+            fields: &bad_vendedor,
+            answer: "team with errors in the new vendedor (422)",
+        },
+    ] {
+        form.check(&browser, &app).await;
+    }
+    browser
+        .open_and_check(&app, "/no-existe/", "404 (signed in)")
+        .await;
 
-    check(&browser, &app, "/no-existe/", "404 (signed in)").await;
-
-    check(&browser, &app, "/perfil/", "profile of an admin").await;
-    browser.fill("#username", "").await;
-    browser.fill("#email", "no-es-un-correo").await;
-    browser.fill("#telefono", "teléfono").await;
-    submit_and_check(
-        &browser,
-        "/actualizar-perfil/",
-        "/actualizar-perfil/",
-        "profile with errors (422)",
-    )
-    .await;
-
-    check(&browser, &app, "/perfil/", "profile of an admin").await;
+    browser
+        .open_and_check(&app, profile, "profile of an admin")
+        .await;
     browser
         .fill("#factura-email_contacto", "no-es-un-correo")
         .await;
@@ -211,33 +213,26 @@ async fn the_pages_of_a_signed_in_admin_pass_axe_core() {
         .await;
 
     // A pending change of address shows a notice and a form to cancel it.
-    check(&browser, &app, "/perfil/", "profile of an admin").await;
-    browser.fill("#first_name", "Dueña").await;
-    browser.fill("#last_name", "Núñez").await;
-    browser.fill("#email", "nueva@tienda.example").await;
-    browser.fill("#password_actual", &admin.password).await;
-    submit_and_check(
-        &browser,
-        "/actualizar-perfil/",
-        "/perfil/",
-        "profile with a pending change of address",
-    )
+    let new_address = [
+        ("#first_name", "Dueña"),
+        ("#last_name", "Núñez"),
+        ("#email", "nueva@tienda.example"),
+        ("#password_actual", admin.password.as_str()),
+    ];
+    FormCheck {
+        page: (profile, "profile of an admin"),
+        action: ("/actualizar-perfil/", profile),
+        fields: &new_address,
+        answer: "profile with a pending change of address",
+    }
+    .check(&browser, &app)
     .await;
     browser.text_of("#pending-email").await;
 
-    check(&browser, &app, "/equipo/", "team with a vendedor").await;
-    browser.fill("#username", "").await;
-    browser.fill("#email", "no-es-un-correo").await;
-    submit_and_check(
-        &browser,
-        "/equipo/",
-        "/equipo/",
-        "team with errors in the new vendedor (422)",
-    )
-    .await;
-
     // A deactivated vendedor, and a confirmation opened.
-    check(&browser, &app, "/equipo/", "team with a vendedor").await;
+    browser
+        .open_and_check(&app, team, "team with a vendedor")
+        .await;
     browser.click("details.confirm summary").await;
     browser
         .assert_accessible("team with a confirmation open")

@@ -1,48 +1,29 @@
-use fantoccini::Locator;
-
-use crate::harness::browser;
-use crate::helpers::spawn_app;
+use crate::harness::start_with_user;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_creates_a_vendedor_who_must_change_the_temporary_password() {
-    let Some(browser) = browser().await else {
+    let Some((browser, app, admin)) = start_with_user("Dueña", "admin").await else {
         return;
     };
-    let app = spawn_app().await;
-    let admin = app.create_user("Dueña", "admin").await;
-
     browser
-        .client
-        .goto(&app.url("/login/?next=/equipo/"))
-        .await
-        .unwrap();
-    browser.submit_login("Dueña", &admin.password).await;
-    browser.wait_for_path("/equipo/").await;
-    browser.assert_accessible("team (no vendedores yet)").await;
-    browser.fill("#username", "vera").await;
-    browser.fill("#email", "vera@tienda.example").await;
-    browser.fill("#first_name", "Vera").await;
-    browser.fill("#last_name", "Núñez").await;
-    browser
-        .click("form[action='/equipo/'] button[type=submit]")
+        .log_in_to(&app, "/equipo/", "Dueña", &admin.password)
         .await;
-    browser.wait_for_path("/equipo/").await;
-    assert!(browser.text_of(".flash").await.contains("Vendedor creado"));
+    browser.assert_accessible("team (no vendedores yet)").await;
+    let vendedor = [
+        ("#username", "vera"),
+        ("#email", "vera@tienda.example"),
+        ("#first_name", "Vera"),
+        ("#last_name", "Núñez"),
+    ];
+    browser.fill_in(&vendedor).await;
+    browser.submit_form_to("/equipo/", "/equipo/").await;
+    browser.assert_flash("Vendedor creado").await;
     let temp = browser.text_of("#temp-password").await;
     assert_eq!(temp.chars().filter(char::is_ascii_alphanumeric).count(), 20);
     // The copy button exists only with a script and a clipboard.
-    let copy = browser
-        .client
-        .find(Locator::Css("button[data-copy]"))
-        .await
-        .unwrap();
-    assert!(copy.is_displayed().await.unwrap());
-    assert!(
-        browser
-            .text_of("#team-table")
-            .await
-            .contains("Debe cambiar la contraseña")
-    );
+    assert!(browser.is_shown("button[data-copy]").await);
+    let team = browser.text_of("#team-table").await;
+    assert!(team.contains("Debe cambiar la contraseña"));
     browser
         .assert_accessible("team with a temporary password shown")
         .await;
@@ -54,19 +35,16 @@ async fn an_admin_creates_a_vendedor_who_must_change_the_temporary_password() {
     browser.wait_for_path("/cambiar-password/").await;
     browser.assert_accessible("forced password change").await;
     let new = "Girasol-Azul-Marea-77";
-    browser.fill("#old_password", &temp).await;
-    browser.fill("#new_password1", new).await;
-    browser.fill("#new_password2", new).await;
+    let change = [
+        ("#old_password", temp.as_str()),
+        ("#new_password1", new),
+        ("#new_password2", new),
+    ];
+    browser.fill_in(&change).await;
     browser
-        .click("form[action='/cambiar-password/'] button[type=submit]")
+        .submit_form_to("/cambiar-password/", "/perfil/")
         .await;
-    browser.wait_for_path("/perfil/").await;
-    assert!(
-        browser
-            .text_of(".flash")
-            .await
-            .contains("Contraseña actualizada")
-    );
+    browser.assert_flash("Contraseña actualizada").await;
     browser.assert_accessible("profile of a vendedor").await;
     // A vendedor has neither the team link nor the invoice form.
     let page = browser.client.source().await.unwrap();
@@ -77,65 +55,41 @@ async fn an_admin_creates_a_vendedor_who_must_change_the_temporary_password() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_saves_invoice_settings_and_previews_the_invoice() {
-    let Some(browser) = browser().await else {
+    let Some((browser, app, admin)) = start_with_user("Dueña", "admin").await else {
         return;
     };
-    let app = spawn_app().await;
-    let admin = app.create_user("Dueña", "admin").await;
-
     browser
-        .client
-        .goto(&app.url("/login/?next=/perfil/"))
-        .await
-        .unwrap();
-    browser.submit_login("Dueña", &admin.password).await;
-    browser.wait_for_path("/perfil/").await;
+        .log_in_to(&app, "/perfil/", "Dueña", &admin.password)
+        .await;
     browser
         .assert_accessible("profile of an admin with the invoice form")
         .await;
-    browser
-        .fill("#factura-nombre_empresa", "Ferretería Núñez")
-        .await;
-    browser.fill("#factura-direccion", "Av. Reforma 100").await;
-    browser.fill("#factura-telefono", "+52 55 1234 5678").await;
-    browser
-        .fill("#factura-mensaje_personalizado", "Gracias por su compra.")
-        .await;
+    let settings = [
+        ("#factura-nombre_empresa", "Ferretería Núñez"),
+        ("#factura-direccion", "Av. Reforma 100"),
+        ("#factura-telefono", "+52 55 1234 5678"),
+        ("#factura-mensaje_personalizado", "Gracias por su compra."),
+    ];
+    browser.fill_in(&settings).await;
     // Keyboard users toggle with the label too: turn the phone off.
     browser.click("label[for='factura-mostrar_telefono']").await;
     browser.click("button[name=guardar_factura]").await;
     browser.wait_for_path("/perfil/").await;
-    assert!(
-        browser
-            .text_of(".flash")
-            .await
-            .contains("Configuración de factura guardada")
-    );
+    browser
+        .assert_flash("Configuración de factura guardada")
+        .await;
     browser
         .assert_accessible("profile after saving the invoice settings")
         .await;
 
     browser.click("a[href='/factura/vista-previa/']").await;
     browser.wait_for_path("/factura/vista-previa/").await;
-    assert_eq!(
-        browser.text_of(".invoice-company-name").await,
-        "Ferretería Núñez"
-    );
+    let company = browser.text_of(".invoice-company-name").await;
+    assert_eq!(company, "Ferretería Núñez");
     assert_eq!(browser.text_of("#invoice-address").await, "Av. Reforma 100");
-    assert!(
-        browser
-            .client
-            .find(Locator::Css("#invoice-phone"))
-            .await
-            .is_err()
-    );
+    assert!(!browser.is_shown("#invoice-phone").await);
     // The print button appears with the script; printing hides the site's chrome.
-    let print = browser
-        .client
-        .find(Locator::Css("button[data-print]"))
-        .await
-        .unwrap();
-    assert!(print.is_displayed().await.unwrap());
+    assert!(browser.is_shown("button[data-print]").await);
     browser.assert_accessible("invoice preview").await;
     browser.close().await;
 }

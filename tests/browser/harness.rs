@@ -11,6 +11,8 @@ use fantoccini::elements::Element;
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
 
+use crate::helpers::{TestApp, TestUser};
+
 /// One rule that a page breaks, with the elements that break it.
 pub struct Violation {
     pub id: String,
@@ -103,6 +105,61 @@ pub async fn browser() -> Option<Browser> {
 }
 
 impl Browser {
+    /// Opens `path` of `app`.
+    pub async fn open(&self, app: &TestApp, path: &str) {
+        self.client.goto(&app.url(path)).await.unwrap();
+    }
+
+    /// Opens `path` of `app` and checks the page it lands on with axe-core.
+    pub async fn open_and_check(&self, app: &TestApp, path: &str, page: &str) {
+        self.open(app, path).await;
+        self.assert_accessible(page).await;
+    }
+
+    /// Signs in through the login form on the way to `path`, and waits for it.
+    pub async fn log_in_to(&self, app: &TestApp, path: &str, login: &str, password: &str) {
+        let next = url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>();
+        self.open(app, &format!("/login/?next={next}")).await;
+        self.submit_login(login, password).await;
+        self.wait_for_path(path).await;
+    }
+
+    /// Fills each (field, text).
+    pub async fn fill_in(&self, fields: &[(&str, &str)]) {
+        for (css, text) in fields {
+            self.fill(css, text).await;
+        }
+    }
+
+    /// Clicks the submit button of the form whose action is `action`.
+    pub async fn submit_form(&self, action: &str) {
+        self.click(&format!("form[action='{action}'] button[type=submit]"))
+            .await;
+    }
+
+    /// Submits the form whose action is `action` and waits for the page at `path`.
+    pub async fn submit_form_to(&self, action: &str, path: &str) {
+        self.submit_form(action).await;
+        self.wait_for_path(path).await;
+    }
+
+    /// Fails unless the page's flash message says `text`.
+    pub async fn assert_flash(&self, text: &str) {
+        let flash = self.text_of(".flash").await;
+        assert!(
+            flash.contains(text),
+            "{text:?} is not in the flash {flash:?}"
+        );
+    }
+
+    /// True when the element is on the page and displayed.
+    pub async fn is_shown(&self, css: &str) -> bool {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => element.is_displayed().await.unwrap(),
+            Err(_) => false,
+        }
+    }
+
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
     }
@@ -356,9 +413,17 @@ fn wait_for_port(port: u16) {
     }
 }
 
+/// A browser, a fresh app and one user of it (`None` when browser tests were not asked for).
+pub async fn start_with_user(name: &str, role: &str) -> Option<(Browser, TestApp, TestUser)> {
+    let browser = browser().await?;
+    let app = crate::helpers::spawn_app().await;
+    let user = app.create_user(name, role).await;
+    Some((browser, app, user))
+}
+
 /// The app with `CUENTAS_BASE_URL` set to its own address, so a link in a mail can be opened
 /// exactly as written.
-pub async fn spawn_app_linking_to_itself() -> crate::helpers::TestApp {
+pub async fn spawn_app_linking_to_itself() -> TestApp {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -1,53 +1,38 @@
 use fantoccini::Locator;
 use fantoccini::key::Key;
 
-use crate::harness::browser;
-use crate::helpers::spawn_app;
+use crate::harness::start_with_user;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forced_user_changes_the_password_then_sees_the_tutorial_once() {
-    let Some(browser) = browser().await else {
+    let Some((browser, app, user)) = start_with_user("vero", "vendedor").await else {
         return;
     };
-    let app = spawn_app().await;
-    let user = app.create_user("vero", "vendedor").await;
     app.require_password_change(user.id);
 
-    browser.client.goto(&app.url("/login/")).await.unwrap();
+    browser.open(&app, "/login/").await;
     browser.submit_login("vero", &user.password).await;
     browser.wait_for_path("/cambiar-password/").await;
-    assert!(
-        browser
-            .text_of(".notice")
-            .await
-            .contains("contraseña temporal")
-    );
+    let notice = browser.text_of(".notice").await;
+    assert!(notice.contains("contraseña temporal"), "{notice}");
     browser.assert_accessible("forced password change").await;
 
     let new = "Vendedora-Nueva-2026";
-    browser.fill("#old_password", &user.password).await;
-    browser.fill("#new_password1", new).await;
+    let typed = [
+        ("#old_password", user.password.as_str()),
+        ("#new_password1", new),
+    ];
+    browser.fill_in(&typed).await;
     // The strength meter appears once something is typed.
-    let meter = browser
-        .client
-        .find(Locator::Css("#password-strength"))
-        .await
-        .unwrap();
-    assert!(meter.is_displayed().await.unwrap());
+    assert!(browser.is_shown("#password-strength").await);
     browser
         .assert_accessible("password change with the strength meter")
         .await;
     browser.fill("#new_password2", new).await;
     browser
-        .click("form[action='/cambiar-password/'] button[type=submit]")
+        .submit_form_to("/cambiar-password/", "/perfil/")
         .await;
-    browser.wait_for_path("/perfil/").await;
-    assert!(
-        browser
-            .text_of(".flash")
-            .await
-            .contains("Contraseña actualizada")
-    );
+    browser.assert_flash("Contraseña actualizada").await;
     browser.click("nav a[href='/dashboard/']").await;
     browser.wait_for_path("/dashboard/").await;
 

@@ -1,15 +1,12 @@
 use fantoccini::Locator;
 
-use crate::harness::browser;
-use crate::helpers::spawn_app;
+use crate::harness::start_with_user;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_uploads_a_photo_and_sees_it_in_the_page_and_the_navigation() {
-    let Some(browser) = browser().await else {
+    let Some((browser, app, user)) = start_with_user("ana", "vendedor").await else {
         return;
     };
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "vendedor").await;
     let photo = app.settings.data_dir.join("retrato.png");
     std::fs::create_dir_all(&app.settings.data_dir).unwrap();
     image::DynamicImage::new_rgb8(640, 480)
@@ -17,16 +14,12 @@ async fn a_user_uploads_a_photo_and_sees_it_in_the_page_and_the_navigation() {
         .unwrap();
 
     browser
-        .client
-        .goto(&app.url("/login/?next=%2Fperfil%2F"))
-        .await
-        .unwrap();
-    browser.submit_login("ana", &user.password).await;
-    browser.wait_for_path("/perfil/").await;
+        .log_in_to(&app, "/perfil/", "ana", &user.password)
+        .await;
     browser.assert_accessible("profile").await;
 
-    browser.fill("#first_name", "Ana").await;
-    browser.fill("#last_name", "Pérez").await;
+    let names = [("#first_name", "Ana"), ("#last_name", "Pérez")];
+    browser.fill_in(&names).await;
     let input = browser
         .client
         .find(Locator::Css("#foto_perfil"))
@@ -34,25 +27,14 @@ async fn a_user_uploads_a_photo_and_sees_it_in_the_page_and_the_navigation() {
         .unwrap();
     input.send_keys(&photo.to_string_lossy()).await.unwrap();
     // The preview appears before anything is sent.
-    let preview = browser
-        .client
-        .find(Locator::Css("#foto-preview"))
-        .await
-        .unwrap();
-    assert!(preview.is_displayed().await.unwrap());
+    assert!(browser.is_shown("#foto-preview").await);
     browser
         .assert_accessible("profile with a photo preview")
         .await;
     browser
-        .click("form[action='/actualizar-perfil/'] button[type=submit]")
+        .submit_form_to("/actualizar-perfil/", "/perfil/")
         .await;
-    browser.wait_for_path("/perfil/").await;
-    assert!(
-        browser
-            .text_of(".flash")
-            .await
-            .contains("Tu perfil se ha actualizado")
-    );
+    browser.assert_flash("Tu perfil se ha actualizado").await;
 
     let path = app.user(user.id).photo_path.expect("the photo was saved");
     for css in [".profile-photo", ".account .avatar"] {

@@ -8,14 +8,12 @@ async fn a_forgotten_password_is_reset_through_the_link_in_the_mail() {
     let app = spawn_app_linking_to_itself().await;
     let user = app.create_user("Ana", "vendedor").await;
 
-    browser.client.goto(&app.url("/login/")).await.unwrap();
+    browser.open(&app, "/login/").await;
     browser.click("a[href='/recuperar-password/']").await;
     browser.wait_for_path("/recuperar-password/").await;
     browser.assert_accessible("password recovery request").await;
     browser.fill("#email", &user.email).await;
-    browser
-        .click("form[action='/recuperar-password/'] button[type=submit]")
-        .await;
+    browser.submit_form("/recuperar-password/").await;
     let mail = app.wait_for_mail_to(&user.email, 0).await;
     let link = mail.link.clone().unwrap();
     assert!(link.starts_with(&app.address), "{link}");
@@ -26,18 +24,13 @@ async fn a_forgotten_password_is_reset_through_the_link_in_the_mail() {
     browser.wait_for_path("/restablecer-password/").await;
     browser.assert_accessible("password reset").await;
     let new = "Otoño-Lluvioso-2031";
-    browser.fill("#new_password1", new).await;
-    browser.fill("#new_password2", new).await;
     browser
-        .click("form[action='/restablecer-password/'] button[type=submit]")
+        .fill_in(&[("#new_password1", new), ("#new_password2", new)])
         .await;
-    browser.wait_for_path("/login/").await;
-    assert!(
-        browser
-            .text_of(".flash")
-            .await
-            .contains("Tu contraseña se ha cambiado")
-    );
+    browser
+        .submit_form_to("/restablecer-password/", "/login/")
+        .await;
+    browser.assert_flash("Tu contraseña se ha cambiado").await;
     browser.submit_login("ana", new).await;
     browser.wait_for_path("/dashboard/").await;
     browser.close().await;
