@@ -63,6 +63,8 @@ pub struct Settings {
     pub body_timeout: Duration,
     pub password_min_length: usize,
     pub password_require_letter_and_digit: bool,
+    /// How long security events are kept (`CUENTAS_SECURITY_EVENTS_DAYS`).
+    pub security_events_retention: Duration,
 }
 
 /// The key that encrypts session cookies; its `Debug` never prints the bytes.
@@ -221,6 +223,9 @@ impl Settings {
                 "CUENTAS_PASSWORD_REQUIRE_LETTER_AND_DIGIT",
                 true,
             )?,
+            security_events_retention: minutes(
+                24 * 60 * parse_number(&var, "CUENTAS_SECURITY_EVENTS_DAYS", 365, 1)?,
+            ),
             data_dir,
         })
     }
@@ -394,6 +399,7 @@ mod tests {
             ("CUENTAS_BASE_URL", "ftp://example.com"),
             ("CUENTAS_SECRET_KEY", "short"),
             ("CUENTAS_MAX_UPLOAD_MB", "0"),
+            ("CUENTAS_SECURITY_EVENTS_DAYS", "0"),
             ("CUENTAS_SMTP_URL", "http://mail.example.com"),
             // A password in clear to a server off this machine.
             (

@@ -23,3 +23,8 @@ pub fn verify_email(token: &str) -> String {
 pub fn reset_password(token: &str) -> String {
     format!("{RESET_PASSWORD}{token}/")
 }
+
+/// The mailed link that lets a sign-in proceed from an unknown browser.
+pub fn confirm_sign_in(token: &str) -> String {
+    format!("/login/confirmar/{token}/")
+}

@@ -25,7 +25,9 @@ use crate::db;
 use crate::error::AppError;
 use crate::mail::outbox::{OutboxHandle, SessionLifetimes, Worker};
 use crate::mail::{MailTransport, Mailer};
-use crate::middleware::{allowed_hosts, forced_password_change, request_body, security_headers};
+use crate::middleware::{
+    access_log, allowed_hosts, forced_password_change, request_body, security_headers,
+};
 use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
@@ -105,7 +107,8 @@ impl Application {
             clock.clone(),
             outbox.clone(),
             SessionLifetimes::of(&settings),
-        );
+        )
+        .keeping_security_events(settings.security_events_retention);
         let state = web::Data::new(AppState {
             pool,
             photos: PhotoPipeline::new(),
@@ -221,6 +224,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .wrap(from_fn(move |req, next| {
                 security_headers::add(req, next, https)
             }))
+            .wrap(from_fn(access_log::log))
             .wrap(TracingLogger::<RequestSpan>::new())
             .route("/", web::get().to(home::home))
             .service(
@@ -229,6 +233,11 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
                     .route(web::post().to(login::submit_login)),
             )
             .service(web::resource("/logout/").route(web::post().to(login::submit_logout)))
+            .service(
+                web::resource("/login/confirmar/{token}/")
+                    .route(web::get().to(login::sign_in_link_page))
+                    .route(web::post().to(login::submit_sign_in_link)),
+            )
             .service(
                 web::resource(paths::DASHBOARD).route(web::get().to(dashboard::show_dashboard)),
             )

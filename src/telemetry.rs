@@ -51,7 +51,11 @@ impl tracing_actix_web::RootSpanBuilder for RequestSpan {
 /// The path with the one-time token of a mailed link replaced, so logs never hold a live
 /// token.
 pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
-    for prefix in ["/verificar-email/", "/restablecer-password/"] {
+    for prefix in [
+        "/verificar-email/",
+        "/restablecer-password/",
+        "/login/confirmar/",
+    ] {
         if let Some(rest) = path.strip_prefix(prefix)
             && !rest.is_empty()
         {
@@ -78,6 +82,10 @@ mod tests {
         assert_eq!(
             loggable_path("/restablecer-password/"),
             "/restablecer-password/"
+        );
+        assert_eq!(
+            loggable_path("/login/confirmar/abc/"),
+            "/login/confirmar/…/"
         );
         assert_eq!(loggable_path("/perfil/"), "/perfil/");
     }

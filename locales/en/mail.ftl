@@ -75,3 +75,9 @@ mail-reset-action = Choose a new password
 mail-password-changed-subject = Your cuentas password was changed
 mail-password-changed-body = Your account's password was just changed and your other sessions were ended.
 mail-password-changed-action = Reset the password
+
+# Sign-in confirmation while the account is under distributed guessing.
+mail-sign-in-subject = Confirm it is you to sign in to cuentas
+mail-sign-in-body = Someone typed your account's correct password in a browser we do not know, while the account is receiving many failed attempts. If it was you, open the link to sign in; it expires in { $minutes } minutes and works only once.
+mail-sign-in-action = It is me: sign in
+mail-sign-in-not-you = If it was not you, someone knows your password: change it now through "Forgot your password?" on the sign-in page.

@@ -138,3 +138,10 @@ error-photo-format = The file is not a JPEG, PNG, GIF, WebP or BMP image.
 error-photo-dimensions = The image is too large (at most 8000 × 8000 pixels).
 error-photo-damaged = The image is damaged or incomplete.
 error-photo-too-big = The file is larger than the { $mb } MB limit.
+
+# Sign-in from an unknown browser while the account is under distributed guessing.
+login-link-sent = For your safety, your account accepts sign-ins right now only from browsers you signed in with before. If the password was right, we sent you a link by mail to confirm it is you.
+sign-in-link-title = Confirm the sign-in
+sign-in-link-lead = Press the button to sign in to your account in this browser.
+sign-in-link-submit = Sign in
+sign-in-link-invalid = This link is not valid: it may have expired or been used already. Sign in again to get another one.

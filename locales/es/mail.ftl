@@ -75,3 +75,9 @@ mail-reset-action = Elegir una contraseña nueva
 mail-password-changed-subject = Tu contraseña de cuentas se ha cambiado
 mail-password-changed-body = La contraseña de tu cuenta se acaba de cambiar y se cerraron las demás sesiones.
 mail-password-changed-action = Restablecer la contraseña
+
+# Sign-in confirmation while the account is under distributed guessing.
+mail-sign-in-subject = Confirma que eres tú para entrar en cuentas
+mail-sign-in-body = Alguien escribió la contraseña correcta de tu cuenta en un navegador que no conocemos, mientras la cuenta recibe muchos intentos fallidos. Si fuiste tú, abre el enlace para entrar; caduca en { $minutes } minutos y solo sirve una vez.
+mail-sign-in-action = Soy yo: entrar
+mail-sign-in-not-you = Si no fuiste tú, alguien conoce tu contraseña: cámbiala cuanto antes desde «¿Olvidaste tu contraseña?» en la página de inicio de sesión.

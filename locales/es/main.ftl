@@ -138,3 +138,10 @@ error-photo-format = El archivo no es una imagen JPEG, PNG, GIF, WebP o BMP.
 error-photo-dimensions = La imagen es demasiado grande (máximo 8000 × 8000 píxeles).
 error-photo-damaged = La imagen está dañada o incompleta.
 error-photo-too-big = El archivo supera el límite de { $mb } MB.
+
+# Sign-in from an unknown browser while the account is under distributed guessing.
+login-link-sent = Por seguridad, ahora mismo tu cuenta solo admite entradas desde navegadores en los que ya entraste. Si la contraseña era correcta, te enviamos un enlace por correo para confirmar que eres tú.
+sign-in-link-title = Confirmar el inicio de sesión
+sign-in-link-lead = Pulsa el botón para entrar en tu cuenta en este navegador.
+sign-in-link-submit = Entrar
+sign-in-link-invalid = Este enlace no es válido: puede que haya caducado o que ya se haya usado. Vuelve a iniciar sesión para recibir otro.

@@ -3,14 +3,31 @@
 //! Every failure (unknown account, wrong password, inactive account) gives the same answer
 //! after the same work: unknown accounts verify a dummy hash. Attempts are counted per typed
 //! login and client, and per client, before the password is looked at.
+//!
+//! Distributed guessing: the per-client limits leave a botnet free to guess one account. When
+//! an account collected [`GUARD_FAILURES`] failed sign-ins from [`GUARD_ADDRESSES`] or more
+//! client addresses within [`GUARD_WINDOW`], a browser that never signed in to it (no
+//! known-browser id listed for the account) gets [`SignInOutcome::LinkSent`] whatever the
+//! password: a right one mails a single-use link that starts the session
+//! ([`confirm_link`]), a wrong one counts as a failure. So the attacker learns nothing from the
+//! right password, and the owner, from a known browser or through the mail, is never locked
+//! out.
 
+use chrono::TimeDelta;
+
+use super::security_log::{self, Event};
 use super::{Client, Error, sessions, throttle};
 use crate::auth::password::Verification;
 use crate::db;
+use crate::db::known_browsers::KnownBrowser;
+use crate::db::security_events::{EventKind, SecurityEvent};
+use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::User;
 use crate::domain::username::normalize_login;
 use crate::domain::{Problems, Role};
+use crate::mail::messages::{Mail, Recipient};
 use crate::state::AppState;
+use crate::token::{is_token_shaped, random_token};
 
 /// What was typed on the sign-in form.
 pub struct Credentials {
@@ -18,20 +35,49 @@ pub struct Credentials {
     pub password: String,
 }
 
+/// Failed sign-ins on one account within [`GUARD_WINDOW`] that put it under guard...
+pub const GUARD_FAILURES: i64 = 20;
+/// ...when they came from at least this many client addresses.
+pub const GUARD_ADDRESSES: i64 = 3;
+pub const GUARD_WINDOW: TimeDelta = TimeDelta::hours(1);
+/// How long a mailed sign-in link works.
+pub const LINK_LIFETIME: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// A session begun.
 pub struct SignedIn {
     pub user: User,
     pub session_id: String,
+    /// The known-browser id to keep in the browser (the one it sent, or a new one).
+    pub browser_id: String,
 }
 
-/// Checks the credentials under the throttle and records the sign-in; the account comes
-/// back. Problems are reported on `login` and `password`.
+/// What a sign-in attempt came to.
+pub enum SignInOutcome {
+    SignedIn(Box<SignedIn>),
+    /// The account is under guard and the browser unknown: if the password was right, a
+    /// sign-in link went to the account's address.
+    LinkSent,
+}
+
+/// What [`authenticate`] found.
+pub enum Authenticated {
+    /// The right password; the sign-in is recorded and the browser listed for the account.
+    User { user: Box<User>, browser_id: String },
+    /// See [`SignInOutcome::LinkSent`].
+    LinkSent,
+}
+
+/// Checks the credentials under the throttle and the guard, and records the sign-in.
+/// `browser` is the known-browser id the browser sent, if any. Problems are reported on
+/// `login` and `password`.
 pub async fn authenticate(
     state: &AppState,
     client: &Client,
     credentials: Credentials,
-) -> Result<User, Error> {
+    browser: Option<String>,
+) -> Result<Authenticated, Error> {
     let Credentials { login, password } = credentials;
+    let browser = browser.filter(|id| is_token_shaped(id));
     let mut problems = Problems::new();
     if login.trim().is_empty() {
         problems.add("login", "error-required");
@@ -42,7 +88,14 @@ pub async fn authenticate(
     problems.or(())?;
 
     let login = normalize_login(&login);
-    let key = throttle::admit_password(state, client, &login).await?;
+    let key = match throttle::admit_password(state, client, &login).await {
+        Ok(key) => key,
+        Err(Error::Throttled { retry_after_secs }) => {
+            record_lockout(state, client, login).await?;
+            return Err(Error::Throttled { retry_after_secs });
+        }
+        Err(e) => return Err(e),
+    };
     // Input no account could have (control characters, absurd length) is not looked up: it
     // fails like an unknown account, after the same dummy verification.
     let user = if plausible_login(&login) {
@@ -58,33 +111,224 @@ pub async fn authenticate(
         .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
         .await?;
     let now = state.clock.now();
-    let (Some(user), Verification::Valid { rehash }) = (user, verification) else {
-        // The attempt stays counted as a failure.
+    let Some(user) = user else {
+        security_log::trace_unknown_login(client, &key);
         return Err(Error::field("password", "login-failed"));
     };
-    if !user.is_active {
-        return Err(Error::field("password", "login-failed"));
+    if guarded(state, user.id, browser.clone()).await? {
+        challenge(state, client, &user, &verification).await?;
+        return Ok(Authenticated::LinkSent);
     }
-    // Only someone who typed the right temporary password learns that it expired.
-    if user.temp_password_expired(now) {
-        return Err(Error::field("password", "login-temp-password-expired"));
+    let refusal = match verification {
+        Verification::Invalid => Some(("wrong_password", "login-failed")),
+        Verification::Valid { .. } if !user.is_active => Some(("inactive", "login-failed")),
+        // Only someone who typed the right temporary password learns that it expired.
+        Verification::Valid { .. } if user.temp_password_expired(now) => {
+            Some(("temporary_password_expired", "login-temp-password-expired"))
+        }
+        Verification::Valid { .. } => None,
+    };
+    if let Some((reason, problem)) = refusal {
+        // The attempt stays counted as a failure.
+        let event = Event::new(EventKind::SignInFailed, user.id).with("reason", reason);
+        record(state, client, now, event).await?;
+        return Err(Error::field("password", problem));
     }
+    let rehash = match verification {
+        Verification::Valid { rehash } => rehash,
+        Verification::Invalid => None,
+    };
     let (id, client) = (user.id, client.clone());
+    let browser_id = browser.unwrap_or_else(random_token);
+    let remembered = browser_id.clone();
     // A self-registered admin must confirm the address first (a team member, created by
     // their admin, may sign in unverified). Only someone with the password learns this.
     let must_verify = !user.email_verified && user.role == Role::Admin && user.manager_id.is_none();
     db::run(&state.pool, move |conn| {
-        throttle::forgive_password(conn, &client, &key)?;
-        if !must_verify {
-            User::record_login(conn, id, now, rehash.as_deref())?;
-        }
-        Ok::<_, Error>(())
+        db::write_transaction(conn, |conn| {
+            throttle::forgive_password(conn, &client, &key)?;
+            let event = if must_verify {
+                Event::new(EventKind::SignInFailed, id).with("reason", "email_not_verified")
+            } else {
+                User::record_login(conn, id, now, rehash.as_deref())?;
+                KnownBrowser::remember(conn, id, &remembered, now)?;
+                Event::new(EventKind::SignedIn, id)
+            };
+            security_log::record(conn, &client, now, &event)?;
+            Ok::<_, Error>(())
+        })
     })
     .await?;
     if must_verify {
         return Err(Error::EmailNotVerified { email: user.email });
     }
-    Ok(user)
+    Ok(Authenticated::User {
+        user: Box::new(user),
+        browser_id,
+    })
+}
+
+/// True when the account is under guard (see the module comment) and `browser` is not one
+/// that signed in to it before.
+async fn guarded(state: &AppState, user_id: i32, browser: Option<String>) -> Result<bool, Error> {
+    let since = state.clock.now() - GUARD_WINDOW;
+    db::run(&state.pool, move |conn| {
+        let (failures, addresses) = SecurityEvent::failures_since(conn, user_id, since)?;
+        if failures < GUARD_FAILURES || addresses < GUARD_ADDRESSES {
+            return Ok(false);
+        }
+        let known = match &browser {
+            Some(id) => KnownBrowser::is_known(conn, user_id, id)?,
+            None => false,
+        };
+        Ok::<_, Error>(!known)
+    })
+    .await
+}
+
+/// An attempt on a guarded account from an unknown browser. The right password (on an active
+/// account whose temporary password, if any, is still good) mails a sign-in link; anything
+/// else is a failure. Neither forgives the throttle, so its counts tell nothing either.
+async fn challenge(
+    state: &AppState,
+    client: &Client,
+    user: &User,
+    verification: &Verification,
+) -> Result<(), Error> {
+    let now = state.clock.now();
+    let right = matches!(verification, Verification::Valid { .. })
+        && user.is_active
+        && !user.temp_password_expired(now);
+    if !right {
+        let reason = if matches!(verification, Verification::Invalid) {
+            "wrong_password"
+        } else {
+            "refused_under_guard"
+        };
+        let event = Event::new(EventKind::SignInFailed, user.id).with("reason", reason);
+        return record(state, client, now, event).await;
+    }
+    let mail_base = state.settings.base_url.clone();
+    let (recipient, id, email, client) = (
+        Recipient::of(user),
+        user.id,
+        user.email.clone(),
+        client.clone(),
+    );
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let token =
+                OneTimeToken::issue(conn, Purpose::ConfirmSignIn, id, &email, now, LINK_LIFETIME)?;
+            Mail::ConfirmSignIn {
+                token: &token,
+                minutes: LINK_LIFETIME.as_secs() / 60,
+            }
+            .compose(&recipient, &mail_base, now)
+            .map_err(Error::unexpected)?
+            .enqueue(conn)?;
+            let event = Event::new(EventKind::SignInChallenged, id);
+            security_log::record(conn, &client, now, &event)?;
+            Ok::<_, Error>(())
+        })
+    })
+    .await?;
+    state.outbox.wake();
+    Ok(())
+}
+
+/// True when `token` is a live sign-in link (reading it changes nothing).
+pub async fn link_is_live(state: &AppState, token: String) -> Result<bool, Error> {
+    let now = state.clock.now();
+    db::run(&state.pool, move |conn| {
+        let found = OneTimeToken::find_live(conn, &token, &[Purpose::ConfirmSignIn], now)?;
+        Ok::<_, Error>(found.is_some())
+    })
+    .await
+}
+
+/// Uses a mailed sign-in link: the session starts in the browser that confirms it, which is
+/// listed for the account. The link reached the address, which proves it. An unknown, used,
+/// voided or expired link, an inactive account or an address that changed since are all
+/// [`Error::LinkInvalid`].
+pub async fn confirm_link(
+    state: &AppState,
+    client: &Client,
+    token: String,
+    browser: Option<String>,
+    replacing: Option<String>,
+) -> Result<SignedIn, Error> {
+    let now = state.clock.now();
+    if !link_is_live(state, token.clone()).await? {
+        return Err(Error::LinkInvalid);
+    }
+    let browser_id = browser
+        .filter(|id| is_token_shaped(id))
+        .unwrap_or_else(random_token);
+    let (remembered, who) = (browser_id.clone(), client.clone());
+    let user = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let found = OneTimeToken::find_live(conn, &token, &[Purpose::ConfirmSignIn], now)?
+                .ok_or(Error::LinkInvalid)?;
+            let user = User::find(conn, found.user_id)?
+                .filter(|u| u.is_active && !u.temp_password_expired(now) && u.email == found.email)
+                .ok_or(Error::LinkInvalid)?;
+            if !OneTimeToken::consume(conn, found.id, now)? {
+                return Err(Error::LinkInvalid);
+            }
+            if !user.email_verified {
+                User::mark_email_verified(conn, user.id, &found.email, now)?;
+            }
+            User::record_login(conn, user.id, now, None)?;
+            KnownBrowser::remember(conn, user.id, &remembered, now)?;
+            let event = Event::new(EventKind::SignInConfirmed, user.id);
+            security_log::record(conn, &who, now, &event)?;
+            Ok(user)
+        })
+    })
+    .await?;
+    let session_id = sessions::start(state, &user, client, replacing).await?;
+    Ok(SignedIn {
+        user,
+        session_id,
+        browser_id,
+    })
+}
+
+/// Records one event on its own (a failure changes nothing else).
+async fn record(
+    state: &AppState,
+    client: &Client,
+    now: crate::clock::Timestamp,
+    event: Event,
+) -> Result<(), Error> {
+    let client = client.clone();
+    db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(security_log::record(conn, &client, now, &event)?)
+    })
+    .await
+}
+
+/// A refused (throttled) attempt on a known account: one `sign_in_locked` event per lockout
+/// window, however many attempts hit it, so a flood cannot fill the log.
+async fn record_lockout(state: &AppState, client: &Client, login: String) -> Result<(), Error> {
+    if !plausible_login(&login) {
+        return Ok(());
+    }
+    let (now, client) = (state.clock.now(), client.clone());
+    let since = now - throttle::PASSWORDS.window;
+    db::run(&state.pool, move |conn| {
+        let Some(user) = User::find_by_login(conn, &login)? else {
+            return Ok(());
+        };
+        db::write_transaction(conn, |conn| {
+            if !SecurityEvent::recorded_since(conn, user.id, EventKind::SignInLocked, since)? {
+                let event = Event::new(EventKind::SignInLocked, user.id);
+                security_log::record(conn, &client, now, &event)?;
+            }
+            Ok::<_, Error>(())
+        })
+    })
+    .await
 }
 
 /// [`authenticate`], then a new session (replacing the one the caller held, if any).
@@ -92,11 +336,19 @@ pub async fn sign_in(
     state: &AppState,
     client: &Client,
     credentials: Credentials,
+    browser: Option<String>,
     replacing: Option<String>,
-) -> Result<SignedIn, Error> {
-    let user = authenticate(state, client, credentials).await?;
+) -> Result<SignInOutcome, Error> {
+    let (user, browser_id) = match authenticate(state, client, credentials, browser).await? {
+        Authenticated::User { user, browser_id } => (user, browser_id),
+        Authenticated::LinkSent => return Ok(SignInOutcome::LinkSent),
+    };
     let session_id = sessions::start(state, &user, client, replacing).await?;
-    Ok(SignedIn { user, session_id })
+    Ok(SignInOutcome::SignedIn(Box::new(SignedIn {
+        user: *user,
+        session_id,
+        browser_id,
+    })))
 }
 
 /// Ends the session `session_id`.

@@ -11,6 +11,7 @@ pub mod login;
 pub mod password;
 pub mod profile;
 pub mod recovery;
+pub mod security_log;
 pub mod sessions;
 pub mod signup;
 pub mod team;

@@ -1,9 +1,11 @@
 //! Passwords: the policy check for a new one, re-entering one's own (throttled like a
 //! sign-in), and changing it.
 
+use super::security_log::{self, Event};
 use super::{Client, Error, sessions, throttle};
 use crate::auth::password::Verification;
 use crate::db;
+use crate::db::security_events::EventKind;
 use crate::db::sessions::UserSession;
 use crate::db::users::User;
 use crate::domain::{NewPassword, PasswordPolicy, Problem, Problems};
@@ -140,12 +142,14 @@ pub async fn change_password(
     let notice = Mail::PasswordChanged
         .compose(&Recipient::of(user), &state.settings.base_url, now)
         .map_err(Error::unexpected)?;
-    let (id, old_session) = (user.id, current_session.to_owned());
+    let (id, old_session, who) = (user.id, current_session.to_owned(), client.clone());
     let epoch = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let epoch = User::set_password(conn, id, &hash, now)?;
             UserSession::revoke(conn, &old_session, now)?;
             notice.enqueue(conn)?;
+            let event = Event::new(EventKind::PasswordChanged, id);
+            security_log::record(conn, &who, now, &event)?;
             Ok::<_, Error>(epoch)
         })
     })

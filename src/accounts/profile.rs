@@ -5,10 +5,12 @@
 //! the address itself are never written here.
 
 use super::password::verify_own;
+use super::security_log::{self, Event};
 use super::{Client, Error, throttle};
 use crate::db;
 use crate::db::invoice_settings::InvoiceSettings;
 use crate::db::outbox::NewMail;
+use crate::db::security_events::EventKind;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::{ProfileChanges, Taken, User};
 use crate::domain::profile::{PersonName, Phone, parse_currency, parse_timezone};
@@ -159,7 +161,7 @@ pub async fn update_profile(
         .await?;
     let now = state.clock.now();
     let email_change = if send_change {
-        Some(EmailChange::new(state, user, &update, now)?)
+        Some(EmailChange::new(state, client, user, &update, now)?)
     } else {
         None
     };
@@ -191,11 +193,13 @@ struct EmailChange {
     hours: u64,
     base_url: url::Url,
     lifetime: std::time::Duration,
+    client: Client,
 }
 
 impl EmailChange {
     fn new(
         state: &AppState,
+        client: &Client,
         user: &User,
         update: &ProfileUpdate,
         now: crate::clock::Timestamp,
@@ -222,6 +226,7 @@ impl EmailChange {
             hours: lifetime.as_secs() / 3600,
             base_url: state.settings.base_url.clone(),
             lifetime,
+            client: client.clone(),
         })
     }
 
@@ -250,6 +255,9 @@ impl EmailChange {
         .map_err(Error::unexpected)?
         .enqueue(conn)?;
         self.notice.enqueue(conn)?;
+        let event =
+            Event::new(EventKind::EmailChangeRequested, id).with("to", self.new_email.as_str());
+        security_log::record(conn, &self.client, now, &event)?;
         Ok(())
     }
 }

@@ -2,9 +2,11 @@
 //! answer for every address) and setting a new password through it. A reset ends every session of the
 //! account, voids the link and the others, confirms the address and sends a notice.
 
-use super::Error;
 use super::password::{check_new_pair, personal_words};
+use super::security_log::{self, Event};
+use super::{Client, Error};
 use crate::db;
+use crate::db::security_events::EventKind;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::User;
 use crate::domain::Problems;
@@ -65,6 +67,7 @@ pub async fn live_link(
 /// `new_password2`).
 pub async fn reset_password(
     state: &AppState,
+    client: &Client,
     token: Option<String>,
     new_password1: String,
     new_password2: String,
@@ -87,6 +90,7 @@ pub async fn reset_password(
         .compose(&Recipient::of(&user), &state.settings.base_url, now)
         .map_err(Error::unexpected)?;
     let (token_id, user_id, email) = (found.id, user.id, user.email.clone());
+    let client = client.clone();
     db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             if !OneTimeToken::consume(conn, token_id, now)? {
@@ -98,6 +102,8 @@ pub async fn reset_password(
             // The link reached the address, which proves it.
             User::mark_email_verified(conn, user_id, &email, now)?;
             notice.enqueue(conn)?;
+            let event = Event::new(EventKind::PasswordReset, user_id);
+            security_log::record(conn, &client, now, &event)?;
             Ok(())
         })
     })

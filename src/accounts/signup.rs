@@ -6,7 +6,9 @@
 //! up with your address" notice instead, so the form tells nobody which addresses exist.
 
 use super::password::check_new_pair;
+use super::security_log::{self, Event};
 use super::{Client, Error, throttle};
+use crate::db::security_events::EventKind;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::{NewUser, Taken, User};
 use crate::db::{self, DbConnection};
@@ -55,7 +57,7 @@ pub async fn sign_up(state: &AppState, client: &Client, input: SignupInput) -> R
         state.settings.base_url.clone(),
         state.settings.verify_token_lifetime,
     );
-    let language = input.language;
+    let (language, client) = (input.language, client.clone());
     let created = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             // The username first: answering "username taken" only when the address is free
@@ -84,6 +86,8 @@ pub async fn sign_up(state: &AppState, client: &Client, input: SignupInput) -> R
                             mail.compose(&Recipient::of(&user), &base_url, now)
                                 .map_err(Error::unexpected)?
                                 .enqueue(conn)?;
+                            let event = Event::new(EventKind::SignedUp, user.id);
+                            security_log::record(conn, &client, now, &event)?;
                             return Ok(true);
                         }
                         Err(Taken::Username) => {

@@ -4,10 +4,12 @@
 
 use chrono::TimeDelta;
 
-use super::Error;
+use super::security_log::{self, Event};
+use super::{Client, Error};
 use crate::auth::password::temporary_password;
 use crate::clock::Timestamp;
 use crate::db;
+use crate::db::security_events::EventKind;
 use crate::db::users::{NewUser, Taken, TeamChange, User};
 use crate::domain::profile::PersonName;
 use crate::domain::{EmailAddress, Problem, Problems, Role, Username};
@@ -78,6 +80,7 @@ fn about_them(problem: Problem) -> Problem {
 /// first sign-in.
 pub async fn create_vendedor(
     state: &AppState,
+    client: &Client,
     admin: &User,
     input: &NewVendedorInput,
 ) -> Result<IssuedPassword, Error> {
@@ -114,8 +117,16 @@ pub async fn create_vendedor(
         &admin.language,
         now,
     );
+    let (admin_id, client) = (admin.id, client.clone());
     let inserted = db::run(&state.pool, move |conn| {
-        Ok::<_, Error>(User::insert(conn, &new)?)
+        db::write_transaction(conn, |conn| {
+            let inserted = User::insert(conn, &new)?;
+            if let Ok(user) = &inserted {
+                let event = Event::new(EventKind::VendedorCreated, user.id).by(admin_id);
+                security_log::record(conn, &client, now, &event)?;
+            }
+            Ok::<_, Error>(inserted)
+        })
     })
     .await?;
     match inserted {
@@ -133,6 +144,7 @@ pub async fn create_vendedor(
 /// password; deactivating and resetting end the vendedor's sessions.
 pub async fn act_on_member(
     state: &AppState,
+    client: &Client,
     admin: &User,
     id: i32,
     action: TeamAction,
@@ -162,8 +174,22 @@ pub async fn act_on_member(
             TeamChange::ResetPassword { hash, expires_at }
         }
     };
+    let kind = match action {
+        TeamAction::Deactivate => EventKind::Deactivated,
+        TeamAction::Activate => EventKind::Activated,
+        TeamAction::ResetPassword => EventKind::TemporaryPasswordSet,
+        TeamAction::ResetTutorial => EventKind::TutorialReset,
+    };
+    let client = client.clone();
     let applied = db::run(&state.pool, move |conn| {
-        Ok::<_, Error>(User::apply_team_change(conn, admin_id, id, &change, now)?)
+        db::write_transaction(conn, |conn| {
+            let applied = User::apply_team_change(conn, admin_id, id, &change, now)?;
+            if applied {
+                let event = Event::new(kind, id).by(admin_id);
+                security_log::record(conn, &client, now, &event)?;
+            }
+            Ok::<_, Error>(applied)
+        })
     })
     .await?;
     if !applied {

@@ -1,8 +1,10 @@
 //! Confirming addresses: the account's own (after sign-up, or from the profile's button) and
 //! a new one asked for from the profile. One link kind, `/verificar-email/{token}/`.
 
+use super::security_log::{self, Event};
 use super::{Client, Error, throttle};
 use crate::db;
+use crate::db::security_events::EventKind;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::User;
 use crate::mail::messages::{Mail, Recipient};
@@ -34,7 +36,7 @@ pub async fn link_is_live(state: &AppState, token: String) -> Result<bool, Error
         Ok::<_, Error>(match found.purpose {
             Purpose::VerifyEmail => user.email == found.email,
             Purpose::ChangeEmail => !User::email_taken(conn, &found.email, Some(user.id))?,
-            Purpose::ResetPassword => false,
+            Purpose::ResetPassword | Purpose::ConfirmSignIn => false,
         })
     })
     .await
@@ -44,7 +46,17 @@ pub async fn link_is_live(state: &AppState, token: String) -> Result<bool, Error
 /// unknown, used, voided or expired link, an inactive account, and an address that changed
 /// since (or was taken by another account) are all [`Error::LinkInvalid`].
 pub async fn confirm(state: &AppState, token: String) -> Result<Confirmed, Error> {
+    confirm_by(state, &Client::local(), token).await
+}
+
+/// [`confirm`], recording who opened the link in the security log.
+pub async fn confirm_by(
+    state: &AppState,
+    client: &Client,
+    token: String,
+) -> Result<Confirmed, Error> {
     let now = state.clock.now();
+    let client = client.clone();
     // A read first: a junk link must not take SQLite's write lock.
     if !link_is_live(state, token.clone()).await? {
         return Err(Error::LinkInvalid);
@@ -65,6 +77,8 @@ pub async fn confirm(state: &AppState, token: String) -> Result<Confirmed, Error
                         return Err(Error::LinkInvalid);
                     }
                     OneTimeToken::void(conn, user.id, &[Purpose::VerifyEmail], now)?;
+                    let event = Event::new(EventKind::EmailVerified, user.id);
+                    security_log::record(conn, &client, now, &event)?;
                     Ok(Confirmed::Verified)
                 }
                 Purpose::ChangeEmail => {
@@ -78,9 +92,13 @@ pub async fn confirm(state: &AppState, token: String) -> Result<Confirmed, Error
                         Purpose::ChangeEmail,
                     ];
                     OneTimeToken::void(conn, user.id, &all, now)?;
+                    // The old address stays in the log: the owner sees where it went from.
+                    let event = Event::new(EventKind::EmailChanged, user.id)
+                        .with("from", user.email.as_str());
+                    security_log::record(conn, &client, now, &event)?;
                     Ok(Confirmed::Changed)
                 }
-                Purpose::ResetPassword => Err(Error::LinkInvalid),
+                Purpose::ResetPassword | Purpose::ConfirmSignIn => Err(Error::LinkInvalid),
             }
         })
     })

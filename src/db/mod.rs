@@ -9,8 +9,10 @@
 
 pub mod attempts;
 pub mod invoice_settings;
+pub mod known_browsers;
 pub mod outbox;
 pub mod schema;
+pub mod security_events;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

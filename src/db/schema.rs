@@ -104,6 +104,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    security_events (id) {
+        id -> Integer,
+        user_id -> Integer,
+        actor_id -> Nullable<Integer>,
+        kind -> Text,
+        client_address -> Text,
+        user_agent -> Text,
+        created_at -> Timestamp,
+        details -> Text,
+    }
+}
+
+diesel::table! {
+    known_browsers (id) {
+        id -> Integer,
+        user_id -> Integer,
+        browser_hash -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(invoice_settings -> users (admin_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
@@ -113,5 +136,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     throttle_attempts,
     invoice_settings,
     one_time_tokens,
-    mail_outbox
+    mail_outbox,
+    security_events,
+    known_browsers
 );

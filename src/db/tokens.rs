@@ -22,6 +22,9 @@ crate::text_enum! {
         /// Confirms a new address; the account switches to it when the link is opened.
         ChangeEmail = "change_email",
         ResetPassword = "reset_password",
+        /// Lets a sign-in proceed from a browser the account does not know, while the account
+        /// is under distributed password guessing.
+        ConfirmSignIn = "confirm_sign_in",
     }
 }
 

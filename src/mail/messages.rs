@@ -53,6 +53,11 @@ pub enum Mail<'a> {
         minutes: u64,
     },
     PasswordChanged,
+    /// A sign-in from an unknown browser while the account is under guard.
+    ConfirmSignIn {
+        token: &'a str,
+        minutes: u64,
+    },
 }
 
 #[derive(Template)]
@@ -88,6 +93,7 @@ impl Mail<'_> {
             Self::SignupAttempt => "signup_attempt",
             Self::ResetPassword { .. } => "reset_password",
             Self::PasswordChanged => "password_changed",
+            Self::ConfirmSignIn { .. } => "confirm_sign_in",
         }
     }
 
@@ -148,6 +154,12 @@ impl Mail<'_> {
                 vec![with("mail-reset-body", &[("minutes", (*minutes).into())])],
                 t("mail-ignore"),
             ),
+            Self::ConfirmSignIn { token, minutes } => (
+                ("mail-sign-in-subject", "mail-sign-in-action"),
+                Some(link(paths::confirm_sign_in(token))),
+                vec![with("mail-sign-in-body", &[("minutes", (*minutes).into())])],
+                t("mail-sign-in-not-you"),
+            ),
             Self::PasswordChanged => (
                 (
                     "mail-password-changed-subject",
@@ -187,6 +199,7 @@ impl Mail<'_> {
                     Self::VerifyEmail { .. }
                         | Self::ConfirmNewEmail { .. }
                         | Self::ResetPassword { .. }
+                        | Self::ConfirmSignIn { .. }
                 )
             }),
             next_attempt_at: now,

@@ -5,7 +5,8 @@
 //! claimed with a conditional update (see `db::outbox`); a failed attempt waits
 //! `RETRY_BASE × 2^(attempts − 1)` (at most an hour) on the injectable clock, and after
 //! `MAX_ATTEMPTS` the row is marked failed and logged. Once an hour (on the app's clock) it
-//! deletes sent and failed rows, expired tokens and ended sessions older than `RETENTION`.
+//! deletes sent and failed rows, expired tokens and ended sessions older than `RETENTION`,
+//! and security events older than `CUENTAS_SECURITY_EVENTS_DAYS`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use super::{Mailer, SendError};
 use crate::clock::Clock;
 use crate::db::StorageError;
 use crate::db::outbox::OutboxMail;
+use crate::db::security_events::SecurityEvent;
 use crate::db::{self, Pool};
 
 /// With the backoff below, 80 attempts span about three days: an SMTP outage over a weekend
@@ -60,6 +62,7 @@ pub struct Worker {
     clock: Clock,
     handle: OutboxHandle,
     id: String,
+    security_events_retention: TimeDelta,
     sessions: SessionLifetimes,
 }
 
@@ -94,8 +97,16 @@ impl Worker {
             clock,
             handle,
             id: crate::token::random_token(),
+            security_events_retention: TimeDelta::days(365),
             sessions,
         }
+    }
+
+    /// Keeps security events this long (`CUENTAS_SECURITY_EVENTS_DAYS`) instead of a year.
+    #[must_use]
+    pub fn keeping_security_events(mut self, retention: Duration) -> Self {
+        self.security_events_retention = TimeDelta::from_std(retention).unwrap_or(TimeDelta::MAX);
+        self
     }
 
     /// Runs until the task is dropped.
@@ -122,25 +133,31 @@ impl Worker {
         }
     }
 
-    /// Forgets what is past `RETENTION`: sent or failed mail, expired tokens, sessions that
-    /// ended (signed out, revoked or expired).
+    /// Forgets what is past its retention: sent or failed mail, expired tokens and sessions that
+    /// ended (signed out, revoked or expired) after `RETENTION`, security events after
+    /// `CUENTAS_SECURITY_EVENTS_DAYS`.
     async fn purge(&self, now: crate::clock::Timestamp) -> Result<(), StorageError> {
         let before = now - RETENTION;
+        let events_before = now
+            .checked_sub_signed(self.security_events_retention)
+            .unwrap_or(chrono::NaiveDateTime::MIN);
         let SessionLifetimes { idle, max } = self.sessions;
-        let (mails, tokens, sessions) = db::run(&self.pool, move |conn| {
+        let (mails, tokens, sessions, events) = db::run(&self.pool, move |conn| {
             Ok::<_, StorageError>((
                 OutboxMail::purge(conn, before)?,
                 crate::db::tokens::OneTimeToken::purge(conn, before)?,
                 crate::db::sessions::UserSession::purge(conn, before, idle, max)?,
+                SecurityEvent::purge(conn, events_before)?,
             ))
         })
         .await?;
-        if mails + tokens + sessions > 0 {
+        if mails + tokens + sessions + events > 0 {
             tracing::info!(
                 mails,
                 tokens,
                 sessions,
-                "purged old mail, expired links and ended sessions"
+                security_events = events,
+                "purged old mail, expired links, ended sessions and old security events"
             );
         }
         Ok(())

@@ -1,18 +1,23 @@
-//! `GET, POST /login/` and `POST /logout/`. The work is in `accounts::login`.
+//! `GET, POST /login/`, `POST /logout/` and the mailed sign-in link
+//! (`GET, POST /login/confirmar/{token}/`). The work is in `accounts::login`; here the
+//! known-browser cookie is read and set.
 
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::login::Credentials;
+use crate::accounts::login::{Credentials, SignInOutcome, SignedIn};
 use crate::accounts::{self, Error};
 use crate::auth::CurrentUser;
 use crate::auth::session;
 use crate::domain::Problems;
 use crate::error::AppError;
 use crate::paths;
-use crate::render::{FieldErrors, FlashLevel, Layout, PageContext, flash, page, see_other};
+use crate::render::{
+    FieldErrors, FlashLevel, Layout, PageContext, flash, no_referrer, page, see_other,
+};
 use crate::state::AppState;
 
 #[derive(Default, Deserialize)]
@@ -34,6 +39,8 @@ struct LoginPage {
     signup_enabled: bool,
     /// Set when the password was right but the address still needs confirming.
     unverified_email: Option<String>,
+    /// Set when the account is under guard and a sign-in link may have been mailed.
+    link_sent: bool,
 }
 
 impl LoginPage {
@@ -46,6 +53,7 @@ impl LoginPage {
             password_error: None,
             signup_enabled: state.settings.signup_enabled,
             unverified_email: None,
+            link_sent: false,
         }
     }
 
@@ -110,19 +118,23 @@ pub async fn submit_login(
         password,
     };
     let replacing = session::session_id(&ctx.session);
-    let signed_in =
-        accounts::login::sign_in(&ctx.state, &ctx.client(), credentials, replacing).await;
+    let browser = browser_of(&ctx.req);
+    let outcome =
+        accounts::login::sign_in(&ctx.state, &ctx.client(), credentials, browser, replacing).await;
     let form = LoginPage::new(ctx.layout(), &ctx.state, login, next);
-    match signed_in {
-        Ok(signed_in) => {
-            session::establish(&ctx.session, signed_in.session_id)?;
+    match outcome {
+        Ok(SignInOutcome::SignedIn(signed_in)) => {
             let target = if form.next.is_empty() {
                 paths::DASHBOARD
             } else {
                 &form.next
             };
-            Ok(see_other(target))
+            enter(&ctx, *signed_in, target)
         }
+        Ok(SignInOutcome::LinkSent) => ctx.ok(&LoginPage {
+            link_sent: true,
+            ..form
+        }),
         Err(Error::Invalid(problems)) => ctx.invalid(&form.with_problems(&problems)),
         Err(Error::EmailNotVerified { email }) => page(
             StatusCode::FORBIDDEN,
@@ -133,6 +145,85 @@ pub async fn submit_login(
         ),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The cookie that names this browser to the accounts it signed in to.
+pub const BROWSER_COOKIE: &str = "cuentas_browser";
+/// Browsers keep a cookie at most 400 days; each sign-in renews it.
+const BROWSER_COOKIE_DAYS: i64 = 400;
+
+/// The known-browser id this browser sent, if any.
+fn browser_of(req: &HttpRequest) -> Option<String> {
+    req.cookie(BROWSER_COOKIE).map(|c| c.value().to_owned())
+}
+
+/// Starts the session, renews the known-browser cookie and goes to `target`.
+fn enter(ctx: &PageContext, signed_in: SignedIn, target: &str) -> Result<HttpResponse, AppError> {
+    session::establish(&ctx.session, signed_in.session_id)?;
+    let cookie = Cookie::build(BROWSER_COOKIE, signed_in.browser_id)
+        .path("/")
+        .http_only(true)
+        .secure(ctx.state.settings.is_https())
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(BROWSER_COOKIE_DAYS))
+        .finish();
+    let mut response = see_other(target);
+    response.add_cookie(&cookie).map_err(AppError::unexpected)?;
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "auth/sign_in_link.html")]
+struct SignInLinkPage {
+    layout: Layout,
+    /// The form posts back to the link; `None` when the link is not valid.
+    action: Option<String>,
+}
+
+/// `GET /login/confirmar/{token}/`: a button that confirms (a mail scanner opening the link
+/// changes nothing).
+pub async fn sign_in_link_page(
+    ctx: PageContext,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let live = accounts::login::link_is_live(&ctx.state, token.clone()).await?;
+    link_page(&ctx, live.then(|| paths::confirm_sign_in(&token)))
+}
+
+/// `POST /login/confirmar/{token}/`: the session starts in this browser.
+pub async fn submit_sign_in_link(
+    ctx: PageContext,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let replacing = session::session_id(&ctx.session);
+    let browser = browser_of(&ctx.req);
+    let confirmed = accounts::login::confirm_link(
+        &ctx.state,
+        &ctx.client(),
+        token.into_inner(),
+        browser,
+        replacing,
+    )
+    .await;
+    match confirmed {
+        Ok(signed_in) => enter(&ctx, signed_in, paths::DASHBOARD).map(no_referrer),
+        Err(Error::LinkInvalid) => link_page(&ctx, None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn link_page(ctx: &PageContext, action: Option<String>) -> Result<HttpResponse, AppError> {
+    let status = if action.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::GONE
+    };
+    let template = SignInLinkPage {
+        layout: ctx.layout(),
+        action,
+    };
+    page(status, &template).map(no_referrer)
 }
 
 pub async fn submit_logout(

@@ -119,7 +119,8 @@ async fn reset(
     form: ResetForm,
 ) -> Result<HttpResponse, AppError> {
     let (first, second) = (form.new_password1, form.new_password2);
-    match accounts::recovery::reset_password(&ctx.state, token, first, second).await {
+    match accounts::recovery::reset_password(&ctx.state, &ctx.client(), token, first, second).await
+    {
         Ok(()) => {
             ctx.session.remove(SESSION_TOKEN_KEY);
             ctx.redirect_with(paths::LOGIN, FlashLevel::Success, "reset-done")

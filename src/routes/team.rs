@@ -160,7 +160,7 @@ pub async fn submit_new_vendedor(
         last_name: typed.last_name.clone(),
     };
     let admin = &current.user;
-    match accounts::team::create_vendedor(&ctx.state, admin, &input).await {
+    match accounts::team::create_vendedor(&ctx.state, &ctx.client(), admin, &input).await {
         Ok(issued) => {
             show_once(&ctx.session, admin, issued)?;
             ctx.redirect_with(paths::TEAM, FlashLevel::Success, "team-created")
@@ -181,7 +181,9 @@ pub async fn submit_team_action(
     let (id, word) = path.into_inner();
     let (action, message) = word.action();
     let admin = &current.user;
-    if let Some(issued) = accounts::team::act_on_member(&ctx.state, admin, id, action).await? {
+    if let Some(issued) =
+        accounts::team::act_on_member(&ctx.state, &ctx.client(), admin, id, action).await?
+    {
         show_once(&ctx.session, admin, issued)?;
     }
     ctx.redirect_with(paths::TEAM, FlashLevel::Success, message)

@@ -34,6 +34,7 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
         ("recover password", "/recuperar-password/"),
         ("resend verification", "/reenviar-verificacion/"),
         ("invalid link", "/verificar-email/not-a-token/"),
+        ("invalid sign-in link", "/login/confirmar/not-a-token/"),
     ] {
         pages.push((name, app.get_page_with(&anonymous, path).await));
     }

@@ -14,8 +14,15 @@ const KIB: usize = 1024;
 const BOUNDARY: &str = "XyZzY";
 
 /// The session cookie (`name=value`) a response set.
+/// The session cookie a response sets (a sign-in also sets the known-browser cookie).
 fn cookie_of(response: &reqwest::Response) -> String {
-    let set = response.headers()["set-cookie"].to_str().unwrap();
+    let set = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| !v.starts_with("cuentas_browser="))
+        .unwrap();
     set.split(';').next().unwrap().to_owned()
 }
 
