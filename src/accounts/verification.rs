@@ -42,19 +42,11 @@ pub async fn link_is_live(state: &AppState, token: String) -> Result<bool, Error
     .await
 }
 
-/// Uses the link: confirms the address it was sent to, or switches the account to it. Every
-/// unknown, used, voided or expired link, an inactive account, and an address that changed
-/// since (or was taken by another account) are all [`Error::LinkInvalid`].
-pub async fn confirm(state: &AppState, token: String) -> Result<Confirmed, Error> {
-    confirm_by(state, &Client::local(), token).await
-}
-
-/// [`confirm`], recording who opened the link in the security log.
-pub async fn confirm_by(
-    state: &AppState,
-    client: &Client,
-    token: String,
-) -> Result<Confirmed, Error> {
+/// Uses the link: confirms the address it was sent to, or switches the account to it, and
+/// records who opened it in the security log. Every unknown, used, voided or expired link, an
+/// inactive account, and an address that changed since (or was taken by another account) are
+/// all [`Error::LinkInvalid`].
+pub async fn confirm(state: &AppState, client: &Client, token: String) -> Result<Confirmed, Error> {
     let now = state.clock.now();
     let client = client.clone();
     // A read first: a junk link must not take SQLite's write lock.

@@ -48,7 +48,9 @@ pub async fn confirm_verification_link(
     ctx: PageContext,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let key = match accounts::verification::confirm(&ctx.state, token.into_inner()).await {
+    let key = match accounts::verification::confirm(&ctx.state, &ctx.client(), token.into_inner())
+        .await
+    {
         Ok(Confirmed::Verified) => "verify-done",
         Ok(Confirmed::Changed) => "verify-email-changed",
         Err(Error::LinkInvalid) => return link_invalid(&ctx.req, LinkKind::Verification),

@@ -4,8 +4,7 @@ use cuentas::db::schema::{user_sessions, users};
 use diesel::prelude::*;
 
 use crate::helpers::{
-    TestApp, assert_is_redirect_to, new_client, spawn_app, spawn_app_with, spawn_logged_in,
-    spawn_with_user,
+    TestApp, assert_is_redirect_to, new_client, spawn_app_with, spawn_logged_in, spawn_with_user,
 };
 
 /// The raw session cookie of the last response that set it.
