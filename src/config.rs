@@ -472,35 +472,45 @@ mod tests {
             ("CUENTAS_ALLOWED_HOSTS", "www.cuentas.example, 10.0.0.5"),
         ];
         let settings = settings_with(&vars, dir.path()).expect("valid");
-        for host in [
-            "cuentas.example",
-            "CUENTAS.example:443",
-            "www.cuentas.example",
-            "10.0.0.5:8000",
-        ] {
-            assert!(settings.host_is_allowed(host), "{host}");
-        }
-        for host in [
-            "evil.example",
-            "localhost",
-            "127.0.0.1:8000",
-            "cuentas.example.evil",
-            "",
-        ] {
-            assert!(!settings.host_is_allowed(host), "{host}");
-        }
-        let local = settings_with(
-            &[("CUENTAS_BASE_URL", "http://127.0.0.1:8000/")],
-            dir.path(),
-        )
-        .expect("valid");
-        for host in [
-            "127.0.0.1:8000",
-            "localhost:8000",
-            "[::1]:8000",
-            "127.0.0.1",
-        ] {
-            assert!(local.host_is_allowed(host), "{host}");
+        let local_vars = [("CUENTAS_BASE_URL", "http://127.0.0.1:8000/")];
+        let local = settings_with(&local_vars, dir.path()).expect("valid");
+        let cases: [(&Settings, &[&str], bool); 3] = [
+            (
+                &settings,
+                &[
+                    "cuentas.example",
+                    "CUENTAS.example:443",
+                    "www.cuentas.example",
+                    "10.0.0.5:8000",
+                ],
+                true,
+            ),
+            (
+                &settings,
+                &[
+                    "evil.example",
+                    "localhost",
+                    "127.0.0.1:8000",
+                    "cuentas.example.evil",
+                    "",
+                ],
+                false,
+            ),
+            (
+                &local,
+                &[
+                    "127.0.0.1:8000",
+                    "localhost:8000",
+                    "[::1]:8000",
+                    "127.0.0.1",
+                ],
+                true,
+            ),
+        ];
+        for (settings, hosts, allowed) in cases {
+            for host in hosts {
+                assert_eq!(settings.host_is_allowed(host), allowed, "{host}");
+            }
         }
         assert!(!local.host_is_allowed("evil.example"));
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use actix_multipart::MultipartError;
 use actix_multipart::form::MultipartFormConfig;
+use actix_router::IntoPatterns;
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_session::storage::CookieSessionStore;
@@ -13,7 +14,7 @@ use actix_web::dev::Server;
 use actix_web::error::UrlencodedError;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlers, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, FromRequest, Handler, HttpServer, Resource, Responder, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
@@ -226,102 +227,123 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             }))
             .wrap(from_fn(access_log::log))
             .wrap(TracingLogger::<RequestSpan>::new())
-            .route("/", web::get().to(home::home))
-            .service(
-                web::resource(paths::LOGIN)
-                    .route(web::get().to(login::login_form))
-                    .route(web::post().to(login::submit_login)),
-            )
-            .service(web::resource("/logout/").route(web::post().to(login::submit_logout)))
-            .service(
-                web::resource("/login/confirmar/{token}/")
-                    .route(web::get().to(login::sign_in_link_page))
-                    .route(web::post().to(login::submit_sign_in_link)),
-            )
-            .service(
-                web::resource(paths::DASHBOARD).route(web::get().to(dashboard::show_dashboard)),
-            )
-            .service(
-                web::resource(paths::CHANGE_PASSWORD)
-                    .route(web::get().to(password::change_password_form))
-                    .route(web::post().to(password::submit_password_change)),
-            )
-            .service(
-                web::resource(paths::SIGNUP)
-                    .route(web::get().to(signup::signup_form))
-                    .route(web::post().to(signup::submit_signup)),
-            )
-            .service(
-                web::resource("/verificar-email/{token}/")
-                    .route(web::get().to(verification::show_verification_link))
-                    .route(web::post().to(verification::confirm_verification_link)),
-            )
-            .service(
-                web::resource([paths::RESEND_VERIFICATION, paths::RECOVER_PASSWORD])
-                    .route(web::get().to(email_requests::show_email_request))
-                    .route(web::post().to(email_requests::submit_email_request)),
-            )
-            // The link's token moves into the session and the browser goes on to the
-            // token-less address, so the token never reaches a Referer or the history.
-            .service(
-                web::resource(paths::RESET_PASSWORD)
-                    .route(web::get().to(reset::reset_form))
-                    .route(web::post().to(reset::submit_reset_from_session)),
-            )
-            .service(
-                web::resource("/restablecer-password/{token}/")
-                    .route(web::get().to(reset::take_reset_token))
-                    .route(web::post().to(reset::submit_reset_from_link)),
-            )
-            .service(
-                web::resource(paths::PROFILE)
-                    .route(web::get().to(profile::show_profile))
-                    .route(web::post().to(profile::submit_invoice_settings)),
-            )
-            .service(
-                web::resource("/factura/vista-previa/")
-                    .route(web::get().to(invoice::show_invoice_preview)),
-            )
-            .service(
-                web::resource(paths::TEAM)
-                    .route(web::get().to(team::show_team))
-                    .route(web::post().to(team::submit_new_vendedor)),
-            )
-            .service(
-                web::resource("/equipo/{id}/{action}/")
-                    .route(web::post().to(team::submit_team_action)),
-            )
-            .service(
-                web::resource("/perfil/email/verificar/")
-                    .route(web::post().to(profile::send_email_verification)),
-            )
-            .service(
-                web::resource("/perfil/email/cancelar/")
-                    .route(web::post().to(profile::cancel_email_change)),
-            )
-            .service(
-                web::resource(paths::PROFILE_UPDATE).route(web::post().to(profile::submit_profile)),
-            )
-            .service(
-                web::resource("/perfil/foto/eliminar/")
-                    .route(web::post().to(profile::remove_profile_photo)),
-            )
-            .service(
-                web::resource("/media/fotos_perfil/{name}")
-                    .route(web::get().to(media::profile_photo)),
-            )
-            .service(
-                web::resource(paths::TUTORIAL_SEEN)
-                    .route(web::post().to(tutorial::mark_tutorial_seen)),
-            )
-            .service(web::resource("/healthz").route(web::get().to(health::healthz)))
-            .service(
-                actix_files::Files::new("/static", "static")
-                    .use_etag(true)
-                    .use_last_modified(true),
-            )
+            .configure(routes)
     })
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// Every URL and what answers it (the paths are a contract: see DESIGN.md).
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home::home))
+        .service(form(paths::LOGIN, login::login_form, login::submit_login))
+        .service(action("/logout/", login::submit_logout))
+        .service(form(
+            "/login/confirmar/{token}/",
+            login::sign_in_link_page,
+            login::submit_sign_in_link,
+        ))
+        .service(page(paths::DASHBOARD, dashboard::show_dashboard))
+        .service(form(
+            paths::CHANGE_PASSWORD,
+            password::change_password_form,
+            password::submit_password_change,
+        ))
+        .service(form(
+            paths::SIGNUP,
+            signup::signup_form,
+            signup::submit_signup,
+        ))
+        .service(form(
+            "/verificar-email/{token}/",
+            verification::show_verification_link,
+            verification::confirm_verification_link,
+        ))
+        .service(form(
+            [paths::RESEND_VERIFICATION, paths::RECOVER_PASSWORD],
+            email_requests::show_email_request,
+            email_requests::submit_email_request,
+        ))
+        // The link's token moves into the session and the browser goes on to the token-less
+        // address, so the token never reaches a Referer or the history.
+        .service(form(
+            paths::RESET_PASSWORD,
+            reset::reset_form,
+            reset::submit_reset_from_session,
+        ))
+        .service(form(
+            "/restablecer-password/{token}/",
+            reset::take_reset_token,
+            reset::submit_reset_from_link,
+        ))
+        .service(form(
+            paths::PROFILE,
+            profile::show_profile,
+            profile::submit_invoice_settings,
+        ))
+        .service(page(
+            "/factura/vista-previa/",
+            invoice::show_invoice_preview,
+        ))
+        .service(form(
+            paths::TEAM,
+            team::show_team,
+            team::submit_new_vendedor,
+        ))
+        .service(action("/equipo/{id}/{action}/", team::submit_team_action))
+        .service(action(
+            "/perfil/email/verificar/",
+            profile::send_email_verification,
+        ))
+        .service(action(
+            "/perfil/email/cancelar/",
+            profile::cancel_email_change,
+        ))
+        .service(action(paths::PROFILE_UPDATE, profile::submit_profile))
+        .service(action(
+            "/perfil/foto/eliminar/",
+            profile::remove_profile_photo,
+        ))
+        .service(page("/media/fotos_perfil/{name}", media::profile_photo))
+        .service(action(paths::TUTORIAL_SEEN, tutorial::mark_tutorial_seen))
+        .service(page("/healthz", health::healthz))
+        .service(
+            actix_files::Files::new("/static", "static")
+                .use_etag(true)
+                .use_last_modified(true),
+        );
+}
+
+/// A page with a form: GET shows it, POST submits it.
+fn form<S, SArgs, P, PArgs>(path: impl IntoPatterns, show: S, submit: P) -> Resource
+where
+    S: Handler<SArgs>,
+    SArgs: FromRequest + 'static,
+    S::Output: Responder + 'static,
+    P: Handler<PArgs>,
+    PArgs: FromRequest + 'static,
+    P::Output: Responder + 'static,
+{
+    page(path, show).route(web::post().to(submit))
+}
+
+/// A page: GET only.
+fn page<S, Args>(path: impl IntoPatterns, show: S) -> Resource
+where
+    S: Handler<Args>,
+    Args: FromRequest + 'static,
+    S::Output: Responder + 'static,
+{
+    web::resource(path).route(web::get().to(show))
+}
+
+/// An action: POST only.
+fn action<P, Args>(path: impl IntoPatterns, submit: P) -> Resource
+where
+    P: Handler<Args>,
+    Args: FromRequest + 'static,
+    P::Output: Responder + 'static,
+{
+    web::resource(path).route(web::post().to(submit))
 }

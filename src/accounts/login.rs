@@ -17,6 +17,7 @@ use chrono::TimeDelta;
 
 use super::security_log::{self, Event};
 use super::{Client, Error, sessions, throttle};
+use super::{LinkFor, queue_link_mail};
 use crate::auth::password::Verification;
 use crate::db;
 use crate::db::known_browsers::KnownBrowser;
@@ -144,19 +145,17 @@ pub async fn authenticate(
     // A self-registered admin must confirm the address first (a team member, created by
     // their admin, may sign in unverified). Only someone with the password learns this.
     let must_verify = !user.email_verified && user.role == Role::Admin && user.manager_id.is_none();
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            throttle::forgive_password(conn, &client, &key)?;
-            let event = if must_verify {
-                Event::new(EventKind::SignInFailed, id).with("reason", "email_not_verified")
-            } else {
-                User::record_login(conn, id, now, rehash.as_deref())?;
-                KnownBrowser::remember(conn, id, &remembered, now)?;
-                Event::new(EventKind::SignedIn, id)
-            };
-            security_log::record(conn, &client, now, &event)?;
-            Ok::<_, Error>(())
-        })
+    db::run_write(&state.pool, move |conn| {
+        throttle::forgive_password(conn, &client, &key)?;
+        let event = if must_verify {
+            Event::new(EventKind::SignInFailed, id).with("reason", "email_not_verified")
+        } else {
+            User::record_login(conn, id, now, rehash.as_deref())?;
+            KnownBrowser::remember(conn, id, &remembered, now)?;
+            Event::new(EventKind::SignedIn, id)
+        };
+        security_log::record(conn, &client, now, &event)?;
+        Ok::<_, Error>(())
     })
     .await?;
     if must_verify {
@@ -215,21 +214,15 @@ async fn challenge(
         user.email.clone(),
         client.clone(),
     );
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let token =
-                OneTimeToken::issue(conn, Purpose::ConfirmSignIn, id, &email, now, LINK_LIFETIME)?;
-            Mail::ConfirmSignIn {
-                token: &token,
-                minutes: LINK_LIFETIME.as_secs() / 60,
-            }
-            .compose(&recipient, &mail_base, now)
-            .map_err(Error::unexpected)?
-            .enqueue(conn)?;
-            let event = Event::new(EventKind::SignInChallenged, id);
-            security_log::record(conn, &client, now, &event)?;
-            Ok::<_, Error>(())
-        })
+    db::run_write(&state.pool, move |conn| {
+        let link = LinkFor::new(Purpose::ConfirmSignIn, id, &email, LINK_LIFETIME);
+        let minutes = LINK_LIFETIME.as_secs() / 60;
+        queue_link_mail(conn, link, now, |token| {
+            Mail::ConfirmSignIn { token, minutes }.compose(&recipient, &mail_base, now)
+        })?;
+        let event = Event::new(EventKind::SignInChallenged, id);
+        security_log::record(conn, &client, now, &event)?;
+        Ok::<_, Error>(())
     })
     .await?;
     state.outbox.wake();
@@ -265,25 +258,23 @@ pub async fn confirm_link(
         .filter(|id| is_token_shaped(id))
         .unwrap_or_else(random_token);
     let (remembered, who) = (browser_id.clone(), client.clone());
-    let user = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let found = OneTimeToken::find_live(conn, &token, &[Purpose::ConfirmSignIn], now)?
-                .ok_or(Error::LinkInvalid)?;
-            let user = User::find(conn, found.user_id)?
-                .filter(|u| u.is_active && !u.temp_password_expired(now) && u.email == found.email)
-                .ok_or(Error::LinkInvalid)?;
-            if !OneTimeToken::consume(conn, found.id, now)? {
-                return Err(Error::LinkInvalid);
-            }
-            if !user.email_verified {
-                User::mark_email_verified(conn, user.id, &found.email, now)?;
-            }
-            User::record_login(conn, user.id, now, None)?;
-            KnownBrowser::remember(conn, user.id, &remembered, now)?;
-            let event = Event::new(EventKind::SignInConfirmed, user.id);
-            security_log::record(conn, &who, now, &event)?;
-            Ok(user)
-        })
+    let user = db::run_write(&state.pool, move |conn| {
+        let found = OneTimeToken::find_live(conn, &token, &[Purpose::ConfirmSignIn], now)?
+            .ok_or(Error::LinkInvalid)?;
+        let user = User::find(conn, found.user_id)?
+            .filter(|u| u.is_active && !u.temp_password_expired(now) && u.email == found.email)
+            .ok_or(Error::LinkInvalid)?;
+        if !OneTimeToken::consume(conn, found.id, now)? {
+            return Err(Error::LinkInvalid);
+        }
+        if !user.email_verified {
+            User::mark_email_verified(conn, user.id, &found.email, now)?;
+        }
+        User::record_login(conn, user.id, now, None)?;
+        KnownBrowser::remember(conn, user.id, &remembered, now)?;
+        let event = Event::new(EventKind::SignInConfirmed, user.id);
+        security_log::record(conn, &who, now, &event)?;
+        Ok(user)
     })
     .await?;
     let session_id = sessions::start(state, &user, client, replacing).await?;

@@ -79,6 +79,50 @@ impl From<Problems> for Error {
     }
 }
 
+/// A link to mail: what it is for, whose it is, the address it goes to and how long it works.
+struct LinkFor<'a> {
+    purpose: crate::db::tokens::Purpose,
+    user_id: i32,
+    email: &'a str,
+    lifetime: std::time::Duration,
+}
+
+impl<'a> LinkFor<'a> {
+    fn new(
+        purpose: crate::db::tokens::Purpose,
+        user_id: i32,
+        email: &'a str,
+        lifetime: std::time::Duration,
+    ) -> Self {
+        Self {
+            purpose,
+            user_id,
+            email,
+            lifetime,
+        }
+    }
+}
+
+/// Issues the link (voiding older ones of its purpose) and queues the mail `write` makes
+/// around its token, inside the caller's transaction.
+fn queue_link_mail(
+    conn: &mut crate::db::DbConnection,
+    link: LinkFor<'_>,
+    now: crate::clock::Timestamp,
+    write: impl FnOnce(&str) -> Result<crate::db::outbox::NewMail, askama::Error>,
+) -> Result<(), Error> {
+    let token = crate::db::tokens::OneTimeToken::issue(
+        conn,
+        link.purpose,
+        link.user_id,
+        link.email,
+        now,
+        link.lifetime,
+    )?;
+    write(&token).map_err(Error::unexpected)?.enqueue(conn)?;
+    Ok(())
+}
+
 /// A link someone asks to be mailed to a typed address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinkRequest {

@@ -143,15 +143,13 @@ pub async fn change_password(
         .compose(&Recipient::of(user), &state.settings.base_url, now)
         .map_err(Error::unexpected)?;
     let (id, old_session, who) = (user.id, current_session.to_owned(), client.clone());
-    let epoch = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let epoch = User::set_password(conn, id, &hash, now)?;
-            UserSession::revoke(conn, &old_session, now)?;
-            notice.enqueue(conn)?;
-            let event = Event::new(EventKind::PasswordChanged, id);
-            security_log::record(conn, &who, now, &event)?;
-            Ok::<_, Error>(epoch)
-        })
+    let epoch = db::run_write(&state.pool, move |conn| {
+        let epoch = User::set_password(conn, id, &hash, now)?;
+        UserSession::revoke(conn, &old_session, now)?;
+        notice.enqueue(conn)?;
+        let event = Event::new(EventKind::PasswordChanged, id);
+        security_log::record(conn, &who, now, &event)?;
+        Ok::<_, Error>(epoch)
     })
     .await?;
     state.outbox.wake();

@@ -7,6 +7,7 @@
 use super::password::verify_own;
 use super::security_log::{self, Event};
 use super::{Client, Error, throttle};
+use super::{LinkFor, queue_link_mail};
 use crate::db;
 use crate::db::invoice_settings::InvoiceSettings;
 use crate::db::outbox::NewMail;
@@ -238,22 +239,15 @@ impl EmailChange {
         id: i32,
         now: crate::clock::Timestamp,
     ) -> Result<(), Error> {
-        let token = OneTimeToken::issue(
-            conn,
-            Purpose::ChangeEmail,
-            id,
-            &self.new_email,
-            now,
-            self.lifetime,
-        )?;
-        Mail::ConfirmNewEmail {
-            token: &token,
-            hours: self.hours,
-            new_email: &self.new_email,
-        }
-        .compose(&self.new_owner, &self.base_url, now)
-        .map_err(Error::unexpected)?
-        .enqueue(conn)?;
+        let link = LinkFor::new(Purpose::ChangeEmail, id, &self.new_email, self.lifetime);
+        queue_link_mail(conn, link, now, |token| {
+            let mail = Mail::ConfirmNewEmail {
+                token,
+                hours: self.hours,
+                new_email: &self.new_email,
+            };
+            mail.compose(&self.new_owner, &self.base_url, now)
+        })?;
         self.notice.enqueue(conn)?;
         let event =
             Event::new(EventKind::EmailChangeRequested, id).with("to", self.new_email.as_str());
@@ -271,38 +265,36 @@ async fn write(
     email_change: Option<EmailChange>,
 ) -> Result<(), Error> {
     let now = state.clock.now();
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            if let Some(change) = &email_change
-                && User::email_taken(conn, &change.new_email, Some(id))?
-            {
-                return Err(Error::field("email", "error-email-taken"));
+    db::run_write(&state.pool, move |conn| {
+        if let Some(change) = &email_change
+            && User::email_taken(conn, &change.new_email, Some(id))?
+        {
+            return Err(Error::field("email", "error-email-taken"));
+        }
+        let normalized = update.username.normalized();
+        let changes = ProfileChanges {
+            username: update.username.as_ref(),
+            username_normalized: &normalized,
+            first_name: update.first_name.as_ref(),
+            last_name: update.last_name.as_ref(),
+            phone: update.phone.as_ref().map_or("", AsRef::as_ref),
+            language: update.language.code(),
+            currency: update.currency,
+            timezone: update.timezone.name(),
+            photo_path: photo_path.as_deref(),
+            updated_at: now,
+        };
+        match User::write_profile(conn, id, &changes)? {
+            Ok(()) => {}
+            Err(Taken::Username) => {
+                return Err(Error::field("username", "error-username-taken"));
             }
-            let normalized = update.username.normalized();
-            let changes = ProfileChanges {
-                username: update.username.as_ref(),
-                username_normalized: &normalized,
-                first_name: update.first_name.as_ref(),
-                last_name: update.last_name.as_ref(),
-                phone: update.phone.as_ref().map_or("", AsRef::as_ref),
-                language: update.language.code(),
-                currency: update.currency,
-                timezone: update.timezone.name(),
-                photo_path: photo_path.as_deref(),
-                updated_at: now,
-            };
-            match User::write_profile(conn, id, &changes)? {
-                Ok(()) => {}
-                Err(Taken::Username) => {
-                    return Err(Error::field("username", "error-username-taken"));
-                }
-                Err(Taken::Email) => return Err(Error::field("email", "error-email-taken")),
-            }
-            if let Some(change) = &email_change {
-                change.queue(conn, id, now)?;
-            }
-            Ok(())
-        })
+            Err(Taken::Email) => return Err(Error::field("email", "error-email-taken")),
+        }
+        if let Some(change) = &email_change {
+            change.queue(conn, id, now)?;
+        }
+        Ok(())
     })
     .await
 }

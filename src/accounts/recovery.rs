@@ -5,6 +5,7 @@
 use super::password::{check_new_pair, personal_words};
 use super::security_log::{self, Event};
 use super::{Client, Error};
+use super::{LinkFor, queue_link_mail};
 use crate::db;
 use crate::db::security_events::EventKind;
 use crate::db::tokens::{OneTimeToken, Purpose};
@@ -20,22 +21,16 @@ pub(super) async fn queue_reset(state: &AppState, email: String) -> Result<(), E
         state.settings.base_url.clone(),
         state.settings.reset_token_lifetime,
     );
-    let queued = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let Some(user) = User::find_by_email(conn, &email)?.filter(|u| u.is_active) else {
-                return Ok(false);
-            };
-            let token =
-                OneTimeToken::issue(conn, Purpose::ResetPassword, user.id, &email, now, lifetime)?;
-            Mail::ResetPassword {
-                token: &token,
-                minutes: lifetime.as_secs() / 60,
-            }
-            .compose(&Recipient::of(&user), &base_url, now)
-            .map_err(Error::unexpected)?
-            .enqueue(conn)?;
-            Ok::<_, Error>(true)
-        })
+    let queued = db::run_write(&state.pool, move |conn| {
+        let Some(user) = User::find_by_email(conn, &email)?.filter(|u| u.is_active) else {
+            return Ok(false);
+        };
+        let link = LinkFor::new(Purpose::ResetPassword, user.id, &email, lifetime);
+        let minutes = lifetime.as_secs() / 60;
+        queue_link_mail(conn, link, now, |token| {
+            Mail::ResetPassword { token, minutes }.compose(&Recipient::of(&user), &base_url, now)
+        })?;
+        Ok::<_, Error>(true)
     })
     .await?;
     if queued {
@@ -91,21 +86,19 @@ pub async fn reset_password(
         .map_err(Error::unexpected)?;
     let (token_id, user_id, email) = (found.id, user.id, user.email.clone());
     let client = client.clone();
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            if !OneTimeToken::consume(conn, token_id, now)? {
-                return Err(Error::LinkInvalid);
-            }
-            // The epoch moves (every session of the account ends, on every instance) and
-            // every other reset link is voided.
-            User::set_password(conn, user_id, &hash, now)?;
-            // The link reached the address, which proves it.
-            User::mark_email_verified(conn, user_id, &email, now)?;
-            notice.enqueue(conn)?;
-            let event = Event::new(EventKind::PasswordReset, user_id);
-            security_log::record(conn, &client, now, &event)?;
-            Ok(())
-        })
+    db::run_write(&state.pool, move |conn| {
+        if !OneTimeToken::consume(conn, token_id, now)? {
+            return Err(Error::LinkInvalid);
+        }
+        // The epoch moves (every session of the account ends, on every instance) and
+        // every other reset link is voided.
+        User::set_password(conn, user_id, &hash, now)?;
+        // The link reached the address, which proves it.
+        User::mark_email_verified(conn, user_id, &email, now)?;
+        notice.enqueue(conn)?;
+        let event = Event::new(EventKind::PasswordReset, user_id);
+        security_log::record(conn, &client, now, &event)?;
+        Ok(())
     })
     .await?;
     state.outbox.wake();

@@ -8,8 +8,9 @@
 use super::password::check_new_pair;
 use super::security_log::{self, Event};
 use super::{Client, Error, throttle};
+use super::{LinkFor, queue_link_mail};
 use crate::db::security_events::EventKind;
-use crate::db::tokens::{OneTimeToken, Purpose};
+use crate::db::tokens::Purpose;
 use crate::db::users::{NewUser, Taken, User};
 use crate::db::{self, DbConnection};
 use crate::domain::{EmailAddress, NewPassword, PasswordPolicy, Problems, Username};
@@ -58,54 +59,44 @@ pub async fn sign_up(state: &AppState, client: &Client, input: SignupInput) -> R
         state.settings.verify_token_lifetime,
     );
     let (language, client) = (input.language, client.clone());
-    let created = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            // The username first: answering "username taken" only when the address is free
-            // would tell whether the address has an account.
-            if User::username_taken(conn, &username.normalized())? {
-                return Err(Error::field("username", "error-username-taken"));
-            }
-            let owner = match User::find_by_email(conn, email.as_ref())? {
-                Some(owner) => Some(owner),
-                None => {
-                    let new = NewUser::admin(&username, &email, hash, language, false, now);
-                    match User::insert(conn, &new)? {
-                        Ok(user) => {
-                            let token = OneTimeToken::issue(
-                                conn,
-                                Purpose::VerifyEmail,
-                                user.id,
-                                &user.email,
-                                now,
-                                lifetime,
-                            )?;
-                            let mail = Mail::VerifyEmail {
-                                token: &token,
-                                hours: lifetime.as_secs() / 3600,
-                            };
-                            mail.compose(&Recipient::of(&user), &base_url, now)
-                                .map_err(Error::unexpected)?
-                                .enqueue(conn)?;
-                            let event = Event::new(EventKind::SignedUp, user.id);
-                            security_log::record(conn, &client, now, &event)?;
-                            return Ok(true);
-                        }
-                        Err(Taken::Username) => {
-                            return Err(Error::field("username", "error-username-taken"));
-                        }
-                        // Lost a race for the address: answered like any taken address.
-                        Err(Taken::Email) => None,
+    let created = db::run_write(&state.pool, move |conn| {
+        // The username first: answering "username taken" only when the address is free
+        // would tell whether the address has an account.
+        if User::username_taken(conn, &username.normalized())? {
+            return Err(Error::field("username", "error-username-taken"));
+        }
+        let owner = match User::find_by_email(conn, email.as_ref())? {
+            Some(owner) => Some(owner),
+            None => {
+                let new = NewUser::admin(&username, &email, hash, language, false, now);
+                match User::insert(conn, &new)? {
+                    Ok(user) => {
+                        let link =
+                            LinkFor::new(Purpose::VerifyEmail, user.id, &user.email, lifetime);
+                        let hours = lifetime.as_secs() / 3600;
+                        let to = Recipient::of(&user);
+                        queue_link_mail(conn, link, now, |token| {
+                            Mail::VerifyEmail { token, hours }.compose(&to, &base_url, now)
+                        })?;
+                        let event = Event::new(EventKind::SignedUp, user.id);
+                        security_log::record(conn, &client, now, &event)?;
+                        return Ok(true);
                     }
+                    Err(Taken::Username) => {
+                        return Err(Error::field("username", "error-username-taken"));
+                    }
+                    // Lost a race for the address: answered like any taken address.
+                    Err(Taken::Email) => None,
                 }
-            };
-            if let (Some(owner), true) = (owner, send_notice) {
-                Mail::SignupAttempt
-                    .compose(&Recipient::of(&owner), &base_url, now)
-                    .map_err(Error::unexpected)?
-                    .enqueue(conn)?;
             }
-            Ok(false)
-        })
+        };
+        if let (Some(owner), true) = (owner, send_notice) {
+            Mail::SignupAttempt
+                .compose(&Recipient::of(&owner), &base_url, now)
+                .map_err(Error::unexpected)?
+                .enqueue(conn)?;
+        }
+        Ok(false)
     })
     .await?;
     if created || send_notice {

@@ -118,15 +118,13 @@ pub async fn create_vendedor(
         now,
     );
     let (admin_id, client) = (admin.id, client.clone());
-    let inserted = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let inserted = User::insert(conn, &new)?;
-            if let Ok(user) = &inserted {
-                let event = Event::new(EventKind::VendedorCreated, user.id).by(admin_id);
-                security_log::record(conn, &client, now, &event)?;
-            }
-            Ok::<_, Error>(inserted)
-        })
+    let inserted = db::run_write(&state.pool, move |conn| {
+        let inserted = User::insert(conn, &new)?;
+        if let Ok(user) = &inserted {
+            let event = Event::new(EventKind::VendedorCreated, user.id).by(admin_id);
+            security_log::record(conn, &client, now, &event)?;
+        }
+        Ok::<_, Error>(inserted)
     })
     .await?;
     match inserted {
@@ -181,15 +179,13 @@ pub async fn act_on_member(
         TeamAction::ResetTutorial => EventKind::TutorialReset,
     };
     let client = client.clone();
-    let applied = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let applied = User::apply_team_change(conn, admin_id, id, &change, now)?;
-            if applied {
-                let event = Event::new(kind, id).by(admin_id);
-                security_log::record(conn, &client, now, &event)?;
-            }
-            Ok::<_, Error>(applied)
-        })
+    let applied = db::run_write(&state.pool, move |conn| {
+        let applied = User::apply_team_change(conn, admin_id, id, &change, now)?;
+        if applied {
+            let event = Event::new(kind, id).by(admin_id);
+            security_log::record(conn, &client, now, &event)?;
+        }
+        Ok::<_, Error>(applied)
     })
     .await?;
     if !applied {

@@ -3,6 +3,7 @@
 
 use super::security_log::{self, Event};
 use super::{Client, Error, throttle};
+use super::{LinkFor, queue_link_mail};
 use crate::db;
 use crate::db::security_events::EventKind;
 use crate::db::tokens::{OneTimeToken, Purpose};
@@ -53,46 +54,44 @@ pub async fn confirm(state: &AppState, client: &Client, token: String) -> Result
     if !link_is_live(state, token.clone()).await? {
         return Err(Error::LinkInvalid);
     }
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let found =
-                OneTimeToken::find_live(conn, &token, &PURPOSES, now)?.ok_or(Error::LinkInvalid)?;
-            let user = User::find(conn, found.user_id)?
-                .filter(|u| u.is_active)
-                .ok_or(Error::LinkInvalid)?;
-            if !OneTimeToken::consume(conn, found.id, now)? {
-                return Err(Error::LinkInvalid);
-            }
-            match found.purpose {
-                Purpose::VerifyEmail => {
-                    if !User::mark_email_verified(conn, user.id, &found.email, now)? {
-                        return Err(Error::LinkInvalid);
-                    }
-                    OneTimeToken::void(conn, user.id, &[Purpose::VerifyEmail], now)?;
-                    let event = Event::new(EventKind::EmailVerified, user.id);
-                    security_log::record(conn, &client, now, &event)?;
-                    Ok(Confirmed::Verified)
+    db::run_write(&state.pool, move |conn| {
+        let found =
+            OneTimeToken::find_live(conn, &token, &PURPOSES, now)?.ok_or(Error::LinkInvalid)?;
+        let user = User::find(conn, found.user_id)?
+            .filter(|u| u.is_active)
+            .ok_or(Error::LinkInvalid)?;
+        if !OneTimeToken::consume(conn, found.id, now)? {
+            return Err(Error::LinkInvalid);
+        }
+        match found.purpose {
+            Purpose::VerifyEmail => {
+                if !User::mark_email_verified(conn, user.id, &found.email, now)? {
+                    return Err(Error::LinkInvalid);
                 }
-                Purpose::ChangeEmail => {
-                    if !User::switch_email(conn, user.id, &found.email, now)? {
-                        return Err(Error::LinkInvalid);
-                    }
-                    // Links sent to the old address are void once it is no longer the account's.
-                    let all = [
-                        Purpose::VerifyEmail,
-                        Purpose::ResetPassword,
-                        Purpose::ChangeEmail,
-                    ];
-                    OneTimeToken::void(conn, user.id, &all, now)?;
-                    // The old address stays in the log: the owner sees where it went from.
-                    let event = Event::new(EventKind::EmailChanged, user.id)
-                        .with("from", user.email.as_str());
-                    security_log::record(conn, &client, now, &event)?;
-                    Ok(Confirmed::Changed)
-                }
-                Purpose::ResetPassword | Purpose::ConfirmSignIn => Err(Error::LinkInvalid),
+                OneTimeToken::void(conn, user.id, &[Purpose::VerifyEmail], now)?;
+                let event = Event::new(EventKind::EmailVerified, user.id);
+                security_log::record(conn, &client, now, &event)?;
+                Ok(Confirmed::Verified)
             }
-        })
+            Purpose::ChangeEmail => {
+                if !User::switch_email(conn, user.id, &found.email, now)? {
+                    return Err(Error::LinkInvalid);
+                }
+                // Links sent to the old address are void once it is no longer the account's.
+                let all = [
+                    Purpose::VerifyEmail,
+                    Purpose::ResetPassword,
+                    Purpose::ChangeEmail,
+                ];
+                OneTimeToken::void(conn, user.id, &all, now)?;
+                // The old address stays in the log: the owner sees where it went from.
+                let event =
+                    Event::new(EventKind::EmailChanged, user.id).with("from", user.email.as_str());
+                security_log::record(conn, &client, now, &event)?;
+                Ok(Confirmed::Changed)
+            }
+            Purpose::ResetPassword | Purpose::ConfirmSignIn => Err(Error::LinkInvalid),
+        }
     })
     .await
 }
@@ -131,18 +130,13 @@ async fn queue(state: &AppState, user: &User) -> Result<(), Error> {
         state.settings.verify_token_lifetime,
     );
     let (recipient, id, email) = (Recipient::of(user), user.id, user.email.clone());
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let token = OneTimeToken::issue(conn, Purpose::VerifyEmail, id, &email, now, lifetime)?;
-            Mail::VerifyEmail {
-                token: &token,
-                hours: lifetime.as_secs() / 3600,
-            }
-            .compose(&recipient, &base_url, now)
-            .map_err(Error::unexpected)?
-            .enqueue(conn)?;
-            Ok::<_, Error>(())
-        })
+    db::run_write(&state.pool, move |conn| {
+        let link = LinkFor::new(Purpose::VerifyEmail, id, &email, lifetime);
+        let hours = lifetime.as_secs() / 3600;
+        queue_link_mail(conn, link, now, |token| {
+            Mail::VerifyEmail { token, hours }.compose(&recipient, &base_url, now)
+        })?;
+        Ok::<_, Error>(())
     })
     .await?;
     state.outbox.wake();

@@ -43,27 +43,23 @@ pub async fn verify(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if req.method().is_safe() {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body);
-    }
-    match check(&mut req).await {
-        Ok(()) => next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body),
-        Err(e) => {
-            let path = crate::telemetry::loggable_path(req.path());
-            if matches!(e, AppError::CsrfFailed) {
-                tracing::warn!(%path, "CSRF check failed");
-            } else {
-                tracing::info!(%path, reason = %e, "request body refused");
-            }
-            Ok(req.error_response(e).map_into_right_body())
+    let checked = if req.method().is_safe() {
+        Ok(())
+    } else {
+        check(&mut req).await
+    };
+    if let Err(e) = checked {
+        let path = crate::telemetry::loggable_path(req.path());
+        if matches!(e, AppError::CsrfFailed) {
+            tracing::warn!(%path, "CSRF check failed");
+        } else {
+            tracing::info!(%path, reason = %e, "request body refused");
         }
+        return Ok(req.error_response(e).map_into_right_body());
     }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {

@@ -244,6 +244,16 @@ where
     .map_err(StorageError::from)?
 }
 
+/// [`run`] with `f` inside a [`write_transaction`]: the usual shape of an operation's write.
+pub async fn run_write<T, E, F>(pool: &Pool, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<StorageError> + From<diesel::result::Error> + Send + 'static,
+{
+    run(pool, move |conn| write_transaction(conn, f)).await
+}
+
 /// Runs `f` in a transaction that will write. On SQLite it begins with `BEGIN IMMEDIATE`: a
 /// deferred transaction that reads first and writes later fails at once with "database is
 /// locked" when another connection committed in between (the busy timeout does not apply),

@@ -15,11 +15,7 @@ pub async fn check(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    let host = requested_host(&req);
     let allowed = match (host, req.app_data::<web::Data<AppState>>()) {
         (Some(host), Some(state)) => state.settings.host_is_allowed(host),
         _ => false,
@@ -36,4 +32,12 @@ pub async fn check(
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)
+}
+
+/// The host the request names: its `Host` header, else the authority of its URI (HTTP/2).
+fn requested_host(req: &ServiceRequest) -> Option<&str> {
+    req.headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
 }
