@@ -14,6 +14,7 @@ mod invoice;
 mod login;
 mod outbox;
 mod password_change;
+mod password_rules;
 mod photos;
 mod profile;
 mod reset;
