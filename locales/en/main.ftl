@@ -28,7 +28,7 @@ error-required = This field is required.
 error-username-required = Enter a username.
 error-username-too-short = The username must have at least 3 characters.
 error-username-too-long = The username can have at most 150 characters.
-error-username-characters = Use only letters, digits and the signs @ . + - _
+error-username-characters = Use only letters, digits and the signs . + - _ (no @: a username is not an email address).
 error-email-required = Enter an email address.
 error-email-invalid = Enter a valid email address, like name@example.com.
 

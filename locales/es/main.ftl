@@ -28,7 +28,7 @@ error-required = Este campo es obligatorio.
 error-username-required = Escribe un nombre de usuario.
 error-username-too-short = El nombre de usuario debe tener al menos 3 caracteres.
 error-username-too-long = El nombre de usuario puede tener como máximo 150 caracteres.
-error-username-characters = Usa solo letras, números y los signos @ . + - _
+error-username-characters = Usa solo letras, números y los signos . + - _ (sin @: el nombre de usuario no es un correo).
 error-email-required = Escribe un correo electrónico.
 error-email-invalid = Escribe un correo electrónico válido, como nombre@ejemplo.com.
 

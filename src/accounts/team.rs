@@ -4,7 +4,7 @@
 
 use chrono::TimeDelta;
 
-use super::Error;
+use super::{Error, throttle};
 use crate::auth::password::temporary_password;
 use crate::clock::Timestamp;
 use crate::db;
@@ -98,6 +98,8 @@ pub async fn create_vendedor(
     else {
         return Err(Error::Invalid(problems));
     };
+    // Each creation may answer "email already in use": bounded per admin.
+    throttle::admit_action(state, throttle::TEAM_CREATE, admin.id).await?;
 
     let password = temporary_password();
     let hash = state.passwords.hash(password.clone()).await?;

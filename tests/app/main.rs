@@ -23,4 +23,5 @@ mod signup;
 mod smtp;
 mod team;
 mod tutorial;
+mod usernames;
 mod verification;
