@@ -65,6 +65,8 @@ pub struct Settings {
     pub password_require_letter_and_digit: bool,
     /// How long security events are kept (`CUENTAS_SECURITY_EVENTS_DAYS`).
     pub security_events_retention: Duration,
+    /// The Pwned Passwords range API (`…/range/`); `None` leaves the breached check off.
+    pub pwned_passwords_url: Option<Url>,
 }
 
 /// The key that encrypts session cookies; its `Debug` never prints the bytes.
@@ -221,11 +223,14 @@ impl Settings {
             password_require_letter_and_digit: parse_switch(
                 &var,
                 "CUENTAS_PASSWORD_REQUIRE_LETTER_AND_DIGIT",
-                true,
+                false,
             )?,
             security_events_retention: minutes(
                 24 * 60 * parse_number(&var, "CUENTAS_SECURITY_EVENTS_DAYS", 365, 1)?,
             ),
+            pwned_passwords_url: var("CUENTAS_PWNED_PASSWORDS_URL")
+                .map(|_| parse_var(&var, "CUENTAS_PWNED_PASSWORDS_URL", "", parse_range_url))
+                .transpose()?,
             data_dir,
         })
     }
@@ -277,6 +282,15 @@ fn list(value: &str) -> impl Iterator<Item = &str> {
         .split(',')
         .map(str::trim)
         .filter(|item| !item.is_empty())
+}
+
+/// The Pwned Passwords range API: an http(s) URL the five-digit prefix is appended to.
+fn parse_range_url(v: &str) -> Result<Url, String> {
+    let url = Url::parse(v).map_err(|e| e.to_string())?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(url),
+        _ => Err("expected an http or https URL like https://api.pwnedpasswords.com/range/".into()),
+    }
 }
 
 fn minutes(n: u64) -> Duration {
@@ -373,6 +387,11 @@ mod tests {
         assert_eq!(settings.bind.to_string(), "127.0.0.1:8000");
         assert_eq!(settings.session_idle, Duration::from_secs(120 * 60));
         assert!(settings.signup_enabled);
+        assert!(
+            !settings.password_require_letter_and_digit,
+            "ASVS 5.0 6.2.5"
+        );
+        assert!(settings.pwned_passwords_url.is_none());
         let key_file = dir.path().join("secret_key");
         let first = std::fs::read_to_string(&key_file).expect("key written");
         #[cfg(unix)]

@@ -18,6 +18,7 @@ use actix_web::{App, FromRequest, Handler, HttpServer, Resource, Responder, web}
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
+use crate::auth::breached::BreachedPasswords;
 use crate::auth::password::Passwords;
 use crate::auth::{csrf, session};
 use crate::clock::Clock;
@@ -114,6 +115,8 @@ impl Application {
             pool,
             photos: PhotoPipeline::new(),
             media: MediaStore::new(&settings.media_root),
+            breached: BreachedPasswords::new(settings.pwned_passwords_url.clone())
+                .context("CUENTAS_PWNED_PASSWORDS_URL: cannot build the HTTP client")?,
             settings: Arc::new(settings),
             passwords,
             clock,

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::breached::BreachedPasswords;
 use crate::auth::password::Passwords;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -15,6 +16,8 @@ pub struct AppState {
     pub pool: Pool,
     pub settings: Arc<Settings>,
     pub passwords: Passwords,
+    /// The breached-password check (off unless configured).
+    pub breached: BreachedPasswords,
     pub photos: PhotoPipeline,
     pub media: MediaStore,
     pub clock: Clock,

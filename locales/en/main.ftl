@@ -28,7 +28,7 @@ error-required = This field is required.
 error-username-required = Enter a username.
 error-username-too-short = The username must have at least 3 characters.
 error-username-too-long = The username can have at most 150 characters.
-error-username-characters = Use only letters, digits and the signs @ . + - _
+error-username-characters = Use only letters, digits and the signs . + - _ (no @: a username is not an email address).
 error-email-required = Enter an email address.
 error-email-invalid = Enter a valid email address, like name@example.com.
 
@@ -36,6 +36,7 @@ password-too-short = The password must have at least { $min } characters.
 password-too-long = The password can have at most { $max } characters.
 password-entirely-numeric = The password cannot be entirely numeric.
 password-needs-letter-and-digit = The password must contain at least one letter and one digit.
+password-breached = This password has appeared in a known data breach, so others may try it. Choose a different one.
 password-common = That password is too common.
 password-too-similar = The password is too similar to your username, email or name.
 password-too-weak = The password is too easy to guess; try a few uncommon words.

@@ -28,7 +28,7 @@ error-required = Este campo es obligatorio.
 error-username-required = Escribe un nombre de usuario.
 error-username-too-short = El nombre de usuario debe tener al menos 3 caracteres.
 error-username-too-long = El nombre de usuario puede tener como máximo 150 caracteres.
-error-username-characters = Usa solo letras, números y los signos @ . + - _
+error-username-characters = Usa solo letras, números y los signos . + - _ (sin @: el nombre de usuario no es un correo).
 error-email-required = Escribe un correo electrónico.
 error-email-invalid = Escribe un correo electrónico válido, como nombre@ejemplo.com.
 
@@ -36,6 +36,7 @@ password-too-short = La contraseña debe tener al menos { $min } caracteres.
 password-too-long = La contraseña puede tener como máximo { $max } caracteres.
 password-entirely-numeric = La contraseña no puede ser solo números.
 password-needs-letter-and-digit = La contraseña debe tener al menos una letra y un número.
+password-breached = Esta contraseña aparece en filtraciones de datos conocidas y otros podrían probarla. Elige otra distinta.
 password-common = Esa contraseña es demasiado común.
 password-too-similar = La contraseña se parece demasiado a tu nombre de usuario, correo o nombre.
 password-too-weak = La contraseña es demasiado fácil de adivinar; prueba con varias palabras poco comunes.

@@ -8,7 +8,7 @@ use crate::db;
 use crate::db::security_events::EventKind;
 use crate::db::sessions::UserSession;
 use crate::db::users::User;
-use crate::domain::{NewPassword, PasswordPolicy, Problem, Problems};
+use crate::domain::{NewPassword, Problem, Problems};
 use crate::mail::messages::{Mail, Recipient};
 use crate::state::AppState;
 
@@ -23,32 +23,40 @@ pub fn personal_words(user: &User) -> Vec<String> {
 }
 
 /// Checks a new password against the policy on the blocking pool (zxcvbn can take a while on
-/// adversarial input). `Err` holds every broken rule.
+/// adversarial input), then, when it passes, against known breaches (when that check is
+/// configured). `Err` holds every broken rule.
 pub async fn check_new(
-    policy: PasswordPolicy,
+    state: &AppState,
     candidate: String,
     personal: Vec<String>,
 ) -> Result<Result<NewPassword, Vec<Problem>>, Error> {
+    let policy = state.settings.password_policy();
     let checked = tokio::task::spawn_blocking(move || {
         let personal: Vec<&str> = personal.iter().map(String::as_str).collect();
         NewPassword::parse(&candidate, policy, &personal)
     })
     .await
     .map_err(Error::unexpected)?;
-    Ok(checked.map_err(|problems| problems.into_iter().map(Problem::from).collect()))
+    match checked {
+        Ok(password) if state.breached.is_breached(password.expose()).await => {
+            Ok(Err(vec![Problem::new("password-breached")]))
+        }
+        Ok(password) => Ok(Ok(password)),
+        Err(problems) => Ok(Err(problems.into_iter().map(Problem::from).collect())),
+    }
 }
 
 /// A new password typed twice: checks the first against the policy and the second against
 /// the first as typed, recording problems under the two field names.
 pub async fn check_new_pair(
-    policy: PasswordPolicy,
+    state: &AppState,
     fields: (&'static str, &'static str),
     (first, second): (String, String),
     personal: Vec<String>,
     problems: &mut Problems,
 ) -> Result<Option<NewPassword>, Error> {
     let matches = first == second;
-    let password = match check_new(policy, first, personal).await? {
+    let password = match check_new(state, first, personal).await? {
         Ok(password) => Some(password),
         Err(broken) => {
             for problem in broken {
@@ -119,7 +127,7 @@ pub async fn change_password(
     }
     let same_as_old = !new_password1.is_empty() && new_password1 == old_password;
     let new_password = check_new_pair(
-        state.settings.password_policy(),
+        state,
         ("new_password1", "new_password2"),
         (new_password1, new_password2),
         personal_words(user),

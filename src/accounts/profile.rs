@@ -79,8 +79,16 @@ struct ProfileUpdate {
     timezone: chrono_tz::Tz,
 }
 
-fn parse(input: &ProfileFields, problems: &mut Problems) -> Option<ProfileUpdate> {
-    let username = problems.check("username", Username::parse(&input.username));
+/// `current_username` is accepted unchanged even when older rules allowed it.
+fn parse(
+    input: &ProfileFields,
+    current_username: &str,
+    problems: &mut Problems,
+) -> Option<ProfileUpdate> {
+    let username = problems.check(
+        "username",
+        Username::parse_keeping(&input.username, current_username),
+    );
     let first_name = problems.check("first_name", PersonName::parse(&input.first_name));
     let last_name = problems.check("last_name", PersonName::parse(&input.last_name));
     let email = problems.check("email", EmailAddress::parse(&input.email));
@@ -113,7 +121,7 @@ pub async fn update_profile(
     mut input: ProfileInput,
 ) -> Result<ProfileSaved, Error> {
     let mut problems = Problems::new();
-    let update = parse(&input.fields, &mut problems);
+    let update = parse(&input.fields, &user.username, &mut problems);
     let email_changes =
         EmailAddress::parse(&input.fields.email).is_ok_and(|e| e.as_ref() != user.email);
     if email_changes {

@@ -70,7 +70,7 @@ pub async fn reset_password(
     let (found, user) = live_link(state, token).await?;
     let mut problems = Problems::new();
     let password = check_new_pair(
-        state.settings.password_policy(),
+        state,
         ("new_password1", "new_password2"),
         (new_password1, new_password2),
         personal_words(&user),

@@ -38,7 +38,7 @@ pub async fn sign_up(state: &AppState, client: &Client, input: SignupInput) -> R
     let email = problems.check("email", EmailAddress::parse(&input.email));
     let personal = vec![input.username.clone(), input.email.clone()];
     let password = check_new_pair(
-        state.settings.password_policy(),
+        state,
         ("password1", "password2"),
         (input.password1, input.password2),
         personal,

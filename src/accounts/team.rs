@@ -5,7 +5,7 @@
 use chrono::TimeDelta;
 
 use super::security_log::{self, Event};
-use super::{Client, Error};
+use super::{Client, Error, throttle};
 use crate::auth::password::temporary_password;
 use crate::clock::Timestamp;
 use crate::db;
@@ -101,6 +101,8 @@ pub async fn create_vendedor(
     else {
         return Err(Error::Invalid(problems));
     };
+    // Each creation may answer "email already in use": bounded per admin.
+    throttle::admit_action(state, throttle::TEAM_CREATE, admin.id).await?;
 
     let password = temporary_password();
     let hash = state.passwords.hash(password.clone()).await?;

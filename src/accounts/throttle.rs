@@ -8,6 +8,8 @@
 //!   over the client's limit they are refused; over the address's limit (from any client)
 //!   they are answered as usual but send nothing, so nobody can flood a mailbox and nobody
 //!   can make someone else's request fail.
+//! - Actions of a signed-in account (an admin creating vendedores) are counted per account,
+//!   wherever the requests come from.
 
 use chrono::TimeDelta;
 
@@ -78,6 +80,16 @@ pub const SIGNUP: Throttle = Throttle {
     per_client: 10,
 };
 
+/// Vendedores an admin creates: 30 an hour. The team form must answer "email already in
+/// use", so every creation can probe an address; this bounds how many. Counted per admin
+/// (`per_client` is not used).
+pub const TEAM_CREATE: Throttle = Throttle {
+    scope: "vendedores",
+    window: TimeDelta::hours(1),
+    per_subject: 30,
+    per_client: 30,
+};
+
 /// The ledger key of a subject: a SHA-256 of what was typed, already folded.
 pub fn subject_key(subject: &str) -> String {
     sha256_hex(subject)
@@ -129,6 +141,28 @@ impl Throttle {
             } else {
                 Verdict::Proceed
             })
+        })
+    }
+
+    /// Counts an action of one account (the attempt's subject and client are both that
+    /// account): over `per_subject` within the window it is refused and not kept.
+    pub fn admit_action(
+        &self,
+        conn: &mut DbConnection,
+        attempt: Attempt<'_>,
+        now: Timestamp,
+    ) -> diesel::QueryResult<Verdict> {
+        db::write_transaction(conn, |conn| {
+            attempt.serialize_client(conn)?;
+            let since = self.enter(conn, attempt, now)?;
+            let recent = attempt.recent(conn, since, self.per_subject + 1, true)?;
+            match self.wait(&recent, self.per_subject, now) {
+                Some(retry_after_secs) => {
+                    attempt.unrecord(conn, now)?;
+                    Ok(Verdict::Refuse { retry_after_secs })
+                }
+                None => Ok(Verdict::Proceed),
+            }
         })
     }
 
@@ -234,4 +268,25 @@ pub async fn admit_mail(
     judge(state, client, Gate::Mail(throttle), key)
         .await?
         .into_result()
+}
+
+/// Counts an action of the account `actor_id` under `throttle` (see [`TEAM_CREATE`]); a
+/// refusal is [`Error::Throttled`].
+pub async fn admit_action(
+    state: &AppState,
+    throttle: Throttle,
+    actor_id: i32,
+) -> Result<(), Error> {
+    let actor = format!("user:{actor_id}");
+    let (key, now) = (subject_key(&actor), state.clock.now());
+    let verdict = db::run(&state.pool, move |conn| {
+        let attempt = Attempt {
+            scope: throttle.scope,
+            subject_key: &key,
+            client: &actor,
+        };
+        Ok::<_, Error>(throttle.admit_action(conn, attempt, now)?)
+    })
+    .await?;
+    verdict.into_result().map(drop)
 }

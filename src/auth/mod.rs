@@ -1,5 +1,6 @@
 //! Who is asking: password hashing, the session identity checked on every request, and CSRF.
 
+pub mod breached;
 pub mod csrf;
 pub mod password;
 pub mod session;

@@ -193,17 +193,20 @@ impl User {
     }
 
     /// Finds the account for what was typed in the login field: a username or an email,
-    /// already folded with `normalize_login`.
+    /// already folded with `normalize_login`. An address names its owner first: a username
+    /// from before usernames refused `@` may equal another account's address.
     pub fn find_by_login(conn: &mut DbConnection, login: &str) -> QueryResult<Option<User>> {
-        users::table
+        let matches: Vec<User> = users::table
             .filter(
                 users::username_normalized
                     .eq(login)
                     .or(users::email.eq(login)),
             )
             .select(User::as_select())
-            .first(conn)
-            .optional()
+            .limit(2)
+            .load(conn)?;
+        let by_email = matches.iter().position(|user| user.email == login);
+        Ok(matches.into_iter().nth(by_email.unwrap_or(0)))
     }
 
     /// The account whose address is `email` (already lower-cased).
@@ -248,9 +251,10 @@ impl User {
         }
     }
 
-    /// Which unique field another account (any but `except`) already holds. A username may
-    /// look like an email: it must not equal anyone's email, nor an email anyone's username,
-    /// or one login would name two accounts.
+    /// Which unique field another account (any but `except`) already holds: usernames are
+    /// compared with usernames and emails with emails, never across (a username holds no
+    /// `@`, so none is an address; comparing across told anyone which addresses have
+    /// accounts).
     fn which_taken(
         conn: &mut DbConnection,
         username_normalized: &str,
@@ -265,11 +269,7 @@ impl User {
             }
         };
         let username_taken: i64 = others()
-            .filter(
-                users::username_normalized
-                    .eq(username_normalized)
-                    .or(users::email.eq(username_normalized)),
-            )
+            .filter(users::username_normalized.eq(username_normalized))
             .count()
             .get_result(conn)?;
         if username_taken > 0 {
@@ -281,24 +281,18 @@ impl User {
         Ok(Self::email_taken(conn, email, except)?.then_some(Taken::Email))
     }
 
-    /// True when the username (as typed at sign-up) is another account's username or email.
+    /// True when the username (as typed at sign-up, folded) is another account's username.
     pub fn username_taken(conn: &mut DbConnection, username_normalized: &str) -> QueryResult<bool> {
         Ok(Self::which_taken(conn, username_normalized, None, None)?.is_some())
     }
 
-    /// True when an account other than `except` holds `email` as its address or its username.
+    /// True when an account other than `except` holds `email` as its address.
     pub fn email_taken(
         conn: &mut DbConnection,
         email: &str,
         except: Option<i32>,
     ) -> QueryResult<bool> {
-        let mut query = users::table
-            .filter(
-                users::email
-                    .eq(email)
-                    .or(users::username_normalized.eq(email)),
-            )
-            .into_boxed();
+        let mut query = users::table.filter(users::email.eq(email)).into_boxed();
         if let Some(id) = except {
             query = query.filter(users::id.ne(id));
         }

@@ -1,6 +1,10 @@
 //! Usernames: what people type to log in, unique without regard to case.
 
-/// A trimmed username of 3 to 150 letters, digits and `@ . + - _`.
+/// A trimmed username of 3 to 150 letters, digits and `. + - _`.
+///
+/// No `@`: a username is never an email address, so the two can be told apart and neither
+/// can stand for the other. Usernames from before this rule may hold one; they stay valid
+/// until changed ([`Username::parse_keeping`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Username(String);
 
@@ -42,7 +46,7 @@ impl Username {
         }
         if !value
             .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '@' | '.' | '+' | '-' | '_'))
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '+' | '-' | '_'))
         {
             return Err(UsernameProblem::BadCharacters);
         }
@@ -53,6 +57,16 @@ impl Username {
             return Err(UsernameProblem::TooLong);
         }
         Ok(Self(value.to_owned()))
+    }
+
+    /// Like [`Username::parse`], but `current` (the account's username as stored) is taken
+    /// back as it is, `@` included: an existing username keeps working until it changes.
+    pub fn parse_keeping(input: &str, current: &str) -> Result<Self, UsernameProblem> {
+        let value = input.trim();
+        if !value.is_empty() && value == current {
+            return Ok(Self(value.to_owned()));
+        }
+        Self::parse(input)
     }
 
     /// The form used for uniqueness and login lookups.
@@ -77,11 +91,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn accepts_letters_digits_and_the_five_symbols() {
+    fn accepts_letters_digits_and_the_four_symbols() {
         for ok in [
             "ana",
             "José.Pérez",
-            "user+shop@1",
+            "user+shop.1",
             "a-b_c",
             &"x".repeat(150),
         ] {
@@ -98,13 +112,35 @@ mod tests {
             Username::parse(&"x".repeat(151)),
             Err(UsernameProblem::TooLong)
         );
-        for bad in ["ana maría", "a<b>", "a/b", "ana\u{0}", "ana;drop"] {
+        for bad in [
+            "ana maría",
+            "a<b>",
+            "a/b",
+            "ana\u{0}",
+            "ana;drop",
+            "ana@example.com",
+        ] {
             assert_eq!(
                 Username::parse(bad),
                 Err(UsernameProblem::BadCharacters),
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn an_unchanged_username_with_an_at_sign_is_kept_and_a_new_one_refused() {
+        let kept = Username::parse_keeping(" ana@shop ", "ana@shop").expect("kept");
+        assert_eq!(kept.as_ref(), "ana@shop");
+        assert_eq!(
+            Username::parse_keeping("ana@shop2", "ana@shop"),
+            Err(UsernameProblem::BadCharacters)
+        );
+        assert_eq!(
+            Username::parse_keeping("ANA@shop", "ana@shop"),
+            Err(UsernameProblem::BadCharacters)
+        );
+        assert!(Username::parse_keeping("ana.shop", "ana@shop").is_ok());
     }
 
     #[test]

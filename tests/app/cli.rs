@@ -131,6 +131,10 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_it() {
     for (name, value) in [
         ("CUENTAS_BIND", "nowhere"),
         ("CUENTAS_SESSION_IDLE_MINUTES", "soon"),
+        (
+            "CUENTAS_PWNED_PASSWORDS_URL",
+            "api.pwnedpasswords.com/range",
+        ),
     ] {
         let output = cuentas(dir.path(), &["migrate"], "", &[(name, value)]);
         assert_one_line_failure(&output, 1, name);

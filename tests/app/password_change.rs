@@ -2,7 +2,8 @@ use cuentas::db::schema::{user_sessions, users};
 use diesel::prelude::*;
 
 use crate::helpers::{
-    TestApp, assert_is_redirect_to, assert_is_sent_to_login, new_client, spawn_app, spawn_logged_in,
+    TestApp, assert_is_redirect_to, assert_is_sent_to_login, new_client, spawn_app, spawn_app_with,
+    spawn_logged_in,
 };
 
 const NEW: &str = "Otra-Clave-Larga-77";
@@ -13,7 +14,8 @@ async fn change(app: &TestApp, old: &str, new1: &str, new2: &str) -> reqwest::Re
 
 #[tokio::test]
 async fn the_page_lists_the_rules_before_anything_is_typed() {
-    let (app, _) = spawn_logged_in("admin").await;
+    let app = spawn_app_with(|s| s.password_require_letter_and_digit = true).await;
+    app.logged_in("admin").await;
     let page = app.get("/cambiar-password/").await;
     assert_eq!(page.status().as_u16(), 200);
     assert_eq!(page.headers()["cache-control"], "no-store");
@@ -127,7 +129,9 @@ async fn a_wrong_current_password_is_a_field_error_and_counts_toward_the_throttl
 
 #[tokio::test]
 async fn every_broken_rule_is_listed() {
-    let (app, user) = spawn_logged_in("admin").await;
+    // The letter-and-digit rule is off by default; these cases switch it on.
+    let app = spawn_app_with(|s| s.password_require_letter_and_digit = true).await;
+    let user = app.logged_in("admin").await;
     let hash_before = app.user(user.id).password_hash;
     let cases: [(&str, &str, &[&str]); 6] = [
         ("1234", "1234", &["al menos 8 caracteres", "solo números"]),
@@ -162,7 +166,9 @@ async fn every_broken_rule_is_listed() {
 
 #[tokio::test]
 async fn english_speakers_read_the_rules_in_english() {
-    let (app, user) = spawn_logged_in("admin").await;
+    // The letter-and-digit rule is off by default; these cases switch it on.
+    let app = spawn_app_with(|s| s.password_require_letter_and_digit = true).await;
+    let user = app.logged_in("admin").await;
     app.update_user(user.id, users::language.eq("en"));
     let cases: [(&str, &str); 4] = [
         ("1234", "entirely numeric"),

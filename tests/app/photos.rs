@@ -200,6 +200,40 @@ async fn disguised_broken_and_huge_images_are_refused_and_nothing_changes() {
     assert!(stored_files(&app).is_empty());
 }
 
+/// 8000 x 8000, 16-bit RGBA, one colour (transparent black): a small file that would decode
+/// to 512 MB. The samples are zeroed memory, which the encoder reads without the test's
+/// process taking that memory.
+fn one_colour_rgba16_8000() -> Vec<u8> {
+    use image::ImageEncoder;
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    let samples = vec![0u8; 8000 * 8000 * 8];
+    let mut out = Vec::new();
+    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::NoFilter)
+        .write_image(&samples, 8000, 8000, image::ExtendedColorType::Rgba16)
+        .unwrap();
+    out
+}
+
+#[tokio::test]
+async fn a_16_bit_rgba_8000_square_png_of_one_colour_is_refused_and_changes_nothing() {
+    // Made before the server starts: encoding takes a while and would starve it.
+    let png = one_colour_rgba16_8000();
+    let app = spawn_app().await;
+    let user = app.logged_in("vendedor").await;
+    assert!(png.len() < 5 * 1024 * 1024, "{} bytes", png.len());
+    let started = std::time::Instant::now();
+    let response = upload(&app, &user, "flat.png", png).await;
+    let body = assert_status_with_text(response, 422, "demasiado grande").await;
+    assert!(body.contains("id=\"foto_perfil-error\""));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "refused from its header"
+    );
+    assert_eq!(app.user(user.id).photo_path, None);
+    assert_eq!(app.user(user.id).first_name, "", "nothing else was saved");
+    assert!(stored_files(&app).is_empty());
+}
+
 #[tokio::test]
 async fn an_oversized_upload_gets_413_with_the_profile_page() {
     let (app, user) = spawn_logged_in("vendedor").await;
