@@ -340,10 +340,7 @@ mod tests {
     use super::*;
 
     fn encoded(format: ImageFormat, width: u32, height: u32) -> Vec<u8> {
-        let picture = DynamicImage::new_rgb8(width, height);
-        let mut out = Cursor::new(Vec::new());
-        picture.write_to(&mut out, format).expect("encode");
-        out.into_inner()
+        encode(image::RgbImage::new(width, height), format)
     }
 
     #[test]
@@ -378,6 +375,15 @@ mod tests {
         assert_eq!(process(&polyglot), Err(PhotoProblem::NotAnImage));
     }
 
+    /// The picture encoded in `format`.
+    fn encode(picture: image::RgbImage, format: ImageFormat) -> Vec<u8> {
+        let mut bytes = Cursor::new(Vec::new());
+        DynamicImage::ImageRgb8(picture)
+            .write_to(&mut bytes, format)
+            .expect("encode");
+        bytes.into_inner()
+    }
+
     /// A JPEG whose EXIF says "rotate 90° clockwise to display" (orientation 6).
     fn rotated_jpeg() -> Vec<u8> {
         // 200 wide, 100 tall: left half red, right half blue.
@@ -388,11 +394,7 @@ mod tests {
                 image::Rgb([0, 0, 250])
             }
         });
-        let mut jpeg = Cursor::new(Vec::new());
-        DynamicImage::ImageRgb8(image)
-            .write_to(&mut jpeg, ImageFormat::Jpeg)
-            .expect("encode");
-        let jpeg = jpeg.into_inner();
+        let jpeg = encode(image, ImageFormat::Jpeg);
         let mut tiff = b"II*\0".to_vec();
         tiff.extend_from_slice(&8u32.to_le_bytes());
         tiff.extend_from_slice(&1u16.to_le_bytes());
@@ -515,11 +517,8 @@ mod tests {
                     image::Rgb([200, 0, 0])
                 }
             });
-            let mut png = Cursor::new(Vec::new());
-            DynamicImage::ImageRgb8(picture)
-                .write_to(&mut png, ImageFormat::Png)
-                .expect("encode");
-            let result = image::load_from_memory(&process(png.get_ref()).expect("accepted"))
+            let png = encode(picture, ImageFormat::Png);
+            let result = image::load_from_memory(&process(&png).expect("accepted"))
                 .expect("decodes")
                 .to_rgb8();
             for (x, y) in [(10, 10), (200, 200), (390, 390)] {

@@ -14,7 +14,7 @@ use actix_web::dev::Server;
 use actix_web::error::UrlencodedError;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlers, from_fn};
-use actix_web::{App, FromRequest, Handler, HttpServer, Resource, Responder, web};
+use actix_web::{App, FromRequest, Handler, HttpServer, Resource, Responder, Route, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
@@ -241,13 +241,17 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home::home))
         .service(form(paths::LOGIN, login::login_form, login::submit_login))
-        .service(action("/logout/", login::submit_logout))
+        .service(only(web::post(), "/logout/", login::submit_logout))
         .service(form(
             "/login/confirmar/{token}/",
             login::sign_in_link_page,
             login::submit_sign_in_link,
         ))
-        .service(page(paths::DASHBOARD, dashboard::show_dashboard))
+        .service(only(
+            web::get(),
+            paths::DASHBOARD,
+            dashboard::show_dashboard,
+        ))
         .service(form(
             paths::CHANGE_PASSWORD,
             password::change_password_form,
@@ -285,7 +289,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
             profile::show_profile,
             profile::submit_invoice_settings,
         ))
-        .service(page(
+        .service(only(
+            web::get(),
             "/factura/vista-previa/",
             invoice::show_invoice_preview,
         ))
@@ -294,23 +299,42 @@ fn routes(cfg: &mut web::ServiceConfig) {
             team::show_team,
             team::submit_new_vendedor,
         ))
-        .service(action("/equipo/{id}/{action}/", team::submit_team_action))
-        .service(action(
+        .service(only(
+            web::post(),
+            "/equipo/{id}/{action}/",
+            team::submit_team_action,
+        ))
+        .service(only(
+            web::post(),
             "/perfil/email/verificar/",
             profile::send_email_verification,
         ))
-        .service(action(
+        .service(only(
+            web::post(),
             "/perfil/email/cancelar/",
             profile::cancel_email_change,
         ))
-        .service(action(paths::PROFILE_UPDATE, profile::submit_profile))
-        .service(action(
+        .service(only(
+            web::post(),
+            paths::PROFILE_UPDATE,
+            profile::submit_profile,
+        ))
+        .service(only(
+            web::post(),
             "/perfil/foto/eliminar/",
             profile::remove_profile_photo,
         ))
-        .service(page("/media/fotos_perfil/{name}", media::profile_photo))
-        .service(action(paths::TUTORIAL_SEEN, tutorial::mark_tutorial_seen))
-        .service(page("/healthz", health::healthz))
+        .service(only(
+            web::get(),
+            "/media/fotos_perfil/{name}",
+            media::profile_photo,
+        ))
+        .service(only(
+            web::post(),
+            paths::TUTORIAL_SEEN,
+            tutorial::mark_tutorial_seen,
+        ))
+        .service(only(web::get(), "/healthz", health::healthz))
         .service(
             actix_files::Files::new("/static", "static")
                 .use_etag(true)
@@ -328,25 +352,15 @@ where
     PArgs: FromRequest + 'static,
     P::Output: Responder + 'static,
 {
-    page(path, show).route(web::post().to(submit))
+    only(web::get(), path, show).route(web::post().to(submit))
 }
 
-/// A page: GET only.
-fn page<S, Args>(path: impl IntoPatterns, show: S) -> Resource
+/// One method on one path: `web::get()` for a page, `web::post()` for an action.
+fn only<H, Args>(route: Route, path: impl IntoPatterns, handler: H) -> Resource
 where
-    S: Handler<Args>,
+    H: Handler<Args>,
     Args: FromRequest + 'static,
-    S::Output: Responder + 'static,
+    H::Output: Responder + 'static,
 {
-    web::resource(path).route(web::get().to(show))
-}
-
-/// An action: POST only.
-fn action<P, Args>(path: impl IntoPatterns, submit: P) -> Resource
-where
-    P: Handler<Args>,
-    Args: FromRequest + 'static,
-    P::Output: Responder + 'static,
-{
-    web::resource(path).route(web::post().to(submit))
+    web::resource(path).route(route.to(handler))
 }

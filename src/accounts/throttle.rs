@@ -55,40 +55,20 @@ pub struct Throttle {
 }
 
 /// Password attempts: 5 per account and client, 50 per client, in 15 minutes.
-pub const PASSWORDS: Throttle = Throttle {
-    scope: "login",
-    window: TimeDelta::minutes(15),
-    per_subject: 5,
-    per_client: 50,
-};
+pub const PASSWORDS: Throttle = Throttle::new("login", TimeDelta::minutes(15), 5, 50);
 
 /// Resend-verification, password-reset and address-change mails: 3 per address, 20 requests
 /// per client, in 15 minutes.
-pub const MAIL: Throttle = Throttle {
-    scope: "mail",
-    window: TimeDelta::minutes(15),
-    per_subject: 3,
-    per_client: 20,
-};
+pub const MAIL: Throttle = Throttle::new("mail", TimeDelta::minutes(15), 3, 20);
 
 /// Sign-ups: 10 per client per hour; the per-address limit bounds the "someone tried to sign
 /// up with your address" notices.
-pub const SIGNUP: Throttle = Throttle {
-    scope: "signup",
-    window: TimeDelta::hours(1),
-    per_subject: 3,
-    per_client: 10,
-};
+pub const SIGNUP: Throttle = Throttle::new("signup", TimeDelta::hours(1), 3, 10);
 
 /// Vendedores an admin creates: 30 an hour. The team form must answer "email already in
 /// use", so every creation can probe an address; this bounds how many. Counted per admin
 /// (`per_client` is not used).
-pub const TEAM_CREATE: Throttle = Throttle {
-    scope: "vendedores",
-    window: TimeDelta::hours(1),
-    per_subject: 30,
-    per_client: 30,
-};
+pub const TEAM_CREATE: Throttle = Throttle::new("vendedores", TimeDelta::hours(1), 30, 30);
 
 /// The ledger key of a subject: a SHA-256 of what was typed, already folded.
 pub fn subject_key(subject: &str) -> String {
@@ -96,6 +76,22 @@ pub fn subject_key(subject: &str) -> String {
 }
 
 impl Throttle {
+    /// A gate: its name in the ledger, its window, and the limits about one subject and
+    /// from one client.
+    pub const fn new(
+        scope: &'static str,
+        window: TimeDelta,
+        per_subject: i64,
+        per_client: i64,
+    ) -> Self {
+        Self {
+            scope,
+            window,
+            per_subject,
+            per_client,
+        }
+    }
+
     /// Counts a password attempt about `subject_key` before the password is checked, so
     /// parallel requests cannot all slip under the limit. A refused attempt is not kept.
     pub fn admit_password(

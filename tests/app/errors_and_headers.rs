@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use crate::helpers::{spawn_app, spawn_with_user};
+use crate::helpers::{new_client, spawn_app, spawn_with_user};
 
 #[tokio::test]
 async fn an_unknown_page_is_a_translated_404_page() {
@@ -119,11 +119,7 @@ async fn an_internal_failure_is_a_generic_500_page_without_details() {
     assert!(!body.to_lowercase().contains("no such table"));
     assert!(!body.to_lowercase().contains("relation"));
     // The database itself still answers.
-    let health = crate::helpers::new_client()
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .unwrap();
+    let health = app.get_with_client(&new_client(), "/healthz").await;
     assert_eq!(health.status().as_u16(), 200);
 }
 

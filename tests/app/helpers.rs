@@ -50,6 +50,11 @@ pub fn text_at(document: &scraper::Html, css: &str) -> Option<String> {
         .map(|element| element.text().collect())
 }
 
+/// The status of a response still to come.
+pub async fn status(response: impl std::future::Future<Output = Response>) -> u16 {
+    response.await.status().as_u16()
+}
+
 /// A fresh app with one user, not signed in.
 pub async fn spawn_with_user(name: &str, role: &str) -> (TestApp, TestUser) {
     let app = spawn_app().await;

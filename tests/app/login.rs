@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::helpers::{
     assert_is_redirect_to, assert_is_sent_to_login, assert_status_with_text, new_client, spawn_app,
-    spawn_with_user,
+    spawn_with_user, status,
 };
 
 #[tokio::test]
@@ -151,10 +151,7 @@ async fn five_failures_for_one_account_and_ip_are_throttled_whether_or_not_it_ex
         assert!(body.contains("Demasiados intentos"));
     }
     // Even the right password waits out the window...
-    assert_eq!(
-        app.login("ana", &user.password).await.status().as_u16(),
-        429
-    );
+    assert_eq!(status(app.login("ana", &user.password)).await, 429);
     // ...and works once it has passed.
     app.clock.advance(Duration::from_secs(15 * 60 + 1));
     assert_is_redirect_to(&app.login("ana", &user.password).await, "/dashboard/");
@@ -188,10 +185,7 @@ async fn one_ip_is_capped_across_accounts() {
             .await;
         assert_eq!(response.status().as_u16(), 422, "attempt {i}");
     }
-    assert_eq!(
-        app.login("ana", &user.password).await.status().as_u16(),
-        429
-    );
+    assert_eq!(status(app.login("ana", &user.password)).await, 429);
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use reqwest::Client;
 
 use crate::helpers::{
     TestApp, TestUser, assert_is_redirect_to, assert_is_sent_to_login, csrf_token_in, link_path,
-    spawn_app,
+    spawn_with_user, status,
 };
 
 const LINK_SENT: &str = "te enviamos un enlace por correo para confirmar que eres tú";
@@ -54,8 +54,7 @@ async fn login_page_after(
 
 #[tokio::test]
 async fn under_guard_an_unknown_browser_gains_nothing_from_the_right_password() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     botnet(&app, &user).await;
 
     let attacker = browser_at(21);
@@ -79,8 +78,7 @@ async fn under_guard_an_unknown_browser_gains_nothing_from_the_right_password() 
 
 #[tokio::test]
 async fn the_owner_gets_in_through_the_mailed_link_once_after_a_click() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     botnet(&app, &user).await;
     let phone = browser_at(30);
     login_page_after(&app, &phone, &user.password, &user).await;
@@ -113,24 +111,12 @@ async fn the_owner_gets_in_through_the_mailed_link_once_after_a_click() {
         "{cookie}"
     );
     assert_eq!(
-        app.get_with_client(&phone, "/dashboard/")
-            .await
-            .status()
-            .as_u16(),
+        status(app.get_with_client(&phone, "/dashboard/")).await,
         200
     );
     // Single use.
-    assert_eq!(
-        app.get_with_client(&phone, &link).await.status().as_u16(),
-        410
-    );
-    assert_eq!(
-        app.post_form_with(&phone, &link, &[])
-            .await
-            .status()
-            .as_u16(),
-        410
-    );
+    assert_eq!(status(app.get_with_client(&phone, &link)).await, 410);
+    assert_eq!(status(app.post_form_with(&phone, &link, &[])).await, 410);
     // This browser is known now: the password alone works from it, still under guard.
     app.post_form_with(&phone, "/logout/", &[]).await;
     assert_is_redirect_to(
@@ -141,24 +127,14 @@ async fn the_owner_gets_in_through_the_mailed_link_once_after_a_click() {
 
 #[tokio::test]
 async fn a_sign_in_link_works_for_15_minutes() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     botnet(&app, &user).await;
     let phone = browser_at(30);
     login_page_after(&app, &phone, &user.password, &user).await;
     let link = link_path(&app.wait_for_mail_to(&user.email, 0).await);
     app.clock.advance(Duration::from_secs(16 * 60));
-    assert_eq!(
-        app.get_with_client(&phone, &link).await.status().as_u16(),
-        410
-    );
-    assert_eq!(
-        app.post_form_with(&phone, &link, &[])
-            .await
-            .status()
-            .as_u16(),
-        410
-    );
+    assert_eq!(status(app.get_with_client(&phone, &link)).await, 410);
+    assert_eq!(status(app.post_form_with(&phone, &link, &[])).await, 410);
     assert_is_sent_to_login(
         &app.get_with_client(&phone, "/dashboard/").await,
         "/dashboard/",
@@ -167,8 +143,7 @@ async fn a_sign_in_link_works_for_15_minutes() {
 
 #[tokio::test]
 async fn a_browser_that_signed_in_before_is_never_locked_out() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     let laptop = browser_at(40);
     app.log_in_with(&laptop, &user).await;
     app.post_form_with(&laptop, "/logout/", &[]).await;
@@ -193,8 +168,7 @@ async fn a_browser_that_signed_in_before_is_never_locked_out() {
 
 #[tokio::test]
 async fn the_guard_lifts_an_hour_after_the_failures() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     botnet(&app, &user).await;
     app.clock.advance(Duration::from_secs(61 * 60));
     app.log_in_with(&browser_at(50), &user).await;
@@ -202,8 +176,7 @@ async fn the_guard_lifts_an_hour_after_the_failures() {
 
 #[tokio::test]
 async fn failures_from_fewer_than_three_addresses_raise_no_guard() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     fail_from(&app, &user, &[11, 12], 5).await;
     app.clock.advance(Duration::from_secs(16 * 60));
     fail_from(&app, &user, &[11, 12], 5).await;

@@ -2,8 +2,8 @@ use cuentas::db::schema::{user_sessions, users};
 use diesel::prelude::*;
 
 use crate::helpers::{
-    TestApp, assert_is_redirect_to, assert_is_sent_to_login, new_client, spawn_app, spawn_app_with,
-    spawn_logged_in,
+    TestApp, assert_is_redirect_to, assert_is_sent_to_login, assert_status_with_text, new_client,
+    spawn_app, spawn_app_with, spawn_logged_in, status,
 };
 
 const NEW: &str = "Otra-Clave-Larga-77";
@@ -65,10 +65,7 @@ async fn a_successful_change_swaps_the_password_and_keeps_only_this_session() {
     assert!(!live.contains(&old_row), "this session moved to a new id");
 
     assert_eq!(
-        app.login_with(&new_client(), "ana", &user.password)
-            .await
-            .status()
-            .as_u16(),
+        status(app.login_with(&new_client(), "ana", &user.password)).await,
         422
     );
     assert_is_redirect_to(
@@ -118,13 +115,7 @@ async fn a_wrong_current_password_is_a_field_error_and_counts_toward_the_throttl
         "guessing through this form is throttled too"
     );
     assert_eq!(app.user(user.id).password_hash, hash_before);
-    assert_eq!(
-        app.login_with(&new_client(), "ana", NEW)
-            .await
-            .status()
-            .as_u16(),
-        429
-    );
+    assert_eq!(status(app.login_with(&new_client(), "ana", NEW)).await, 429);
 }
 
 #[tokio::test]
@@ -196,26 +187,13 @@ async fn english_speakers_read_the_rules_in_english() {
 async fn the_new_password_must_differ_from_the_current_one_and_is_never_trimmed() {
     let (app, user) = spawn_logged_in("admin").await;
     let response = change(&app, &user.password, &user.password, &user.password).await;
-    assert_eq!(response.status().as_u16(), 422);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("distinta de la actual")
-    );
+    assert_status_with_text(response, 422, "distinta de la actual").await;
     let spaced = format!("  {NEW}  ");
     assert_is_redirect_to(
         &change(&app, &user.password, &spaced, &spaced).await,
         "/perfil/",
     );
-    assert_eq!(
-        app.login_with(&new_client(), "ana", NEW)
-            .await
-            .status()
-            .as_u16(),
-        422
-    );
+    assert_eq!(status(app.login_with(&new_client(), "ana", NEW)).await, 422);
     assert_is_redirect_to(
         &app.login_with(&new_client(), "ana", &spaced).await,
         "/dashboard/",

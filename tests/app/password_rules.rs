@@ -9,7 +9,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::helpers::{
-    TestApp, assert_is_redirect_to, link_path, new_client, spawn_app, spawn_app_with,
+    TestApp, TestUser, assert_is_redirect_to, assert_status_with_text, link_path, new_client,
+    spawn_app_with, spawn_logged_in,
 };
 
 /// Listed by the stand-in as breached (strong enough for every other rule).
@@ -85,6 +86,13 @@ async fn start_range_api(breached: &'static [&'static str], hang: bool) -> Range
     RangeApi { url, prefixes }
 }
 
+/// [`app_checking`], its client signed in as an admin.
+async fn logged_in_checking(api: &RangeApi) -> (TestApp, TestUser) {
+    let app = app_checking(api).await;
+    let user = app.logged_in("admin").await;
+    (app, user)
+}
+
 async fn app_checking(api: &RangeApi) -> TestApp {
     let url = api.url.parse().unwrap();
     spawn_app_with(move |s| s.pwned_passwords_url = Some(url)).await
@@ -96,8 +104,7 @@ async fn change(app: &TestApp, old: &str, new: &str) -> reqwest::Response {
 
 #[tokio::test]
 async fn by_default_a_password_of_letters_only_is_accepted_and_no_such_rule_is_listed() {
-    let app = spawn_app().await;
-    let user = app.logged_in("admin").await;
+    let (app, user) = spawn_logged_in("admin").await;
     let page = app.get_page("/cambiar-password/").await;
     assert!(!page.contains("una letra y un número"), "the rule is off");
     let response = change(&app, &user.password, "vientoazulmontanasilenciosa").await;
@@ -107,8 +114,7 @@ async fn by_default_a_password_of_letters_only_is_accepted_and_no_such_rule_is_l
 #[tokio::test]
 async fn a_breached_password_is_refused_by_every_form_that_sets_one_and_only_a_prefix_leaves() {
     let api = start_range_api(&[BREACHED], false).await;
-    let app = app_checking(&api).await;
-    let user = app.logged_in("admin").await;
+    let (app, user) = logged_in_checking(&api).await;
     let hash_before = app.user(user.id).password_hash;
 
     // Change.
@@ -127,14 +133,7 @@ async fn a_breached_password_is_refused_by_every_form_that_sets_one_and_only_a_p
         ("password2", BREACHED),
     ];
     let response = app.post_form_with(&visitor, "/registro/", &fields).await;
-    assert_eq!(response.status().as_u16(), 422);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("aparece en filtraciones de datos")
-    );
+    assert_status_with_text(response, 422, "aparece en filtraciones de datos").await;
 
     // Reset through a mailed link.
     let anonymous = new_client();
@@ -147,14 +146,7 @@ async fn a_breached_password_is_refused_by_every_form_that_sets_one_and_only_a_p
     let response = app
         .post_form_with(&anonymous, "/restablecer-password/", &fields)
         .await;
-    assert_eq!(response.status().as_u16(), 422);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("aparece en filtraciones de datos")
-    );
+    assert_status_with_text(response, 422, "aparece en filtraciones de datos").await;
     assert_eq!(app.user(user.id).password_hash, hash_before);
 
     // Only the first five hex digits of the SHA-1 were ever sent.
@@ -172,8 +164,7 @@ async fn a_breached_password_is_refused_by_every_form_that_sets_one_and_only_a_p
 #[tokio::test]
 async fn english_speakers_read_the_breached_message_in_english() {
     let api = start_range_api(&[BREACHED], false).await;
-    let app = app_checking(&api).await;
-    let user = app.logged_in("admin").await;
+    let (app, user) = logged_in_checking(&api).await;
     app.db(|c| {
         use cuentas::db::schema::users;
         use diesel::prelude::*;
@@ -193,8 +184,7 @@ async fn english_speakers_read_the_breached_message_in_english() {
 #[tokio::test]
 async fn when_the_range_api_hangs_the_password_is_accepted_after_two_seconds() {
     let api = start_range_api(&[BREACHED], true).await;
-    let app = app_checking(&api).await;
-    let user = app.logged_in("admin").await;
+    let (app, user) = logged_in_checking(&api).await;
     let started = Instant::now();
     let response = change(&app, &user.password, BREACHED).await;
     let waited = started.elapsed();

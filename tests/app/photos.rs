@@ -218,8 +218,7 @@ fn one_colour_rgba16_8000() -> Vec<u8> {
 async fn a_16_bit_rgba_8000_square_png_of_one_colour_is_refused_and_changes_nothing() {
     // Made before the server starts: encoding takes a while and would starve it.
     let png = one_colour_rgba16_8000();
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     assert!(png.len() < 5 * 1024 * 1024, "{} bytes", png.len());
     let started = std::time::Instant::now();
     let response = upload(&app, &user, "flat.png", png).await;

@@ -5,7 +5,7 @@ use cuentas::db::schema::user_sessions;
 use cuentas::net::IpBlock;
 use diesel::prelude::*;
 
-use crate::helpers::{TestApp, assert_is_redirect_to, new_client, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, assert_is_redirect_to, new_client, spawn_app_with, spawn_with_user};
 
 /// The test client connects from 127.0.0.1: here that is the proxy.
 async fn behind_a_proxy() -> TestApp {
@@ -80,8 +80,7 @@ async fn the_session_row_records_the_address_the_trusted_proxy_saw() {
 
 #[tokio::test]
 async fn forwarding_headers_from_an_untrusted_peer_are_ignored() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     for n in 0..5 {
         let forwarded = format!("203.0.113.{n}");
         assert_eq!(

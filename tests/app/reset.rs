@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::helpers::{
     TestApp, TestUser, assert_is_redirect_to, assert_is_sent_to_login, link_path, new_client,
-    spawn_app, spawn_with_user,
+    spawn_app, spawn_with_user, status,
 };
 
 const NEW_PASSWORD: &str = "Otoño-Lluvioso-2031";
@@ -96,10 +96,7 @@ async fn a_reset_link_sets_a_new_password_and_ends_every_session() {
     let old = elsewhere.get(app.url("/dashboard/")).send().await.unwrap();
     assert_eq!(old.status().as_u16(), 303);
 
-    assert_eq!(
-        app.login("ana", &user.password).await.status().as_u16(),
-        422
-    );
+    assert_eq!(status(app.login("ana", &user.password)).await, 422);
     assert_is_redirect_to(&app.login("ana", NEW_PASSWORD).await, "/dashboard/");
 
     let notice = app.wait_for_mail_to(&user.email, 1).await;

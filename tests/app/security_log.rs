@@ -8,7 +8,8 @@ use cuentas::db::security_events::{EventKind, SecurityEvent};
 use diesel::prelude::*;
 
 use crate::helpers::{
-    TestApp, assert_is_redirect_to, link_path, new_client, spawn_app, spawn_app_with, with,
+    TestApp, assert_is_redirect_to, link_path, new_client, spawn_app, spawn_app_with,
+    spawn_logged_in, spawn_with_user, status, with,
 };
 use crate::profile::{submit, valid};
 
@@ -58,8 +59,7 @@ async fn open_link(app: &TestApp, client: &reqwest::Client, path: &str) {
 
 #[tokio::test]
 async fn a_sign_in_and_a_failed_one_are_recorded_with_the_client_but_unknown_logins_leave_no_row() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     assert_eq!(app.login("zoe", "not-the-password-1").await.status(), 422);
     assert_eq!(all_events(&app), 0);
 
@@ -96,8 +96,7 @@ async fn a_sign_in_and_a_failed_one_are_recorded_with_the_client_but_unknown_log
 
 #[tokio::test]
 async fn a_lockout_is_recorded_once_however_many_attempts_it_refuses() {
-    let app = spawn_app().await;
-    let user = app.create_user("ana", "admin").await;
+    let (app, user) = spawn_with_user("ana", "admin").await;
     for _ in 0..5 {
         assert_eq!(app.login("ana", "not-the-password-1").await.status(), 422);
     }
@@ -116,8 +115,7 @@ async fn a_lockout_is_recorded_once_however_many_attempts_it_refuses() {
 
 #[tokio::test]
 async fn a_password_change_and_a_reset_are_recorded_with_the_change() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     let new_password = "Otoño-Lluvioso-2031";
     let changed = app
         .change_password_with(&app.client, &user.password, new_password, new_password)
@@ -201,8 +199,7 @@ async fn sign_up_verification_and_an_address_change_are_recorded() {
 
 #[tokio::test]
 async fn team_actions_are_recorded_on_the_vendedor_with_the_admin_as_actor() {
-    let app = spawn_app().await;
-    let admin = app.logged_in("admin").await;
+    let (app, admin) = spawn_logged_in("admin").await;
     let created = app
         .post_form(
             "/equipo/",
@@ -241,10 +238,7 @@ async fn team_actions_are_recorded_on_the_vendedor_with_the_admin_as_actor() {
     // Someone else's vendedor: refused, and nothing recorded.
     let before = all_events(&app);
     assert_eq!(
-        app.post_form(&format!("/equipo/{}/desactivar/", admin.id), &[])
-            .await
-            .status()
-            .as_u16(),
+        status(app.post_form(&format!("/equipo/{}/desactivar/", admin.id), &[])).await,
         404
     );
     assert_eq!(all_events(&app), before);

@@ -4,7 +4,8 @@ use cuentas::db::schema::{user_sessions, users};
 use diesel::prelude::*;
 
 use crate::helpers::{
-    TestApp, assert_is_redirect_to, new_client, spawn_app_with, spawn_logged_in, spawn_with_user,
+    TestApp, assert_is_redirect_to, assert_status_with_text, new_client, spawn_app_with,
+    spawn_logged_in, spawn_with_user, status,
 };
 
 /// The raw session cookie of the last response that set it.
@@ -156,13 +157,7 @@ async fn sessions_that_ended_or_expired_are_deleted_after_thirty_days() {
     app.get_with_client(&live, "/dashboard/").await;
     app.clock.advance(Duration::from_secs(3600 + 60));
     purged_down_to(1).await;
-    assert_eq!(
-        app.get_with_client(&live, "/dashboard/")
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(status(app.get_with_client(&live, "/dashboard/")).await, 200);
 }
 
 #[tokio::test]
@@ -190,14 +185,7 @@ async fn logout_ends_the_session_row_so_an_old_cookie_is_worthless() {
 async fn logout_is_post_only() {
     let (app, _) = spawn_logged_in("admin").await;
     let response = app.get("/logout/").await;
-    assert_eq!(response.status().as_u16(), 405);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("Método no permitido")
-    );
+    assert_status_with_text(response, 405, "Método no permitido").await;
     assert_eq!(dashboard_status(&app).await, 200);
 }
 

@@ -102,11 +102,7 @@ async fn signing_up_creates_an_unverified_admin_who_confirms_by_mail_then_logs_i
     assert_is_redirect_to(&app.login("nueva", PASSWORD).await, "/dashboard/");
 
     // The link works once.
-    let again = new_client()
-        .get(app.url(&link_path(&mail)))
-        .send()
-        .await
-        .unwrap();
+    let again = app.get_with_client(&new_client(), &link_path(&mail)).await;
     assert_eq!(again.status().as_u16(), 410);
 }
 

@@ -9,7 +9,8 @@ use cuentas::db::users::User;
 use diesel::prelude::*;
 
 use crate::helpers::{
-    TestApp, TestUser, assert_is_redirect_to, assert_status_with_text, new_client, spawn_app, with,
+    TestApp, TestUser, assert_is_redirect_to, assert_status_with_text, new_client, spawn_app,
+    spawn_logged_in, spawn_with_user, with,
 };
 use crate::profile::valid;
 
@@ -77,8 +78,7 @@ async fn a_new_username_with_an_at_sign_is_refused_by_sign_up_the_team_form_and_
 
 #[tokio::test]
 async fn an_existing_username_with_an_at_sign_keeps_working_until_it_changes() {
-    let app = spawn_app().await;
-    let user = app.logged_in("vendedor").await;
+    let (app, user) = spawn_logged_in("vendedor").await;
     give_old_username(&app, user.id, "ana@tienda");
     assert_is_redirect_to(
         &app.login_with(&new_client(), "ANA@tienda", &user.password)
@@ -105,8 +105,7 @@ async fn an_existing_username_with_an_at_sign_keeps_working_until_it_changes() {
 
 #[tokio::test]
 async fn an_address_that_is_an_old_username_is_not_taken_and_names_its_owner_at_login() {
-    let app = spawn_app().await;
-    let old = app.create_user("vieja", "vendedor").await;
+    let (app, old) = spawn_with_user("vieja", "vendedor").await;
     give_old_username(&app, old.id, "marta@example.com");
     let other = app.create_user("otra", "vendedor").await;
     give_old_username(&app, other.id, "vera@tienda.example");
@@ -144,8 +143,7 @@ async fn an_address_that_is_an_old_username_is_not_taken_and_names_its_owner_at_
 
 #[tokio::test]
 async fn a_new_address_that_is_an_old_username_is_not_taken_on_the_profile_form() {
-    let app = spawn_app().await;
-    let other = app.create_user("otra", "vendedor").await;
+    let (app, other) = spawn_with_user("otra", "vendedor").await;
     give_old_username(&app, other.id, "ana.nueva@example.com");
     let user = app.logged_in("vendedor").await;
     let fields = with(
@@ -160,8 +158,7 @@ async fn a_new_address_that_is_an_old_username_is_not_taken_on_the_profile_form(
 
 #[tokio::test]
 async fn an_admin_creates_at_most_30_vendedores_an_hour() {
-    let app = spawn_app().await;
-    let taken = app.create_user("vera", "vendedor").await;
+    let (app, taken) = spawn_with_user("vera", "vendedor").await;
     app.logged_in("admin").await;
     // Probing addresses: each answers "email already in use" until the limit.
     for i in 0..30 {

@@ -1,13 +1,10 @@
-use crate::harness::start_with_user;
+use crate::harness::start_signed_in;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_creates_a_vendedor_who_must_change_the_temporary_password() {
-    let Some((browser, app, admin)) = start_with_user("Dueña", "admin").await else {
+    let Some((browser, _app, _)) = start_signed_in("Dueña", "admin", "/equipo/").await else {
         return;
     };
-    browser
-        .log_in_to(&app, "/equipo/", "Dueña", &admin.password)
-        .await;
     browser.assert_accessible("team (no vendedores yet)").await;
     let vendedor = [
         ("#username", "vera"),
@@ -55,12 +52,9 @@ async fn an_admin_creates_a_vendedor_who_must_change_the_temporary_password() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_saves_invoice_settings_and_previews_the_invoice() {
-    let Some((browser, app, admin)) = start_with_user("Dueña", "admin").await else {
+    let Some((browser, _app, _)) = start_signed_in("Dueña", "admin", "/perfil/").await else {
         return;
     };
-    browser
-        .log_in_to(&app, "/perfil/", "Dueña", &admin.password)
-        .await;
     browser
         .assert_accessible("profile of an admin with the invoice form")
         .await;

@@ -421,6 +421,17 @@ pub async fn start_with_user(name: &str, role: &str) -> Option<(Browser, TestApp
     Some((browser, app, user))
 }
 
+/// [`start_with_user`], signed in through the login form and at `path`.
+pub async fn start_signed_in(
+    name: &str,
+    role: &str,
+    path: &str,
+) -> Option<(Browser, TestApp, TestUser)> {
+    let (browser, app, user) = start_with_user(name, role).await?;
+    browser.log_in_to(&app, path, name, &user.password).await;
+    Some((browser, app, user))
+}
+
 /// The app with `CUENTAS_BASE_URL` set to its own address, so a link in a mail can be opened
 /// exactly as written.
 pub async fn spawn_app_linking_to_itself() -> TestApp {

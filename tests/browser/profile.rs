@@ -1,10 +1,10 @@
 use fantoccini::Locator;
 
-use crate::harness::start_with_user;
+use crate::harness::start_signed_in;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_uploads_a_photo_and_sees_it_in_the_page_and_the_navigation() {
-    let Some((browser, app, user)) = start_with_user("ana", "vendedor").await else {
+    let Some((browser, app, user)) = start_signed_in("ana", "vendedor", "/perfil/").await else {
         return;
     };
     let photo = app.settings.data_dir.join("retrato.png");
@@ -13,9 +13,6 @@ async fn a_user_uploads_a_photo_and_sees_it_in_the_page_and_the_navigation() {
         .save(&photo)
         .unwrap();
 
-    browser
-        .log_in_to(&app, "/perfil/", "ana", &user.password)
-        .await;
     browser.assert_accessible("profile").await;
 
     let names = [("#first_name", "Ana"), ("#last_name", "Pérez")];
