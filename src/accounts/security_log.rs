@@ -66,7 +66,7 @@ pub fn record(
         &NewSecurityEvent {
             user_id: event.user_id,
             actor_id: event.actor_id,
-            kind: event.kind,
+            kind: event.kind.as_str(),
             client_address: &client.address,
             user_agent: &client.user_agent,
             created_at: now,

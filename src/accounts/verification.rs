@@ -130,13 +130,12 @@ async fn queue(state: &AppState, user: &User) -> Result<(), Error> {
         state.settings.verify_token_lifetime,
     );
     let (recipient, id, email) = (Recipient::of(user), user.id, user.email.clone());
+    let hours = lifetime.as_secs() / 3600;
+    let verify =
+        move |token: &str| Mail::VerifyEmail { token, hours }.compose(&recipient, &base_url, now);
     db::run_write(&state.pool, move |conn| {
         let link = LinkFor::new(Purpose::VerifyEmail, id, &email, lifetime);
-        let hours = lifetime.as_secs() / 3600;
-        queue_link_mail(conn, link, now, |token| {
-            Mail::VerifyEmail { token, hours }.compose(&recipient, &base_url, now)
-        })?;
-        Ok::<_, Error>(())
+        queue_link_mail(conn, link, now, verify)
     })
     .await?;
     state.outbox.wake();

@@ -75,11 +75,13 @@ pub struct SecurityEvent {
 }
 
 /// An event to record.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Insertable)]
+#[diesel(table_name = security_events)]
 pub struct NewSecurityEvent<'a> {
     pub user_id: i32,
     pub actor_id: Option<i32>,
-    pub kind: EventKind,
+    /// An [`EventKind`]'s word.
+    pub kind: &'static str,
     pub client_address: &'a str,
     pub user_agent: &'a str,
     pub created_at: Timestamp,
@@ -90,15 +92,7 @@ impl SecurityEvent {
     /// Records an event; call inside the transaction of the change it records.
     pub fn insert(conn: &mut DbConnection, event: &NewSecurityEvent<'_>) -> QueryResult<()> {
         diesel::insert_into(security_events::table)
-            .values((
-                security_events::user_id.eq(event.user_id),
-                security_events::actor_id.eq(event.actor_id),
-                security_events::kind.eq(event.kind.as_str()),
-                security_events::client_address.eq(event.client_address),
-                security_events::user_agent.eq(event.user_agent),
-                security_events::created_at.eq(event.created_at),
-                security_events::details.eq(event.details),
-            ))
+            .values(event)
             .execute(conn)
             .map(drop)
     }

@@ -112,20 +112,19 @@ mod tests {
             Username::parse(&"x".repeat(151)),
             Err(UsernameProblem::TooLong)
         );
-        for bad in [
+        let bad = [
             "ana maría",
             "a<b>",
             "a/b",
             "ana\u{0}",
             "ana;drop",
             "ana@example.com",
-        ] {
-            assert_eq!(
-                Username::parse(bad),
-                Err(UsernameProblem::BadCharacters),
-                "{bad}"
-            );
-        }
+        ];
+        let let_through: Vec<&str> = bad
+            .into_iter()
+            .filter(|b| Username::parse(b) != Err(UsernameProblem::BadCharacters))
+            .collect();
+        assert!(let_through.is_empty(), "{let_through:?}");
     }
 
     #[test]

@@ -50,6 +50,20 @@ pub fn text_at(document: &scraper::Html, css: &str) -> Option<String> {
         .map(|element| element.text().collect())
 }
 
+/// The whole `Set-Cookie` value of the cookie `name` that `response` sets, if it does.
+pub fn set_cookie(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| {
+            v.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('='))
+        })
+        .map(str::to_owned)
+}
+
 /// The status of a response still to come.
 pub async fn status(response: impl std::future::Future<Output = Response>) -> u16 {
     response.await.status().as_u16()
@@ -214,6 +228,13 @@ impl TestApp {
                 .load(c)
         })
         .expect("sessions")
+    }
+
+    /// The account whose address is `email`, if any.
+    pub fn user_by_email(&self, email: &str) -> Option<User> {
+        let email = email.to_owned();
+        self.db(move |c| User::find_by_email(c, &email))
+            .expect("user by email")
     }
 
     /// How many attempts the throttles have counted, in every gate.

@@ -9,7 +9,7 @@ use reqwest::Client;
 
 use crate::helpers::{
     TestApp, TestUser, assert_is_redirect_to, assert_is_sent_to_login, csrf_token_in, link_path,
-    spawn_with_user, status,
+    set_cookie, spawn_with_user, status,
 };
 
 const LINK_SENT: &str = "te enviamos un enlace por correo para confirmar que eres tú";
@@ -76,13 +76,22 @@ async fn under_guard_an_unknown_browser_gains_nothing_from_the_right_password() 
     assert_eq!(app.mails_to(&user.email).len(), 1);
 }
 
+/// Raises the guard on `user`, then signs in with the right password from a new browser:
+/// that browser and the path of the link mailed to the owner.
+async fn challenged(app: &TestApp, user: &TestUser) -> (reqwest::Client, String) {
+    botnet(app, user).await;
+    let phone = browser_at(30);
+    login_page_after(app, &phone, &user.password, user).await;
+    (
+        phone,
+        link_path(&app.wait_for_mail_to(&user.email, 0).await),
+    )
+}
+
 #[tokio::test]
 async fn the_owner_gets_in_through_the_mailed_link_once_after_a_click() {
     let (app, user) = spawn_with_user("ana", "admin").await;
-    botnet(&app, &user).await;
-    let phone = browser_at(30);
-    login_page_after(&app, &phone, &user.password, &user).await;
-    let link = link_path(&app.wait_for_mail_to(&user.email, 0).await);
+    let (phone, link) = challenged(&app, &user).await;
 
     // Opening the link (a mail scanner does) changes nothing.
     for _ in 0..2 {
@@ -98,14 +107,7 @@ async fn the_owner_gets_in_through_the_mailed_link_once_after_a_click() {
 
     let confirmed = app.post_form_with(&phone, &link, &[]).await;
     assert_is_redirect_to(&confirmed, "/dashboard/");
-    let cookie = confirmed
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("cuentas_browser="))
-        .expect("the known-browser cookie")
-        .to_owned();
+    let cookie = set_cookie(&confirmed, "cuentas_browser").expect("the known-browser cookie");
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("Max-Age="),
         "{cookie}"
@@ -128,10 +130,7 @@ async fn the_owner_gets_in_through_the_mailed_link_once_after_a_click() {
 #[tokio::test]
 async fn a_sign_in_link_works_for_15_minutes() {
     let (app, user) = spawn_with_user("ana", "admin").await;
-    botnet(&app, &user).await;
-    let phone = browser_at(30);
-    login_page_after(&app, &phone, &user.password, &user).await;
-    let link = link_path(&app.wait_for_mail_to(&user.email, 0).await);
+    let (phone, link) = challenged(&app, &user).await;
     app.clock.advance(Duration::from_secs(16 * 60));
     assert_eq!(status(app.get_with_client(&phone, &link)).await, 410);
     assert_eq!(status(app.post_form_with(&phone, &link, &[])).await, 410);

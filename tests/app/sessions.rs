@@ -4,20 +4,13 @@ use cuentas::db::schema::{user_sessions, users};
 use diesel::prelude::*;
 
 use crate::helpers::{
-    TestApp, assert_is_redirect_to, assert_status_with_text, new_client, spawn_app_with,
-    spawn_logged_in, spawn_with_user, status,
+    TestApp, assert_is_redirect_to, assert_status_with_text, new_client, set_cookie,
+    spawn_app_with, spawn_logged_in, spawn_with_user, status,
 };
 
 /// The raw session cookie of the last response that set it.
 fn session_cookie(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("cuentas_session="))
-        .expect("a session cookie")
-        .to_owned()
+    set_cookie(response, "cuentas_session").expect("a session cookie")
 }
 
 fn cookie_pair(set_cookie: &str) -> String {
@@ -92,14 +85,7 @@ async fn on_https_the_cookie_is_a_secure_host_only_cookie() {
     // (The base URL keeps the test's host, which the Host check wants.)
     let app = spawn_app_with(|s| s.base_url = "https://127.0.0.1/".parse().unwrap()).await;
     let response = app.get("/login/").await;
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("__Host-cuentas_session="))
-        .expect("a __Host- session cookie")
-        .to_owned();
+    let cookie = set_cookie(&response, "__Host-cuentas_session").expect("a __Host- session cookie");
     let attributes: Vec<String> = cookie
         .split(';')
         .skip(1)

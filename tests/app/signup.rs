@@ -28,11 +28,6 @@ async fn sign_up(
     .await
 }
 
-fn find_by_email(app: &TestApp, email: &str) -> Option<User> {
-    let email = email.to_owned();
-    app.db(move |c| User::find_by_email(c, &email)).unwrap()
-}
-
 #[tokio::test]
 async fn signing_up_creates_an_unverified_admin_who_confirms_by_mail_then_logs_in() {
     let app = spawn_app().await;
@@ -57,7 +52,9 @@ async fn signing_up_creates_an_unverified_admin_who_confirms_by_mail_then_logs_i
         )
         .await;
     assert_is_redirect_to(&response, "/login/");
-    let user = find_by_email(&app, "nueva@example.com").expect("account created");
+    let user = app
+        .user_by_email("nueva@example.com")
+        .expect("account created");
     assert_eq!(user.role, cuentas::domain::Role::Admin);
     assert_eq!(user.manager_id, None);
     assert!(!user.email_verified);
@@ -120,7 +117,7 @@ async fn a_taken_address_gets_the_same_answer_and_its_owner_a_notice_instead() {
     assert_eq!(taken, fresh);
     assert!(taken.1.contains("Revisa tu correo"));
 
-    assert!(find_by_email(&app, "bea@example.com").is_some());
+    assert!(app.user_by_email("bea@example.com").is_some());
     let users: i64 = app.db(User::count).unwrap();
     assert_eq!(users, 2, "no second account for the taken address");
     let notice = app.wait_for_mail_to(&owner.email, 0).await;
@@ -178,7 +175,7 @@ async fn a_taken_username_is_a_field_error() {
     let response = sign_up(&app, &app.client, "ANA", "otra@example.com").await;
     assert_eq!(response.status().as_u16(), 422);
     assert!(response.text().await.unwrap().contains("ya está en uso"));
-    assert!(find_by_email(&app, "otra@example.com").is_none());
+    assert!(app.user_by_email("otra@example.com").is_none());
 }
 
 /// A taken username answers the same whether or not the address has an account, so the

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use cuentas::db::schema::users;
-use cuentas::db::users::User;
 use diesel::prelude::*;
 
 use crate::helpers::{
@@ -53,23 +52,18 @@ async fn sign_up(app: &TestApp, username: &str, email: &str) -> reqwest::Respons
         .await
 }
 
-fn find_by_email(app: &TestApp, email: &str) -> Option<User> {
-    let email = email.to_owned();
-    app.db(move |c| User::find_by_email(c, &email)).unwrap()
-}
-
 #[tokio::test]
 async fn a_new_username_with_an_at_sign_is_refused_by_sign_up_the_team_form_and_the_profile() {
     let app = spawn_app().await;
     let response = sign_up(&app, "marta@example.com", "marta@example.com").await;
     assert_status_with_text(response, 422, NO_AT).await;
-    assert!(find_by_email(&app, "marta@example.com").is_none());
+    assert!(app.user_by_email("marta@example.com").is_none());
 
     let admin = app.logged_in("admin").await;
     let fields = vendedor_form("vera@tienda.example", "vera@tienda.example");
     let response = app.post_fields(&app.client, "/equipo/", &fields).await;
     assert_status_with_text(response, 422, NO_AT).await;
-    assert!(find_by_email(&app, "vera@tienda.example").is_none());
+    assert!(app.user_by_email("vera@tienda.example").is_none());
 
     let fields = with(valid(&admin), "username", "ana@tienda.example");
     assert_status_with_text(submit_profile(&app, &fields).await, 422, NO_AT).await;
@@ -114,7 +108,7 @@ async fn an_address_that_is_an_old_username_is_not_taken_and_names_its_owner_at_
     // address and create nothing).
     let response = sign_up(&app, "marta", "marta@example.com").await;
     assert_eq!(response.status().as_u16(), 303);
-    let marta = find_by_email(&app, "marta@example.com").expect("created");
+    let marta = app.user_by_email("marta@example.com").expect("created");
     assert_eq!(marta.username, "marta");
 
     // The team form takes it too (it used to say "email already in use").
@@ -122,7 +116,7 @@ async fn an_address_that_is_an_old_username_is_not_taken_and_names_its_owner_at_
     let fields = vendedor_form("vera", "vera@tienda.example");
     let response = app.post_fields(&app.client, "/equipo/", &fields).await;
     assert_is_redirect_to(&response, "/equipo/");
-    assert!(find_by_email(&app, "vera@tienda.example").is_some());
+    assert!(app.user_by_email("vera@tienda.example").is_some());
 
     // The address names its owner; the old username's owner signs in with their own address.
     app.update_user(marta.id, users::email_verified.eq(true));
@@ -175,7 +169,7 @@ async fn an_admin_creates_at_most_30_vendedores_an_hour() {
         .parse()
         .unwrap();
     assert!((1..=3600).contains(&wait), "{wait}");
-    assert!(find_by_email(&app, "nueva@tienda.example").is_none());
+    assert!(app.user_by_email("nueva@tienda.example").is_none());
 
     // Another admin is not held back (the count is per admin, not per address).
     let other = app.create_user("jefa", "admin").await;

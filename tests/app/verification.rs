@@ -23,6 +23,13 @@ async fn resend(app: &TestApp, client: &reqwest::Client, email: &str) -> reqwest
         .await
 }
 
+/// Opens the mailed link, presses its button, lands on the sign-in page, and the address of
+/// `user_id` is confirmed.
+async fn assert_link_confirms(app: &TestApp, mail: &SentMail, user_id: i32) {
+    assert_is_redirect_to(&app.confirm_link(&link_path(mail)).await, "/login/");
+    assert!(app.user(user_id).email_verified);
+}
+
 /// Asks for a new link for `email` and waits for its mail (the `seen`-th to that address).
 async fn resent_link(app: &TestApp, email: &str, seen: usize) -> SentMail {
     resend(app, &app.client, email).await;
@@ -58,8 +65,7 @@ async fn resend_answers_alike_for_every_address_and_mails_only_unverified_accoun
     let recipients: Vec<String> = app.outbox_rows().into_iter().map(|r| r.recipient).collect();
     assert_eq!(recipients, vec![pending.email.clone()]);
 
-    assert_is_redirect_to(&app.confirm_link(&link_path(&mail)).await, "/login/");
-    assert!(app.user(pending.id).email_verified);
+    assert_link_confirms(&app, &mail, pending.id).await;
 }
 
 #[tokio::test]
@@ -71,8 +77,7 @@ async fn a_new_link_voids_the_older_one() {
     assert_ne!(first.link, second.link);
     assert_eq!(app.status_of(&link_path(&first)).await, 410);
     assert!(!app.user(user.id).email_verified);
-    assert_is_redirect_to(&app.confirm_link(&link_path(&second)).await, "/login/");
-    assert!(app.user(user.id).email_verified);
+    assert_link_confirms(&app, &second, user.id).await;
 }
 
 #[tokio::test]
