@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `create-admin`.
+//! The command line: `serve` (the default), `migrate`, `create-admin`, `purge-deleted`.
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -38,6 +38,9 @@ pub enum Command {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Remove the accounts whose deletion grace period has ended (the server also does this
+    /// every few minutes) and print how many were removed.
+    PurgeDeleted,
 }
 
 /// Exit code for input the command refuses (bad value, duplicate account).
@@ -69,6 +72,23 @@ pub fn run(cli: Cli) -> ExitCode {
             }
             create_admin(&settings, &email, &username, strip_newline(&password))
         }
+        Command::PurgeDeleted => purge_deleted(&settings),
+    }
+}
+
+/// Purges the accounts past their deletion date, as the server's timer does.
+fn purge_deleted(settings: &Settings) -> ExitCode {
+    let purged = crate::db::connect(&settings.database_url).and_then(|pool| {
+        let media = crate::photos::MediaStore::new(&settings.media_root);
+        accounts::deletion::purge_due(&pool, &media, Clock::system().now())
+            .map_err(|e| anyhow::anyhow!(e))
+    });
+    match purged {
+        Ok(accounts) => {
+            println!("purged {accounts} deleted accounts");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(1, &format!("{e:#}")),
     }
 }
 

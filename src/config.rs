@@ -65,6 +65,9 @@ pub struct Settings {
     pub password_require_letter_and_digit: bool,
     /// How long security events are kept (`CUENTAS_SECURITY_EVENTS_DAYS`).
     pub security_events_retention: Duration,
+    /// How long an account waits, restorable, between its deletion and the purge
+    /// (`CUENTAS_DELETION_GRACE_DAYS`; 0 = purgeable at once).
+    pub deletion_grace: Duration,
     /// The Pwned Passwords range API (`…/range/`); `None` leaves the breached check off.
     pub pwned_passwords_url: Option<Url>,
 }
@@ -227,6 +230,9 @@ impl Settings {
             )?,
             security_events_retention: minutes(
                 24 * 60 * parse_number(&var, "CUENTAS_SECURITY_EVENTS_DAYS", 365, 1)?,
+            ),
+            deletion_grace: minutes(
+                24 * 60 * parse_number(&var, "CUENTAS_DELETION_GRACE_DAYS", 7, 0)?,
             ),
             pwned_passwords_url: var("CUENTAS_PWNED_PASSWORDS_URL")
                 .map(|_| parse_var(&var, "CUENTAS_PWNED_PASSWORDS_URL", "", parse_range_url))
@@ -419,6 +425,7 @@ mod tests {
             ("CUENTAS_SECRET_KEY", "short"),
             ("CUENTAS_MAX_UPLOAD_MB", "0"),
             ("CUENTAS_SECURITY_EVENTS_DAYS", "0"),
+            ("CUENTAS_DELETION_GRACE_DAYS", "-1"),
             ("CUENTAS_SMTP_URL", "http://mail.example.com"),
             // A password in clear to a server off this machine.
             (

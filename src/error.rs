@@ -66,7 +66,9 @@ impl From<crate::accounts::Error> for AppError {
             Error::Invalid(_) => Self::Unprocessable,
             Error::Throttled { retry_after_secs } => Self::TooManyRequests { retry_after_secs },
             Error::NotFound | Error::LinkInvalid => Self::NotFound,
-            Error::Forbidden | Error::EmailNotVerified { .. } => Self::Forbidden,
+            Error::Forbidden | Error::EmailNotVerified { .. } | Error::PendingDeletion(_) => {
+                Self::Forbidden
+            }
             Error::Unexpected(e) => Self::Unexpected(e),
         }
     }

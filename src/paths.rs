@@ -13,6 +13,9 @@ pub const RECOVER_PASSWORD: &str = "/recuperar-password/";
 /// The token-less address of the reset form (the link's token waits in the session).
 pub const RESET_PASSWORD: &str = "/restablecer-password/";
 pub const TUTORIAL_SEEN: &str = "/marcar-tutorial-visto/";
+/// Deleting one's own account, and restoring it right after a sign-in refused for it.
+pub const DELETE_ACCOUNT: &str = "/cuenta/eliminar/";
+pub const RESTORE_ACCOUNT: &str = "/cuenta/restaurar/";
 
 /// The link that confirms an address (the account's own, or a new one).
 pub fn verify_email(token: &str) -> String {
@@ -27,4 +30,9 @@ pub fn reset_password(token: &str) -> String {
 /// The mailed link that lets a sign-in proceed from an unknown browser.
 pub fn confirm_sign_in(token: &str) -> String {
     format!("/login/confirmar/{token}/")
+}
+
+/// The mailed link that restores an account pending deletion.
+pub fn restore_account(token: &str) -> String {
+    format!("{RESTORE_ACCOUNT}{token}/")
 }

@@ -33,7 +33,7 @@ use crate::middleware::{
 use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
-    dashboard, email_requests, errors, health, home, invoice, login, media, password, profile,
+    account_deletion, dashboard, email_requests, errors, health, home, invoice, login, media, password, profile,
     reset, signup, team, tutorial, verification,
 };
 use crate::state::AppState;
@@ -110,7 +110,8 @@ impl Application {
             outbox.clone(),
             SessionLifetimes::of(&settings),
         )
-        .keeping_security_events(settings.security_events_retention);
+        .keeping_security_events(settings.security_events_retention)
+        .purging_deleted_accounts(MediaStore::new(&settings.media_root));
         let state = web::Data::new(AppState {
             pool,
             photos: PhotoPipeline::new(),
@@ -333,6 +334,21 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::post(),
             paths::TUTORIAL_SEEN,
             tutorial::mark_tutorial_seen,
+        ))
+        .service(form(
+            paths::DELETE_ACCOUNT,
+            account_deletion::deletion_form,
+            account_deletion::submit_deletion,
+        ))
+        .service(only(
+            web::post(),
+            paths::RESTORE_ACCOUNT,
+            account_deletion::submit_restore,
+        ))
+        .service(form(
+            "/cuenta/restaurar/{token}/",
+            account_deletion::restore_link_page,
+            account_deletion::submit_restore_link,
         ))
         .service(only(web::get(), "/healthz", health::healthz))
         .service(

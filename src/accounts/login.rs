@@ -135,6 +135,10 @@ pub async fn authenticate(
         record(state, client, now, event).await?;
         return Err(Error::field("password", problem));
     }
+    if let Some(pending) = super::deletion::pending_of(state, &user).await? {
+        refuse_pending(state, client, key, user.id, now).await?;
+        return Err(Error::PendingDeletion(Box::new(pending)));
+    }
     let rehash = match verification {
         Verification::Valid { rehash } => rehash,
         Verification::Invalid => None,
@@ -165,6 +169,25 @@ pub async fn authenticate(
         user: Box::new(user),
         browser_id,
     })
+}
+
+/// The right password for an account pending deletion: the attempt is forgiven (it was the
+/// owner) and recorded as a refused sign-in.
+async fn refuse_pending(
+    state: &AppState,
+    client: &Client,
+    key: String,
+    id: i32,
+    now: crate::clock::Timestamp,
+) -> Result<(), Error> {
+    let client = client.clone();
+    db::run_write(&state.pool, move |conn| {
+        throttle::forgive_password(conn, &client, &key)?;
+        let event = Event::new(EventKind::SignInFailed, id).with("reason", "pending_deletion");
+        security_log::record(conn, &client, now, &event)?;
+        Ok::<_, Error>(())
+    })
+    .await
 }
 
 /// True when the account is under guard (see the module comment) and `browser` is not one
@@ -264,6 +287,9 @@ pub async fn confirm_link(
         let user = User::find(conn, found.user_id)?
             .filter(|u| u.is_active && !u.temp_password_expired(now) && u.email == found.email)
             .ok_or(Error::LinkInvalid)?;
+        if super::deletion::pending_in(conn, &user)?.is_some() {
+            return Err(Error::LinkInvalid);
+        }
         if !OneTimeToken::consume(conn, found.id, now)? {
             return Err(Error::LinkInvalid);
         }

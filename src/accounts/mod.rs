@@ -6,6 +6,7 @@
 //! and returns a typed outcome or an [`Error`]. Nothing here knows about forms, templates,
 //! JSON, cookies or status codes.
 
+pub mod deletion;
 pub mod invoice;
 pub mod login;
 pub mod password;
@@ -46,6 +47,10 @@ pub enum Error {
     /// A link (verification, reset) that is unknown, used, voided or expired.
     #[error("the link is not valid")]
     LinkInvalid,
+    /// The right password, for an account that is pending deletion (its own, or its
+    /// admin's): no sign-in; the caller may offer the restore when it is restorable.
+    #[error("the account is pending deletion")]
+    PendingDeletion(Box<deletion::Pending>),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

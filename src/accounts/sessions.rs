@@ -25,7 +25,8 @@ pub struct LiveSession {
 }
 
 /// The live session with this id: not revoked, the user's epoch unchanged, within the idle
-/// and absolute timeouts, the account active and its temporary password (if any) unexpired.
+/// and absolute timeouts, the account active, not pending deletion, and its temporary
+/// password (if any) unexpired.
 /// A session that fails any of these is revoked and `None` comes back.
 pub async fn resolve(state: &AppState, session_id: String) -> Result<Option<LiveSession>, Error> {
     let now = state.clock.now();
@@ -36,6 +37,7 @@ pub async fn resolve(state: &AppState, session_id: String) -> Result<Option<Live
             return Ok(None);
         };
         let live = user.is_active
+            && user.purge_after.is_none()
             && !user.temp_password_expired(now)
             && row.epoch == user.session_epoch
             && now - row.last_seen_at < idle

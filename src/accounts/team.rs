@@ -22,6 +22,10 @@ pub enum TeamAction {
     Activate,
     ResetPassword,
     ResetTutorial,
+    /// Marks the vendedor for deletion, with the same grace period as one's own deletion.
+    Delete,
+    /// Takes that back during the grace period.
+    Restore,
 }
 
 /// The new-vendedor form, as typed.
@@ -141,7 +145,9 @@ pub async fn create_vendedor(
 }
 
 /// Applies `action` to the admin's vendedor `id`. A password reset returns the new temporary
-/// password; deactivating and resetting end the vendedor's sessions.
+/// password; deactivating, resetting and deleting end the vendedor's sessions. A delete of
+/// someone already pending deletion, or a restore after the grace period, is
+/// [`Error::NotFound`].
 pub async fn act_on_member(
     state: &AppState,
     client: &Client,
@@ -162,6 +168,10 @@ pub async fn act_on_member(
         TeamAction::Deactivate => TeamChange::Deactivate,
         TeamAction::Activate => TeamChange::Activate,
         TeamAction::ResetTutorial => TeamChange::ResetTutorial,
+        TeamAction::Delete => TeamChange::Delete {
+            purge_after: super::deletion::purge_time(state, now),
+        },
+        TeamAction::Restore => TeamChange::Restore,
         TeamAction::ResetPassword => {
             let password = temporary_password();
             let hash = state.passwords.hash(password.clone()).await?;
@@ -179,6 +189,8 @@ pub async fn act_on_member(
         TeamAction::Activate => EventKind::Activated,
         TeamAction::ResetPassword => EventKind::TemporaryPasswordSet,
         TeamAction::ResetTutorial => EventKind::TutorialReset,
+        TeamAction::Delete => EventKind::DeletionRequested,
+        TeamAction::Restore => EventKind::DeletionCancelled,
     };
     let client = client.clone();
     let applied = db::run_write(&state.pool, move |conn| {

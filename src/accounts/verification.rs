@@ -37,7 +37,7 @@ pub async fn link_is_live(state: &AppState, token: String) -> Result<bool, Error
         Ok::<_, Error>(match found.purpose {
             Purpose::VerifyEmail => user.email == found.email,
             Purpose::ChangeEmail => !User::email_taken(conn, &found.email, Some(user.id))?,
-            Purpose::ResetPassword | Purpose::ConfirmSignIn => false,
+            Purpose::ResetPassword | Purpose::ConfirmSignIn | Purpose::RestoreAccount => false,
         })
     })
     .await
@@ -90,7 +90,9 @@ pub async fn confirm(state: &AppState, client: &Client, token: String) -> Result
                 security_log::record(conn, &client, now, &event)?;
                 Ok(Confirmed::Changed)
             }
-            Purpose::ResetPassword | Purpose::ConfirmSignIn => Err(Error::LinkInvalid),
+            Purpose::ResetPassword | Purpose::ConfirmSignIn | Purpose::RestoreAccount => {
+                Err(Error::LinkInvalid)
+            }
         }
     })
     .await

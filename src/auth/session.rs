@@ -134,6 +134,42 @@ pub fn forget(session: &Session) {
     session.renew();
 }
 
+const RESTORE_KEY: &str = "restore_account";
+/// How long, after the right password for an account pending deletion, the restore button
+/// works in that browser.
+const RESTORE_WINDOW_SECONDS: i64 = 10 * 60;
+
+/// Who typed the right password for an account pending deletion, and until when they may
+/// restore it (kept in the encrypted cookie, never taken from a form).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct RestoreTicket {
+    user_id: i32,
+    until: i64,
+}
+
+/// Remembers, for [`RESTORE_WINDOW_SECONDS`], that this browser may restore `user_id`.
+pub fn allow_restore(
+    session: &Session,
+    user_id: i32,
+    now: crate::clock::Timestamp,
+) -> Result<(), AppError> {
+    let ticket = RestoreTicket {
+        user_id,
+        until: now.and_utc().timestamp() + RESTORE_WINDOW_SECONDS,
+    };
+    session
+        .insert(RESTORE_KEY, ticket)
+        .map_err(AppError::unexpected)
+}
+
+/// The account this browser may restore now, taken out of the cookie (it works once).
+pub fn take_restore(session: &Session, now: crate::clock::Timestamp) -> Option<i32> {
+    let ticket = session
+        .remove_as::<RestoreTicket>(RESTORE_KEY)
+        .and_then(Result::ok)?;
+    (now.and_utc().timestamp() < ticket.until).then_some(ticket.user_id)
+}
+
 /// Who is asking: the client address (see [`client_address`]) and the user agent.
 pub fn client_of(req: &HttpRequest) -> Client {
     let user_agent = req

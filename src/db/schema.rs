@@ -26,6 +26,8 @@ diesel::table! {
         updated_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
         temp_password_expires_at -> Nullable<Timestamp>,
+        deletion_requested_at -> Nullable<Timestamp>,
+        purge_after -> Nullable<Timestamp>,
     }
 }
 

@@ -52,6 +52,11 @@ crate::text_enum! {
         TemporaryPasswordSet = "temporary_password_set",
         /// An admin made the dashboard tutorial show again.
         TutorialReset = "tutorial_reset",
+        /// The account was marked for deletion (by its owner, or by the admin of a vendedor).
+        DeletionRequested = "deletion_requested",
+        /// An account pending deletion was restored (at sign-in, from the mailed link, or by
+        /// the admin of a vendedor).
+        DeletionCancelled = "deletion_cancelled",
     }
 }
 
@@ -130,6 +135,26 @@ impl SecurityEvent {
                 .filter(security_events::created_at.gt(since)),
         ))
         .get_result(conn)
+    }
+
+    /// Who else acted in the user's latest event of this kind: `None` when there is no such
+    /// event or the owner did it.
+    pub fn last_actor(
+        conn: &mut DbConnection,
+        user_id: i32,
+        kind: EventKind,
+    ) -> QueryResult<Option<i32>> {
+        let actor: Option<Option<i32>> = security_events::table
+            .filter(security_events::user_id.eq(user_id))
+            .filter(security_events::kind.eq(kind.as_str()))
+            .order((
+                security_events::created_at.desc(),
+                security_events::id.desc(),
+            ))
+            .select(security_events::actor_id)
+            .first(conn)
+            .optional()?;
+        Ok(actor.flatten())
     }
 
     /// The user's failed sign-ins after `since`: how many, and from how many client addresses.

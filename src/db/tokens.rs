@@ -25,6 +25,8 @@ crate::text_enum! {
         /// Lets a sign-in proceed from a browser the account does not know, while the account
         /// is under distributed password guessing.
         ConfirmSignIn = "confirm_sign_in",
+        /// Restores an account pending deletion (mailed when the deletion is asked for).
+        RestoreAccount = "restore_account",
     }
 }
 

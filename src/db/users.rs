@@ -42,6 +42,11 @@ pub struct User {
     pub last_login_at: Option<Timestamp>,
     /// When the temporary password an admin set stops working; `None` for one's own password.
     pub temp_password_expires_at: Option<Timestamp>,
+    /// When deletion was asked for (by the owner, or by the admin for a vendedor).
+    pub deletion_requested_at: Option<Timestamp>,
+    /// Set while the account is pending deletion: it can be restored until then, and the
+    /// purge removes it after (see `accounts::deletion`).
+    pub purge_after: Option<Timestamp>,
 }
 
 /// A new account: one INSERT, everything else takes the table's defaults. Built only by the
@@ -160,6 +165,12 @@ pub enum TeamChange {
         expires_at: Timestamp,
     },
     ResetTutorial,
+    /// Marks the vendedor for deletion (see `accounts::deletion`); their sessions end.
+    Delete {
+        purge_after: Timestamp,
+    },
+    /// Takes a pending deletion back, while its time has not come.
+    Restore,
 }
 
 impl User {
@@ -522,7 +533,78 @@ impl User {
             TeamChange::ResetTutorial => diesel::update(target)
                 .set((users::tutorial_seen.eq(false), users::updated_at.eq(now)))
                 .execute(conn)?,
+            TeamChange::Delete { purge_after } => {
+                diesel::update(target.filter(users::purge_after.is_null()))
+                    .set((
+                        users::deletion_requested_at.eq(now),
+                        users::purge_after.eq(purge_after),
+                        end_sessions,
+                        users::updated_at.eq(now),
+                    ))
+                    .execute(conn)?
+            }
+            TeamChange::Restore => diesel::update(target.filter(users::purge_after.gt(now)))
+                .set((
+                    users::deletion_requested_at.eq(None::<Timestamp>),
+                    users::purge_after.eq(None::<Timestamp>),
+                    users::updated_at.eq(now),
+                ))
+                .execute(conn)?,
         };
         Ok(changed == 1)
+    }
+
+    /// Marks the account for deletion at `purge_after` and ends its sessions (the epoch
+    /// moves), and for an admin the sessions of the whole team. False when it was already
+    /// marked.
+    pub fn mark_for_deletion(
+        conn: &mut DbConnection,
+        id: i32,
+        now: Timestamp,
+        purge_after: Timestamp,
+    ) -> QueryResult<bool> {
+        let changed = diesel::update(users::table.find(id).filter(users::purge_after.is_null()))
+            .set((
+                users::deletion_requested_at.eq(now),
+                users::purge_after.eq(purge_after),
+                users::session_epoch.eq(users::session_epoch + 1),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        diesel::update(
+            users::table
+                .filter(users::manager_id.eq(id))
+                .filter(users::role.eq(Role::Vendedor.as_str())),
+        )
+        .set(users::session_epoch.eq(users::session_epoch + 1))
+        .execute(conn)?;
+        Ok(changed == 1)
+    }
+
+    /// Takes the deletion back while its time has not come (`purge_after > now`), so a
+    /// restore and the purge never both win. True when it did.
+    pub fn restore(conn: &mut DbConnection, id: i32, now: Timestamp) -> QueryResult<bool> {
+        let changed = diesel::update(users::table.find(id).filter(users::purge_after.gt(now)))
+            .set((
+                users::deletion_requested_at.eq(None::<Timestamp>),
+                users::purge_after.eq(None::<Timestamp>),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(changed == 1)
+    }
+
+    /// The ids of the accounts whose deletion time has come, oldest first.
+    pub fn due_for_purge(
+        conn: &mut DbConnection,
+        now: Timestamp,
+        limit: i64,
+    ) -> QueryResult<Vec<i32>> {
+        users::table
+            .filter(users::purge_after.le(now))
+            .order((users::purge_after.asc(), users::id.asc()))
+            .select(users::id)
+            .limit(limit)
+            .load(conn)
     }
 }

@@ -58,6 +58,11 @@ pub enum Mail<'a> {
         token: &'a str,
         minutes: u64,
     },
+    /// The account was marked for deletion; the link restores it until `date`.
+    AccountDeletion {
+        token: &'a str,
+        date: &'a str,
+    },
 }
 
 #[derive(Template)]
@@ -94,6 +99,7 @@ impl Mail<'_> {
             Self::ResetPassword { .. } => "reset_password",
             Self::PasswordChanged => "password_changed",
             Self::ConfirmSignIn { .. } => "confirm_sign_in",
+            Self::AccountDeletion { .. } => "account_deletion",
         }
     }
 
@@ -160,6 +166,15 @@ impl Mail<'_> {
                 vec![with("mail-sign-in-body", &[("minutes", (*minutes).into())])],
                 t("mail-sign-in-not-you"),
             ),
+            Self::AccountDeletion { token, date } => (
+                ("mail-deletion-subject", "mail-deletion-action"),
+                Some(link(paths::restore_account(token))),
+                vec![
+                    with("mail-deletion-body", &[("date", (*date).to_owned().into())]),
+                    t("mail-deletion-restore"),
+                ],
+                t("mail-deletion-not-you"),
+            ),
             Self::PasswordChanged => (
                 (
                     "mail-password-changed-subject",
@@ -200,6 +215,7 @@ impl Mail<'_> {
                         | Self::ConfirmNewEmail { .. }
                         | Self::ResetPassword { .. }
                         | Self::ConfirmSignIn { .. }
+                        | Self::AccountDeletion { .. }
                 )
             }),
             next_attempt_at: now,

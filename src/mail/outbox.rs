@@ -6,7 +6,9 @@
 //! `RETRY_BASE × 2^(attempts − 1)` (at most an hour) on the injectable clock, and after
 //! `MAX_ATTEMPTS` the row is marked failed and logged. Once an hour (on the app's clock) it
 //! deletes sent and failed rows, expired tokens and ended sessions older than `RETENTION`,
-//! and security events older than `CUENTAS_SECURITY_EVENTS_DAYS`.
+//! and security events older than `CUENTAS_SECURITY_EVENTS_DAYS`. Every few minutes it also
+//! purges the accounts whose deletion grace period ended (`accounts::deletion::purge_due`,
+//! claimed row by row, so instances running it at once never purge one account twice).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +35,8 @@ const POLL: Duration = Duration::from_secs(10);
 /// Sent and failed rows, expired tokens and ended sessions are kept this long for inspection.
 pub const RETENTION: TimeDelta = TimeDelta::days(30);
 const PURGE_EVERY: TimeDelta = TimeDelta::hours(1);
+/// How often accounts past their deletion date are purged.
+pub const PURGE_DELETED_EVERY: TimeDelta = TimeDelta::minutes(5);
 const BATCH: i64 = 20;
 
 /// Wakes the worker; handlers call it after committing a mail.
@@ -64,6 +68,8 @@ pub struct Worker {
     id: String,
     security_events_retention: TimeDelta,
     sessions: SessionLifetimes,
+    /// Where the photos of purged accounts are; `None` leaves deleted accounts alone.
+    deleted_accounts: Option<crate::photos::MediaStore>,
 }
 
 /// The session timeouts, which say when a session that was never ended expired.
@@ -99,7 +105,16 @@ impl Worker {
             id: crate::token::random_token(),
             security_events_retention: TimeDelta::days(365),
             sessions,
+            deleted_accounts: None,
         }
+    }
+
+    /// Also purges, every [`PURGE_DELETED_EVERY`], the accounts past their deletion date,
+    /// deleting their photos from `media`.
+    #[must_use]
+    pub fn purging_deleted_accounts(mut self, media: crate::photos::MediaStore) -> Self {
+        self.deleted_accounts = Some(media);
+        self
     }
 
     /// Keeps security events this long (`CUENTAS_SECURITY_EVENTS_DAYS`) instead of a year.
@@ -112,6 +127,7 @@ impl Worker {
     /// Runs until the task is dropped.
     pub async fn run(self) {
         let mut last_purge: Option<crate::clock::Timestamp> = None;
+        let mut last_deleted_purge: Option<crate::clock::Timestamp> = None;
         loop {
             if let Err(e) = self.drain().await {
                 tracing::error!(
@@ -125,6 +141,10 @@ impl Worker {
                 if let Err(e) = self.purge(now).await {
                     tracing::error!(error = format!("{e:#}"), "old mail rows were not purged");
                 }
+            }
+            if last_deleted_purge.is_none_or(|at| now - at >= PURGE_DELETED_EVERY) {
+                last_deleted_purge = Some(now);
+                self.purge_deleted_accounts(now).await;
             }
             tokio::select! {
                 () = self.handle.0.notified() => {}
@@ -161,6 +181,27 @@ impl Worker {
             );
         }
         Ok(())
+    }
+
+    /// Purges the accounts past their deletion date; failures are logged.
+    async fn purge_deleted_accounts(&self, now: crate::clock::Timestamp) {
+        let Some(media) = self.deleted_accounts.clone() else {
+            return;
+        };
+        let pool = self.pool.clone();
+        let purged = tokio::task::spawn_blocking(move || {
+            crate::accounts::deletion::purge_due(&pool, &media, now)
+        })
+        .await;
+        match purged {
+            Ok(Ok(0)) => {}
+            Ok(Ok(accounts)) => tracing::info!(accounts, "purged deleted accounts"),
+            Ok(Err(e)) => tracing::error!(
+                error = format!("{e:#}"),
+                "deleted accounts were not purged"
+            ),
+            Err(e) => tracing::error!(error = %e, "the purge of deleted accounts died"),
+        }
     }
 
     /// Sends what is due. Stops at the first temporary failure: the server is probably down,

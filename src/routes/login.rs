@@ -143,8 +143,30 @@ pub async fn submit_login(
                 ..form
             },
         ),
+        Err(Error::PendingDeletion(pending)) => {
+            if pending.restorable {
+                session::allow_restore(&ctx.session, pending.user_id, ctx.state.clock.now())?;
+            }
+            let date = accounts::deletion::local_time(&pending.timezone, pending.purge_after);
+            let template = PendingDeletionPage {
+                layout: form.layout,
+                date,
+                restorable: pending.restorable,
+            };
+            page(StatusCode::FORBIDDEN, &template)
+        }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The right password for an account pending deletion: the date, and for its owner the
+/// button that restores it (`POST /cuenta/restaurar/`).
+#[derive(Template)]
+#[template(path = "account/pending_deletion.html")]
+struct PendingDeletionPage {
+    layout: Layout,
+    date: String,
+    restorable: bool,
 }
 
 /// The cookie that names this browser to the accounts it signed in to.

@@ -1,6 +1,7 @@
 //! Handlers, one file per page or action group. Each is thin: parse, one call into `db/` or
 //! `auth/`, render or redirect. The route table is in `startup.rs`.
 
+pub mod account_deletion;
 pub mod dashboard;
 pub mod email_requests;
 pub mod errors;

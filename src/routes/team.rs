@@ -5,7 +5,6 @@
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::TimeZone;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::team::{IssuedPassword, NewVendedorInput, TeamAction};
@@ -14,7 +13,6 @@ use crate::auth::AdminUser;
 use crate::clock::Timestamp;
 use crate::db::users::User;
 use crate::domain::Problems;
-use crate::domain::profile::parse_timezone;
 use crate::error::AppError;
 use crate::paths;
 use crate::render::{FieldErrors, FlashLevel, Layout, PageContext};
@@ -42,6 +40,10 @@ pub enum ActionWord {
     RestablecerPassword,
     #[serde(rename = "reiniciar-tutorial")]
     ReiniciarTutorial,
+    #[serde(rename = "eliminar")]
+    Eliminar,
+    #[serde(rename = "restaurar")]
+    Restaurar,
 }
 
 impl ActionWord {
@@ -52,6 +54,8 @@ impl ActionWord {
             Self::Activar => (TeamAction::Activate, "team-activated"),
             Self::RestablecerPassword => (TeamAction::ResetPassword, "team-password-reset"),
             Self::ReiniciarTutorial => (TeamAction::ResetTutorial, "team-tutorial-reset"),
+            Self::Eliminar => (TeamAction::Delete, "team-deleted"),
+            Self::Restaurar => (TeamAction::Restore, "team-restored"),
         }
     }
 }
@@ -78,6 +82,8 @@ struct Member {
     temp_password_expired: bool,
     email_verified: bool,
     last_login: Option<String>,
+    /// When a member pending deletion will be purged, in the admin's time zone.
+    purge_date: Option<String>,
 }
 
 #[derive(Template)]
@@ -111,6 +117,7 @@ impl TeamPage {
                 temp_password_expired: user.temp_password_expired(now),
                 email_verified: user.email_verified,
                 last_login: user.last_login_at.map(|at| local_time(admin, at)),
+                purge_date: user.purge_after.map(|at| local_time(admin, at)),
             })
             .collect();
         Ok(Self {
@@ -204,8 +211,5 @@ fn show_once(session: &Session, admin: &User, issued: IssuedPassword) -> Result<
 }
 
 fn local_time(viewer: &User, at: Timestamp) -> String {
-    let tz = parse_timezone(&viewer.timezone).unwrap_or(chrono_tz::UTC);
-    tz.from_utc_datetime(&at)
-        .format("%Y-%m-%d %H:%M (%Z)")
-        .to_string()
+    accounts::deletion::local_time(&viewer.timezone, at)
 }

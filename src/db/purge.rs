@@ -1,0 +1,91 @@
+//! The purge of an account whose deletion time has come: the user row and every row that is
+//! theirs, in every table, in one write transaction; for an admin, their vendedores too.
+//!
+//! Every table is named here instead of trusting `ON DELETE CASCADE` (SQLite applies it only
+//! with `PRAGMA foreign_keys = ON`, and `users.manager_id` is `ON DELETE SET NULL`, which
+//! would leave an admin's vendedores behind). The test that lists every table of the
+//! database after a purge tells when a new table is missing here.
+//!
+//! `security_events.actor_id` naming a purged admin on someone else's row is set to NULL: the
+//! event stays with its owner, without a pointer to an account that no longer exists. (Today
+//! only an admin's own vendedores have such rows, and they go with the admin.)
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{
+    invoice_settings, known_browsers, mail_outbox, one_time_tokens, security_events,
+    throttle_attempts, user_sessions, users,
+};
+use crate::clock::Timestamp;
+use crate::domain::Role;
+use crate::token::sha256_hex;
+
+/// What one purge removed: how many accounts, and the photo files to delete once the
+/// transaction committed.
+#[derive(Debug, Default)]
+pub struct Purged {
+    pub accounts: usize,
+    pub photos: Vec<String>,
+}
+
+/// Purges the account `id` when its `purge_after` has passed. The first statement is an
+/// UPDATE of the user row guarded by `purge_after <= now`: it takes the row's lock, so of two
+/// instances purging at once one waits, then finds the row gone and gets `None`. Only the
+/// one that claimed it counts it.
+pub fn purge_account(
+    conn: &mut DbConnection,
+    id: i32,
+    now: Timestamp,
+) -> QueryResult<Option<Purged>> {
+    super::write_transaction(conn, |conn| {
+        let claimed = diesel::update(users::table.find(id).filter(users::purge_after.le(now)))
+            .set(users::purge_after.eq(users::purge_after))
+            .execute(conn)?;
+        if claimed == 0 {
+            return Ok(None);
+        }
+        let mut ids: Vec<i32> = users::table
+            .filter(users::manager_id.eq(id))
+            .filter(users::role.eq(Role::Vendedor.as_str()))
+            .select(users::id)
+            .load(conn)?;
+        ids.push(id);
+        let rows: Vec<(String, String, Option<String>)> = users::table
+            .filter(users::id.eq_any(&ids))
+            .select((users::username_normalized, users::email, users::photo_path))
+            .load(conn)?;
+        let emails: Vec<&str> = rows.iter().map(|(_, email, _)| email.as_str()).collect();
+        // The throttles count a SHA-256 of what was typed in the login field.
+        let subjects: Vec<String> = rows
+            .iter()
+            .flat_map(|(username, email, _)| [sha256_hex(username), sha256_hex(email)])
+            .collect();
+
+        diesel::delete(user_sessions::table.filter(user_sessions::user_id.eq_any(&ids)))
+            .execute(conn)?;
+        diesel::delete(one_time_tokens::table.filter(one_time_tokens::user_id.eq_any(&ids)))
+            .execute(conn)?;
+        diesel::delete(security_events::table.filter(security_events::user_id.eq_any(&ids)))
+            .execute(conn)?;
+        diesel::update(security_events::table.filter(security_events::actor_id.eq_any(&ids)))
+            .set(security_events::actor_id.eq(None::<i32>))
+            .execute(conn)?;
+        diesel::delete(known_browsers::table.filter(known_browsers::user_id.eq_any(&ids)))
+            .execute(conn)?;
+        diesel::delete(invoice_settings::table.filter(invoice_settings::admin_id.eq_any(&ids)))
+            .execute(conn)?;
+        diesel::delete(mail_outbox::table.filter(mail_outbox::recipient.eq_any(&emails)))
+            .execute(conn)?;
+        diesel::delete(
+            throttle_attempts::table.filter(throttle_attempts::subject_key.eq_any(&subjects)),
+        )
+        .execute(conn)?;
+        let accounts = ids.len();
+        diesel::delete(users::table.filter(users::id.eq_any(&ids))).execute(conn)?;
+        Ok(Some(Purged {
+            accounts,
+            photos: rows.into_iter().filter_map(|(_, _, photo)| photo).collect(),
+        }))
+    })
+}
