@@ -49,6 +49,11 @@ impl ManualClock {
         *offset += by;
     }
 
+    /// The time the clocks it moves tell now.
+    pub fn now(&self) -> Timestamp {
+        Utc::now().naive_utc() + self.offset()
+    }
+
     fn offset(&self) -> TimeDelta {
         *self
             .0

@@ -3,6 +3,7 @@
 
 mod cli;
 mod csrf;
+mod deletion;
 mod email_change;
 mod errors_and_headers;
 mod forced_change;

@@ -13,11 +13,13 @@ use crate::helpers::{
     new_client, spawn_app, spawn_logged_in_as, spawn_with_user, text_at,
 };
 
-const ACTIONS: [&str; 4] = [
+const ACTIONS: [&str; 6] = [
     "desactivar",
     "activar",
     "restablecer-password",
     "reiniciar-tutorial",
+    "eliminar",
+    "restaurar",
 ];
 
 type Fields = Vec<(&'static str, String)>;
