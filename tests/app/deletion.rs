@@ -624,7 +624,9 @@ async fn an_admin_cannot_delete_or_restore_anyone_outside_their_team() {
     join_team(&app, &theirs, &other_admin);
     let pending = app.create_user("pendiente", "vendedor").await;
     join_team(&app, &pending, &other_admin);
-    let later = app.clock.now() + TimeDelta::days(3);
+    // Whole seconds: PostgreSQL keeps microseconds only.
+    let later = chrono::Timelike::with_nanosecond(&(app.clock.now() + TimeDelta::days(3)), 0)
+        .unwrap();
     app.update_user(pending.id, users::purge_after.eq(Some(later)));
     for target in [theirs.id, other_admin.id, admin.id, pending.id, 999_999] {
         for action in ["eliminar", "restaurar"] {

@@ -97,6 +97,8 @@ fn every_key_resolves_in_both_languages() {
         ("email", FluentValue::from("ana@example.com")),
         ("hours", FluentValue::from(48)),
         ("minutes", FluentValue::from(60)),
+        ("count", FluentValue::from(2)),
+        ("date", FluentValue::from("2026-12-07 10:00 (UTC)")),
     ];
     for key in catalog_keys("es") {
         let es = cuentas::i18n::Lang::Es.t_args(&key, &args);
