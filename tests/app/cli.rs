@@ -274,3 +274,42 @@ fn an_https_site_that_trusts_no_proxy_warns_at_start() {
     assert!(about_proxies(start_log(dir.path(), &[https, trusted])).is_empty());
     assert!(about_proxies(start_log(dir.path(), &[])).is_empty());
 }
+
+#[test]
+fn purge_deleted_removes_the_accounts_past_their_date_and_says_how_many() {
+    use cuentas::db::schema::users;
+    use diesel::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    for (email, username) in [("ana@example.com", "ana"), ("bea@example.com", "bea")] {
+        let ok = cuentas(
+            dir.path(),
+            &create_admin_args(email, username),
+            "Tortuga-Verde-42\n",
+            &[],
+        );
+        assert!(ok.status.success(), "{}", stderr(&ok));
+    }
+    let pool = cuentas::db::connect(&dir.path().join("cuentas.sqlite3").to_string_lossy()).unwrap();
+    let past = chrono::Utc::now().naive_utc() - chrono::TimeDelta::minutes(1);
+    diesel::update(users::table.filter(users::username_normalized.eq("ana")))
+        .set(users::purge_after.eq(past))
+        .execute(&mut pool.get().unwrap())
+        .unwrap();
+
+    let output = cuentas(dir.path(), &["purge-deleted"], "", &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "purged 1 deleted accounts"
+    );
+    let left: Vec<String> = users::table
+        .select(users::username_normalized)
+        .load(&mut pool.get().unwrap())
+        .unwrap();
+    assert_eq!(left, ["bea"]);
+    let again = cuentas(dir.path(), &["purge-deleted"], "", &[]);
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).trim(),
+        "purged 0 deleted accounts"
+    );
+}
