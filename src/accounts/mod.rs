@@ -7,6 +7,7 @@
 //! JSON, cookies or status codes.
 
 pub mod invoice;
+pub mod lockdown;
 pub mod login;
 pub mod password;
 pub mod profile;
@@ -46,6 +47,10 @@ pub enum Error {
     /// A link (verification, reset) that is unknown, used, voided or expired.
     #[error("the link is not valid")]
     LinkInvalid,
+    /// A sensitive action, and the password was not typed recently enough in this session
+    /// (`CUENTAS_REAUTH_MINUTES`): ask for it again, then continue.
+    #[error("re-authentication required")]
+    ReauthRequired,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

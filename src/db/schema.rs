@@ -39,6 +39,9 @@ diesel::table! {
         ip -> Text,
         user_agent -> Text,
         revoked_at -> Nullable<Timestamp>,
+        public_id -> Text,
+        authenticated_at -> Timestamp,
+        remember_until -> Nullable<Timestamp>,
     }
 }
 
