@@ -97,7 +97,8 @@ impl Lang {
     /// The browser and the system of a user agent in words ("Chrome en Linux"), as far as
     /// Project Woothee's dataset knows them.
     pub fn device(self, user_agent: &str) -> String {
-        let known = |value: &str| (!value.is_empty() && value != "UNKNOWN").then(|| value.to_owned());
+        let known =
+            |value: &str| (!value.is_empty() && value != "UNKNOWN").then(|| value.to_owned());
         let parsed = woothee::parser::Parser::new().parse(user_agent);
         let browser = parsed.as_ref().and_then(|r| known(r.name));
         let system = parsed.as_ref().and_then(|r| known(r.os));

@@ -20,7 +20,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::auth::breached::BreachedPasswords;
 use crate::auth::password::Passwords;
-use crate::auth::{csrf, session, remember};
+use crate::auth::{csrf, remember, session};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db;

@@ -16,7 +16,7 @@
 use chrono::TimeDelta;
 
 use super::security_log::{self, Event};
-use super::sessions::{self, Remember};
+use super::sessions::{self, Pass, Remember};
 use super::{Client, Error, throttle};
 use super::{LinkFor, queue_link_mail};
 use crate::auth::password::Verification;
@@ -395,7 +395,7 @@ pub async fn reauthenticate(
         client.clone(),
     );
     db::run_write(&state.pool, move |conn| {
-        let renewed = sessions::renew(conn, &old, epoch, &who, now)?;
+        let renewed = sessions::renew(conn, &old, epoch, &who, now, Pass::Grant)?;
         let event = Event::new(EventKind::Reauthenticated, user_id);
         security_log::record(conn, &who, now, &event)?;
         Ok(renewed)

@@ -2,7 +2,8 @@
 //! sign-in), and changing it.
 
 use super::security_log::{self, Event};
-use super::{Client, Error, sessions, throttle};
+use super::sessions::{self, Pass};
+use super::{Client, Error, throttle};
 use crate::auth::password::Verification;
 use crate::db;
 use crate::db::security_events::EventKind;
@@ -152,7 +153,7 @@ pub async fn change_password(
     let (id, old_session, who) = (user.id, current_session.to_owned(), client.clone());
     let renewed = db::run_write(&state.pool, move |conn| {
         let epoch = User::set_password(conn, id, &hash, now)?;
-        let renewed = sessions::renew(conn, &old_session, epoch, &who, now)?;
+        let renewed = sessions::renew(conn, &old_session, epoch, &who, now, Pass::None)?;
         notice.enqueue(conn)?;
         let event = Event::new(EventKind::PasswordChanged, id);
         security_log::record(conn, &who, now, &event)?;

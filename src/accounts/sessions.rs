@@ -34,6 +34,8 @@ pub struct LiveSession {
     pub authenticated_at: Timestamp,
     /// The end of a "recordarme" session; `None` for a browser session.
     pub remember_until: Option<Timestamp>,
+    /// An unspent re-authentication (see [`spend_recent`]).
+    pub reauth_pass_at: Option<Timestamp>,
     pub user: Arc<User>,
 }
 
@@ -101,6 +103,7 @@ pub async fn resolve(state: &AppState, session_id: String) -> Result<Option<Live
             public_id: row.public_id.into(),
             authenticated_at: row.authenticated_at,
             remember_until: row.remember_until,
+            reauth_pass_at: row.reauth_pass_at,
             user: Arc::new(user),
         }))
     })
@@ -108,7 +111,12 @@ pub async fn resolve(state: &AppState, session_id: String) -> Result<Option<Live
 }
 
 /// The row of a new session for `user` (not yet stored): a fresh random id and public id.
-pub fn new_row(user: &User, client: &Client, now: Timestamp, remember_until: Option<Timestamp>) -> UserSession {
+pub fn new_row(
+    user: &User,
+    client: &Client,
+    now: Timestamp,
+    remember_until: Option<Timestamp>,
+) -> UserSession {
     UserSession {
         id: random_token(),
         user_id: user.id,
@@ -121,6 +129,7 @@ pub fn new_row(user: &User, client: &Client, now: Timestamp, remember_until: Opt
         public_id: random_token(),
         authenticated_at: now,
         remember_until,
+        reauth_pass_at: None,
     }
 }
 
@@ -161,6 +170,14 @@ pub async fn start(
     Ok(Started { id, remember_until })
 }
 
+/// What a renewed session may do without asking for the password again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// One sensitive action (the password was typed again for it).
+    Grant,
+    None,
+}
+
 /// Replaces the open session `old_id` by a new one with a new id (after the password was
 /// typed again, or changed): the same start and "recordarme" end, `authenticated_at = now`,
 /// the user's current `epoch`. Returns the new id; [`Error::NotFound`] when `old_id` is no
@@ -172,6 +189,7 @@ pub fn renew(
     epoch: i32,
     client: &Client,
     now: Timestamp,
+    pass: Pass,
 ) -> Result<String, Error> {
     let old = UserSession::find_open(conn, old_id)?.ok_or(Error::NotFound)?;
     UserSession::revoke(conn, old_id, now)?;
@@ -183,6 +201,7 @@ pub fn renew(
         user_agent: client.user_agent.clone(),
         public_id: random_token(),
         authenticated_at: now,
+        reauth_pass_at: (pass == Pass::Grant).then_some(now),
         ..old
     };
     UserSession::insert(conn, &row)?;
@@ -198,17 +217,61 @@ pub async fn end(state: &AppState, id: String) -> Result<(), Error> {
     .await
 }
 
-/// Proof that the password was typed in this session within `CUENTAS_REAUTH_MINUTES`: the
-/// sensitive operations take one, and only [`require_recent`] makes it.
+/// How long a re-authentication stays good for the one action it was made for.
+pub const PASS_LIFETIME: TimeDelta = TimeDelta::minutes(5);
+
+/// Proof that the password was typed in this session recently enough for a sensitive action:
+/// the sensitive operations take one, and only [`require_recent`] and [`spend_recent`] make
+/// it.
 #[derive(Clone, Copy, Debug)]
 pub struct Recent(());
 
-/// A [`Recent`] when the session's last password entry is recent enough, else
-/// [`Error::ReauthRequired`].
-pub fn require_recent(state: &AppState, session: &LiveSession) -> Result<Recent, Error> {
+/// True when the session's sign-in (or last re-authentication) is within
+/// `CUENTAS_REAUTH_MINUTES` (never, when that is 0).
+fn within_window(state: &AppState, session: &LiveSession, now: Timestamp) -> bool {
     let within = TimeDelta::from_std(state.settings.reauth_within).unwrap_or(TimeDelta::MAX);
-    let age = state.clock.now() - session.authenticated_at;
-    if within > TimeDelta::zero() && age < within {
+    within > TimeDelta::zero() && now - session.authenticated_at < within
+}
+
+/// True when the session holds an unspent re-authentication younger than [`PASS_LIFETIME`].
+fn holds_pass(session: &LiveSession, now: Timestamp) -> bool {
+    session
+        .reauth_pass_at
+        .is_some_and(|at| now - at < PASS_LIFETIME)
+}
+
+/// For showing the page of a sensitive action: a [`Recent`] when the sign-in is recent or a
+/// re-authentication waits to be spent (nothing is spent), else [`Error::ReauthRequired`].
+pub fn require_recent(state: &AppState, session: &LiveSession) -> Result<Recent, Error> {
+    let now = state.clock.now();
+    if within_window(state, session, now) || holds_pass(session, now) {
+        Ok(Recent(()))
+    } else {
+        Err(Error::ReauthRequired)
+    }
+}
+
+/// For doing a sensitive action: a [`Recent`] when the sign-in is recent; otherwise the
+/// session's re-authentication is spent on it (so with `CUENTAS_REAUTH_MINUTES=0` every
+/// action asks for the password once), else [`Error::ReauthRequired`].
+pub async fn spend_recent(state: &AppState, session: &LiveSession) -> Result<Recent, Error> {
+    let now = state.clock.now();
+    if within_window(state, session, now) {
+        return Ok(Recent(()));
+    }
+    if !holds_pass(session, now) {
+        return Err(Error::ReauthRequired);
+    }
+    let id = session.id.clone();
+    let spent = db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(UserSession::spend_reauth_pass(
+            conn,
+            &id,
+            now - PASS_LIFETIME,
+        )?)
+    })
+    .await?;
+    if spent {
         Ok(Recent(()))
     } else {
         Err(Error::ReauthRequired)
@@ -234,19 +297,21 @@ pub async fn list(state: &AppState, current: &LiveSession) -> Result<Vec<Session
     let lifetimes = Lifetimes::of(&state.settings);
     let (user, current_id) = (current.user.clone(), current.id.clone());
     let mut sessions = db::run(&state.pool, move |conn| {
-        Ok::<_, Error>(UserSession::open_of_user(conn, user.id)?
-            .into_iter()
-            .filter(|row| lifetimes.is_live(row, &user, now))
-            .map(|row| SessionSummary {
-                current: *row.id == *current_id,
-                public_id: row.public_id,
-                client_address: row.ip,
-                user_agent: row.user_agent,
-                started_at: row.created_at,
-                last_seen_at: row.last_seen_at,
-                remember_until: row.remember_until,
-            })
-            .collect::<Vec<_>>())
+        Ok::<_, Error>(
+            UserSession::open_of_user(conn, user.id)?
+                .into_iter()
+                .filter(|row| lifetimes.is_live(row, &user, now))
+                .map(|row| SessionSummary {
+                    current: *row.id == *current_id,
+                    public_id: row.public_id,
+                    client_address: row.ip,
+                    user_agent: row.user_agent,
+                    started_at: row.created_at,
+                    last_seen_at: row.last_seen_at,
+                    remember_until: row.remember_until,
+                })
+                .collect::<Vec<_>>(),
+        )
     })
     .await?;
     sessions.sort_by_key(|s| !s.current);

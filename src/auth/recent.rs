@@ -1,15 +1,18 @@
 //! [`RecentUser`]: the extractor of sensitive actions (ending other sessions, deleting the
 //! account, exporting data). It is the signed-in user when the password was typed in this
-//! session within `CUENTAS_REAUTH_MINUTES`; otherwise the request goes to `/reautenticar/`,
-//! which sends the user back to the page the action started from.
-
-use std::future::{Ready, ready};
+//! session within `CUENTAS_REAUTH_MINUTES`, or typed again at `/reautenticar/` for this action;
+//! otherwise the request goes to `/reautenticar/`, which sends the user back to the page the
+//! action started from. A GET (the page of the action) only looks; an action spends the
+//! re-authentication (see `accounts::sessions::spend_recent`).
 
 use actix_web::dev::Payload;
 use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
 
 use super::CurrentUser;
+use futures_util::future::LocalBoxFuture;
+
+use crate::accounts::Error;
 use crate::accounts::sessions::{self, Recent};
 use crate::error::AppError;
 use crate::paths::safe_next;
@@ -24,21 +27,25 @@ pub struct RecentUser {
 
 impl FromRequest for RecentUser {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let current = match CurrentUser::from_request(req, payload).into_inner() {
-            Ok(current) => current,
-            Err(e) => return ready(Err(e)),
-        };
-        let Some(state) = req.app_data::<web::Data<AppState>>() else {
-            return ready(Err(AppError::unexpected(anyhow::anyhow!("no state"))));
-        };
-        ready(match sessions::require_recent(state, &current.session) {
-            Ok(recent) => Ok(Self { current, recent }),
-            Err(_) => Err(AppError::ReauthRequired {
-                next: return_to(req),
-            }),
+        let current = CurrentUser::from_request(req, payload).into_inner();
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let (looking, next) = (req.method() == Method::GET, return_to(req));
+        Box::pin(async move {
+            let current = current?;
+            let state = state.ok_or_else(|| AppError::unexpected(anyhow::anyhow!("no state")))?;
+            let recent = if looking {
+                sessions::require_recent(&state, &current.session)
+            } else {
+                sessions::spend_recent(&state, &current.session).await
+            };
+            match recent {
+                Ok(recent) => Ok(Self { current, recent }),
+                Err(Error::ReauthRequired) => Err(AppError::ReauthRequired { next }),
+                Err(e) => Err(e.into()),
+            }
         })
     }
 }

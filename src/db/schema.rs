@@ -42,6 +42,7 @@ diesel::table! {
         public_id -> Text,
         authenticated_at -> Timestamp,
         remember_until -> Nullable<Timestamp>,
+        reauth_pass_at -> Nullable<Timestamp>,
     }
 }
 

@@ -28,6 +28,8 @@ pub struct UserSession {
     pub authenticated_at: Timestamp,
     /// Set for a "recordarme" sign-in: the session lasts until then, idle or not.
     pub remember_until: Option<Timestamp>,
+    /// When the password was typed again for a sensitive action and not yet spent on one.
+    pub reauth_pass_at: Option<Timestamp>,
 }
 
 impl UserSession {
@@ -61,6 +63,23 @@ impl UserSession {
             .select(UserSession::as_select())
             .first(conn)
             .optional()
+    }
+
+    /// Spends the session's re-authentication pass if it was granted after `since`; true when
+    /// this call spent it (two actions at once cannot both use one pass).
+    pub fn spend_reauth_pass(
+        conn: &mut DbConnection,
+        id: &str,
+        since: Timestamp,
+    ) -> QueryResult<bool> {
+        diesel::update(
+            user_sessions::table
+                .find(id)
+                .filter(user_sessions::reauth_pass_at.gt(since)),
+        )
+        .set(user_sessions::reauth_pass_at.eq(None::<Timestamp>))
+        .execute(conn)
+        .map(|n| n == 1)
     }
 
     pub fn touch(conn: &mut DbConnection, id: &str, now: Timestamp) -> QueryResult<()> {
@@ -136,13 +155,14 @@ impl UserSession {
     ) -> QueryResult<usize> {
         diesel::delete(
             user_sessions::table.filter(
-                user_sessions::revoked_at.lt(before).or(user_sessions::remember_until.lt(before)).or(
-                    user_sessions::remember_until.is_null().and(
+                user_sessions::revoked_at
+                    .lt(before)
+                    .or(user_sessions::remember_until.lt(before))
+                    .or(user_sessions::remember_until.is_null().and(
                         user_sessions::last_seen_at
                             .lt(before - idle)
                             .or(user_sessions::created_at.lt(before - max)),
-                    ),
-                ),
+                    )),
             ),
         )
         .execute(conn)

@@ -57,7 +57,11 @@ pub async fn reauth_form(
     _current: CurrentUser,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, AppError> {
-    ctx.ok(&ReauthPage::new(ctx.layout(), &query.next, &Problems::new()))
+    ctx.ok(&ReauthPage::new(
+        ctx.layout(),
+        &query.next,
+        &Problems::new(),
+    ))
 }
 
 pub async fn submit_reauth(
@@ -65,13 +69,9 @@ pub async fn submit_reauth(
     current: CurrentUser,
     web::Form(form): web::Form<ReauthForm>,
 ) -> Result<HttpResponse, AppError> {
-    let renewed = accounts::login::reauthenticate(
-        &ctx.state,
-        &ctx.client(),
-        &current.session,
-        form.password,
-    )
-    .await;
+    let renewed =
+        accounts::login::reauthenticate(&ctx.state, &ctx.client(), &current.session, form.password)
+            .await;
     match renewed {
         Ok(new_session) => {
             session::establish(&ctx.session, new_session)?;

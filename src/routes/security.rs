@@ -7,9 +7,9 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::accounts;
 use crate::accounts::security_log::History;
 use crate::accounts::sessions::SessionSummary;
-use crate::accounts;
 use crate::auth::session;
 use crate::auth::{CurrentUser, RecentUser};
 use crate::db::users::User;
@@ -138,7 +138,11 @@ pub async fn end_session(
         recent,
     )
     .await?;
-    ctx.redirect_with(paths::SECURITY, FlashLevel::Success, "security-session-ended")
+    ctx.redirect_with(
+        paths::SECURITY,
+        FlashLevel::Success,
+        "security-session-ended",
+    )
 }
 
 /// `POST /seguridad/sesiones/cerrar-otras/`: ends every session but this one.
@@ -163,4 +167,3 @@ pub async fn not_me(ctx: PageContext, current: CurrentUser) -> Result<HttpRespon
     flash(&ctx.session, FlashLevel::Info, "security-not-me-done");
     Ok(see_other(paths::LOGIN))
 }
-
