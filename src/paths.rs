@@ -16,6 +16,15 @@ pub const TUTORIAL_SEEN: &str = "/marcar-tutorial-visto/";
 /// Deleting one's own account, and restoring it right after a sign-in refused for it.
 pub const DELETE_ACCOUNT: &str = "/cuenta/eliminar/";
 pub const RESTORE_ACCOUNT: &str = "/cuenta/restaurar/";
+pub const SECURITY: &str = "/seguridad/";
+pub const REAUTHENTICATE: &str = "/reautenticar/";
+pub const END_OTHER_SESSIONS: &str = "/seguridad/sesiones/cerrar-otras/";
+pub const NOT_ME: &str = "/seguridad/no-fui-yo/";
+
+/// The button that ends one of the user's sessions, by its public id.
+pub fn end_session(public_id: &str) -> String {
+    format!("/seguridad/sesiones/{public_id}/cerrar/")
+}
 
 /// The link that confirms an address (the account's own, or a new one).
 pub fn verify_email(token: &str) -> String {
@@ -35,4 +44,39 @@ pub fn confirm_sign_in(token: &str) -> String {
 /// The mailed link that restores an account pending deletion.
 pub fn restore_account(token: &str) -> String {
     format!("{RESTORE_ACCOUNT}{token}/")
+}
+
+/// `next` is followed only to a local path: one leading slash, no scheme, no backslash, no
+/// control character, so `//evil.example`, `/\evil.example` and `javascript:` all fail.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.len() <= 2048
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    ok.then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next("/dashboard/"), Some("/dashboard/"));
+        assert_eq!(safe_next("/perfil/?tab=1"), Some("/perfil/?tab=1"));
+        for bad in [
+            "",
+            "//evil.example",
+            "/\\evil.example",
+            "http://evil.example",
+            "https:evil.example",
+            "javascript:alert(1)",
+            "dashboard",
+            "/\tevil",
+            "/ok\r\nSet-Cookie: x=y",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -50,5 +50,5 @@ mail-deletion-restore = If you change your mind before that date, open the link 
 mail-deletion-action = Restore my account
 mail-deletion-not-you = If it was not you, restore the account with the link and change your password: someone knows it.
 
-security-event-deletion-requested = Account marked for deletion
-security-event-deletion-cancelled = Account deletion cancelled
+event-deletion-requested = Account marked for deletion
+event-deletion-cancelled = Account restored: it will not be deleted

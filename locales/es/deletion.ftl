@@ -50,5 +50,5 @@ mail-deletion-restore = Si cambias de idea antes de esa fecha, abre el enlace pa
 mail-deletion-action = Restaurar mi cuenta
 mail-deletion-not-you = Si no fuiste tú, restaura la cuenta con el enlace y cambia tu contraseña: alguien la conoce.
 
-security-event-deletion-requested = Cuenta marcada para eliminarse
-security-event-deletion-cancelled = Eliminación de la cuenta cancelada
+event-deletion-requested = Cuenta marcada para eliminarse
+event-deletion-cancelled = Cuenta restaurada: ya no se eliminará

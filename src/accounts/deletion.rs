@@ -11,10 +11,11 @@
 //! admin gives them their access back. The purge ([`purge_due`]) runs in every instance
 //! (the mail worker's timer) and as `cuentas purge-deleted`; see `db::purge` for what goes.
 
-use chrono::{TimeDelta, TimeZone};
+use chrono::TimeDelta;
 
 use super::security_log::{self, Event};
-use super::{Client, Error, LinkFor, queue_link_mail, sessions};
+use super::sessions::{self, Recent};
+use super::{Client, Error, LinkFor, queue_link_mail};
 use crate::clock::Timestamp;
 use crate::db::invoice_settings::InvoiceSettings;
 use crate::db::purge::purge_account;
@@ -22,7 +23,6 @@ use crate::db::security_events::EventKind;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::User;
 use crate::db::{self, DbConnection, Pool, StorageError};
-use crate::domain::profile::parse_timezone;
 use crate::domain::{Problems, Role};
 use crate::mail::messages::{Mail, Recipient};
 use crate::photos::MediaStore;
@@ -67,14 +67,6 @@ pub fn purge_time(state: &AppState, now: Timestamp) -> Timestamp {
         .unwrap_or(chrono::NaiveDateTime::MAX)
 }
 
-/// `at` in the time zone `timezone` (UTC when it is not one), as pages and mails show it.
-pub fn local_time(timezone: &str, at: Timestamp) -> String {
-    let tz = parse_timezone(timezone).unwrap_or(chrono_tz::UTC);
-    tz.from_utc_datetime(&at)
-        .format("%Y-%m-%d %H:%M (%Z)")
-        .to_string()
-}
-
 /// What deleting `user` now would remove, and when.
 pub async fn preview(state: &AppState, user: &User) -> Result<Preview, Error> {
     let purge_after = purge_time(state, state.clock.now());
@@ -108,13 +100,15 @@ pub async fn preview(state: &AppState, user: &User) -> Result<Preview, Error> {
 
 /// Marks `user`'s account for deletion. `confirm_email` must be the account's address and
 /// `password` its password (counted by the sign-in throttle); problems are reported on
-/// `confirmar_email` and `password`, and then nothing changes. Returns when the purge may
-/// remove the account.
+/// `confirmar_email` and `password`, and then nothing changes. A sensitive action: the
+/// caller proves a recent sign-in with [`Recent`]. Returns when the purge may remove the
+/// account.
 pub async fn request(
     state: &AppState,
     client: &Client,
     user: &User,
     input: DeletionRequest,
+    _recent: Recent,
 ) -> Result<Timestamp, Error> {
     let DeletionRequest {
         confirm_email,
@@ -137,7 +131,7 @@ pub async fn request(
     let now = state.clock.now();
     let purge_after = purge_time(state, now);
     let lifetime = (purge_after - now).to_std().unwrap_or_default();
-    let date = local_time(&user.timezone, purge_after);
+    let date = crate::i18n::local_time(&user.timezone, purge_after);
     let mail_base = state.settings.base_url.clone();
     let (recipient, id, email, who) = (
         Recipient::of(user),
@@ -232,8 +226,8 @@ pub async fn restore_after_sign_in(
         Ok(User::find(conn, user_id)?.ok_or(Error::NotFound)?)
     })
     .await?;
-    let session_id = sessions::start(state, &user, client, replacing).await?;
-    Ok((user, session_id))
+    let started = sessions::start(state, &user, client, replacing, sessions::Remember::No).await?;
+    Ok((user, started.id))
 }
 
 /// True when `token` is a live restore link (reading it changes nothing).

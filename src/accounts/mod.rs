@@ -8,6 +8,7 @@
 
 pub mod deletion;
 pub mod invoice;
+pub mod lockdown;
 pub mod login;
 pub mod password;
 pub mod profile;
@@ -51,6 +52,10 @@ pub enum Error {
     /// admin's): no sign-in; the caller may offer the restore when it is restorable.
     #[error("the account is pending deletion")]
     PendingDeletion(Box<deletion::Pending>),
+    /// A sensitive action, and the password was not typed recently enough in this session
+    /// (`CUENTAS_REAUTH_MINUTES`): ask for it again, then continue.
+    #[error("re-authentication required")]
+    ReauthRequired,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

@@ -57,6 +57,15 @@ crate::text_enum! {
         /// An account pending deletion was restored (at sign-in, from the mailed link, or by
         /// the admin of a vendedor).
         DeletionCancelled = "deletion_cancelled",
+        /// The owner typed the password again for a sensitive action.
+        Reauthenticated = "reauthenticated",
+        /// The owner ended one of their other sessions.
+        SessionEnded = "session_ended",
+        /// The owner ended all their other sessions.
+        OtherSessionsEnded = "other_sessions_ended",
+        /// The owner said "no fui yo": every session ended, the password made unusable, the
+        /// links voided, a reset link mailed.
+        AccountLockedDown = "account_locked_down",
     }
 }
 

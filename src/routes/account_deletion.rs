@@ -8,12 +8,13 @@ use askama::Template;
 use fluent_templates::fluent_bundle::FluentValue;
 use serde::Deserialize;
 
-use crate::accounts::deletion::{DeletionRequest, local_time};
+use crate::accounts::deletion::DeletionRequest;
 use crate::accounts::{self, Error};
-use crate::auth::{CurrentUser, session};
+use crate::auth::{RecentUser, session};
 use crate::db::users::User;
 use crate::domain::Problems;
 use crate::error::AppError;
+use crate::i18n::local_time;
 use crate::paths;
 use crate::render::{FieldErrors, FlashLevel, Layout, PageContext, no_referrer, page};
 
@@ -74,11 +75,13 @@ struct DeletedPage {
     date: String,
 }
 
+/// Shown after a recent sign-in (else the re-authentication page first).
 pub async fn deletion_form(
     ctx: PageContext,
-    current: CurrentUser,
+    recent: RecentUser,
 ) -> Result<HttpResponse, AppError> {
-    let page = DeletePage::build(&ctx, &current.user, String::new(), &Problems::new()).await?;
+    let user = &recent.current.user;
+    let page = DeletePage::build(&ctx, user, String::new(), &Problems::new()).await?;
     ctx.ok(&page)
 }
 
@@ -86,16 +89,17 @@ pub async fn deletion_form(
 /// is no signed-in page to redirect to).
 pub async fn submit_deletion(
     ctx: PageContext,
-    current: CurrentUser,
+    recent: RecentUser,
     web::Form(form): web::Form<DeletionForm>,
 ) -> Result<HttpResponse, AppError> {
+    let RecentUser { current, recent } = recent;
     let typed = form.confirmar_email.clone();
     let input = DeletionRequest {
         confirm_email: form.confirmar_email,
         password: form.password,
     };
     let user = &current.user;
-    match accounts::deletion::request(&ctx.state, &ctx.client(), user, input).await {
+    match accounts::deletion::request(&ctx.state, &ctx.client(), user, input, recent).await {
         Ok(purge_after) => {
             session::forget(&ctx.session);
             let done = DeletedPage {

@@ -211,5 +211,5 @@ fn show_once(session: &Session, admin: &User, issued: IssuedPassword) -> Result<
 }
 
 fn local_time(viewer: &User, at: Timestamp) -> String {
-    accounts::deletion::local_time(&viewer.timezone, at)
+    crate::i18n::local_time(&viewer.timezone, at)
 }

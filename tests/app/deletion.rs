@@ -14,8 +14,9 @@ use reqwest::Client;
 
 use crate::helpers::{
     TestApp, TestUser, assert_is_redirect_to, assert_is_sent_to_login, assert_status_with_text,
-    body_of, new_client, spawn_app, spawn_app_with, spawn_logged_in_as,
+    body_of, link_path, new_client, spawn_app, spawn_app_with, spawn_logged_in_as,
 };
+use cuentas::mail::SentMail;
 
 const DELETE: &str = "/cuenta/eliminar/";
 const RESTORE: &str = "/cuenta/restaurar/";
@@ -57,11 +58,27 @@ fn events_of(app: &TestApp, id: i32) -> Vec<(String, Option<i32>)> {
     .unwrap()
 }
 
-/// The restore link of the deletion mail (#`seen` to the user).
-async fn restore_link(app: &TestApp, user: &TestUser, seen: usize) -> String {
-    let link = app.link_in_mail_to(&user.email, seen).await;
-    assert!(link.starts_with(RESTORE), "{link}");
-    link
+/// The deletion mail to `user` (other mails, like new-browser notices, are skipped).
+async fn deletion_mail(app: &TestApp, user: &TestUser) -> SentMail {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = app.mails_to(&user.email).into_iter().find(|mail| {
+            mail.link
+                .as_deref()
+                .is_some_and(|link| link.contains(RESTORE))
+        });
+        if let Some(mail) = found {
+            return mail;
+        }
+        assert!(std::time::Instant::now() < deadline, "no deletion mail");
+        app.outbox.wake();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The path of the restore link in the deletion mail to `user`.
+async fn restore_link(app: &TestApp, user: &TestUser) -> String {
+    link_path(&deletion_mail(app, user).await)
 }
 
 /// Runs the purge as an instance's timer does, on the app's clock.
@@ -212,9 +229,9 @@ async fn deleting_marks_the_account_ends_every_session_and_mails_a_restore_link(
     let response = app.get_with_client(&outsider_client, "/dashboard/").await;
     assert_eq!(response.status().as_u16(), 200);
     // The mail says the date and holds the link.
-    let mail = app.wait_for_mail_to(&admin.email, 0).await;
+    let mail = deletion_mail(&app, &admin).await;
     assert!(mail.text.contains(&date), "{}", mail.text);
-    restore_link(&app, &admin, 0).await;
+    restore_link(&app, &admin).await;
     let kinds: Vec<String> = events_of(&app, admin.id).into_iter().map(|e| e.0).collect();
     assert!(kinds.contains(&EventKind::DeletionRequested.as_str().to_owned()));
 }
@@ -245,7 +262,7 @@ async fn the_right_password_during_the_grace_period_offers_the_restore_which_sig
     let kinds: Vec<String> = events_of(&app, user.id).into_iter().map(|e| e.0).collect();
     assert!(kinds.contains(&EventKind::DeletionCancelled.as_str().to_owned()));
     // The mailed link died with the restore.
-    let link = restore_link(&app, &user, 0).await;
+    let link = restore_link(&app, &user).await;
     assert_eq!(app.status_of(&link).await, 410);
 }
 
@@ -296,7 +313,7 @@ async fn vendedores_of_an_admin_pending_deletion_cannot_sign_in_until_the_admin_
     assert_eq!(purge_after(&app, vera.id), None, "the team itself is not marked");
 
     // The admin restores from the mail; the team signs in again.
-    let link = restore_link(&app, &admin, 0).await;
+    let link = restore_link(&app, &admin).await;
     let response = app.confirm_link_with(&new_client(), &link).await;
     assert_is_redirect_to(&response, "/login/");
     app.log_in_with(&vera_client, &vera).await;
@@ -306,7 +323,7 @@ async fn vendedores_of_an_admin_pending_deletion_cannot_sign_in_until_the_admin_
 async fn the_mailed_link_restores_without_signing_in_and_works_once() {
     let (app, user) = spawn_logged_in_as("ana", "admin").await;
     delete_account(&app, &app.client, &user).await;
-    let link = restore_link(&app, &user, 0).await;
+    let link = restore_link(&app, &user).await;
     // Opening it changes nothing.
     let anonymous = new_client();
     let page = app.get_page_with(&anonymous, &link).await;
@@ -343,7 +360,7 @@ async fn the_mailed_link_restores_without_signing_in_and_works_once() {
 async fn the_link_expires_with_the_grace_period_and_is_gone_after_the_purge() {
     let (app, user) = spawn_logged_in_as("ana", "admin").await;
     delete_account(&app, &app.client, &user).await;
-    let link = restore_link(&app, &user, 0).await;
+    let link = restore_link(&app, &user).await;
     app.clock.advance(Duration::from_secs(7 * 24 * 3600 + 60));
     assert_eq!(app.status_of(&link).await, 410);
     // Past the date the password offers nothing either (the purge has not run yet).
@@ -467,7 +484,15 @@ async fn the_purge_leaves_no_row_of_the_account_or_its_team_and_no_photo() {
         .await;
     app.post_form_with(&new_client(), "/recuperar-password/", &[("email", &vera.email)])
         .await;
-    app.wait_for_mail_to(&vera.email, 0).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !app.mails_to(&vera.email).iter().any(|m| {
+        m.link
+            .as_deref()
+            .is_some_and(|l| l.contains("/restablecer-password/"))
+    }) {
+        assert!(std::time::Instant::now() < deadline, "no reset mail");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let _ = vera_client;
     let admin_photo = give_photo(&app, &admin);
     let vera_photo = give_photo(&app, &vera);
@@ -486,7 +511,7 @@ async fn the_purge_leaves_no_row_of_the_account_or_its_team_and_no_photo() {
     );
 
     delete_account(&app, &app.client, &admin).await;
-    app.wait_for_mail_to(&admin.email, 0).await;
+    deletion_mail(&app, &admin).await;
     assert_eq!(purge(&app), 2, "the admin and the vendedor");
 
     for user in [&admin, &vera] {
@@ -655,6 +680,28 @@ async fn the_pages_speak_english_to_an_english_account() {
     app.assert_page_says(DELETE, &["Delete my account", "deleted for good on"])
         .await;
     delete_account(&app, &app.client, &user).await;
-    let mail = app.wait_for_mail_to(&user.email, 0).await;
+    let mail = deletion_mail(&app, &user).await;
     assert!(mail.subject.contains("will be deleted"), "{}", mail.subject);
+}
+
+#[tokio::test]
+async fn deleting_asks_for_the_password_again_after_the_reauthentication_window() {
+    let app = spawn_app_with(|s| s.reauth_within = Duration::ZERO).await;
+    let user = app.logged_in("admin").await;
+    let response = app.get(DELETE).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/reautenticar/"), "{location}");
+    let response = delete_account(&app, &app.client, &user).await;
+    assert_eq!(response.status().as_u16(), 303, "the post asks too");
+    assert_eq!(purge_after(&app, user.id), None);
+    // After typing the password again, the page and then the deletion go through.
+    let response = app
+        .post_form("/reautenticar/", &[("password", &user.password), ("next", DELETE)])
+        .await;
+    assert_is_redirect_to(&response, DELETE);
+    assert_eq!(app.status_of(DELETE).await, 200);
+    let response = delete_account(&app, &app.client, &user).await;
+    assert_status_with_text(response, 200, "Tu cuenta se eliminará").await;
+    assert!(purge_after(&app, user.id).is_some());
 }
