@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use crate::helpers::{TestApp, assert_is_redirect_to, new_client, spawn_app};
+use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, new_client, spawn_app};
 
 fn checker() -> Option<String> {
     if std::env::var("CUENTAS_HTML_CHECK").as_deref() != Ok("1") {
@@ -65,7 +65,7 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
         .await,
     ));
 
-    app.logged_in_as("dueña", "admin").await;
+    let owner = app.logged_in_as("dueña", "admin").await;
     pages.push((
         "dashboard with tutorial",
         body(app.get("/dashboard/").await).await,
@@ -137,6 +137,55 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
         .await,
     ));
     pages.push(("405", body(app.get("/equipo/1/desactivar/").await).await));
+    pages.extend(deletion_pages(app, &owner).await);
+    pages
+}
+
+/// The deletion pages, signed in as `owner` (an admin with a team): the form, with errors, a
+/// team member pending deletion, the page after deleting, the sign-in pending deletion, the
+/// restore link (live and dead).
+async fn deletion_pages(app: &TestApp, owner: &TestUser) -> Vec<(&'static str, String)> {
+    let mut pages = Vec::new();
+    pages.push(("account deletion", body(app.get("/cuenta/eliminar/").await).await));
+    pages.push((
+        "account deletion with errors",
+        body(
+            app.post_form("/cuenta/eliminar/", &[("confirmar_email", "x")])
+                .await,
+        )
+        .await,
+    ));
+    let vera = app.user_by_email("vera@example.com").unwrap();
+    app.post_form(&format!("/equipo/{}/eliminar/", vera.id), &[])
+        .await;
+    pages.push((
+        "team with a member pending deletion",
+        body(app.get("/equipo/").await).await,
+    ));
+    let fields = [
+        ("confirmar_email", owner.email.as_str()),
+        ("password", owner.password.as_str()),
+    ];
+    pages.push((
+        "account deleted",
+        body(app.post_form("/cuenta/eliminar/", &fields).await).await,
+    ));
+    pages.push((
+        "sign-in pending deletion",
+        body(app.login(&owner.username, &owner.password).await).await,
+    ));
+    app.wait_for_outbox_drained().await;
+    let link = app
+        .mails_to(&owner.email)
+        .into_iter()
+        .find_map(|mail| mail.link.filter(|l| l.contains("/cuenta/restaurar/")))
+        .map(|link| url::Url::parse(&link).unwrap().path().to_owned())
+        .expect("the restore mail");
+    pages.push(("restore link", app.get_page(&link).await));
+    pages.push((
+        "invalid restore link",
+        app.get_page("/cuenta/restaurar/not-a-token/").await,
+    ));
     pages
 }
 
