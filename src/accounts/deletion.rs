@@ -146,11 +146,7 @@ pub async fn request(
         }
         let link = LinkFor::new(Purpose::RestoreAccount, id, &email, lifetime);
         queue_link_mail(conn, link, now, |token| {
-            Mail::AccountDeletion {
-                token,
-                date: &date,
-            }
-            .compose(&recipient, &mail_base, now)
+            Mail::AccountDeletion { token, date: &date }.compose(&recipient, &mail_base, now)
         })?;
         let event = Event::new(EventKind::DeletionRequested, id);
         security_log::record(conn, &who, now, &event)?;
@@ -243,7 +239,11 @@ pub async fn restore_link_is_live(state: &AppState, token: String) -> Result<boo
 /// Uses a mailed restore link: the account is no longer pending deletion (nobody is signed
 /// in). A used, voided, expired or unknown link, an account already purged or past its time,
 /// or an address that changed since are [`Error::LinkInvalid`].
-pub async fn restore_by_link(state: &AppState, client: &Client, token: String) -> Result<(), Error> {
+pub async fn restore_by_link(
+    state: &AppState,
+    client: &Client,
+    token: String,
+) -> Result<(), Error> {
     let now = state.clock.now();
     let who = client.clone();
     db::run_write(&state.pool, move |conn| {

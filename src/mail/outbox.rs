@@ -196,10 +196,9 @@ impl Worker {
         match purged {
             Ok(Ok(0)) => {}
             Ok(Ok(accounts)) => tracing::info!(accounts, "purged deleted accounts"),
-            Ok(Err(e)) => tracing::error!(
-                error = format!("{e:#}"),
-                "deleted accounts were not purged"
-            ),
+            Ok(Err(e)) => {
+                tracing::error!(error = format!("{e:#}"), "deleted accounts were not purged")
+            }
             Err(e) => tracing::error!(error = %e, "the purge of deleted accounts died"),
         }
     }

@@ -49,7 +49,9 @@ impl DeletePage {
         let layout = ctx.layout();
         let count = FluentValue::from(preview.team.len());
         Ok(Self {
-            team_line: layout.lang.t_args("deletion-what-team", &[("count", count)]),
+            team_line: layout
+                .lang
+                .t_args("deletion-what-team", &[("count", count)]),
             errors: FieldErrors::new(problems, layout.lang),
             layout,
             invoice_settings: preview.invoice_settings,
@@ -76,10 +78,7 @@ struct DeletedPage {
 }
 
 /// Shown after a recent sign-in (else the re-authentication page first).
-pub async fn deletion_form(
-    ctx: PageContext,
-    recent: RecentUser,
-) -> Result<HttpResponse, AppError> {
+pub async fn deletion_form(ctx: PageContext, recent: RecentUser) -> Result<HttpResponse, AppError> {
     let user = &recent.current.user;
     let page = DeletePage::build(&ctx, user, String::new(), &Problems::new()).await?;
     ctx.ok(&page)

@@ -110,15 +110,24 @@ async fn the_page_says_what_goes_names_the_team_and_gives_the_date() {
     }
     let outsider = app.create_user("ajeno", "vendedor").await;
     let _ = outsider;
-    app.post_form("/perfil/", &[("guardar_factura", "1"), ("nombre_empresa", "Tienda")])
-        .await;
+    app.post_form(
+        "/perfil/",
+        &[("guardar_factura", "1"), ("nombre_empresa", "Tienda")],
+    )
+    .await;
     let date = (chrono::Utc::now() + TimeDelta::days(7))
         .format("%Y-%m-%d")
         .to_string();
     let page = app
         .assert_page_says(
             DELETE,
-            &["datos de factura", "Tus 2 vendedores", "Vera (vera)", "Tomás (tomas)", &date],
+            &[
+                "datos de factura",
+                "Tus 2 vendedores",
+                "Vera (vera)",
+                "Tomás (tomas)",
+                &date,
+            ],
         )
         .await;
     assert!(!page.contains("ajeno"), "only their own team is named");
@@ -149,14 +158,32 @@ async fn a_wrong_or_missing_confirmation_changes_nothing_and_shows_errors_by_the
     let (app, user) = spawn_logged_in_as("ana", "admin").await;
     let epoch = app.user(user.id).session_epoch;
     let cases: [(&str, &str, &str, &str); 4] = [
-        ("otra@example.com", &user.password, "confirmar_email", "No es el correo de tu cuenta"),
-        (&user.email, "Clave-Equivocada-1", "password", "La contraseña no es correcta"),
-        ("", &user.password, "confirmar_email", "Este campo es obligatorio"),
+        (
+            "otra@example.com",
+            &user.password,
+            "confirmar_email",
+            "No es el correo de tu cuenta",
+        ),
+        (
+            &user.email,
+            "Clave-Equivocada-1",
+            "password",
+            "La contraseña no es correcta",
+        ),
+        (
+            "",
+            &user.password,
+            "confirmar_email",
+            "Este campo es obligatorio",
+        ),
         (&user.email, "", "password", "Este campo es obligatorio"),
     ];
     for (email, password, field, message) in cases {
         let response = app
-            .post_form(DELETE, &[("confirmar_email", email), ("password", password)])
+            .post_form(
+                DELETE,
+                &[("confirmar_email", email), ("password", password)],
+            )
             .await;
         let page = assert_status_with_text(response, 422, message).await;
         let described = regex::Regex::new(&format!(
@@ -172,7 +199,13 @@ async fn a_wrong_or_missing_confirmation_changes_nothing_and_shows_errors_by_the
     // The address is compared as the account stores it: case and spaces do not matter.
     let typed = format!("  {}  ", user.email.to_uppercase());
     let response = app
-        .post_form(DELETE, &[("confirmar_email", &typed), ("password", "Clave-Equivocada-1")])
+        .post_form(
+            DELETE,
+            &[
+                ("confirmar_email", &typed),
+                ("password", "Clave-Equivocada-1"),
+            ],
+        )
         .await;
     let page = body_of(response).await;
     assert!(!page.contains("No es el correo de tu cuenta"));
@@ -189,7 +222,10 @@ async fn guessing_the_password_on_the_form_is_throttled_like_a_sign_in() {
     for n in 0..12 {
         let wrong = format!("Clave-Equivocada-{n}");
         let response = app
-            .post_form(DELETE, &[("confirmar_email", &user.email), ("password", &wrong)])
+            .post_form(
+                DELETE,
+                &[("confirmar_email", &user.email), ("password", &wrong)],
+            )
             .await;
         statuses.push(response.status().as_u16());
     }
@@ -217,7 +253,10 @@ async fn deleting_marks_the_account_ends_every_session_and_mails_a_restore_link(
     let marked = app.user(admin.id);
     let at = marked.purge_after.expect("marked");
     let expected = app.clock.now() + TimeDelta::days(7);
-    assert!((expected - at).num_seconds().abs() < 5, "{at} vs {expected}");
+    assert!(
+        (expected - at).num_seconds().abs() < 5,
+        "{at} vs {expected}"
+    );
     assert!(marked.deletion_requested_at.is_some());
     // Every session ends: this browser's (its cookie emptied), the admin's other one, the
     // team's; someone else's stays.
@@ -258,7 +297,10 @@ async fn the_right_password_during_the_grace_period_offers_the_restore_which_sig
     assert_is_redirect_to(&response, "/dashboard/");
     assert_eq!(app.status_of("/dashboard/").await, 200, "signed in");
     let restored = app.user(user.id);
-    assert_eq!((restored.purge_after, restored.deletion_requested_at), (None, None));
+    assert_eq!(
+        (restored.purge_after, restored.deletion_requested_at),
+        (None, None)
+    );
     let kinds: Vec<String> = events_of(&app, user.id).into_iter().map(|e| e.0).collect();
     assert!(kinds.contains(&EventKind::DeletionCancelled.as_str().to_owned()));
     // The mailed link died with the restore.
@@ -271,7 +313,9 @@ async fn the_restore_button_works_only_briefly_after_the_right_password_in_that_
     let (app, user) = spawn_logged_in_as("ana", "admin").await;
     delete_account(&app, &app.client, &user).await;
     // Without the password first: nothing.
-    let response = app.post_form(RESTORE, &[("user_id", &user.id.to_string())]).await;
+    let response = app
+        .post_form(RESTORE, &[("user_id", &user.id.to_string())])
+        .await;
     assert_is_redirect_to(&response, "/login/");
     assert!(purge_after(&app, user.id).is_some());
     // Another browser cannot use this one's permission.
@@ -303,14 +347,23 @@ async fn vendedores_of_an_admin_pending_deletion_cannot_sign_in_until_the_admin_
         .to_string();
 
     let vera_client = new_client();
-    let response = app.login_with(&vera_client, &vera.username, &vera.password).await;
+    let response = app
+        .login_with(&vera_client, &vera.username, &vera.password)
+        .await;
     let page = assert_status_with_text(response, 403, &date).await;
     assert!(page.contains("administrador"), "{page}");
-    assert!(!page.contains(&format!("action=\"{RESTORE}\"")), "no restore for the team");
+    assert!(
+        !page.contains(&format!("action=\"{RESTORE}\"")),
+        "no restore for the team"
+    );
     let response = app.post_form_with(&vera_client, RESTORE, &[]).await;
     assert_is_redirect_to(&response, "/login/");
     assert!(purge_after(&app, admin.id).is_some());
-    assert_eq!(purge_after(&app, vera.id), None, "the team itself is not marked");
+    assert_eq!(
+        purge_after(&app, vera.id),
+        None,
+        "the team itself is not marked"
+    );
 
     // The admin restores from the mail; the team signs in again.
     let link = restore_link(&app, &admin).await;
@@ -349,7 +402,13 @@ async fn the_mailed_link_restores_without_signing_in_and_works_once() {
         "/dashboard/",
     );
     // Used: gone.
-    assert_eq!(app.get_with_client(&anonymous, &link).await.status().as_u16(), 410);
+    assert_eq!(
+        app.get_with_client(&anonymous, &link)
+            .await
+            .status()
+            .as_u16(),
+        410
+    );
     let response = app.post_form_with(&anonymous, &link, &[]).await;
     assert_eq!(response.status().as_u16(), 410);
     // The account signs in as before.
@@ -440,9 +499,7 @@ fn rows_naming(app: &TestApp, user: &TestUser) -> Vec<String> {
                 condition = format!("{condition} OR CAST(\"{column}\" AS TEXT) = '{}'", user.id);
             }
             let sql = format!("SELECT COUNT(*) AS n FROM \"{table}\" WHERE {condition}");
-            let count: Count = app
-                .db(|c| diesel::sql_query(sql).get_result(c))
-                .unwrap();
+            let count: Count = app.db(|c| diesel::sql_query(sql).get_result(c)).unwrap();
             if count.n > 0 {
                 found.push(format!("{table}.{column}: {}", count.n));
             }
@@ -477,13 +534,21 @@ async fn the_purge_leaves_no_row_of_the_account_or_its_team_and_no_photo() {
     // Rows of every kind: sessions, known browsers, security events (some by the admin on
     // the vendedor), invoice settings, tokens, outbox rows, throttle counts.
     let vera_client = app.new_logged_in_client(&vera).await;
-    app.login_with(&new_client(), &vera.username, "Clave-Equivocada-1").await;
+    app.login_with(&new_client(), &vera.username, "Clave-Equivocada-1")
+        .await;
     app.post_form(&format!("/equipo/{}/reiniciar-tutorial/", vera.id), &[])
         .await;
-    app.post_form("/perfil/", &[("guardar_factura", "1"), ("nombre_empresa", "Tienda")])
-        .await;
-    app.post_form_with(&new_client(), "/recuperar-password/", &[("email", &vera.email)])
-        .await;
+    app.post_form(
+        "/perfil/",
+        &[("guardar_factura", "1"), ("nombre_empresa", "Tienda")],
+    )
+    .await;
+    app.post_form_with(
+        &new_client(),
+        "/recuperar-password/",
+        &[("email", &vera.email)],
+    )
+    .await;
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !app.mails_to(&vera.email).iter().any(|m| {
         m.link
@@ -504,9 +569,14 @@ async fn the_purge_leaves_no_row_of_the_account_or_its_team_and_no_photo() {
         assert!(!rows_naming(&app, user).is_empty());
     }
     let other_rows = rows_naming(&app, &other);
-    assert!(app.db(|c| known_browsers::table.count().get_result::<i64>(c)).unwrap() >= 3);
+    assert!(
+        app.db(|c| known_browsers::table.count().get_result::<i64>(c))
+            .unwrap()
+            >= 3
+    );
     assert_eq!(
-        app.db(|c| invoice_settings::table.count().get_result::<i64>(c)).unwrap(),
+        app.db(|c| invoice_settings::table.count().get_result::<i64>(c))
+            .unwrap(),
         1
     );
 
@@ -515,9 +585,18 @@ async fn the_purge_leaves_no_row_of_the_account_or_its_team_and_no_photo() {
     assert_eq!(purge(&app), 2, "the admin and the vendedor");
 
     for user in [&admin, &vera] {
-        assert_eq!(rows_naming(&app, user), Vec::<String>::new(), "{}", user.username);
+        assert_eq!(
+            rows_naming(&app, user),
+            Vec::<String>::new(),
+            "{}",
+            user.username
+        );
     }
-    assert_eq!(rows_naming(&app, &other), other_rows, "nothing of others goes");
+    assert_eq!(
+        rows_naming(&app, &other),
+        other_rows,
+        "nothing of others goes"
+    );
     let files = photo_files(&app);
     let name = |p: &str| p.trim_start_matches("fotos_perfil/").to_owned();
     assert!(!files.contains(&name(&admin_photo)) && !files.contains(&name(&vera_photo)));
@@ -584,7 +663,10 @@ async fn every_instance_purges_on_its_timer_once_the_grace_period_is_over() {
     app.clock.advance(Duration::from_secs(6 * 60));
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     while exists(&app, user.id) {
-        assert!(std::time::Instant::now() < deadline, "not purged by the timer");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not purged by the timer"
+        );
         app.outbox.wake();
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -613,12 +695,20 @@ async fn an_admin_deletes_and_restores_a_vendedor_of_their_team() {
     let date = (chrono::Utc::now() + TimeDelta::days(7))
         .format("%Y-%m-%d")
         .to_string();
-    app.assert_page_says("/equipo/", &["Se eliminará el", &date, "El vendedor quedó marcado"])
-        .await;
+    app.assert_page_says(
+        "/equipo/",
+        &["Se eliminará el", &date, "El vendedor quedó marcado"],
+    )
+    .await;
     let events = events_of(&app, vera.id);
-    assert!(events.contains(&(EventKind::DeletionRequested.as_str().to_owned(), Some(admin.id))));
+    assert!(events.contains(&(
+        EventKind::DeletionRequested.as_str().to_owned(),
+        Some(admin.id)
+    )));
     // The vendedor sees the date but cannot restore themselves.
-    let response = app.login_with(&vera_client, &vera.username, &vera.password).await;
+    let response = app
+        .login_with(&vera_client, &vera.username, &vera.password)
+        .await;
     let page = assert_status_with_text(response, 403, &date).await;
     assert!(!page.contains(&format!("action=\"{RESTORE}\"")));
     // A second delete is 404; the restore brings them back.
@@ -632,7 +722,10 @@ async fn an_admin_deletes_and_restores_a_vendedor_of_their_team() {
     assert_is_redirect_to(&response, "/equipo/");
     assert_eq!(purge_after(&app, vera.id), None);
     let events = events_of(&app, vera.id);
-    assert!(events.contains(&(EventKind::DeletionCancelled.as_str().to_owned(), Some(admin.id))));
+    assert!(events.contains(&(
+        EventKind::DeletionCancelled.as_str().to_owned(),
+        Some(admin.id)
+    )));
     app.log_in_with(&vera_client, &vera).await;
     // Restoring someone not pending is 404.
     let response = app
@@ -650,8 +743,8 @@ async fn an_admin_cannot_delete_or_restore_anyone_outside_their_team() {
     let pending = app.create_user("pendiente", "vendedor").await;
     join_team(&app, &pending, &other_admin);
     // Whole seconds: PostgreSQL keeps microseconds only.
-    let later = chrono::Timelike::with_nanosecond(&(app.clock.now() + TimeDelta::days(3)), 0)
-        .unwrap();
+    let later =
+        chrono::Timelike::with_nanosecond(&(app.clock.now() + TimeDelta::days(3)), 0).unwrap();
     app.update_user(pending.id, users::purge_after.eq(Some(later)));
     for target in [theirs.id, other_admin.id, admin.id, pending.id, 999_999] {
         for action in ["eliminar", "restaurar"] {
@@ -666,9 +759,15 @@ async fn an_admin_cannot_delete_or_restore_anyone_outside_their_team() {
     assert_eq!(purge_after(&app, admin.id), None);
     assert_eq!(purge_after(&app, pending.id), Some(later));
     // A vendedor gets 403.
-    let vendedor_client = app.new_logged_in_client(&app.create_user("vende", "vendedor").await).await;
+    let vendedor_client = app
+        .new_logged_in_client(&app.create_user("vende", "vendedor").await)
+        .await;
     let response = app
-        .post_form_with(&vendedor_client, &format!("/equipo/{}/eliminar/", theirs.id), &[])
+        .post_form_with(
+            &vendedor_client,
+            &format!("/equipo/{}/eliminar/", theirs.id),
+            &[],
+        )
         .await;
     assert_eq!(response.status().as_u16(), 403);
 }
@@ -697,7 +796,10 @@ async fn deleting_asks_for_the_password_again_after_the_reauthentication_window(
     assert_eq!(purge_after(&app, user.id), None);
     // After typing the password again, the page and then the deletion go through.
     let response = app
-        .post_form("/reautenticar/", &[("password", &user.password), ("next", DELETE)])
+        .post_form(
+            "/reautenticar/",
+            &[("password", &user.password), ("next", DELETE)],
+        )
         .await;
     assert_is_redirect_to(&response, DELETE);
     assert_eq!(app.status_of(DELETE).await, 200);

@@ -146,7 +146,10 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
 /// restore link (live and dead).
 async fn deletion_pages(app: &TestApp, owner: &TestUser) -> Vec<(&'static str, String)> {
     let mut pages = Vec::new();
-    pages.push(("account deletion", body(app.get("/cuenta/eliminar/").await).await));
+    pages.push((
+        "account deletion",
+        body(app.get("/cuenta/eliminar/").await).await,
+    ));
     pages.push((
         "account deletion with errors",
         body(

@@ -13,6 +13,7 @@ mod helpers;
 
 mod accessibility;
 mod admin;
+mod deletion;
 mod harness;
 mod login;
 mod password;
