@@ -219,7 +219,7 @@ pub async fn restore_after_sign_in(
         let restored = Event::new(EventKind::DeletionCancelled, user_id).with("via", "sign_in");
         security_log::record(conn, &who, now, &restored)?;
         security_log::record(conn, &who, now, &Event::new(EventKind::SignedIn, user_id))?;
-        Ok(User::find(conn, user_id)?.ok_or(Error::NotFound)?)
+        User::find(conn, user_id)?.ok_or(Error::NotFound)
     })
     .await?;
     let started = sessions::start(state, &user, client, replacing, sessions::Remember::No).await?;
