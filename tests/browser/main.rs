@@ -18,4 +18,5 @@ mod login;
 mod password;
 mod profile;
 mod reset;
+mod security;
 mod signup;
