@@ -137,6 +137,17 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
         .await,
     ));
     pages.push(("405", body(app.get("/equipo/1/desactivar/").await).await));
+    // A second session, so the security centre shows a "sign out" button.
+    app.new_logged_in_client(&owner).await;
+    pages.push(("security centre", body(app.get("/seguridad/").await).await));
+    pages.push((
+        "re-authentication",
+        body(app.get("/reautenticar/?next=%2Fseguridad%2F").await).await,
+    ));
+    pages.push((
+        "re-authentication with errors",
+        body(app.post_form("/reautenticar/", &[("password", "")]).await).await,
+    ));
     pages.extend(deletion_pages(app, &owner).await);
     pages
 }

@@ -19,4 +19,5 @@ mod login;
 mod password;
 mod profile;
 mod reset;
+mod security;
 mod signup;
