@@ -198,14 +198,15 @@ pub async fn pending_of(state: &AppState, user: &User) -> Result<Option<Pending>
 
 /// Restores the account `user_id` right after a sign-in with its right password (the caller
 /// kept who it was, briefly, in the encrypted session) and starts a session (replacing
-/// `replacing`). [`Error::NotFound`] when there is nothing to restore any more (already
-/// restored, purged, or its time has come).
+/// `replacing`; a "recordarme" one when `remember`). [`Error::NotFound`] when there is nothing
+/// to restore any more (already restored, purged, or its time has come).
 pub async fn restore_after_sign_in(
     state: &AppState,
     client: &Client,
     user_id: i32,
     replacing: Option<String>,
-) -> Result<(User, String), Error> {
+    remember: sessions::Remember,
+) -> Result<sessions::Started, Error> {
     let now = state.clock.now();
     let who = client.clone();
     let user = db::run_write(&state.pool, move |conn| {
@@ -222,8 +223,7 @@ pub async fn restore_after_sign_in(
         User::find(conn, user_id)?.ok_or(Error::NotFound)
     })
     .await?;
-    let started = sessions::start(state, &user, client, replacing, sessions::Remember::No).await?;
-    Ok((user, started.id))
+    sessions::start(state, &user, client, replacing, remember).await
 }
 
 /// True when `token` is a live restore link (reading it changes nothing).

@@ -148,29 +148,43 @@ const RESTORE_WINDOW_SECONDS: i64 = 10 * 60;
 struct RestoreTicket {
     user_id: i32,
     until: i64,
+    /// "Recordarme" was ticked on the sign-in form.
+    remember: bool,
 }
 
-/// Remembers, for [`RESTORE_WINDOW_SECONDS`], that this browser may restore `user_id`.
+/// Remembers, for [`RESTORE_WINDOW_SECONDS`], that this browser may restore `user_id` (and
+/// whether the session it then starts is a "recordarme" one).
 pub fn allow_restore(
     session: &Session,
     user_id: i32,
+    remember: accounts::sessions::Remember,
     now: crate::clock::Timestamp,
 ) -> Result<(), AppError> {
     let ticket = RestoreTicket {
         user_id,
         until: now.and_utc().timestamp() + RESTORE_WINDOW_SECONDS,
+        remember: remember == accounts::sessions::Remember::Yes,
     };
     session
         .insert(RESTORE_KEY, ticket)
         .map_err(AppError::unexpected)
 }
 
-/// The account this browser may restore now, taken out of the cookie (it works once).
-pub fn take_restore(session: &Session, now: crate::clock::Timestamp) -> Option<i32> {
+/// The account this browser may restore now, and how its session should last; taken out of
+/// the cookie (it works once).
+pub fn take_restore(
+    session: &Session,
+    now: crate::clock::Timestamp,
+) -> Option<(i32, accounts::sessions::Remember)> {
     let ticket = session
         .remove_as::<RestoreTicket>(RESTORE_KEY)
         .and_then(Result::ok)?;
-    (now.and_utc().timestamp() < ticket.until).then_some(ticket.user_id)
+    let remember = if ticket.remember {
+        accounts::sessions::Remember::Yes
+    } else {
+        accounts::sessions::Remember::No
+    };
+    (now.and_utc().timestamp() < ticket.until).then_some((ticket.user_id, remember))
 }
 
 /// Who is asking: the client address (see [`client_address`]) and the user agent.

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::accounts::deletion::DeletionRequest;
 use crate::accounts::{self, Error};
-use crate::auth::{RecentUser, session};
+use crate::auth::{RecentUser, remember, session};
 use crate::db::users::User;
 use crate::domain::Problems;
 use crate::error::AppError;
@@ -118,16 +118,20 @@ pub async fn submit_deletion(
 /// The restore button after the right password at sign-in: restores and signs in. Without a
 /// live restore permission in the cookie, back to the sign-in page.
 pub async fn submit_restore(ctx: PageContext) -> Result<HttpResponse, AppError> {
-    let Some(user_id) = session::take_restore(&ctx.session, ctx.state.clock.now()) else {
+    let Some((user_id, remember)) = session::take_restore(&ctx.session, ctx.state.clock.now())
+    else {
         return ctx.redirect_with(paths::LOGIN, FlashLevel::Error, "deletion-restore-expired");
     };
     let replacing = session::session_id(&ctx.session);
-    let restored =
-        accounts::deletion::restore_after_sign_in(&ctx.state, &ctx.client(), user_id, replacing)
-            .await;
+    let client = ctx.client();
+    let restored = accounts::deletion::restore_after_sign_in(
+        &ctx.state, &client, user_id, replacing, remember,
+    )
+    .await;
     match restored {
-        Ok((_, session_id)) => {
-            session::establish(&ctx.session, session_id)?;
+        Ok(started) => {
+            session::establish(&ctx.session, started.id)?;
+            remember::mark(&ctx.req, started.remember_until);
             ctx.redirect_with(paths::DASHBOARD, FlashLevel::Success, "deletion-restored")
         }
         Err(Error::NotFound) => {

@@ -166,7 +166,8 @@ pub async fn submit_login(
         ),
         Err(Error::PendingDeletion(pending)) => {
             if pending.restorable {
-                session::allow_restore(&ctx.session, pending.user_id, ctx.state.clock.now())?;
+                let now = ctx.state.clock.now();
+                session::allow_restore(&ctx.session, pending.user_id, remember, now)?;
             }
             let date = crate::i18n::local_time(&pending.timezone, pending.purge_after);
             let template = PendingDeletionPage {

@@ -14,7 +14,7 @@ use reqwest::Client;
 
 use crate::helpers::{
     TestApp, TestUser, assert_is_redirect_to, assert_is_sent_to_login, assert_status_with_text,
-    body_of, link_path, new_client, spawn_app, spawn_app_with, spawn_logged_in_as,
+    body_of, link_path, new_client, set_cookie, spawn_app, spawn_app_with, spawn_logged_in_as,
 };
 use cuentas::mail::SentMail;
 
@@ -806,4 +806,27 @@ async fn deleting_asks_for_the_password_again_after_the_reauthentication_window(
     let response = delete_account(&app, &app.client, &user).await;
     assert_status_with_text(response, 200, "Tu cuenta se eliminará").await;
     assert!(purge_after(&app, user.id).is_some());
+}
+
+#[tokio::test]
+async fn a_restore_after_a_sign_in_with_recordarme_keeps_the_cookie() {
+    let (app, user) = spawn_logged_in_as("ana", "admin").await;
+    delete_account(&app, &app.client, &user).await;
+    let response = app
+        .post_form(
+            "/login/",
+            &[
+                ("login", user.username.as_str()),
+                ("password", user.password.as_str()),
+                ("recordarme", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 403);
+    let response = app.post_form(RESTORE, &[]).await;
+    assert_is_redirect_to(&response, "/dashboard/");
+    let cookie = set_cookie(&response, "cuentas_session").unwrap();
+    assert!(cookie.contains("Max-Age="), "{cookie}");
+    app.assert_page_says("/seguridad/", &["Recordada hasta"])
+        .await;
 }
