@@ -830,3 +830,25 @@ async fn a_restore_after_a_sign_in_with_recordarme_keeps_the_cookie() {
     app.assert_page_says("/seguridad/", &["Recordada hasta"])
         .await;
 }
+
+#[tokio::test]
+async fn a_vendedor_who_deleted_their_own_account_may_restore_it_and_their_admin_too() {
+    let app = spawn_app().await;
+    let admin = app.create_user("dueña", "admin").await;
+    let vera = app.logged_in_as("vera", "vendedor").await;
+    join_team(&app, &vera, &admin);
+    let page = app.get_page(DELETE).await;
+    assert!(!page.contains("datos de factura"));
+    delete_account(&app, &app.client, &vera).await;
+    // Their own deletion: the sign-in offers the restore.
+    let response = app.login(&vera.username, &vera.password).await;
+    let page = assert_status_with_text(response, 403, "Restaurar mi cuenta").await;
+    assert!(page.contains(&format!("action=\"{RESTORE}\"")));
+    // Their admin sees it on the team page and may restore it too.
+    let admin_client = app.new_logged_in_client(&admin).await;
+    let team = app.get_page_with(&admin_client, "/equipo/").await;
+    assert!(team.contains(&format!("action=\"/equipo/{}/restaurar/\"", vera.id)));
+    let response = app.post_form(RESTORE, &[]).await;
+    assert_is_redirect_to(&response, "/dashboard/");
+    assert_eq!(purge_after(&app, vera.id), None);
+}
