@@ -13,6 +13,7 @@ pub const RECOVER_PASSWORD: &str = "/recuperar-password/";
 /// The token-less address of the reset form (the link's token waits in the session).
 pub const RESET_PASSWORD: &str = "/restablecer-password/";
 pub const TUTORIAL_SEEN: &str = "/marcar-tutorial-visto/";
+pub const EXPORT: &str = "/cuenta/exportar/";
 
 /// The link that confirms an address (the account's own, or a new one).
 pub fn verify_email(token: &str) -> String {

@@ -33,8 +33,8 @@ use crate::middleware::{
 use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
-    dashboard, email_requests, errors, health, home, invoice, login, media, password, profile,
-    reset, signup, team, tutorial, verification,
+    dashboard, email_requests, errors, export, health, home, invoice, login, media, password,
+    profile, reset, signup, team, tutorial, verification,
 };
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
@@ -333,6 +333,11 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::post(),
             paths::TUTORIAL_SEEN,
             tutorial::mark_tutorial_seen,
+        ))
+        .service(form(
+            paths::EXPORT,
+            export::export_page,
+            export::download_export,
         ))
         .service(only(web::get(), "/healthz", health::healthz))
         .service(

@@ -6,8 +6,10 @@
 //! and returns a typed outcome or an [`Error`]. Nothing here knows about forms, templates,
 //! JSON, cookies or status codes.
 
+pub mod export;
 pub mod invoice;
 pub mod login;
+pub mod onboarding;
 pub mod password;
 pub mod profile;
 pub mod recovery;

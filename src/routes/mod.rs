@@ -4,6 +4,7 @@
 pub mod dashboard;
 pub mod email_requests;
 pub mod errors;
+pub mod export;
 pub mod health;
 pub mod home;
 pub mod invoice;

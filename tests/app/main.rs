@@ -5,6 +5,7 @@ mod cli;
 mod csrf;
 mod email_change;
 mod errors_and_headers;
+mod export;
 mod forced_change;
 mod health;
 mod helpers;
