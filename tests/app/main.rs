@@ -14,6 +14,7 @@ mod i18n;
 mod invoice;
 mod login;
 mod login_guard;
+mod onboarding;
 mod outbox;
 mod password_change;
 mod password_rules;
