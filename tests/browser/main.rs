@@ -19,3 +19,4 @@ mod password;
 mod profile;
 mod reset;
 mod signup;
+mod small_screens;
