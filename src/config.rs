@@ -55,6 +55,10 @@ pub struct Settings {
     pub signup_enabled: bool,
     pub session_idle: Duration,
     pub session_max: Duration,
+    /// How long a "recordarme" session lasts from sign-in (`CUENTAS_REMEMBER_DAYS`).
+    pub remember_for: Duration,
+    /// Sensitive actions need a sign-in this recent (`CUENTAS_REAUTH_MINUTES`; 0 = always ask).
+    pub reauth_within: Duration,
     pub verify_token_lifetime: Duration,
     pub reset_token_lifetime: Duration,
     pub temp_password_lifetime: Duration,
@@ -192,6 +196,8 @@ impl Settings {
             signup_enabled: parse_switch(&var, "CUENTAS_SIGNUP", true)?,
             session_idle: minutes(parse_number(&var, "CUENTAS_SESSION_IDLE_MINUTES", 120, 1)?),
             session_max: minutes(60 * parse_number(&var, "CUENTAS_SESSION_MAX_HOURS", 336, 1)?),
+            remember_for: minutes(24 * 60 * parse_number(&var, "CUENTAS_REMEMBER_DAYS", 30, 1)?),
+            reauth_within: minutes(parse_number(&var, "CUENTAS_REAUTH_MINUTES", 10, 0)?),
             verify_token_lifetime: minutes(
                 60 * parse_number(&var, "CUENTAS_VERIFY_TOKEN_HOURS", 48, 1)?,
             ),

@@ -17,6 +17,9 @@ pub enum AppError {
     Forbidden,
     #[error("login required")]
     LoginRequired { next: String },
+    /// A sensitive action needs the password again: 303 to `/reautenticar/`, then `next`.
+    #[error("re-authentication required")]
+    ReauthRequired { next: String },
     #[error("too many attempts; retry in {retry_after_secs}s")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("request body too large")]
@@ -67,6 +70,9 @@ impl From<crate::accounts::Error> for AppError {
             Error::Throttled { retry_after_secs } => Self::TooManyRequests { retry_after_secs },
             Error::NotFound | Error::LinkInvalid => Self::NotFound,
             Error::Forbidden | Error::EmailNotVerified { .. } => Self::Forbidden,
+            Error::ReauthRequired => Self::ReauthRequired {
+                next: String::new(),
+            },
             Error::Unexpected(e) => Self::Unexpected(e),
         }
     }
@@ -83,7 +89,7 @@ impl ResponseError for AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::CsrfFailed | Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            Self::LoginRequired { .. } | Self::ReauthRequired { .. } => StatusCode::SEE_OTHER,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -98,11 +104,15 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::new(self.status_code());
         match self {
-            Self::LoginRequired { next } => {
+            Self::LoginRequired { next } | Self::ReauthRequired { next } => {
+                let page = match self {
+                    Self::ReauthRequired { .. } => crate::paths::REAUTHENTICATE,
+                    _ => crate::paths::LOGIN,
+                };
                 let location = if next.is_empty() {
-                    "/login/".to_owned()
+                    page.to_owned()
                 } else {
-                    format!("/login/?next={}", encode_query_value(next))
+                    format!("{page}?next={}", encode_query_value(next))
                 };
                 if let Ok(value) = HeaderValue::from_str(&location) {
                     response.headers_mut().insert(header::LOCATION, value);

@@ -94,6 +94,27 @@ impl Lang {
 }
 
 impl Lang {
+    /// The browser and the system of a user agent in words ("Chrome en Linux"), as far as
+    /// Project Woothee's dataset knows them.
+    pub fn device(self, user_agent: &str) -> String {
+        let known =
+            |value: &str| (!value.is_empty() && value != "UNKNOWN").then(|| value.to_owned());
+        let parsed = woothee::parser::Parser::new().parse(user_agent);
+        let browser = parsed.as_ref().and_then(|r| known(r.name));
+        let system = parsed.as_ref().and_then(|r| known(r.os));
+        match (browser, system) {
+            (Some(browser), Some(system)) => self.t_args(
+                "device-browser-on-system",
+                &[("browser", browser.into()), ("system", system.into())],
+            ),
+            (Some(browser), None) => browser,
+            (None, Some(system)) => {
+                self.t_args("device-unknown-browser-on", &[("system", system.into())])
+            }
+            (None, None) => self.t("device-unknown"),
+        }
+    }
+
     /// The sentence for a broken rule, with the numbers it names.
     pub fn problem(self, problem: &Problem) -> String {
         if problem.args.is_empty() {
@@ -106,6 +127,15 @@ impl Lang {
             .collect();
         self.t_args(problem.key, &args)
     }
+}
+
+/// `at` (UTC) as a reader in the time zone `timezone` (an IANA name; UTC when unknown) reads it.
+pub fn local_time(timezone: &str, at: crate::clock::Timestamp) -> String {
+    use chrono::TimeZone;
+    let tz = timezone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::UTC);
+    tz.from_utc_datetime(&at)
+        .format("%Y-%m-%d %H:%M (%Z)")
+        .to_string()
 }
 
 #[cfg(test)]

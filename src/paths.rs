@@ -13,7 +13,16 @@ pub const RECOVER_PASSWORD: &str = "/recuperar-password/";
 /// The token-less address of the reset form (the link's token waits in the session).
 pub const RESET_PASSWORD: &str = "/restablecer-password/";
 pub const TUTORIAL_SEEN: &str = "/marcar-tutorial-visto/";
+pub const SECURITY: &str = "/seguridad/";
+pub const REAUTHENTICATE: &str = "/reautenticar/";
+pub const END_OTHER_SESSIONS: &str = "/seguridad/sesiones/cerrar-otras/";
+pub const NOT_ME: &str = "/seguridad/no-fui-yo/";
 pub const EXPORT: &str = "/cuenta/exportar/";
+
+/// The button that ends one of the user's sessions, by its public id.
+pub fn end_session(public_id: &str) -> String {
+    format!("/seguridad/sesiones/{public_id}/cerrar/")
+}
 
 /// The link that confirms an address (the account's own, or a new one).
 pub fn verify_email(token: &str) -> String {
@@ -28,4 +37,39 @@ pub fn reset_password(token: &str) -> String {
 /// The mailed link that lets a sign-in proceed from an unknown browser.
 pub fn confirm_sign_in(token: &str) -> String {
     format!("/login/confirmar/{token}/")
+}
+
+/// `next` is followed only to a local path: one leading slash, no scheme, no backslash, no
+/// control character, so `//evil.example`, `/\evil.example` and `javascript:` all fail.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.len() <= 2048
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    ok.then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next("/dashboard/"), Some("/dashboard/"));
+        assert_eq!(safe_next("/perfil/?tab=1"), Some("/perfil/?tab=1"));
+        for bad in [
+            "",
+            "//evil.example",
+            "/\\evil.example",
+            "http://evil.example",
+            "https:evil.example",
+            "javascript:alert(1)",
+            "dashboard",
+            "/\tevil",
+            "/ok\r\nSet-Cookie: x=y",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
+    }
 }

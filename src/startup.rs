@@ -20,7 +20,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::auth::breached::BreachedPasswords;
 use crate::auth::password::Passwords;
-use crate::auth::{csrf, session};
+use crate::auth::{csrf, remember, session};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db;
@@ -34,7 +34,7 @@ use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
     dashboard, email_requests, errors, export, health, home, invoice, login, media, password,
-    profile, reset, signup, team, tutorial, verification,
+    profile, reauth, reset, security, signup, team, tutorial, verification,
 };
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
@@ -162,8 +162,15 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
     let https = state.settings.is_https();
     let key = state.settings.secret_key.cookie_key().clone();
     let upload_limit = state.settings.max_upload_bytes + csrf::FORM_BODY_LIMIT;
+    let session_cookie = if https {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    };
     let server = HttpServer::new(move || {
-        // The last `wrap` is the outermost: logging, headers, session, error pages, the Host
+        let clock = state.clock.clone();
+        // The last `wrap` is the outermost: logging, headers, "recordarme" cookies, session,
+        // error pages, the Host
         // check, identity, the forced password change, the body bounds (they depend on the
         // identity), then CSRF right before the handlers.
         App::new()
@@ -210,14 +217,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             )
             .wrap(
                 SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
-                    .cookie_name(
-                        if https {
-                            SECURE_SESSION_COOKIE
-                        } else {
-                            SESSION_COOKIE
-                        }
-                        .to_owned(),
-                    )
+                    .cookie_name(session_cookie.to_owned())
                     .cookie_secure(https)
                     .cookie_http_only(true)
                     .cookie_same_site(SameSite::Lax)
@@ -225,6 +225,9 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
                     .session_lifecycle(BrowserSession::default())
                     .build(),
             )
+            .wrap(from_fn(move |req, next| {
+                remember::keep_remembered(req, next, session_cookie, clock.clone())
+            }))
             .wrap(from_fn(move |req, next| {
                 security_headers::add(req, next, https)
             }))
@@ -333,6 +336,23 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::post(),
             paths::TUTORIAL_SEEN,
             tutorial::mark_tutorial_seen,
+        ))
+        .service(only(web::get(), paths::SECURITY, security::show_security))
+        .service(only(
+            web::post(),
+            paths::END_OTHER_SESSIONS,
+            security::end_other_sessions,
+        ))
+        .service(only(
+            web::post(),
+            "/seguridad/sesiones/{id}/cerrar/",
+            security::end_session,
+        ))
+        .service(only(web::post(), paths::NOT_ME, security::not_me))
+        .service(form(
+            paths::REAUTHENTICATE,
+            reauth::reauth_form,
+            reauth::submit_reauth,
         ))
         .service(form(
             paths::EXPORT,

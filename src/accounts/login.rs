@@ -16,7 +16,8 @@
 use chrono::TimeDelta;
 
 use super::security_log::{self, Event};
-use super::{Client, Error, sessions, throttle};
+use super::sessions::{self, Pass, Remember};
+use super::{Client, Error, throttle};
 use super::{LinkFor, queue_link_mail};
 use crate::auth::password::Verification;
 use crate::db;
@@ -47,7 +48,7 @@ pub const LINK_LIFETIME: std::time::Duration = std::time::Duration::from_secs(15
 /// A session begun.
 pub struct SignedIn {
     pub user: User,
-    pub session_id: String,
+    pub session: sessions::Started,
     /// The known-browser id to keep in the browser (the one it sent, or a new one).
     pub browser_id: String,
 }
@@ -145,19 +146,29 @@ pub async fn authenticate(
     // A self-registered admin must confirm the address first (a team member, created by
     // their admin, may sign in unverified). Only someone with the password learns this.
     let must_verify = !user.email_verified && user.role == Role::Admin && user.manager_id.is_none();
-    db::run_write(&state.pool, move |conn| {
+    let (owner, base_url) = (user.clone(), state.settings.base_url.clone());
+    let noticed = db::run_write(&state.pool, move |conn| {
         throttle::forgive_password(conn, &client, &key)?;
+        let mut noticed = false;
         let event = if must_verify {
             Event::new(EventKind::SignInFailed, id).with("reason", "email_not_verified")
         } else {
             User::record_login(conn, id, now, rehash.as_deref())?;
-            KnownBrowser::remember(conn, id, &remembered, now)?;
-            Event::new(EventKind::SignedIn, id)
+            let new_browser = KnownBrowser::remember(conn, id, &remembered, now)?;
+            // The very first sign-in is from a new browser too; that is no news.
+            if new_browser && owner.last_login_at.is_some() {
+                new_browser_notice(&owner, &client, now, &base_url)?.enqueue(conn)?;
+                noticed = true;
+            }
+            Event::new(EventKind::SignedIn, id).with("new_browser", new_browser)
         };
         security_log::record(conn, &client, now, &event)?;
-        Ok::<_, Error>(())
+        Ok::<_, Error>(noticed)
     })
     .await?;
+    if noticed {
+        state.outbox.wake();
+    }
     if must_verify {
         return Err(Error::EmailNotVerified { email: user.email });
     }
@@ -165,6 +176,23 @@ pub async fn authenticate(
         user: Box::new(user),
         browser_id,
     })
+}
+
+/// The mail that tells the owner about a sign-in from a browser the account had not used.
+fn new_browser_notice(
+    owner: &User,
+    client: &Client,
+    now: crate::clock::Timestamp,
+    base_url: &url::Url,
+) -> Result<crate::db::outbox::NewMail, Error> {
+    let to = Recipient::of(owner);
+    Mail::NewSignIn {
+        device: to.lang.device(&client.user_agent),
+        address: &client.address,
+        time: crate::i18n::local_time(&owner.timezone, now),
+    }
+    .compose(&to, base_url, now)
+    .map_err(Error::unexpected)
 }
 
 /// True when the account is under guard (see the module comment) and `browser` is not one
@@ -277,10 +305,10 @@ pub async fn confirm_link(
         Ok(user)
     })
     .await?;
-    let session_id = sessions::start(state, &user, client, replacing).await?;
+    let session = sessions::start(state, &user, client, replacing, Remember::No).await?;
     Ok(SignedIn {
         user,
-        session_id,
+        session,
         browser_id,
     })
 }
@@ -322,24 +350,57 @@ async fn record_lockout(state: &AppState, client: &Client, login: String) -> Res
     .await
 }
 
-/// [`authenticate`], then a new session (replacing the one the caller held, if any).
+/// [`authenticate`], then a new session (replacing the one the caller held, if any), kept
+/// past the browser's closing when `remember` says so.
 pub async fn sign_in(
     state: &AppState,
     client: &Client,
     credentials: Credentials,
     browser: Option<String>,
     replacing: Option<String>,
+    remember: Remember,
 ) -> Result<SignInOutcome, Error> {
     let (user, browser_id) = match authenticate(state, client, credentials, browser).await? {
         Authenticated::User { user, browser_id } => (user, browser_id),
         Authenticated::LinkSent => return Ok(SignInOutcome::LinkSent),
     };
-    let session_id = sessions::start(state, &user, client, replacing).await?;
+    let session = sessions::start(state, &user, client, replacing, remember).await?;
     Ok(SignInOutcome::SignedIn(Box::new(SignedIn {
         user: *user,
-        session_id,
+        session,
         browser_id,
     })))
+}
+
+/// Signing in again inside a session, for a sensitive action: the right password (counted like
+/// a sign-in attempt) renews the session's id and marks it as just authenticated. Returns the
+/// new id; a wrong or empty password is a problem on `password`.
+pub async fn reauthenticate(
+    state: &AppState,
+    client: &Client,
+    current: &sessions::LiveSession,
+    password: String,
+) -> Result<String, Error> {
+    if password.is_empty() {
+        return Err(Error::field("password", "error-required"));
+    }
+    if !super::password::verify_own(state, client, &current.user, password).await? {
+        return Err(Error::field("password", "reauth-wrong-password"));
+    }
+    let now = state.clock.now();
+    let (old, epoch, user_id, who) = (
+        current.id.to_string(),
+        current.user.session_epoch,
+        current.user.id,
+        client.clone(),
+    );
+    db::run_write(&state.pool, move |conn| {
+        let renewed = sessions::renew(conn, &old, epoch, &who, now, Pass::Grant)?;
+        let event = Event::new(EventKind::Reauthenticated, user_id);
+        security_log::record(conn, &who, now, &event)?;
+        Ok(renewed)
+    })
+    .await
 }
 
 /// Ends the session `session_id`.

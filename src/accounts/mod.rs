@@ -8,6 +8,7 @@
 
 pub mod export;
 pub mod invoice;
+pub mod lockdown;
 pub mod login;
 pub mod onboarding;
 pub mod password;
@@ -48,6 +49,10 @@ pub enum Error {
     /// A link (verification, reset) that is unknown, used, voided or expired.
     #[error("the link is not valid")]
     LinkInvalid,
+    /// A sensitive action, and the password was not typed recently enough in this session
+    /// (`CUENTAS_REAUTH_MINUTES`): ask for it again, then continue.
+    #[error("re-authentication required")]
+    ReauthRequired,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

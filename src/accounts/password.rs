@@ -2,11 +2,11 @@
 //! sign-in), and changing it.
 
 use super::security_log::{self, Event};
-use super::{Client, Error, sessions, throttle};
+use super::sessions::{self, Pass};
+use super::{Client, Error, throttle};
 use crate::auth::password::Verification;
 use crate::db;
 use crate::db::security_events::EventKind;
-use crate::db::sessions::UserSession;
 use crate::db::users::User;
 use crate::domain::{NewPassword, Problem, Problems};
 use crate::mail::messages::{Mail, Recipient};
@@ -151,20 +151,15 @@ pub async fn change_password(
         .compose(&Recipient::of(user), &state.settings.base_url, now)
         .map_err(Error::unexpected)?;
     let (id, old_session, who) = (user.id, current_session.to_owned(), client.clone());
-    let epoch = db::run_write(&state.pool, move |conn| {
+    let renewed = db::run_write(&state.pool, move |conn| {
         let epoch = User::set_password(conn, id, &hash, now)?;
-        UserSession::revoke(conn, &old_session, now)?;
+        let renewed = sessions::renew(conn, &old_session, epoch, &who, now, Pass::None)?;
         notice.enqueue(conn)?;
         let event = Event::new(EventKind::PasswordChanged, id);
         security_log::record(conn, &who, now, &event)?;
-        Ok::<_, Error>(epoch)
+        Ok::<_, Error>(renewed)
     })
     .await?;
     state.outbox.wake();
-    let renewed = User {
-        session_epoch: epoch,
-        must_change_password: false,
-        ..user.clone()
-    };
-    sessions::start(state, &renewed, client, None).await
+    Ok(renewed)
 }

@@ -6,10 +6,16 @@
 //! Details are small JSON objects of facts (a reason, an admin's username); never a password,
 //! a token or a hash.
 
-use super::Client;
+use super::{Client, Error};
 use crate::clock::Timestamp;
+use crate::db;
 use crate::db::DbConnection;
 use crate::db::security_events::{EventKind, NewSecurityEvent, SecurityEvent};
+use crate::db::users::User;
+use crate::state::AppState;
+
+/// Events in one page of the history.
+pub const HISTORY_PAGE: i64 = 20;
 
 /// Details longer than this are replaced by `{}`: the column is for a few facts, not for
 /// anything an attacker could fill.
@@ -104,4 +110,64 @@ pub fn trace_unknown_login(client: &Client, login_key: &str) {
         user_agent = %client.user_agent,
         "security event: sign-in failed for an unknown login"
     );
+}
+
+/// One page of an account's history, newest first.
+#[derive(Clone, Debug)]
+pub struct History {
+    pub entries: Vec<HistoryEntry>,
+    /// The page shown, from 1.
+    pub page: i64,
+    pub has_next: bool,
+}
+
+/// One event as its owner reads it.
+#[derive(Clone, Debug)]
+pub struct HistoryEntry {
+    pub kind: EventKind,
+    pub at: Timestamp,
+    pub client_address: String,
+    pub user_agent: String,
+    /// The name of the admin who acted on the account, when someone else did.
+    pub actor: Option<String>,
+}
+
+/// Page `page` (from 1; anything lower is 1) of `user_id`'s own events.
+pub async fn history(state: &AppState, user_id: i32, page: i64) -> Result<History, Error> {
+    let page = page.max(1);
+    let offset = (page - 1).saturating_mul(HISTORY_PAGE);
+    db::run(&state.pool, move |conn| {
+        let mut events = SecurityEvent::list_for_user(conn, user_id, offset, HISTORY_PAGE + 1)?;
+        let has_next = events.len() > usize::try_from(HISTORY_PAGE).unwrap_or(usize::MAX);
+        events.truncate(usize::try_from(HISTORY_PAGE).unwrap_or(usize::MAX));
+        let mut actors: Vec<(i32, String)> = Vec::new();
+        let mut entries = Vec::with_capacity(events.len());
+        for event in events {
+            let actor = match event.actor_id.filter(|&id| id != user_id) {
+                Some(id) => Some(match actors.iter().find(|(known, _)| *known == id) {
+                    Some((_, name)) => name.clone(),
+                    None => {
+                        let name = User::find(conn, id)?
+                            .map_or_else(String::new, |admin| admin.display_name().to_owned());
+                        actors.push((id, name.clone()));
+                        name
+                    }
+                }),
+                None => None,
+            };
+            entries.push(HistoryEntry {
+                kind: event.kind,
+                at: event.created_at,
+                client_address: event.client_address,
+                user_agent: event.user_agent,
+                actor,
+            });
+        }
+        Ok::<_, Error>(History {
+            entries,
+            page,
+            has_next,
+        })
+    })
+    .await
 }

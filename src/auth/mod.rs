@@ -3,6 +3,9 @@
 pub mod breached;
 pub mod csrf;
 pub mod password;
+pub mod recent;
+pub mod remember;
 pub mod session;
 
+pub use recent::RecentUser;
 pub use session::{AdminUser, CurrentUser};

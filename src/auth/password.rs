@@ -59,6 +59,10 @@ impl Passwords {
                 return Ok(Verification::Invalid);
             };
             let stored = stored.expose();
+            if stored == UNUSABLE {
+                let _ = verify_blocking(&password, &dummy);
+                return Ok(Verification::Invalid);
+            }
             match verify_blocking(&password, stored) {
                 Ok(true) if needs_rehash(stored) => Ok(Verification::Valid {
                     rehash: Some(hash_password(&password)?),
@@ -111,6 +115,10 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .map(|hash| hash.to_string())
         .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
 }
+
+/// What a locked-down account ("no fui yo") stores instead of a hash: no password verifies
+/// against it, and it is not a PHC string (no parser mistakes it for one).
+pub const UNUSABLE: &str = "!unusable";
 
 fn verify_blocking(password: &str, stored: &str) -> Result<bool, argon2::password_hash::Error> {
     let parsed = PasswordHash::new(stored)?;

@@ -14,6 +14,7 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
+use crate::accounts::sessions::LiveSession;
 use crate::accounts::{self, Client};
 use crate::db::users::User;
 use crate::domain::Role;
@@ -26,7 +27,8 @@ const SESSION_ID_KEY: &str = "sid";
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
     pub user: Arc<User>,
-    pub session_id: Arc<str>,
+    /// The session of the request (its id, public id, last password entry).
+    pub session: LiveSession,
 }
 
 impl CurrentUser {
@@ -89,9 +91,10 @@ pub async fn load_identity(
     if let (Some(session_id), Some(state)) = (session_id(&session), state_of(&req)) {
         match accounts::sessions::resolve(state, session_id).await {
             Ok(Some(live)) => {
+                super::remember::mark(req.request(), live.remember_until);
                 req.extensions_mut().insert(CurrentUser {
-                    user: live.user,
-                    session_id: live.id,
+                    user: live.user.clone(),
+                    session: live,
                 });
             }
             // Only the identity goes: the CSRF token stays, so a form on a page the user still

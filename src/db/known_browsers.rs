@@ -24,13 +24,14 @@ impl KnownBrowser {
         .get_result(conn)
     }
 
-    /// Lists the browser for `user_id` (or notes that it came back).
+    /// Lists the browser for `user_id` (or notes that it came back). True when it was not
+    /// listed before.
     pub fn remember(
         conn: &mut DbConnection,
         user_id: i32,
         browser_id: &str,
         now: Timestamp,
-    ) -> QueryResult<()> {
+    ) -> QueryResult<bool> {
         let hash = sha256_hex(browser_id);
         let seen = diesel::update(
             known_browsers::table
@@ -40,7 +41,7 @@ impl KnownBrowser {
         .set(known_browsers::last_seen_at.eq(now))
         .execute(conn)?;
         if seen > 0 {
-            return Ok(());
+            return Ok(false);
         }
         // In a savepoint: on PostgreSQL a failed statement would end the caller's transaction.
         let inserted = conn.transaction(|conn| {
@@ -55,8 +56,8 @@ impl KnownBrowser {
         });
         match inserted {
             // Two sign-ins from one browser at once: the other one listed it.
-            Err(e) if super::is_unique_violation(&e) => Ok(()),
-            other => other.map(drop),
+            Err(e) if super::is_unique_violation(&e) => Ok(false),
+            other => other.map(|_| true),
         }
     }
 }

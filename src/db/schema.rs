@@ -39,6 +39,10 @@ diesel::table! {
         ip -> Text,
         user_agent -> Text,
         revoked_at -> Nullable<Timestamp>,
+        public_id -> Text,
+        authenticated_at -> Timestamp,
+        remember_until -> Nullable<Timestamp>,
+        reauth_pass_at -> Nullable<Timestamp>,
     }
 }
 

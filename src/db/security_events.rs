@@ -52,6 +52,15 @@ crate::text_enum! {
         TemporaryPasswordSet = "temporary_password_set",
         /// An admin made the dashboard tutorial show again.
         TutorialReset = "tutorial_reset",
+        /// The owner typed the password again for a sensitive action.
+        Reauthenticated = "reauthenticated",
+        /// The owner ended one of their other sessions.
+        SessionEnded = "session_ended",
+        /// The owner ended all their other sessions.
+        OtherSessionsEnded = "other_sessions_ended",
+        /// The owner said "no fui yo": every session ended, the password made unusable, the
+        /// links voided, a reset link mailed.
+        AccountLockedDown = "account_locked_down",
     }
 }
 

@@ -21,6 +21,15 @@ pub struct UserSession {
     pub ip: String,
     pub user_agent: String,
     pub revoked_at: Option<Timestamp>,
+    /// The id pages and forms use to name the session (the `id` is the cookie's secret).
+    pub public_id: String,
+    /// When the password (or a mailed sign-in link) was last used in this session: the
+    /// sign-in, or the latest re-authentication.
+    pub authenticated_at: Timestamp,
+    /// Set for a "recordarme" sign-in: the session lasts until then, idle or not.
+    pub remember_until: Option<Timestamp>,
+    /// When the password was typed again for a sensitive action and not yet spent on one.
+    pub reauth_pass_at: Option<Timestamp>,
 }
 
 impl UserSession {
@@ -46,11 +55,85 @@ impl UserSession {
             .optional())
     }
 
+    /// The session with this id when it is not revoked (timeouts aside).
+    pub fn find_open(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserSession>> {
+        user_sessions::table
+            .find(id)
+            .filter(user_sessions::revoked_at.is_null())
+            .select(UserSession::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// Spends the session's re-authentication pass if it was granted after `since`; true when
+    /// this call spent it (two actions at once cannot both use one pass).
+    pub fn spend_reauth_pass(
+        conn: &mut DbConnection,
+        id: &str,
+        since: Timestamp,
+    ) -> QueryResult<bool> {
+        diesel::update(
+            user_sessions::table
+                .find(id)
+                .filter(user_sessions::reauth_pass_at.gt(since)),
+        )
+        .set(user_sessions::reauth_pass_at.eq(None::<Timestamp>))
+        .execute(conn)
+        .map(|n| n == 1)
+    }
+
     pub fn touch(conn: &mut DbConnection, id: &str, now: Timestamp) -> QueryResult<()> {
         diesel::update(user_sessions::table.find(id))
             .set(user_sessions::last_seen_at.eq(now))
             .execute(conn)
             .map(drop)
+    }
+
+    /// The user's sessions that are not revoked, newest activity first. Sessions past their
+    /// timeouts are left to the caller to filter (see `accounts::sessions`).
+    pub fn open_of_user(conn: &mut DbConnection, user_id: i32) -> QueryResult<Vec<UserSession>> {
+        user_sessions::table
+            .filter(user_sessions::user_id.eq(user_id))
+            .filter(user_sessions::revoked_at.is_null())
+            .order(user_sessions::last_seen_at.desc())
+            .select(UserSession::as_select())
+            .load(conn)
+    }
+
+    /// Revokes the user's open session with this public id; false when there is none (unknown,
+    /// already ended, or someone else's).
+    pub fn revoke_public(
+        conn: &mut DbConnection,
+        user_id: i32,
+        public_id: &str,
+        now: Timestamp,
+    ) -> QueryResult<bool> {
+        diesel::update(
+            user_sessions::table
+                .filter(user_sessions::user_id.eq(user_id))
+                .filter(user_sessions::public_id.eq(public_id))
+                .filter(user_sessions::revoked_at.is_null()),
+        )
+        .set(user_sessions::revoked_at.eq(now))
+        .execute(conn)
+        .map(|n| n > 0)
+    }
+
+    /// Revokes every open session of the user but `keep`; returns how many ended.
+    pub fn revoke_others(
+        conn: &mut DbConnection,
+        user_id: i32,
+        keep: &str,
+        now: Timestamp,
+    ) -> QueryResult<usize> {
+        diesel::update(
+            user_sessions::table
+                .filter(user_sessions::user_id.eq(user_id))
+                .filter(user_sessions::id.ne(keep))
+                .filter(user_sessions::revoked_at.is_null()),
+        )
+        .set(user_sessions::revoked_at.eq(now))
+        .execute(conn)
     }
 
     pub fn revoke(conn: &mut DbConnection, id: &str, now: Timestamp) -> QueryResult<()> {
@@ -62,7 +145,8 @@ impl UserSession {
     }
 
     /// Deletes the sessions that ended before `before`: revoked then, or expired then by the
-    /// idle or the absolute timeout. Returns how many went.
+    /// idle or the absolute timeout (a remembered session: by its own end). Returns how many
+    /// went.
     pub fn purge(
         conn: &mut DbConnection,
         before: Timestamp,
@@ -73,8 +157,12 @@ impl UserSession {
             user_sessions::table.filter(
                 user_sessions::revoked_at
                     .lt(before)
-                    .or(user_sessions::last_seen_at.lt(before - idle))
-                    .or(user_sessions::created_at.lt(before - max)),
+                    .or(user_sessions::remember_until.lt(before))
+                    .or(user_sessions::remember_until.is_null().and(
+                        user_sessions::last_seen_at
+                            .lt(before - idle)
+                            .or(user_sessions::created_at.lt(before - max)),
+                    )),
             ),
         )
         .execute(conn)

@@ -91,6 +91,18 @@ impl OneTimeToken {
         .map(drop)
     }
 
+    /// Voids every unused token of the user, whatever its purpose.
+    pub fn void_all(conn: &mut DbConnection, user_id: i32, now: Timestamp) -> QueryResult<()> {
+        diesel::update(
+            one_time_tokens::table
+                .filter(one_time_tokens::user_id.eq(user_id))
+                .filter(one_time_tokens::used_at.is_null()),
+        )
+        .set(one_time_tokens::used_at.eq(now))
+        .execute(conn)
+        .map(drop)
+    }
+
     /// The live token with this value and purpose: unused and not expired. Reading it does
     /// not use it up.
     pub fn find_live(

@@ -388,6 +388,24 @@ impl User {
             .get_result(conn)
     }
 
+    /// Makes the password unusable and ends every session: `unusable` is a value no password
+    /// verifies against (not a hash). Returns nothing; the caller voids the links.
+    pub fn lock_down(
+        conn: &mut DbConnection,
+        id: i32,
+        unusable: &str,
+        now: Timestamp,
+    ) -> QueryResult<()> {
+        diesel::update(users::table.find(id))
+            .set((
+                users::password_hash.eq(unusable),
+                users::session_epoch.eq(users::session_epoch + 1),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+
     /// Marks the tutorial as seen; true only for the one request that changed it, so two tabs
     /// opened at once do not both show it.
     pub fn claim_tutorial(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {

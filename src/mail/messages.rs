@@ -58,6 +58,19 @@ pub enum Mail<'a> {
         token: &'a str,
         minutes: u64,
     },
+    /// After "no fui yo": what happened, and the link to choose a new password.
+    LockedDown {
+        token: &'a str,
+        minutes: u64,
+    },
+    /// A sign-in from a browser the account had not used before.
+    NewSignIn {
+        /// The browser and system in words.
+        device: String,
+        address: &'a str,
+        /// The time in the recipient's time zone.
+        time: String,
+    },
 }
 
 #[derive(Template)]
@@ -94,6 +107,8 @@ impl Mail<'_> {
             Self::ResetPassword { .. } => "reset_password",
             Self::PasswordChanged => "password_changed",
             Self::ConfirmSignIn { .. } => "confirm_sign_in",
+            Self::LockedDown { .. } => "locked_down",
+            Self::NewSignIn { .. } => "new_sign_in",
         }
     }
 
@@ -160,6 +175,32 @@ impl Mail<'_> {
                 vec![with("mail-sign-in-body", &[("minutes", (*minutes).into())])],
                 t("mail-sign-in-not-you"),
             ),
+            Self::LockedDown { token, minutes } => (
+                ("mail-locked-down-subject", "mail-locked-down-action"),
+                Some(link(paths::reset_password(token))),
+                vec![
+                    t("mail-locked-down-body"),
+                    with("mail-reset-body", &[("minutes", (*minutes).into())]),
+                ],
+                t("mail-locked-down-note"),
+            ),
+            Self::NewSignIn {
+                device,
+                address,
+                time,
+            } => (
+                ("mail-new-sign-in-subject", "mail-new-sign-in-action"),
+                Some(link(paths::SECURITY.into())),
+                vec![with(
+                    "mail-new-sign-in-body",
+                    &[
+                        ("device", device.clone().into()),
+                        ("address", (*address).to_owned().into()),
+                        ("time", time.clone().into()),
+                    ],
+                )],
+                t("mail-new-sign-in-note"),
+            ),
             Self::PasswordChanged => (
                 (
                     "mail-password-changed-subject",
@@ -200,6 +241,7 @@ impl Mail<'_> {
                         | Self::ConfirmNewEmail { .. }
                         | Self::ResetPassword { .. }
                         | Self::ConfirmSignIn { .. }
+                        | Self::LockedDown { .. }
                 )
             }),
             next_attempt_at: now,

@@ -1,5 +1,6 @@
 //! `GET, POST /cuenta/exportar/`: the page that says what the export holds, and the download
-//! (`accounts::export`).
+//! (`accounts::export`). Both need a recent sign-in ([`RecentUser`]): the page only looks, the
+//! download spends it.
 
 use actix_files::NamedFile;
 use actix_web::HttpResponse;
@@ -7,7 +8,7 @@ use actix_web::http::header::{self, HeaderValue};
 use askama::Template;
 
 use crate::accounts;
-use crate::auth::CurrentUser;
+use crate::auth::RecentUser;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::render::{Layout, PageContext};
@@ -19,19 +20,19 @@ struct ExportPage {
     is_admin: bool,
 }
 
-pub async fn export_page(ctx: PageContext, current: CurrentUser) -> Result<HttpResponse, AppError> {
+pub async fn export_page(ctx: PageContext, recent: RecentUser) -> Result<HttpResponse, AppError> {
     ctx.ok(&ExportPage {
         layout: ctx.layout(),
-        is_admin: current.user.role == Role::Admin,
+        is_admin: recent.current.user.role == Role::Admin,
     })
 }
 
 /// The archive, streamed from its temporary file (which goes away once sent).
 pub async fn download_export(
     ctx: PageContext,
-    current: CurrentUser,
+    recent: RecentUser,
 ) -> Result<HttpResponse, AppError> {
-    let export = accounts::export::export(&ctx.state, &current.user).await?;
+    let export = accounts::export::export(&ctx.state, &recent.current.user).await?;
     let disposition = content_disposition(&export.file_name());
     let file = NamedFile::from_file(export.file, "export.zip")
         .map_err(AppError::unexpected)?

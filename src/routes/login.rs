@@ -9,12 +9,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts::login::{Credentials, SignInOutcome, SignedIn};
+use crate::accounts::sessions::Remember;
 use crate::accounts::{self, Error};
 use crate::auth::CurrentUser;
-use crate::auth::session;
+use crate::auth::{remember, session};
 use crate::domain::Problems;
 use crate::error::AppError;
-use crate::paths;
+use crate::paths::{self, safe_next};
 use crate::render::{
     FieldErrors, FlashLevel, Layout, PageContext, flash, no_referrer, page, see_other,
 };
@@ -26,6 +27,8 @@ pub struct LoginForm {
     login: String,
     password: String,
     next: String,
+    /// The "Recordarme" checkbox: present (any value) when ticked.
+    recordarme: Option<String>,
 }
 
 #[derive(Template)]
@@ -34,6 +37,7 @@ struct LoginPage {
     layout: Layout,
     login: String,
     next: String,
+    remember: bool,
     login_error: Option<String>,
     password_error: Option<String>,
     signup_enabled: bool,
@@ -49,6 +53,7 @@ impl LoginPage {
             layout,
             login,
             next,
+            remember: false,
             login_error: None,
             password_error: None,
             signup_enabled: state.settings.signup_enabled,
@@ -111,7 +116,13 @@ pub async fn submit_login(
         login,
         password,
         next,
+        recordarme,
     } = form.into_inner();
+    let remember = if recordarme.is_some() {
+        Remember::Yes
+    } else {
+        Remember::No
+    };
     let next = safe_next(&next).unwrap_or_default().to_owned();
     let credentials = Credentials {
         login: login.clone(),
@@ -119,9 +130,19 @@ pub async fn submit_login(
     };
     let replacing = session::session_id(&ctx.session);
     let browser = browser_of(&ctx.req);
-    let outcome =
-        accounts::login::sign_in(&ctx.state, &ctx.client(), credentials, browser, replacing).await;
-    let form = LoginPage::new(ctx.layout(), &ctx.state, login, next);
+    let outcome = accounts::login::sign_in(
+        &ctx.state,
+        &ctx.client(),
+        credentials,
+        browser,
+        replacing,
+        remember,
+    )
+    .await;
+    let form = LoginPage {
+        remember: remember == Remember::Yes,
+        ..LoginPage::new(ctx.layout(), &ctx.state, login, next)
+    };
     match outcome {
         Ok(SignInOutcome::SignedIn(signed_in)) => {
             let target = if form.next.is_empty() {
@@ -159,7 +180,8 @@ fn browser_of(req: &HttpRequest) -> Option<String> {
 
 /// Starts the session, renews the known-browser cookie and goes to `target`.
 fn enter(ctx: &PageContext, signed_in: SignedIn, target: &str) -> Result<HttpResponse, AppError> {
-    session::establish(&ctx.session, signed_in.session_id)?;
+    session::establish(&ctx.session, signed_in.session.id)?;
+    remember::mark(&ctx.req, signed_in.session.remember_until);
     let cookie = Cookie::build(BROWSER_COOKIE, signed_in.browser_id)
         .path("/")
         .http_only(true)
@@ -231,44 +253,9 @@ pub async fn submit_logout(
     current: Option<CurrentUser>,
 ) -> Result<HttpResponse, AppError> {
     if let Some(current) = current {
-        accounts::login::sign_out(&ctx.state, current.session_id.to_string()).await?;
+        accounts::login::sign_out(&ctx.state, current.session.id.to_string()).await?;
         session::forget(&ctx.session);
         flash(&ctx.session, FlashLevel::Info, "logout-done");
     }
     Ok(see_other(paths::LOGIN))
-}
-
-/// `next` is followed only to a local path: one leading slash, no scheme, no backslash, no
-/// control character, so `//evil.example`, `/\evil.example` and `javascript:` all fail.
-pub fn safe_next(next: &str) -> Option<&str> {
-    let ok = next.starts_with('/')
-        && !next.starts_with("//")
-        && next.len() <= 2048
-        && !next.contains('\\')
-        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
-    ok.then_some(next)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(safe_next("/dashboard/"), Some("/dashboard/"));
-        assert_eq!(safe_next("/perfil/?tab=1"), Some("/perfil/?tab=1"));
-        for bad in [
-            "",
-            "//evil.example",
-            "/\\evil.example",
-            "http://evil.example",
-            "https:evil.example",
-            "javascript:alert(1)",
-            "dashboard",
-            "/\tevil",
-            "/ok\r\nSet-Cookie: x=y",
-        ] {
-            assert_eq!(safe_next(bad), None, "{bad:?}");
-        }
-    }
 }

@@ -87,7 +87,7 @@ pub async fn submit_password_change(
         new_password2: form.new_password2,
     };
     let (user, client) = (&current.user, ctx.client());
-    let session_id = &current.session_id;
+    let session_id = &current.session.id;
     let changed =
         accounts::password::change_password(&ctx.state, &client, user, session_id, change).await;
     match changed {

@@ -272,3 +272,55 @@ async fn the_export_needs_a_session_and_the_csrf_token() {
         .await;
     assert_eq!(response.status().as_u16(), 403);
 }
+
+#[tokio::test]
+async fn an_old_sign_in_types_the_password_again_before_the_export() {
+    let (app, user) = spawn_logged_in_as("Dora", "admin").await;
+    app.clock.advance(std::time::Duration::from_secs(11 * 60));
+    let to_reauth = "/reautenticar/?next=%2Fcuenta%2Fexportar%2F";
+    assert_is_redirect_to(&app.get(EXPORT).await, to_reauth);
+    let referer = app.url(EXPORT);
+    let response = app
+        .post_form_headers(&app.client, EXPORT, &[], &[("Referer", &referer)])
+        .await;
+    assert_is_redirect_to(&response, to_reauth);
+
+    let wrong = app
+        .post_form(
+            "/reautenticar/",
+            &[("password", "not-the-password"), ("next", EXPORT)],
+        )
+        .await;
+    assert_eq!(wrong.status().as_u16(), 422);
+    let again = app
+        .post_form(
+            "/reautenticar/",
+            &[("password", &user.password), ("next", EXPORT)],
+        )
+        .await;
+    assert_is_redirect_to(&again, EXPORT);
+    let archive = download(&app, &app.client, "Dora").await;
+    assert_eq!(archive.data["profile"]["username"], "Dora");
+}
+
+#[tokio::test]
+async fn with_no_grace_every_export_asks_for_the_password() {
+    let app = crate::helpers::spawn_app_with(|s| s.reauth_within = std::time::Duration::ZERO).await;
+    let user = app.logged_in_as("Dora", "admin").await;
+    let referer = app.url(EXPORT);
+    let ask = || async {
+        app.post_form_headers(&app.client, EXPORT, &[], &[("Referer", &referer)])
+            .await
+    };
+    assert_is_redirect_to(&ask().await, "/reautenticar/?next=%2Fcuenta%2Fexportar%2F");
+    let again = app
+        .post_form(
+            "/reautenticar/",
+            &[("password", &user.password), ("next", EXPORT)],
+        )
+        .await;
+    assert_is_redirect_to(&again, EXPORT);
+    download(&app, &app.client, "Dora").await;
+    // The pass was spent by that download.
+    assert_is_redirect_to(&ask().await, "/reautenticar/?next=%2Fcuenta%2Fexportar%2F");
+}

@@ -97,6 +97,11 @@ fn every_key_resolves_in_both_languages() {
         ("email", FluentValue::from("ana@example.com")),
         ("hours", FluentValue::from(48)),
         ("minutes", FluentValue::from(60)),
+        ("browser", FluentValue::from("Firefox")),
+        ("system", FluentValue::from("Linux")),
+        ("device", FluentValue::from("Firefox en Linux")),
+        ("address", FluentValue::from("192.0.2.1")),
+        ("time", FluentValue::from("2026-11-30 09:00 (CET)")),
     ];
     for key in catalog_keys("es") {
         let es = cuentas::i18n::Lang::Es.t_args(&key, &args);
