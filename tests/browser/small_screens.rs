@@ -165,5 +165,11 @@ async fn every_kind_of_page_fits_a_320_pixel_wide_screen() {
 
     browser.open(&app, "/cuenta/exportar/").await;
     assert_fits(&browser, "export").await;
+    browser.open(&app, "/seguridad/").await;
+    assert_fits(&browser, "security centre").await;
+    browser
+        .open(&app, "/reautenticar/?next=%2Fcuenta%2Fexportar%2F")
+        .await;
+    assert_fits(&browser, "re-authentication").await;
     browser.close().await;
 }
