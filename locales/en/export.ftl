@@ -12,3 +12,4 @@ export-item-history = your security history;
 export-item-photo = foto.jpg: your profile photo, if you uploaded one.
 export-no-secrets = It holds no passwords, codes or session identifiers.
 export-submit = Download my data
+event-data-exported = Data exported

@@ -12,3 +12,4 @@ export-item-history = tu historial de seguridad;
 export-item-photo = foto.jpg: tu foto de perfil, si subiste una.
 export-no-secrets = No incluye contraseñas, códigos ni identificadores de sesión.
 export-submit = Descargar mis datos
+event-data-exported = Datos exportados

@@ -20,11 +20,12 @@ use chrono::{NaiveDate, SecondsFormat};
 use serde::Serialize;
 use serde::ser::{Error as _, SerializeSeq};
 
-use super::Error;
 use super::onboarding;
+use super::security_log::{self, Event};
+use super::{Client, Error};
 use crate::clock::Timestamp;
 use crate::db::invoice_settings::InvoiceSettings;
-use crate::db::security_events::SecurityEvent;
+use crate::db::security_events::{EventKind, SecurityEvent};
 use crate::db::sessions::SessionRecord;
 use crate::db::tokens::OneTimeToken;
 use crate::db::users::User;
@@ -244,10 +245,16 @@ impl ExportFile {
     }
 }
 
-/// Builds `user`'s archive.
-pub async fn export(state: &AppState, user: &User) -> Result<ExportFile, Error> {
+/// Builds `user`'s archive, and records that it was made (in the security history it holds).
+pub async fn export(state: &AppState, client: &Client, user: &User) -> Result<ExportFile, Error> {
     let user = user.clone();
     let now = state.clock.now();
+    let (id, client) = (user.id, client.clone());
+    db::run_write(&state.pool, move |conn| {
+        let event = Event::new(EventKind::DataExported, id);
+        Ok::<_, Error>(security_log::record(conn, &client, now, &event)?)
+    })
+    .await?;
     let folder = state.settings.data_dir.join("tmp");
     let photo = user
         .photo_path

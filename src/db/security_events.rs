@@ -52,6 +52,8 @@ crate::text_enum! {
         TemporaryPasswordSet = "temporary_password_set",
         /// An admin made the dashboard tutorial show again.
         TutorialReset = "tutorial_reset",
+        /// The owner downloaded the export of their data.
+        DataExported = "data_exported",
         /// The owner typed the password again for a sensitive action.
         Reauthenticated = "reauthenticated",
         /// The owner ended one of their other sessions.

@@ -32,7 +32,7 @@ pub async fn download_export(
     ctx: PageContext,
     recent: RecentUser,
 ) -> Result<HttpResponse, AppError> {
-    let export = accounts::export::export(&ctx.state, &recent.current.user).await?;
+    let export = accounts::export::export(&ctx.state, &ctx.client(), &recent.current.user).await?;
     let disposition = content_disposition(&export.file_name());
     let file = NamedFile::from_file(export.file, "export.zip")
         .map_err(AppError::unexpected)?
