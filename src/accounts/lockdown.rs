@@ -8,6 +8,7 @@ use super::{Client, Error, LinkFor, queue_link_mail};
 use crate::auth::password::UNUSABLE;
 use crate::db;
 use crate::db::security_events::EventKind;
+use crate::db::sessions::UserSession;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::User;
 use crate::mail::messages::{Mail, Recipient};
@@ -23,6 +24,7 @@ pub async fn not_me(state: &AppState, client: &Client, user: &User) -> Result<St
     let email = user.email.clone();
     db::run_write(&state.pool, move |conn| {
         User::lock_down(conn, user.id, UNUSABLE, now)?;
+        UserSession::revoke_all(conn, user.id, now)?;
         OneTimeToken::void_all(conn, user.id, now)?;
         let link = LinkFor::new(Purpose::ResetPassword, user.id, &user.email, lifetime);
         let minutes = lifetime.as_secs() / 60;

@@ -136,6 +136,17 @@ impl UserSession {
         .execute(conn)
     }
 
+    /// Revokes every open session of the user.
+    pub fn revoke_all(conn: &mut DbConnection, user_id: i32, now: Timestamp) -> QueryResult<usize> {
+        diesel::update(
+            user_sessions::table
+                .filter(user_sessions::user_id.eq(user_id))
+                .filter(user_sessions::revoked_at.is_null()),
+        )
+        .set(user_sessions::revoked_at.eq(now))
+        .execute(conn)
+    }
+
     pub fn revoke(conn: &mut DbConnection, id: &str, now: Timestamp) -> QueryResult<()> {
         diesel::update(user_sessions::table.find(id))
             .filter(user_sessions::revoked_at.is_null())

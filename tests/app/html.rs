@@ -84,7 +84,7 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
         .await,
     ));
 
-    app.logged_in_as("dueña", "admin").await;
+    let owner = app.logged_in_as("dueña", "admin").await;
     pages.push((
         "dashboard with tutorial and checklist",
         body(app.get("/dashboard/").await).await,
@@ -157,6 +157,17 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
     ));
     pages.push(("export", body(app.get("/cuenta/exportar/").await).await));
     pages.push(("405", body(app.get("/equipo/1/desactivar/").await).await));
+    // A second session, so the security centre shows a "sign out" button.
+    app.new_logged_in_client(&owner).await;
+    pages.push(("security centre", body(app.get("/seguridad/").await).await));
+    pages.push((
+        "re-authentication",
+        body(app.get("/reautenticar/?next=%2Fseguridad%2F").await).await,
+    ));
+    pages.push((
+        "re-authentication with errors",
+        body(app.post_form("/reautenticar/", &[("password", "")]).await).await,
+    ));
     pages
 }
 

@@ -23,6 +23,7 @@ mod profile;
 mod proxies;
 mod request_bodies;
 mod reset;
+mod security_centre;
 mod security_log;
 mod sessions;
 mod signup;

@@ -18,5 +18,6 @@ mod login;
 mod password;
 mod profile;
 mod reset;
+mod security;
 mod signup;
 mod small_screens;
