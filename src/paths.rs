@@ -20,6 +20,7 @@ pub const SECURITY: &str = "/seguridad/";
 pub const REAUTHENTICATE: &str = "/reautenticar/";
 pub const END_OTHER_SESSIONS: &str = "/seguridad/sesiones/cerrar-otras/";
 pub const NOT_ME: &str = "/seguridad/no-fui-yo/";
+pub const EXPORT: &str = "/cuenta/exportar/";
 
 /// The button that ends one of the user's sessions, by its public id.
 pub fn end_session(public_id: &str) -> String {

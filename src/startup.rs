@@ -33,8 +33,8 @@ use crate::middleware::{
 use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
-    account_deletion, dashboard, email_requests, errors, health, home, invoice, login, media,
-    password, profile, reauth, reset, security, signup, team, tutorial, verification,
+    account_deletion, dashboard, email_requests, errors, export, health, home, invoice, login,
+    media, password, profile, reauth, reset, security, signup, team, tutorial, verification,
 };
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
@@ -369,6 +369,11 @@ fn routes(cfg: &mut web::ServiceConfig) {
             paths::REAUTHENTICATE,
             reauth::reauth_form,
             reauth::submit_reauth,
+        ))
+        .service(form(
+            paths::EXPORT,
+            export::export_page,
+            export::download_export,
         ))
         .service(only(web::get(), "/healthz", health::healthz))
         .service(

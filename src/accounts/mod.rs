@@ -7,9 +7,11 @@
 //! JSON, cookies or status codes.
 
 pub mod deletion;
+pub mod export;
 pub mod invoice;
 pub mod lockdown;
 pub mod login;
+pub mod onboarding;
 pub mod password;
 pub mod profile;
 pub mod recovery;

@@ -346,6 +346,8 @@ pub struct ProfileExtras {
     pub pending_email: Option<String>,
     /// The saved invoice settings, for admins (created with the defaults on first sight).
     pub invoice: Option<InvoiceSettings>,
+    /// The account's first steps (its status).
+    pub onboarding: super::onboarding::Onboarding,
 }
 
 /// One trip to the database for the profile page: the pending address and, when asked and
@@ -357,6 +359,7 @@ pub async fn extras(
 ) -> Result<ProfileExtras, Error> {
     let (id, now) = (user.id, state.clock.now());
     let load_invoice = with_invoice && user.role == Role::Admin;
+    let user = user.clone();
     db::run(&state.pool, move |conn| {
         let pending_email = OneTimeToken::pending_email(conn, id, now)?;
         let invoice = if load_invoice {
@@ -364,9 +367,14 @@ pub async fn extras(
         } else {
             None
         };
+        let onboarding = match &invoice {
+            Some(saved) => super::onboarding::Onboarding::of(&user, Some(&saved.company_name)),
+            None => super::onboarding::load(conn, &user)?,
+        };
         Ok::<_, Error>(ProfileExtras {
             pending_email,
             invoice,
+            onboarding,
         })
     })
     .await

@@ -9,10 +9,13 @@ use super::password::check_new_pair;
 use super::security_log::{self, Event};
 use super::{Client, Error, throttle};
 use super::{LinkFor, queue_link_mail};
+use crate::db::invoice_settings::InvoiceSettings;
 use crate::db::security_events::EventKind;
 use crate::db::tokens::Purpose;
 use crate::db::users::{NewUser, Taken, User};
 use crate::db::{self, DbConnection};
+use crate::domain::invoice::parse_company_name;
+use crate::domain::profile::PersonName;
 use crate::domain::{EmailAddress, NewPassword, PasswordPolicy, Problems, Username};
 use crate::mail::messages::{Mail, Recipient};
 use crate::state::AppState;
@@ -23,6 +26,11 @@ pub struct SignupInput {
     pub email: String,
     pub password1: String,
     pub password2: String,
+    /// Optional: checked like the profile's names.
+    pub first_name: String,
+    pub last_name: String,
+    /// Optional: checked like the invoice settings' company name, and saved as it.
+    pub company_name: String,
     /// The language of the page it was typed on: the account's and its mail's.
     pub language: &'static str,
 }
@@ -36,7 +44,17 @@ pub async fn sign_up(state: &AppState, client: &Client, input: SignupInput) -> R
     let mut problems = Problems::new();
     let username = problems.check("username", Username::parse(&input.username));
     let email = problems.check("email", EmailAddress::parse(&input.email));
-    let personal = vec![input.username.clone(), input.email.clone()];
+    let first_name = optional_name(&mut problems, "first_name", &input.first_name);
+    let last_name = optional_name(&mut problems, "last_name", &input.last_name);
+    let company_name = problems
+        .check("nombre_empresa", parse_company_name(&input.company_name))
+        .unwrap_or_default();
+    let personal = vec![
+        input.username.clone(),
+        input.email.clone(),
+        input.first_name.clone(),
+        input.last_name.clone(),
+    ];
     let password = check_new_pair(
         state,
         ("password1", "password2"),
@@ -48,6 +66,7 @@ pub async fn sign_up(state: &AppState, client: &Client, input: SignupInput) -> R
     let (Some(username), Some(email), Some(password)) = (username, email, password) else {
         return Err(Error::Invalid(problems));
     };
+    problems.or(())?;
 
     let send_notice =
         throttle::admit_mail(state, client, throttle::SIGNUP, "signup", email.as_ref()).await?;
@@ -68,9 +87,18 @@ pub async fn sign_up(state: &AppState, client: &Client, input: SignupInput) -> R
         let owner = match User::find_by_email(conn, email.as_ref())? {
             Some(owner) => Some(owner),
             None => {
-                let new = NewUser::admin(&username, &email, hash, language, false, now);
+                let new = NewUser::admin(&username, &email, hash, language, false, now)
+                    .named(first_name.as_ref(), last_name.as_ref());
                 match User::insert(conn, &new)? {
                     Ok(user) => {
+                        if !company_name.is_empty() {
+                            InvoiceSettings::create_for_new_admin(
+                                conn,
+                                user.id,
+                                &company_name,
+                                now,
+                            )?;
+                        }
                         let link =
                             LinkFor::new(Purpose::VerifyEmail, user.id, &user.email, lifetime);
                         let hours = lifetime.as_secs() / 3600;
@@ -103,6 +131,14 @@ pub async fn sign_up(state: &AppState, client: &Client, input: SignupInput) -> R
         state.outbox.wake();
     }
     Ok(())
+}
+
+/// An optional name: `None` when left empty, a problem on `field` when it breaks the rules.
+fn optional_name(problems: &mut Problems, field: &'static str, input: &str) -> Option<PersonName> {
+    if input.trim().is_empty() {
+        return None;
+    }
+    problems.check(field, PersonName::parse(input))
 }
 
 /// What `create-admin` was given.

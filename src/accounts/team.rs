@@ -10,7 +10,7 @@ use crate::auth::password::temporary_password;
 use crate::clock::Timestamp;
 use crate::db;
 use crate::db::security_events::EventKind;
-use crate::db::users::{NewUser, Taken, TeamChange, User};
+use crate::db::users::{NewUser, Preferences, Taken, TeamChange, User};
 use crate::domain::profile::PersonName;
 use crate::domain::{EmailAddress, Problem, Problems, Role, Username};
 use crate::state::AppState;
@@ -120,7 +120,7 @@ pub async fn create_vendedor(
         &last_name,
         hash,
         expires_at,
-        &admin.language,
+        Preferences::of(admin),
         now,
     );
     let (admin_id, client) = (admin.id, client.clone());

@@ -59,6 +59,24 @@ impl InvoiceSettings {
             .get_result(conn)
     }
 
+    /// The first row of a new admin whose sign-up named the company (inside the sign-up's
+    /// transaction: the admin has no row yet).
+    pub fn create_for_new_admin(
+        conn: &mut DbConnection,
+        admin_id: i32,
+        company_name: &str,
+        now: Timestamp,
+    ) -> QueryResult<()> {
+        diesel::insert_into(invoice_settings::table)
+            .values((
+                invoice_settings::admin_id.eq(admin_id),
+                invoice_settings::company_name.eq(company_name),
+                invoice_settings::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+
     /// Read on every admin profile page: on the backend's own connection, so SQLite reuses the
     /// prepared statement.
     pub fn find(conn: &mut DbConnection, admin_id: i32) -> QueryResult<Option<InvoiceSettings>> {

@@ -57,6 +57,8 @@ crate::text_enum! {
         /// An account pending deletion was restored (at sign-in, from the mailed link, or by
         /// the admin of a vendedor).
         DeletionCancelled = "deletion_cancelled",
+        /// The owner downloaded the export of their data.
+        DataExported = "data_exported",
         /// The owner typed the password again for a sensitive action.
         Reauthenticated = "reauthenticated",
         /// The owner ended one of their other sessions.

@@ -179,3 +179,27 @@ impl UserSession {
         .execute(conn)
     }
 }
+
+/// What a person may read about one of their sessions (the data export): the id, a secret,
+/// is not selected.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = user_sessions)]
+pub struct SessionRecord {
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub ip: String,
+    pub user_agent: String,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl SessionRecord {
+    /// The user's sessions still on record (ended ones stay until the hourly purge), newest
+    /// first.
+    pub fn list_for_user(conn: &mut DbConnection, user_id: i32) -> QueryResult<Vec<Self>> {
+        user_sessions::table
+            .filter(user_sessions::user_id.eq(user_id))
+            .order(user_sessions::created_at.desc())
+            .select(Self::as_select())
+            .load(conn)
+    }
+}

@@ -67,8 +67,29 @@ pub struct NewUser {
     must_change_password: bool,
     temp_password_expires_at: Option<Timestamp>,
     language: String,
+    currency: String,
+    timezone: String,
     created_at: Timestamp,
     updated_at: Timestamp,
+}
+
+/// Language, currency and time zone: what a new vendedor takes from their admin.
+#[derive(Clone, Copy, Debug)]
+pub struct Preferences<'a> {
+    pub language: &'a str,
+    pub currency: &'a str,
+    pub timezone: &'a str,
+}
+
+impl<'a> Preferences<'a> {
+    /// The account's own.
+    pub fn of(user: &'a User) -> Self {
+        Self {
+            language: &user.language,
+            currency: &user.currency,
+            timezone: &user.timezone,
+        }
+    }
 }
 
 impl NewUser {
@@ -94,13 +115,27 @@ impl NewUser {
             must_change_password: false,
             temp_password_expires_at: None,
             language: language.to_owned(),
+            // The columns' defaults (see the first migration).
+            currency: "USD".to_owned(),
+            timezone: "UTC".to_owned(),
             created_at: now,
             updated_at: now,
         }
     }
 
+    /// The same account with a first and last name (sign-up's optional fields).
+    pub fn named(self, first_name: Option<&PersonName>, last_name: Option<&PersonName>) -> Self {
+        let name = |n: Option<&PersonName>| n.map_or_else(String::new, |n| n.as_ref().to_owned());
+        Self {
+            first_name: name(first_name),
+            last_name: name(last_name),
+            ..self
+        }
+    }
+
     /// A vendedor of `admin_id`'s team, with a temporary password that must be changed at the
-    /// first sign-in and stops working at `temp_expires_at`.
+    /// first sign-in and stops working at `temp_expires_at`. They start with their admin's
+    /// language, currency and time zone.
     #[expect(
         clippy::too_many_arguments,
         reason = "one argument per column the admin sets"
@@ -113,10 +148,13 @@ impl NewUser {
         last_name: &PersonName,
         temp_password_hash: String,
         temp_expires_at: Timestamp,
-        language: &str,
+        preferences: Preferences<'_>,
         now: Timestamp,
     ) -> Self {
+        let language = preferences.language;
         Self {
+            currency: preferences.currency.to_owned(),
+            timezone: preferences.timezone.to_owned(),
             role: Role::Vendedor.as_str(),
             manager_id: Some(admin_id),
             first_name: first_name.as_ref().to_owned(),

@@ -94,6 +94,12 @@ impl InvoiceDetails {
 
 /// Trimmed, inner whitespace (line breaks too) collapsed, no other control characters, at
 /// most `max` characters.
+/// A company name as the invoice form takes it (one line, spaces collapsed, at most
+/// [`COMPANY_MAX`] characters; may be empty). The sign-up form uses it too.
+pub fn parse_company_name(input: &str) -> Result<String, InvoiceProblem> {
+    single_line(input, COMPANY_MAX)
+}
+
 fn single_line(input: &str, max: usize) -> Result<String, InvoiceProblem> {
     if input.chars().any(|c| c.is_control() && !c.is_whitespace()) {
         return Err(InvoiceProblem::plain("error-text-characters"));

@@ -19,6 +19,8 @@ struct DashboardPage {
     member_since: String,
     show_tutorial: bool,
     is_admin: bool,
+    /// The open first steps: (catalog key, link). Empty once the profile is complete.
+    open_steps: Vec<(&'static str, &'static str)>,
 }
 
 pub async fn show_dashboard(
@@ -27,15 +29,21 @@ pub async fn show_dashboard(
 ) -> Result<HttpResponse, AppError> {
     let user = &current.user;
     // The tutorial shows once: the request that flips the flag is the one that shows it.
-    let show_tutorial =
-        !user.tutorial_seen && accounts::profile::claim_tutorial(&ctx.state, user).await?;
+    let home = accounts::onboarding::home(&ctx.state, user).await?;
+    let open_steps = home
+        .onboarding
+        .open_steps()
+        .into_iter()
+        .map(|step| (step.label_key(), step.link()))
+        .collect();
     ctx.ok(&DashboardPage {
         layout: ctx.layout(),
         display_name: user.display_name().to_owned(),
         username: user.username.clone(),
         email: user.email.clone(),
         member_since: user.created_at.format("%Y-%m-%d").to_string(),
-        show_tutorial,
+        show_tutorial: home.show_tutorial,
         is_admin: user.role == Role::Admin,
+        open_steps,
     })
 }

@@ -5,6 +5,7 @@ pub mod account_deletion;
 pub mod dashboard;
 pub mod email_requests;
 pub mod errors;
+pub mod export;
 pub mod health;
 pub mod home;
 pub mod invoice;

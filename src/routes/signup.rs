@@ -20,6 +20,19 @@ pub struct SignupForm {
     email: String,
     password1: String,
     password2: String,
+    first_name: String,
+    last_name: String,
+    nombre_empresa: String,
+}
+
+/// What the page writes back into the form (never the passwords).
+#[derive(Default)]
+struct Typed {
+    username: String,
+    email: String,
+    first_name: String,
+    last_name: String,
+    nombre_empresa: String,
 }
 
 #[derive(Template)]
@@ -27,28 +40,27 @@ pub struct SignupForm {
 struct SignupPage {
     layout: Layout,
     rules: Vec<String>,
-    username: String,
-    email: String,
+    values: Typed,
     username_error: Option<String>,
     email_error: Option<String>,
+    first_name_error: Option<String>,
+    last_name_error: Option<String>,
+    company_error: Option<String>,
     password1_errors: Vec<String>,
     password2_errors: Vec<String>,
 }
 
 impl SignupPage {
-    fn new(
-        layout: Layout,
-        state: &AppState,
-        values: (String, String),
-        problems: &Problems,
-    ) -> Self {
+    fn new(layout: Layout, state: &AppState, values: Typed, problems: &Problems) -> Self {
         let errors = FieldErrors::new(problems, layout.lang);
         Self {
             rules: password_rules(layout.lang, state.settings.password_policy()),
-            username: values.0,
-            email: values.1,
+            values,
             username_error: errors.get("username"),
             email_error: errors.get("email"),
+            first_name_error: errors.get("first_name"),
+            last_name_error: errors.get("last_name"),
+            company_error: errors.get("nombre_empresa"),
             password1_errors: errors.all("password1"),
             password2_errors: errors.all("password2"),
             layout,
@@ -60,6 +72,9 @@ impl SignupPage {
         let mut items = Vec::new();
         items.extend(self.username_error.clone().map(|e| ("username", e)));
         items.extend(self.email_error.clone().map(|e| ("email", e)));
+        items.extend(self.first_name_error.clone().map(|e| ("first_name", e)));
+        items.extend(self.last_name_error.clone().map(|e| ("last_name", e)));
+        items.extend(self.company_error.clone().map(|e| ("nombre_empresa", e)));
         let lists = [
             ("password1", &self.password1_errors),
             ("password2", &self.password2_errors),
@@ -78,11 +93,10 @@ pub async fn signup_form(ctx: PageContext) -> Result<HttpResponse, AppError> {
     if CurrentUser::of(&ctx.req).is_some() {
         return Ok(see_other(paths::DASHBOARD));
     }
-    let empty = (String::new(), String::new());
     ctx.ok(&SignupPage::new(
         ctx.layout(),
         &ctx.state,
-        empty,
+        Typed::default(),
         &Problems::new(),
     ))
 }
@@ -93,12 +107,21 @@ pub async fn submit_signup(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let layout = ctx.layout();
-    let typed = (form.username.clone(), form.email.clone());
+    let typed = Typed {
+        username: form.username.clone(),
+        email: form.email.clone(),
+        first_name: form.first_name.clone(),
+        last_name: form.last_name.clone(),
+        nombre_empresa: form.nombre_empresa.clone(),
+    };
     let input = SignupInput {
         username: form.username,
         email: form.email,
         password1: form.password1,
         password2: form.password2,
+        first_name: form.first_name,
+        last_name: form.last_name,
+        company_name: form.nombre_empresa,
         language: layout.lang.code(),
     };
     match accounts::signup::sign_up(&ctx.state, &ctx.client(), input).await {

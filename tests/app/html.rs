@@ -65,9 +65,28 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
         .await,
     ));
 
+    pages.push((
+        "sign-up with errors on the optional fields",
+        body(
+            app.post_form_with(
+                &anonymous,
+                "/registro/",
+                &[
+                    ("username", "nueva"),
+                    ("email", "nueva@example.com"),
+                    ("first_name", "N0ra"),
+                    ("last_name", "<b>"),
+                    ("nombre_empresa", &"E".repeat(151)),
+                ],
+            )
+            .await,
+        )
+        .await,
+    ));
+
     let owner = app.logged_in_as("dueña", "admin").await;
     pages.push((
-        "dashboard with tutorial",
+        "dashboard with tutorial and checklist",
         body(app.get("/dashboard/").await).await,
     ));
     pages.push(("profile of an admin", body(app.get("/perfil/").await).await));
@@ -136,6 +155,7 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
         )
         .await,
     ));
+    pages.push(("export", body(app.get("/cuenta/exportar/").await).await));
     pages.push(("405", body(app.get("/equipo/1/desactivar/").await).await));
     // A second session, so the security centre shows a "sign out" button.
     app.new_logged_in_client(&owner).await;

@@ -21,3 +21,4 @@ mod profile;
 mod reset;
 mod security;
 mod signup;
+mod small_screens;

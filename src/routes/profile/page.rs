@@ -73,6 +73,8 @@ pub struct ProfilePage {
     invoice: Option<InvoiceSection>,
     /// A new address waiting for its confirmation link.
     pending_email: Option<String>,
+    /// The catalog key of the account's status (`onboarding` | `active`).
+    status_label_key: &'static str,
 }
 
 impl ProfilePage {
@@ -119,6 +121,7 @@ impl ProfilePage {
             }
         };
         let extras = accounts::profile::extras(state, user, invoice.is_none()).await?;
+        let status_label_key = extras.onboarding.status().label_key();
         let invoice = invoice.or_else(|| {
             extras.invoice.map(|saved| InvoiceSection {
                 values: saved.input(),
@@ -152,6 +155,7 @@ impl ProfilePage {
             invoice,
             layout,
             pending_email: extras.pending_email,
+            status_label_key,
         })
     }
 

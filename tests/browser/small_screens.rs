@@ -1,0 +1,175 @@
+//! Small screens (WCAG 1.4.10, reflow): every kind of page, opened 320 CSS pixels wide,
+//! scrolls only up and down.
+
+use crate::harness::{Browser, start_with_user};
+
+const WIDTH: i64 = 320;
+
+async fn number(browser: &Browser, script: &str) -> i64 {
+    browser
+        .client
+        .execute(script, vec![])
+        .await
+        .unwrap()
+        .as_i64()
+        .unwrap()
+}
+
+/// Makes the viewport (not the window, which has borders in some modes) 320 pixels wide.
+async fn set_viewport_width(browser: &Browser) {
+    let mut window = WIDTH;
+    for _ in 0..3 {
+        browser
+            .client
+            .set_window_size(window as u32, 800)
+            .await
+            .unwrap();
+        let inner = number(browser, "return window.innerWidth").await;
+        if inner == WIDTH {
+            return;
+        }
+        window += WIDTH - inner;
+    }
+    let inner = number(browser, "return window.innerWidth").await;
+    assert_eq!(
+        inner, WIDTH,
+        "the viewport could not be made {WIDTH}px wide"
+    );
+}
+
+/// Fails when the current page is wider than the viewport, naming what sticks out.
+async fn assert_fits(browser: &Browser, page: &str) {
+    let inner = number(browser, "return window.innerWidth").await;
+    assert_eq!(inner, WIDTH, "{page}: the viewport is not {WIDTH}px wide");
+    let scroll = number(browser, "return document.documentElement.scrollWidth").await;
+    // Stricter than the viewport: a vertical scroll bar takes its width from the layout.
+    let layout = number(browser, "return document.documentElement.clientWidth").await;
+    if scroll <= inner && scroll <= layout {
+        return;
+    }
+    let culprits = browser
+        .client
+        .execute(
+            "const w = document.documentElement.clientWidth; return Array.from(document.querySelectorAll('body *'))\
+             .filter(e => e.getBoundingClientRect().right > w + 0.5)\
+             .slice(0, 12)\
+             .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + \
+                  (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '') + \
+                  ' right=' + Math.round(e.getBoundingClientRect().right))\
+             .join('\\n')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    panic!(
+        "{page}: {scroll}px of content in a {inner}px viewport ({layout}px for the page); \
+         sticking out:\n{}",
+        culprits.as_str().unwrap_or_default()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_page_fits_a_320_pixel_wide_screen() {
+    let Some((browser, app, admin)) = start_with_user("Dueña", "admin").await else {
+        return;
+    };
+    set_viewport_width(&browser).await;
+
+    browser.open(&app, "/login/").await;
+    assert_fits(&browser, "login").await;
+    browser.open(&app, "/no-existe/").await;
+    assert_fits(&browser, "404").await;
+    browser.open(&app, "/registro/").await;
+    assert_fits(&browser, "sign-up").await;
+    browser
+        .fill_in(&[
+            (
+                "#username",
+                "una-persona-con-un-nombre-de-usuario-larguisimo",
+            ),
+            ("#email", "x"),
+            ("#first_name", "N0ra"),
+        ])
+        .await;
+    browser.submit_form_to("/registro/", "/registro/").await;
+    assert_fits(&browser, "sign-up with errors").await;
+
+    browser.open(&app, "/login/").await;
+    browser.submit_login(&admin.username, &admin.password).await;
+    browser.wait_for_path("/dashboard/").await;
+    browser.wait_until_displayed("#tutorial").await;
+    assert!(browser.is_shown("#primeros-pasos").await);
+    assert_fits(&browser, "dashboard with the checklist and the tutorial").await;
+
+    browser.open(&app, "/perfil/").await;
+    assert_fits(&browser, "profile").await;
+    browser.fill_in(&[("#username", "")]).await;
+    browser
+        .submit_form_to("/actualizar-perfil/", "/actualizar-perfil/")
+        .await;
+    assert_fits(&browser, "profile with errors").await;
+
+    browser.open(&app, "/perfil/").await;
+    browser
+        .fill_in(&[
+            (
+                "#factura-nombre_empresa",
+                "Ferretería y Suministros Industriales Hermanos Núñez",
+            ),
+            (
+                "#factura-direccion",
+                "Avenida de la Constitución 1234, Planta 5, Oficina B",
+            ),
+            (
+                "#factura-email_contacto",
+                "facturacion.hermanos.nunez@ferreteria.example",
+            ),
+        ])
+        .await;
+    browser.click("button[name=guardar_factura]").await;
+    browser.wait_for_path("/perfil/").await;
+    browser.open(&app, "/factura/vista-previa/").await;
+    assert_fits(&browser, "invoice preview").await;
+    // The lines table fits its card too (its scrolling box is only a safety net).
+    let overflow = number(
+        &browser,
+        "const w = document.querySelector('.invoice-lines-wrap'); \
+         return w.scrollWidth - w.clientWidth",
+    )
+    .await;
+    assert!(
+        overflow <= 0,
+        "the invoice's table is {overflow}px too wide"
+    );
+    browser.assert_accessible("invoice preview at 320px").await;
+
+    browser.open(&app, "/cambiar-password/").await;
+    assert_fits(&browser, "password change").await;
+    browser
+        .submit_form_to("/cambiar-password/", "/cambiar-password/")
+        .await;
+    assert_fits(&browser, "password change with errors").await;
+
+    browser.open(&app, "/equipo/").await;
+    browser
+        .fill_in(&[
+            ("#username", "vera"),
+            ("#email", "vera.nunez.de.la.fuente@tienda.example"),
+            ("#first_name", "Vera"),
+            ("#last_name", "Núñez"),
+        ])
+        .await;
+    browser.submit_form_to("/equipo/", "/equipo/").await;
+    assert!(browser.is_shown("#temp-password").await);
+    assert_fits(&browser, "team with a fresh password").await;
+
+    browser.open(&app, "/cuenta/exportar/").await;
+    assert_fits(&browser, "export").await;
+    browser.open(&app, "/seguridad/").await;
+    assert_fits(&browser, "security centre").await;
+    browser
+        .open(&app, "/reautenticar/?next=%2Fcuenta%2Fexportar%2F")
+        .await;
+    assert_fits(&browser, "re-authentication").await;
+    browser.close().await;
+}
