@@ -1,6 +1,8 @@
 //! Small screens (WCAG 1.4.10, reflow): every kind of page, opened 320 CSS pixels wide,
 //! scrolls only up and down.
 
+use diesel::ExpressionMethods;
+
 use crate::harness::{Browser, start_with_user};
 
 const WIDTH: i64 = 320;
@@ -171,5 +173,37 @@ async fn every_kind_of_page_fits_a_320_pixel_wide_screen() {
         .open(&app, "/reautenticar/?next=%2Fcuenta%2Fexportar%2F")
         .await;
     assert_fits(&browser, "re-authentication").await;
+
+    // Deleting: the team with a member pending deletion, the form (with errors), the date
+    // after deleting, the sign-in pending deletion.
+    let vera = app
+        .user_by_email("vera.nunez.de.la.fuente@tienda.example")
+        .unwrap();
+    let later = chrono::Utc::now().naive_utc() + chrono::TimeDelta::days(7);
+    app.update_user(
+        vera.id,
+        cuentas::db::schema::users::purge_after.eq(Some(later)),
+    );
+    browser.open(&app, "/equipo/").await;
+    assert_fits(&browser, "team with a member pending deletion").await;
+    browser.open(&app, "/cuenta/eliminar/").await;
+    assert_fits(&browser, "account deletion").await;
+    browser.fill_in(&[("#confirmar_email", "x")]).await;
+    browser.submit_form("/cuenta/eliminar/").await;
+    browser.text_of("#confirmar_email-error").await;
+    assert_fits(&browser, "account deletion with errors").await;
+    browser
+        .fill_in(&[
+            ("#confirmar_email", &admin.email),
+            ("#password", &admin.password),
+        ])
+        .await;
+    browser.submit_form("/cuenta/eliminar/").await;
+    browser.text_of("#deletion-date").await;
+    assert_fits(&browser, "account deleted").await;
+    browser.open(&app, "/login/").await;
+    browser.submit_login(&admin.username, &admin.password).await;
+    browser.text_of("#pending-date").await;
+    assert_fits(&browser, "sign-in pending deletion").await;
     browser.close().await;
 }
