@@ -226,12 +226,21 @@ pub async fn restore_after_sign_in(
     sessions::start(state, &user, client, replacing, remember).await
 }
 
-/// True when `token` is a live restore link (reading it changes nothing).
+/// True when `token` is a live restore link for an account that can still be restored
+/// (reading it changes nothing).
 pub async fn restore_link_is_live(state: &AppState, token: String) -> Result<bool, Error> {
     let now = state.clock.now();
     db::run(&state.pool, move |conn| {
-        let found = OneTimeToken::find_live(conn, &token, &[Purpose::RestoreAccount], now)?;
-        Ok::<_, Error>(found.is_some())
+        let Some(found) = OneTimeToken::find_live(conn, &token, &[Purpose::RestoreAccount], now)?
+        else {
+            return Ok(false);
+        };
+        let user = User::find(conn, found.user_id)?;
+        Ok::<_, Error>(
+            user.is_some_and(|u| {
+                u.email == found.email && u.purge_after.is_some_and(|at| at > now)
+            }),
+        )
     })
     .await
 }
