@@ -21,6 +21,7 @@ security-history-page = Page
 security-history-newer = Newer
 security-history-older = Older
 security-by = by
+security-account-title = Your account and your data
 security-not-me-title = See something you did not do?
 security-not-me-intro = "It was not me" ends every session (this one too), disables your current password and voids the links sent by mail. We will mail you a link to choose a new password.
 security-not-me-button = It was not me

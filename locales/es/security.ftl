@@ -21,6 +21,7 @@ security-history-page = Página
 security-history-newer = Más recientes
 security-history-older = Más antiguos
 security-by = por
+security-account-title = Tu cuenta y tus datos
 security-not-me-title = ¿Ves algo que no hiciste?
 security-not-me-intro = «No fui yo» cierra todas las sesiones (también esta), desactiva tu contraseña actual y anula los enlaces enviados por correo. Te enviaremos un enlace para elegir una contraseña nueva.
 security-not-me-button = No fui yo

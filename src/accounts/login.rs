@@ -89,29 +89,7 @@ pub async fn authenticate(
     }
     problems.or(())?;
 
-    let login = normalize_login(&login);
-    let key = match throttle::admit_password(state, client, &login).await {
-        Ok(key) => key,
-        Err(Error::Throttled { retry_after_secs }) => {
-            record_lockout(state, client, login).await?;
-            return Err(Error::Throttled { retry_after_secs });
-        }
-        Err(e) => return Err(e),
-    };
-    // Input no account could have (control characters, absurd length) is not looked up: it
-    // fails like an unknown account, after the same dummy verification.
-    let user = if plausible_login(&login) {
-        db::run(&state.pool, move |conn| {
-            Ok::<_, Error>(User::find_by_login(conn, &login)?)
-        })
-        .await?
-    } else {
-        None
-    };
-    let verification = state
-        .passwords
-        .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
-        .await?;
+    let (key, user, verification) = check_password(state, client, &login, password).await?;
     let now = state.clock.now();
     let Some(user) = user else {
         security_log::trace_unknown_login(client, &key);
@@ -144,42 +122,99 @@ pub async fn authenticate(
         Verification::Valid { rehash } => rehash,
         Verification::Invalid => None,
     };
-    let (id, client) = (user.id, client.clone());
     let browser_id = browser.unwrap_or_else(random_token);
-    let remembered = browser_id.clone();
+    record_right_password(state, client, key, &user, rehash, browser_id.clone()).await?;
     // A self-registered admin must confirm the address first (a team member, created by
     // their admin, may sign in unverified). Only someone with the password learns this.
-    let must_verify = !user.email_verified && user.role == Role::Admin && user.manager_id.is_none();
-    let (owner, base_url) = (user.clone(), state.settings.base_url.clone());
-    let noticed = db::run_write(&state.pool, move |conn| {
-        throttle::forgive_password(conn, &client, &key)?;
-        let mut noticed = false;
-        let event = if must_verify {
-            Event::new(EventKind::SignInFailed, id).with("reason", "email_not_verified")
-        } else {
-            User::record_login(conn, id, now, rehash.as_deref())?;
-            let new_browser = KnownBrowser::remember(conn, id, &remembered, now)?;
-            // The very first sign-in is from a new browser too; that is no news.
-            if new_browser && owner.last_login_at.is_some() {
-                new_browser_notice(&owner, &client, now, &base_url)?.enqueue(conn)?;
-                noticed = true;
-            }
-            Event::new(EventKind::SignedIn, id).with("new_browser", new_browser)
-        };
-        security_log::record(conn, &client, now, &event)?;
-        Ok::<_, Error>(noticed)
-    })
-    .await?;
-    if noticed {
-        state.outbox.wake();
-    }
-    if must_verify {
+    if must_verify(&user) {
         return Err(Error::EmailNotVerified { email: user.email });
     }
     Ok(Authenticated::User {
         user: Box::new(user),
         browser_id,
     })
+}
+
+/// The throttle, then the account `login` names (if any) and the verdict on `password`: a
+/// dummy hash is verified when there is no account, so both take the same time. Returns the
+/// throttle key too.
+async fn check_password(
+    state: &AppState,
+    client: &Client,
+    login: &str,
+    password: String,
+) -> Result<(String, Option<User>, Verification), Error> {
+    let login = normalize_login(login);
+    let key = match throttle::admit_password(state, client, &login).await {
+        Ok(key) => key,
+        Err(Error::Throttled { retry_after_secs }) => {
+            record_lockout(state, client, login).await?;
+            return Err(Error::Throttled { retry_after_secs });
+        }
+        Err(e) => return Err(e),
+    };
+    // Input no account could have (control characters, absurd length) is not looked up: it
+    // fails like an unknown account, after the same dummy verification.
+    let user = if plausible_login(&login) {
+        db::run(&state.pool, move |conn| {
+            Ok::<_, Error>(User::find_by_login(conn, &login)?)
+        })
+        .await?
+    } else {
+        None
+    };
+    let verification = state
+        .passwords
+        .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
+        .await?;
+    Ok((key, user, verification))
+}
+
+/// A self-registered admin whose address is not confirmed yet.
+fn must_verify(user: &User) -> bool {
+    !user.email_verified && user.role == Role::Admin && user.manager_id.is_none()
+}
+
+/// The right password for an account that may sign in (or must confirm its address first):
+/// the throttle forgives the attempt, and in one transaction the sign-in, its browser (a new
+/// one mails the owner, unless this is the first sign-in ever) and its event are recorded.
+async fn record_right_password(
+    state: &AppState,
+    client: &Client,
+    key: String,
+    user: &User,
+    rehash: Option<String>,
+    browser_id: String,
+) -> Result<(), Error> {
+    let now = state.clock.now();
+    let (owner, who, base_url) = (
+        user.clone(),
+        client.clone(),
+        state.settings.base_url.clone(),
+    );
+    let noticed = db::run_write(&state.pool, move |conn| {
+        let id = owner.id;
+        throttle::forgive_password(conn, &who, &key)?;
+        let mut noticed = false;
+        let event = if must_verify(&owner) {
+            Event::new(EventKind::SignInFailed, id).with("reason", "email_not_verified")
+        } else {
+            User::record_login(conn, id, now, rehash.as_deref())?;
+            let new_browser = KnownBrowser::remember(conn, id, &browser_id, now)?;
+            if new_browser && owner.last_login_at.is_some() {
+                new_browser_notice(&owner, &who, now, &base_url)?.enqueue(conn)?;
+                noticed = true;
+            }
+            Event::new(EventKind::SignedIn, id).with("new_browser", new_browser)
+        };
+        security_log::record(conn, &who, now, &event)?;
+        Ok::<_, Error>(noticed)
+    })
+    .await?;
+    if noticed {
+        state.outbox.wake();
+    }
+    Ok(())
 }
 
 /// The right password for an account pending deletion: the attempt is forgiven (it was the
