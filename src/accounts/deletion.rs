@@ -13,6 +13,7 @@
 
 use chrono::TimeDelta;
 
+use super::login::{SignInRecord, SignedIn};
 use super::security_log::{self, Event};
 use super::sessions::{self, Recent};
 use super::{Client, Error, LinkFor, queue_link_mail};
@@ -27,6 +28,7 @@ use crate::domain::{Problems, Role};
 use crate::mail::messages::{Mail, Recipient};
 use crate::photos::MediaStore;
 use crate::state::AppState;
+use crate::token::{is_token_shaped, random_token};
 
 /// An account that may not sign in because it (or its admin) is pending deletion. Only
 /// someone who typed the right password is told.
@@ -160,34 +162,44 @@ pub async fn request(
 /// Whether `user` is kept from signing in by a pending deletion: their own, or their
 /// admin's.
 pub fn pending_in(conn: &mut DbConnection, user: &User) -> Result<Option<Pending>, Error> {
-    if let Some(purge_after) = user.purge_after {
-        // A vendedor whose admin deleted them waits for that admin to restore them.
-        let by_admin = user.role == Role::Vendedor
-            && crate::db::security_events::SecurityEvent::last_actor(
-                conn,
-                user.id,
-                EventKind::DeletionRequested,
-            )?
-            .is_some();
-        return Ok(Some(Pending {
-            user_id: user.id,
-            purge_after,
-            timezone: user.timezone.clone(),
-            restorable: !by_admin,
-        }));
+    // An admin pending deletion takes the team with them: no vendedor of theirs may sign in
+    // or restore themselves until the admin is restored, whatever their own state.
+    if let Some(manager_id) = user.manager_id.filter(|_| user.role == Role::Vendedor) {
+        let admin_leaves = User::find(conn, manager_id)?.and_then(|admin| admin.purge_after);
+        if let Some(admin_leaves) = admin_leaves {
+            let purge_after = user
+                .purge_after
+                .map_or(admin_leaves, |own| own.min(admin_leaves));
+            return Ok(Some(Pending {
+                user_id: user.id,
+                purge_after,
+                timezone: user.timezone.clone(),
+                restorable: false,
+            }));
+        }
     }
-    let Some(manager_id) = user.manager_id.filter(|_| user.role == Role::Vendedor) else {
+    let Some(purge_after) = user.purge_after else {
         return Ok(None);
     };
-    let manager = User::find(conn, manager_id)?;
-    Ok(manager
-        .and_then(|admin| admin.purge_after)
-        .map(|purge_after| Pending {
-            user_id: user.id,
-            purge_after,
-            timezone: user.timezone.clone(),
-            restorable: false,
-        }))
+    // A vendedor whose admin deleted them waits for that admin to restore them.
+    let by_admin = user.role == Role::Vendedor
+        && crate::db::security_events::SecurityEvent::last_actor(
+            conn,
+            user.id,
+            EventKind::DeletionRequested,
+        )?
+        .is_some();
+    Ok(Some(Pending {
+        user_id: user.id,
+        purge_after,
+        timezone: user.timezone.clone(),
+        restorable: !by_admin,
+    }))
+}
+
+/// True when `user` is pending deletion and may restore the account themselves.
+fn restorable(conn: &mut DbConnection, user: &User) -> Result<bool, Error> {
+    Ok(pending_in(conn, user)?.is_some_and(|p| p.restorable))
 }
 
 /// [`pending_in`] on a pooled connection.
@@ -203,27 +215,60 @@ pub async fn pending_of(state: &AppState, user: &User) -> Result<Option<Pending>
 pub async fn restore_after_sign_in(
     state: &AppState,
     client: &Client,
-    user_id: i32,
-    replacing: Option<String>,
-    remember: sessions::Remember,
-) -> Result<sessions::Started, Error> {
+    restore: RestoreAfterSignIn,
+) -> Result<SignedIn, Error> {
+    let RestoreAfterSignIn {
+        user_id,
+        replacing,
+        remember,
+        browser,
+    } = restore;
     let now = state.clock.now();
-    let who = client.clone();
-    let user = db::run_write(&state.pool, move |conn| {
+    let browser_id = browser
+        .filter(|id| is_token_shaped(id))
+        .unwrap_or_else(random_token);
+    let (who, remembered, base_url) = (
+        client.clone(),
+        browser_id.clone(),
+        state.settings.base_url.clone(),
+    );
+    let (user, noticed) = db::run_write(&state.pool, move |conn| {
         let user = User::find(conn, user_id)?.ok_or(Error::NotFound)?;
-        let restorable = pending_in(conn, &user)?.is_some_and(|p| p.restorable);
-        if !restorable || !User::restore(conn, user_id, now)? {
+        if !restorable(conn, &user)? || !User::restore(conn, user_id, now)? {
             return Err(Error::NotFound);
         }
-        OneTimeToken::void(conn, user_id, &[Purpose::RestoreAccount], now)?;
-        User::record_login(conn, user_id, now, None)?;
         let restored = Event::new(EventKind::DeletionCancelled, user_id).with("via", "sign_in");
         security_log::record(conn, &who, now, &restored)?;
-        security_log::record(conn, &who, now, &Event::new(EventKind::SignedIn, user_id))?;
-        User::find(conn, user_id)?.ok_or(Error::NotFound)
+        let sign_in = SignInRecord {
+            owner: &user,
+            client: &who,
+            browser_id: &remembered,
+            rehash: None,
+        };
+        let noticed = sign_in.record(conn, now, &base_url)?;
+        let user = User::find(conn, user_id)?.ok_or(Error::NotFound)?;
+        Ok((user, noticed))
     })
     .await?;
-    sessions::start(state, &user, client, replacing, remember).await
+    if noticed {
+        state.outbox.wake();
+    }
+    let session = sessions::start(state, &user, client, replacing, remember).await?;
+    Ok(SignedIn {
+        user,
+        session,
+        browser_id,
+    })
+}
+
+/// What [`restore_after_sign_in`] needs: the account the browser may restore (kept briefly in
+/// the encrypted session after the right password), the session it held, the "recordarme"
+/// choice of that sign-in and the known-browser id it sent.
+pub struct RestoreAfterSignIn {
+    pub user_id: i32,
+    pub replacing: Option<String>,
+    pub remember: sessions::Remember,
+    pub browser: Option<String>,
 }
 
 /// True when `token` is a live restore link for an account that can still be restored
@@ -235,12 +280,10 @@ pub async fn restore_link_is_live(state: &AppState, token: String) -> Result<boo
         else {
             return Ok(false);
         };
-        let user = User::find(conn, found.user_id)?;
-        Ok::<_, Error>(
-            user.is_some_and(|u| {
-                u.email == found.email && u.purge_after.is_some_and(|at| at > now)
-            }),
-        )
+        let Some(user) = User::find(conn, found.user_id)?.filter(|u| u.email == found.email) else {
+            return Ok(false);
+        };
+        Ok::<_, Error>(user.purge_after.is_some_and(|at| at > now) && restorable(conn, &user)?)
     })
     .await
 }
@@ -261,6 +304,9 @@ pub async fn restore_by_link(
         let user = User::find(conn, found.user_id)?
             .filter(|u| u.email == found.email)
             .ok_or(Error::LinkInvalid)?;
+        if !restorable(conn, &user)? {
+            return Err(Error::LinkInvalid);
+        }
         if !OneTimeToken::consume(conn, found.id, now)? || !User::restore(conn, user.id, now)? {
             return Err(Error::LinkInvalid);
         }

@@ -176,8 +176,8 @@ fn must_verify(user: &User) -> bool {
 }
 
 /// The right password for an account that may sign in (or must confirm its address first):
-/// the throttle forgives the attempt, and in one transaction the sign-in, its browser (a new
-/// one mails the owner, unless this is the first sign-in ever) and its event are recorded.
+/// the throttle forgives the attempt, and in one transaction the sign-in is recorded (see
+/// [`record_sign_in`]).
 async fn record_right_password(
     state: &AppState,
     client: &Client,
@@ -193,28 +193,60 @@ async fn record_right_password(
         state.settings.base_url.clone(),
     );
     let noticed = db::run_write(&state.pool, move |conn| {
-        let id = owner.id;
         throttle::forgive_password(conn, &who, &key)?;
-        let mut noticed = false;
-        let event = if must_verify(&owner) {
-            Event::new(EventKind::SignInFailed, id).with("reason", "email_not_verified")
-        } else {
-            User::record_login(conn, id, now, rehash.as_deref())?;
-            let new_browser = KnownBrowser::remember(conn, id, &browser_id, now)?;
-            if new_browser && owner.last_login_at.is_some() {
-                new_browser_notice(&owner, &who, now, &base_url)?.enqueue(conn)?;
-                noticed = true;
-            }
-            Event::new(EventKind::SignedIn, id).with("new_browser", new_browser)
+        if must_verify(&owner) {
+            let event =
+                Event::new(EventKind::SignInFailed, owner.id).with("reason", "email_not_verified");
+            security_log::record(conn, &who, now, &event)?;
+            return Ok(false);
+        }
+        let sign_in = SignInRecord {
+            owner: &owner,
+            client: &who,
+            browser_id: &browser_id,
+            rehash: rehash.as_deref(),
         };
-        security_log::record(conn, &who, now, &event)?;
-        Ok::<_, Error>(noticed)
+        sign_in.record(conn, now, &base_url)
     })
     .await?;
     if noticed {
         state.outbox.wake();
     }
     Ok(())
+}
+
+/// A sign-in with the right password, to record (also after restoring an account pending
+/// deletion, which signs in too).
+pub(super) struct SignInRecord<'a> {
+    pub owner: &'a User,
+    pub client: &'a Client,
+    /// The known-browser id the browser will keep.
+    pub browser_id: &'a str,
+    /// A stronger hash of the password, when the stored one is due for it.
+    pub rehash: Option<&'a str>,
+}
+
+impl SignInRecord<'_> {
+    /// Records the sign-in, lists its browser for the account (a browser new to it mails the
+    /// owner, unless this is the account's first sign-in ever) and records the event. Call
+    /// inside a write transaction; true when a notice was queued (wake the outbox).
+    pub(super) fn record(
+        &self,
+        conn: &mut crate::db::DbConnection,
+        now: crate::clock::Timestamp,
+        base_url: &url::Url,
+    ) -> Result<bool, Error> {
+        let id = self.owner.id;
+        User::record_login(conn, id, now, self.rehash)?;
+        let new_browser = KnownBrowser::remember(conn, id, self.browser_id, now)?;
+        let notice = new_browser && self.owner.last_login_at.is_some();
+        if notice {
+            new_browser_notice(self.owner, self.client, now, base_url)?.enqueue(conn)?;
+        }
+        let event = Event::new(EventKind::SignedIn, id).with("new_browser", new_browser);
+        security_log::record(conn, self.client, now, &event)?;
+        Ok(notice)
+    }
 }
 
 /// The right password for an account pending deletion: the attempt is forgiven (it was the

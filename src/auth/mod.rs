@@ -1,6 +1,7 @@
 //! Who is asking: password hashing, the session identity checked on every request, and CSRF.
 
 pub mod breached;
+pub mod browser;
 pub mod csrf;
 pub mod password;
 pub mod recent;

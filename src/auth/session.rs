@@ -124,6 +124,9 @@ pub fn session_id(session: &Session) -> Option<String> {
 /// new CSRF token (a token seen before sign-in is worthless after it).
 pub fn establish(session: &Session, session_id: String) -> Result<(), AppError> {
     session.renew();
+    // A restore offered to whoever typed another account's password earlier in this browser
+    // is not for whoever signs in now.
+    session.remove(RESTORE_KEY);
     session
         .insert(SESSION_ID_KEY, session_id)
         .map_err(AppError::unexpected)?;
@@ -140,7 +143,7 @@ pub fn forget(session: &Session) {
 const RESTORE_KEY: &str = "restore_account";
 /// How long, after the right password for an account pending deletion, the restore button
 /// works in that browser.
-const RESTORE_WINDOW_SECONDS: i64 = 10 * 60;
+const RESTORE_WINDOW_SECONDS: i64 = 5 * 60;
 
 /// Who typed the right password for an account pending deletion, and until when they may
 /// restore it (kept in the encrypted cookie, never taken from a form).

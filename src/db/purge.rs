@@ -17,6 +17,7 @@ use super::schema::{
     invoice_settings, known_browsers, mail_outbox, one_time_tokens, security_events,
     throttle_attempts, user_sessions, users,
 };
+use super::security_events::EventKind;
 use crate::clock::Timestamp;
 use crate::domain::Role;
 use crate::token::sha256_hex;
@@ -55,7 +56,7 @@ pub fn purge_account(
             .filter(users::id.eq_any(&ids))
             .select((users::username_normalized, users::email, users::photo_path))
             .load(conn)?;
-        let emails: Vec<&str> = rows.iter().map(|(_, email, _)| email.as_str()).collect();
+        let emails = addresses_of(conn, &ids, &rows)?;
         // The throttles count a SHA-256 of what was typed in the login field.
         let subjects: Vec<String> = rows
             .iter()
@@ -81,11 +82,56 @@ pub fn purge_account(
             throttle_attempts::table.filter(throttle_attempts::subject_key.eq_any(&subjects)),
         )
         .execute(conn)?;
-        let accounts = ids.len();
-        diesel::delete(users::table.filter(users::id.eq_any(&ids))).execute(conn)?;
+        // What this transaction removed: a vendedor another instance purged meanwhile is
+        // counted there.
+        let accounts = diesel::delete(users::table.filter(users::id.eq_any(&ids))).execute(conn)?;
         Ok(Some(Purged {
             accounts,
             photos: rows.into_iter().filter_map(|(_, _, photo)| photo).collect(),
         }))
     })
+}
+
+/// Every address mail to these accounts may have gone to: the current ones, those their links
+/// were sent to (a pending new address, an address reset from), and those their address
+/// changes name (the old address got a notice); not one another account has now.
+fn addresses_of(
+    conn: &mut DbConnection,
+    ids: &[i32],
+    rows: &[(String, String, Option<String>)],
+) -> QueryResult<Vec<String>> {
+    let mut emails: Vec<String> = rows.iter().map(|(_, email, _)| email.clone()).collect();
+    emails.extend(
+        one_time_tokens::table
+            .filter(one_time_tokens::user_id.eq_any(ids))
+            .select(one_time_tokens::email)
+            .load::<String>(conn)?,
+    );
+    let changes: Vec<String> = security_events::table
+        .filter(security_events::user_id.eq_any(ids))
+        .filter(security_events::kind.eq_any([
+            EventKind::EmailChanged.as_str(),
+            EventKind::EmailChangeRequested.as_str(),
+        ]))
+        .select(security_events::details)
+        .load(conn)?;
+    for details in changes {
+        if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&details) {
+            for key in ["from", "to"] {
+                if let Some(address) = map.get(key).and_then(serde_json::Value::as_str) {
+                    emails.push(address.to_owned());
+                }
+            }
+        }
+    }
+    emails.sort();
+    emails.dedup();
+    // An old address someone else has taken since is theirs now, and so is its mail.
+    let taken: Vec<String> = users::table
+        .filter(users::email.eq_any(&emails))
+        .filter(users::id.ne_all(ids))
+        .select(users::email)
+        .load(conn)?;
+    emails.retain(|address| !taken.contains(address));
+    Ok(emails)
 }

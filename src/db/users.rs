@@ -607,6 +607,11 @@ impl User {
                 ))
                 .execute(conn)?,
         };
+        // A restore link mailed for an earlier deletion of the vendedor's own must not undo
+        // (or outlive) what the admin decided.
+        if changed == 1 && matches!(change, TeamChange::Delete { .. } | TeamChange::Restore) {
+            OneTimeToken::void(conn, id, &[Purpose::RestoreAccount], now)?;
+        }
         Ok(changed == 1)
     }
 
@@ -647,6 +652,9 @@ impl User {
                 users::updated_at.eq(now),
             ))
             .execute(conn)?;
+        if changed == 1 {
+            OneTimeToken::void(conn, id, &[Purpose::RestoreAccount], now)?;
+        }
         Ok(changed == 1)
     }
 

@@ -8,15 +8,16 @@ use askama::Template;
 use fluent_templates::fluent_bundle::FluentValue;
 use serde::Deserialize;
 
-use crate::accounts::deletion::DeletionRequest;
+use crate::accounts::deletion::{DeletionRequest, RestoreAfterSignIn};
 use crate::accounts::{self, Error};
-use crate::auth::{RecentUser, remember, session};
+use crate::auth::browser::{self, browser_of};
+use crate::auth::{RecentUser, session};
 use crate::db::users::User;
 use crate::domain::Problems;
 use crate::error::AppError;
 use crate::i18n::local_time;
 use crate::paths;
-use crate::render::{FieldErrors, FlashLevel, Layout, PageContext, no_referrer, page};
+use crate::render::{FieldErrors, FlashLevel, Layout, PageContext, flash, no_referrer, page};
 
 #[derive(Default, Deserialize)]
 #[serde(default)]
@@ -124,15 +125,18 @@ pub async fn submit_restore(ctx: PageContext) -> Result<HttpResponse, AppError> 
     };
     let replacing = session::session_id(&ctx.session);
     let client = ctx.client();
-    let restored = accounts::deletion::restore_after_sign_in(
-        &ctx.state, &client, user_id, replacing, remember,
-    )
-    .await;
+    let restore = RestoreAfterSignIn {
+        user_id,
+        replacing,
+        remember,
+        browser: browser_of(&ctx.req),
+    };
+    let restored = accounts::deletion::restore_after_sign_in(&ctx.state, &client, restore).await;
     match restored {
-        Ok(started) => {
-            session::establish(&ctx.session, started.id)?;
-            remember::mark(&ctx.req, started.remember_until);
-            ctx.redirect_with(paths::DASHBOARD, FlashLevel::Success, "deletion-restored")
+        Ok(signed_in) => {
+            flash(&ctx.session, FlashLevel::Success, "deletion-restored");
+            let https = ctx.state.settings.is_https();
+            browser::enter(&ctx.req, &ctx.session, https, signed_in, paths::DASHBOARD)
         }
         Err(Error::NotFound) => {
             ctx.redirect_with(paths::LOGIN, FlashLevel::Error, "deletion-restore-expired")

@@ -2,9 +2,8 @@
 //! (`GET, POST /login/confirmar/{token}/`). The work is in `accounts::login`; here the
 //! known-browser cookie is read and set.
 
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -12,7 +11,8 @@ use crate::accounts::login::{Credentials, SignInOutcome, SignedIn};
 use crate::accounts::sessions::Remember;
 use crate::accounts::{self, Error};
 use crate::auth::CurrentUser;
-use crate::auth::{remember, session};
+use crate::auth::browser::{self, browser_of};
+use crate::auth::session;
 use crate::domain::Problems;
 use crate::error::AppError;
 use crate::paths::{self, safe_next};
@@ -191,30 +191,10 @@ struct PendingDeletionPage {
     restorable: bool,
 }
 
-/// The cookie that names this browser to the accounts it signed in to.
-pub const BROWSER_COOKIE: &str = "cuentas_browser";
-/// Browsers keep a cookie at most 400 days; each sign-in renews it.
-const BROWSER_COOKIE_DAYS: i64 = 400;
-
-/// The known-browser id this browser sent, if any.
-fn browser_of(req: &HttpRequest) -> Option<String> {
-    req.cookie(BROWSER_COOKIE).map(|c| c.value().to_owned())
-}
-
-/// Starts the session, renews the known-browser cookie and goes to `target`.
+/// Starts the session and goes to `target` (see `auth::browser::enter`).
 fn enter(ctx: &PageContext, signed_in: SignedIn, target: &str) -> Result<HttpResponse, AppError> {
-    session::establish(&ctx.session, signed_in.session.id)?;
-    remember::mark(&ctx.req, signed_in.session.remember_until);
-    let cookie = Cookie::build(BROWSER_COOKIE, signed_in.browser_id)
-        .path("/")
-        .http_only(true)
-        .secure(ctx.state.settings.is_https())
-        .same_site(SameSite::Lax)
-        .max_age(actix_web::cookie::time::Duration::days(BROWSER_COOKIE_DAYS))
-        .finish();
-    let mut response = see_other(target);
-    response.add_cookie(&cookie).map_err(AppError::unexpected)?;
-    Ok(response)
+    let https = ctx.state.settings.is_https();
+    browser::enter(&ctx.req, &ctx.session, https, signed_in, target)
 }
 
 #[derive(Template)]

@@ -8,8 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts;
-use crate::accounts::security_log::History;
-use crate::accounts::sessions::SessionSummary;
+use crate::accounts::security_log::Centre;
 use crate::auth::session;
 use crate::auth::{CurrentUser, RecentUser};
 use crate::db::users::User;
@@ -59,7 +58,8 @@ struct SecurityPage {
 }
 
 impl SecurityPage {
-    fn new(layout: Layout, user: &User, sessions: Vec<SessionSummary>, history: History) -> Self {
+    fn new(layout: Layout, user: &User, centre: Centre) -> Self {
+        let Centre { sessions, history } = centre;
         let lang = layout.lang;
         let at = |t| local_time(&user.timezone, t);
         let sessions = sessions
@@ -113,14 +113,8 @@ pub async fn show_security(
         .and_then(|p| p.trim().parse::<i64>().ok())
         .filter(|&p| (1..=1_000_000).contains(&p))
         .unwrap_or(1);
-    let sessions = accounts::sessions::list(&ctx.state, &current.session).await?;
-    let history = accounts::security_log::history(&ctx.state, current.user.id, page).await?;
-    ctx.ok(&SecurityPage::new(
-        ctx.layout(),
-        &current.user,
-        sessions,
-        history,
-    ))
+    let centre = accounts::security_log::centre(&ctx.state, &current.session, page).await?;
+    ctx.ok(&SecurityPage::new(ctx.layout(), &current.user, centre))
 }
 
 /// `POST /seguridad/sesiones/{id}/cerrar/`: ends one of the user's other sessions.

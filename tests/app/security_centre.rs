@@ -76,6 +76,11 @@ async fn the_centre_lists_each_live_session_in_words_and_marks_this_one() {
     let chrome = browser(CHROME_LINUX);
     app.log_in_with(&chrome, &user).await;
     let page = app.get_page_with(&chrome, "/seguridad/").await;
+    let document = scraper::Html::parse_document(&page);
+    assert_eq!(
+        crate::helpers::text_at(&document, "title").as_deref(),
+        Some("Seguridad · cuentas")
+    );
     assert!(page.contains("Chrome en Linux"), "{page}");
     assert!(page.contains("Esta sesión"));
     assert!(page.contains("127.0.0.1"));
