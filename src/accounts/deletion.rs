@@ -13,20 +13,18 @@
 
 use chrono::TimeDelta;
 
-use super::login::{SignInRecord, SignedIn};
+use super::entry::{SignInRecord, SignedIn};
 use super::security_log::{self, Event};
 use super::sessions::{self, Recent};
 use super::{Client, Error, LinkFor, queue_link_mail};
 use crate::clock::Timestamp;
 use crate::db::invoice_settings::InvoiceSettings;
-use crate::db::purge::purge_account;
 use crate::db::security_events::EventKind;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::User;
-use crate::db::{self, DbConnection, Pool, StorageError};
+use crate::db::{self, DbConnection};
 use crate::domain::{Problems, Role};
 use crate::mail::messages::{Mail, Recipient};
-use crate::photos::MediaStore;
 use crate::state::AppState;
 use crate::token::{is_token_shaped, random_token};
 
@@ -317,36 +315,5 @@ pub async fn restore_by_link(
     .await
 }
 
-/// Purges every account whose time has come (see `db::purge`), then deletes their photo
-/// files. Returns how many accounts this call removed; an account another instance purged at
-/// the same time is counted there, not here. Blocking: call it off the async executor.
-pub fn purge_due(pool: &Pool, media: &MediaStore, now: Timestamp) -> Result<usize, Error> {
-    const BATCH: i64 = 50;
-    let mut removed = 0;
-    let mut conn = pool.get().map_err(StorageError::from)?;
-    loop {
-        let due = User::due_for_purge(&mut conn, now, BATCH)?;
-        let mut progressed = false;
-        for id in &due {
-            let Some(purged) = purge_account(&mut conn, *id, now)? else {
-                continue;
-            };
-            progressed = true;
-            removed += purged.accounts;
-            for photo in purged.photos {
-                if let Err(e) = media.remove(&photo) {
-                    tracing::warn!(error = %e, "the photo of a purged account was not deleted");
-                }
-            }
-            tracing::info!(
-                target: "security",
-                user_id = id,
-                accounts = purged.accounts,
-                "purged an account past its deletion date"
-            );
-        }
-        if !progressed || due.len() < usize::try_from(BATCH).unwrap_or(usize::MAX) {
-            return Ok(removed);
-        }
-    }
-}
+/// Purges every account whose time has come (see `db::purge::purge_due`).
+pub use crate::db::purge::purge_due;

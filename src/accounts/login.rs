@@ -15,6 +15,8 @@
 
 use chrono::TimeDelta;
 
+use super::entry::SignInRecord;
+pub use super::entry::SignedIn;
 use super::security_log::{self, Event};
 use super::sessions::{self, Pass, Remember};
 use super::{Client, Error, throttle};
@@ -44,14 +46,6 @@ pub const GUARD_ADDRESSES: i64 = 3;
 pub const GUARD_WINDOW: TimeDelta = TimeDelta::hours(1);
 /// How long a mailed sign-in link works.
 pub const LINK_LIFETIME: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
-/// A session begun.
-pub struct SignedIn {
-    pub user: User,
-    pub session: sessions::Started,
-    /// The known-browser id to keep in the browser (the one it sent, or a new one).
-    pub browser_id: String,
-}
 
 /// What a sign-in attempt came to.
 pub enum SignInOutcome {
@@ -215,40 +209,6 @@ async fn record_right_password(
     Ok(())
 }
 
-/// A sign-in with the right password, to record (also after restoring an account pending
-/// deletion, which signs in too).
-pub(super) struct SignInRecord<'a> {
-    pub owner: &'a User,
-    pub client: &'a Client,
-    /// The known-browser id the browser will keep.
-    pub browser_id: &'a str,
-    /// A stronger hash of the password, when the stored one is due for it.
-    pub rehash: Option<&'a str>,
-}
-
-impl SignInRecord<'_> {
-    /// Records the sign-in, lists its browser for the account (a browser new to it mails the
-    /// owner, unless this is the account's first sign-in ever) and records the event. Call
-    /// inside a write transaction; true when a notice was queued (wake the outbox).
-    pub(super) fn record(
-        &self,
-        conn: &mut crate::db::DbConnection,
-        now: crate::clock::Timestamp,
-        base_url: &url::Url,
-    ) -> Result<bool, Error> {
-        let id = self.owner.id;
-        User::record_login(conn, id, now, self.rehash)?;
-        let new_browser = KnownBrowser::remember(conn, id, self.browser_id, now)?;
-        let notice = new_browser && self.owner.last_login_at.is_some();
-        if notice {
-            new_browser_notice(self.owner, self.client, now, base_url)?.enqueue(conn)?;
-        }
-        let event = Event::new(EventKind::SignedIn, id).with("new_browser", new_browser);
-        security_log::record(conn, self.client, now, &event)?;
-        Ok(notice)
-    }
-}
-
 /// The right password for an account pending deletion: the attempt is forgiven (it was the
 /// owner) and recorded as a refused sign-in.
 async fn refuse_pending(
@@ -266,23 +226,6 @@ async fn refuse_pending(
         Ok::<_, Error>(())
     })
     .await
-}
-
-/// The mail that tells the owner about a sign-in from a browser the account had not used.
-fn new_browser_notice(
-    owner: &User,
-    client: &Client,
-    now: crate::clock::Timestamp,
-    base_url: &url::Url,
-) -> Result<crate::db::outbox::NewMail, Error> {
-    let to = Recipient::of(owner);
-    Mail::NewSignIn {
-        device: to.lang.device(&client.user_agent),
-        address: &client.address,
-        time: crate::i18n::local_time(&owner.timezone, now),
-    }
-    .compose(&to, base_url, now)
-    .map_err(Error::unexpected)
 }
 
 /// True when the account is under guard (see the module comment) and `browser` is not one

@@ -7,6 +7,7 @@
 //! JSON, cookies or status codes.
 
 pub mod deletion;
+pub mod entry;
 pub mod export;
 pub mod invoice;
 pub mod lockdown;
@@ -15,6 +16,7 @@ pub mod onboarding;
 pub mod password;
 pub mod profile;
 pub mod recovery;
+pub mod security_centre;
 pub mod security_log;
 pub mod sessions;
 pub mod signup;

@@ -171,21 +171,3 @@ pub async fn history(state: &AppState, user_id: i32, page: i64) -> Result<Histor
     })
     .await
 }
-
-/// What the security centre shows: the user's live sessions and a page of their history.
-#[derive(Clone, Debug)]
-pub struct Centre {
-    pub sessions: Vec<super::sessions::SessionSummary>,
-    pub history: History,
-}
-
-/// The security centre of the session's user, with page `page` of the history.
-pub async fn centre(
-    state: &AppState,
-    current: &super::sessions::LiveSession,
-    page: i64,
-) -> Result<Centre, Error> {
-    let sessions = super::sessions::list(state, current).await?;
-    let history = history(state, current.user.id, page).await?;
-    Ok(Centre { sessions, history })
-}

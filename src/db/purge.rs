@@ -12,14 +12,15 @@
 
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::schema::{
     invoice_settings, known_browsers, mail_outbox, one_time_tokens, security_events,
     throttle_attempts, user_sessions, users,
 };
 use super::security_events::EventKind;
+use super::{DbConnection, Pool, StorageError};
 use crate::clock::Timestamp;
 use crate::domain::Role;
+use crate::photos::MediaStore;
 use crate::token::sha256_hex;
 
 /// What one purge removed: how many accounts, and the photo files to delete once the
@@ -134,4 +135,38 @@ fn addresses_of(
         .load(conn)?;
     emails.retain(|address| !taken.contains(address));
     Ok(emails)
+}
+
+/// Purges every account whose time has come (see [`purge_account`]), then deletes their photo
+/// files. Returns how many accounts this call removed; an account another instance purged at
+/// the same time is counted there, not here. Blocking: call it off the async executor.
+pub fn purge_due(pool: &Pool, media: &MediaStore, now: Timestamp) -> Result<usize, StorageError> {
+    const BATCH: i64 = 50;
+    let mut removed = 0;
+    let mut conn = pool.get().map_err(StorageError::from)?;
+    loop {
+        let due = super::users::User::due_for_purge(&mut conn, now, BATCH)?;
+        let mut progressed = false;
+        for id in &due {
+            let Some(purged) = purge_account(&mut conn, *id, now)? else {
+                continue;
+            };
+            progressed = true;
+            removed += purged.accounts;
+            for photo in purged.photos {
+                if let Err(e) = media.remove(&photo) {
+                    tracing::warn!(error = %e, "the photo of a purged account was not deleted");
+                }
+            }
+            tracing::info!(
+                target: "security",
+                user_id = id,
+                accounts = purged.accounts,
+                "purged an account past its deletion date"
+            );
+        }
+        if !progressed || due.len() < usize::try_from(BATCH).unwrap_or(usize::MAX) {
+            return Ok(removed);
+        }
+    }
 }

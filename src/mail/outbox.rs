@@ -7,7 +7,7 @@
 //! `MAX_ATTEMPTS` the row is marked failed and logged. Once an hour (on the app's clock) it
 //! deletes sent and failed rows, expired tokens and ended sessions older than `RETENTION`,
 //! and security events older than `CUENTAS_SECURITY_EVENTS_DAYS`. Every few minutes it also
-//! purges the accounts whose deletion grace period ended (`accounts::deletion::purge_due`,
+//! purges the accounts whose deletion grace period ended (`db::purge::purge_due`,
 //! claimed row by row, so instances running it at once never purge one account twice).
 
 use std::sync::Arc;
@@ -189,10 +189,9 @@ impl Worker {
             return;
         };
         let pool = self.pool.clone();
-        let purged = tokio::task::spawn_blocking(move || {
-            crate::accounts::deletion::purge_due(&pool, &media, now)
-        })
-        .await;
+        let purged =
+            tokio::task::spawn_blocking(move || crate::db::purge::purge_due(&pool, &media, now))
+                .await;
         match purged {
             Ok(Ok(0)) => {}
             Ok(Ok(accounts)) => tracing::info!(accounts, "purged deleted accounts"),

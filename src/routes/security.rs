@@ -8,7 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts;
-use crate::accounts::security_log::Centre;
+use crate::accounts::security_centre::Centre;
 use crate::auth::session;
 use crate::auth::{CurrentUser, RecentUser};
 use crate::db::users::User;
@@ -113,7 +113,7 @@ pub async fn show_security(
         .and_then(|p| p.trim().parse::<i64>().ok())
         .filter(|&p| (1..=1_000_000).contains(&p))
         .unwrap_or(1);
-    let centre = accounts::security_log::centre(&ctx.state, &current.session, page).await?;
+    let centre = accounts::security_centre::centre(&ctx.state, &current.session, page).await?;
     ctx.ok(&SecurityPage::new(ctx.layout(), &current.user, centre))
 }
 

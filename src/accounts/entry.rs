@@ -1,0 +1,73 @@
+//! Entering an account: what a sign-in with the right password records (the sign-in, its
+//! browser, the notice when the browser is new to the account, the event) and what it hands
+//! the front. Signing in (`accounts::login`) and restoring an account pending deletion at
+//! sign-in (`accounts::deletion`) both end here.
+
+use super::security_log::{self, Event};
+use super::{Client, Error, sessions};
+use crate::clock::Timestamp;
+use crate::db::DbConnection;
+use crate::db::known_browsers::KnownBrowser;
+use crate::db::outbox::NewMail;
+use crate::db::security_events::EventKind;
+use crate::db::users::User;
+use crate::mail::messages::{Mail, Recipient};
+
+/// A session begun.
+pub struct SignedIn {
+    pub user: User,
+    pub session: sessions::Started,
+    /// The known-browser id to keep in the browser (the one it sent, or a new one).
+    pub browser_id: String,
+}
+
+/// A sign-in with the right password, to record (also after restoring an account pending
+/// deletion, which signs in too).
+pub(super) struct SignInRecord<'a> {
+    pub owner: &'a User,
+    pub client: &'a Client,
+    /// The known-browser id the browser will keep.
+    pub browser_id: &'a str,
+    /// A stronger hash of the password, when the stored one is due for it.
+    pub rehash: Option<&'a str>,
+}
+
+impl SignInRecord<'_> {
+    /// Records the sign-in, lists its browser for the account (a browser new to it mails the
+    /// owner, unless this is the account's first sign-in ever) and records the event. Call
+    /// inside a write transaction; true when a notice was queued (wake the outbox).
+    pub(super) fn record(
+        &self,
+        conn: &mut DbConnection,
+        now: Timestamp,
+        base_url: &url::Url,
+    ) -> Result<bool, Error> {
+        let id = self.owner.id;
+        User::record_login(conn, id, now, self.rehash)?;
+        let new_browser = KnownBrowser::remember(conn, id, self.browser_id, now)?;
+        let notice = new_browser && self.owner.last_login_at.is_some();
+        if notice {
+            new_browser_notice(self.owner, self.client, now, base_url)?.enqueue(conn)?;
+        }
+        let event = Event::new(EventKind::SignedIn, id).with("new_browser", new_browser);
+        security_log::record(conn, self.client, now, &event)?;
+        Ok(notice)
+    }
+}
+
+/// The mail that tells the owner about a sign-in from a browser the account had not used.
+fn new_browser_notice(
+    owner: &User,
+    client: &Client,
+    now: Timestamp,
+    base_url: &url::Url,
+) -> Result<NewMail, Error> {
+    let to = Recipient::of(owner);
+    Mail::NewSignIn {
+        device: to.lang.device(&client.user_agent),
+        address: &client.address,
+        time: crate::i18n::local_time(&owner.timezone, now),
+    }
+    .compose(&to, base_url, now)
+    .map_err(Error::unexpected)
+}
