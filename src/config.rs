@@ -89,6 +89,16 @@ impl SecretKey {
     pub fn cookie_key(&self) -> &Key {
         &self.0
     }
+
+    /// A separate 256-bit key for one purpose, derived with HKDF-SHA256 from the master key;
+    /// `purpose` names it (each purpose gets an unrelated key).
+    pub fn subkey(&self, purpose: &str) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(Some(b"cuentas"), self.0.master())
+            .expand(purpose.as_bytes(), &mut out)
+            .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF-SHA256 output length"));
+        out
+    }
 }
 
 impl std::fmt::Debug for SecretKey {

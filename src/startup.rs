@@ -34,7 +34,8 @@ use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
     account_deletion, dashboard, email_requests, errors, export, health, home, invoice, login,
-    media, password, profile, reauth, reset, security, signup, team, tutorial, verification,
+    media, password, profile, reauth, reset, security, signup, team, tutorial, two_step,
+    verification,
 };
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
@@ -247,6 +248,11 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(form(paths::LOGIN, login::login_form, login::submit_login))
         .service(only(web::post(), "/logout/", login::submit_logout))
         .service(form(
+            paths::SECOND_STEP,
+            login::second_step_form,
+            login::submit_second_step,
+        ))
+        .service(form(
             "/login/confirmar/{token}/",
             login::sign_in_link_page,
             login::submit_sign_in_link,
@@ -365,6 +371,21 @@ fn routes(cfg: &mut web::ServiceConfig) {
             security::end_session,
         ))
         .service(only(web::post(), paths::NOT_ME, security::not_me))
+        .service(form(
+            paths::TWO_STEP,
+            two_step::two_step_page,
+            two_step::confirm_app,
+        ))
+        .service(only(
+            web::post(),
+            "/seguridad/dos-pasos/desactivar/",
+            two_step::disable,
+        ))
+        .service(only(
+            web::post(),
+            "/seguridad/dos-pasos/codigos/",
+            two_step::new_codes,
+        ))
         .service(form(
             paths::REAUTHENTICATE,
             reauth::reauth_form,

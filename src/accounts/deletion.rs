@@ -196,34 +196,52 @@ pub async fn pending_of(state: &AppState, user: &User) -> Result<Option<Pending>
     db::run(&state.pool, move |conn| pending_in(conn, &user)).await
 }
 
+/// What restoring at sign-in came to.
+pub enum Restored {
+    /// The session started.
+    SignedIn(sessions::Started),
+    /// The account has two-step sign-in: restored, but the session waits for a code.
+    SecondStep(super::login::PendingSignIn),
+}
+
 /// Restores the account `user_id` right after a sign-in with its right password (the caller
 /// kept who it was, briefly, in the encrypted session) and starts a session (replacing
-/// `replacing`; a "recordarme" one when `remember`). [`Error::NotFound`] when there is nothing
-/// to restore any more (already restored, purged, or its time has come).
+/// `replacing`; a "recordarme" one when `remember`), or, with two-step sign-in, hands back the
+/// pending sign-in. [`Error::NotFound`] when there is nothing to restore any more (already
+/// restored, purged, or its time has come).
 pub async fn restore_after_sign_in(
     state: &AppState,
     client: &Client,
     user_id: i32,
     replacing: Option<String>,
     remember: sessions::Remember,
-) -> Result<sessions::Started, Error> {
+) -> Result<Restored, Error> {
     let now = state.clock.now();
     let who = client.clone();
-    let user = db::run_write(&state.pool, move |conn| {
+    let (user, second_step) = db::run_write(&state.pool, move |conn| {
         let user = User::find(conn, user_id)?.ok_or(Error::NotFound)?;
         let restorable = pending_in(conn, &user)?.is_some_and(|p| p.restorable);
         if !restorable || !User::restore(conn, user_id, now)? {
             return Err(Error::NotFound);
         }
         OneTimeToken::void(conn, user_id, &[Purpose::RestoreAccount], now)?;
-        User::record_login(conn, user_id, now, None)?;
         let restored = Event::new(EventKind::DeletionCancelled, user_id).with("via", "sign_in");
         security_log::record(conn, &who, now, &restored)?;
-        security_log::record(conn, &who, now, &Event::new(EventKind::SignedIn, user_id))?;
-        User::find(conn, user_id)?.ok_or(Error::NotFound)
+        let second_step = super::two_step::status_in(conn, user_id)?.enabled();
+        if !second_step {
+            User::record_login(conn, user_id, now, None)?;
+            security_log::record(conn, &who, now, &Event::new(EventKind::SignedIn, user_id))?;
+        }
+        let user = User::find(conn, user_id)?.ok_or(Error::NotFound)?;
+        Ok((user, second_step))
     })
     .await?;
-    sessions::start(state, &user, client, replacing, remember).await
+    if second_step {
+        let pending = super::login::PendingSignIn::of(&user, None, remember);
+        return Ok(Restored::SecondStep(pending));
+    }
+    let started = sessions::start(state, &user, client, replacing, remember).await?;
+    Ok(Restored::SignedIn(started))
 }
 
 /// True when `token` is a live restore link for an account that can still be restored

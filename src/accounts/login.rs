@@ -59,6 +59,102 @@ pub enum SignInOutcome {
     /// The account is under guard and the browser unknown: if the password was right, a
     /// sign-in link went to the account's address.
     LinkSent,
+    /// The right password for an account with two-step sign-in: no session yet; the caller
+    /// keeps this (briefly) and asks for a code ([`complete_second_step`]).
+    SecondStep(PendingSignIn),
+}
+
+/// A sign-in that passed its first step (the password, or a mailed sign-in link) and waits
+/// for the second. The caller holds it where the client cannot read or change it (the
+/// encrypted session cookie) and for a short while ([`PENDING_LIFETIME`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingSignIn {
+    pub user_id: i32,
+    /// The account's session epoch at the first step: a password change, a reset or "no fui
+    /// yo" since then voids the pending sign-in.
+    pub epoch: i32,
+    /// The known-browser id to list once the session starts.
+    pub browser_id: Option<String>,
+    /// "Recordarme" was ticked.
+    pub remember: bool,
+}
+
+/// How long a pending sign-in waits for its second step.
+pub const PENDING_LIFETIME: TimeDelta = TimeDelta::minutes(5);
+
+impl PendingSignIn {
+    pub fn of(user: &User, browser_id: Option<String>, remember: Remember) -> Self {
+        Self {
+            user_id: user.id,
+            epoch: user.session_epoch,
+            browser_id,
+            remember: remember == Remember::Yes,
+        }
+    }
+}
+
+/// True when `user` must pass a second step after the password.
+async fn needs_second_step(state: &AppState, user: &User) -> Result<bool, Error> {
+    Ok(super::two_step::status(state, user.id).await?.enabled())
+}
+
+/// What a passed second step came to.
+pub struct SecondStepPassed {
+    pub signed_in: SignedIn,
+    pub how: super::two_step::Passed,
+}
+
+/// The second step of a pending sign-in: `code` (an app code or a recovery code, counted in
+/// the per-account throttle) starts the session. A sign-in that no longer holds (the account
+/// was deactivated, its password changed, it is pending deletion) is [`Error::LinkInvalid`]:
+/// start again; a wrong code is a problem on `codigo`.
+pub async fn complete_second_step(
+    state: &AppState,
+    client: &Client,
+    pending: PendingSignIn,
+    code: &str,
+    replacing: Option<String>,
+) -> Result<SecondStepPassed, Error> {
+    let now = state.clock.now();
+    let user_id = pending.user_id;
+    let user = db::run(&state.pool, move |conn| {
+        let user = User::find(conn, user_id)?;
+        let user = match user {
+            Some(user) if super::deletion::pending_in(conn, &user)?.is_none() => Some(user),
+            _ => None,
+        };
+        Ok::<_, Error>(user)
+    })
+    .await?
+    .filter(|u| u.is_active && u.session_epoch == pending.epoch && !u.temp_password_expired(now))
+    .ok_or(Error::LinkInvalid)?;
+    let how = super::two_step::second_step(state, client, &user, code).await?;
+    let browser_id = pending
+        .browser_id
+        .filter(|id| is_token_shaped(id))
+        .unwrap_or_else(random_token);
+    let (remembered, who) = (browser_id.clone(), client.clone());
+    db::run_write(&state.pool, move |conn| {
+        KnownBrowser::remember(conn, user_id, &remembered, now)?;
+        let event = Event::new(EventKind::SignedIn, user_id).with("second_step", true);
+        security_log::record(conn, &who, now, &event)?;
+        Ok::<_, Error>(())
+    })
+    .await?;
+    let remember = if pending.remember {
+        Remember::Yes
+    } else {
+        Remember::No
+    };
+    let session = sessions::start(state, &user, client, replacing, remember).await?;
+    Ok(SecondStepPassed {
+        signed_in: SignedIn {
+            user,
+            session,
+            browser_id,
+        },
+        how,
+    })
 }
 
 /// What [`authenticate`] found.
@@ -335,7 +431,7 @@ pub async fn confirm_link(
     token: String,
     browser: Option<String>,
     replacing: Option<String>,
-) -> Result<SignedIn, Error> {
+) -> Result<SignInOutcome, Error> {
     let now = state.clock.now();
     if !link_is_live(state, token.clone()).await? {
         return Err(Error::LinkInvalid);
@@ -366,12 +462,17 @@ pub async fn confirm_link(
         Ok(user)
     })
     .await?;
+    // The link stands for the password, not for the second step.
+    if needs_second_step(state, &user).await? {
+        let pending = PendingSignIn::of(&user, Some(browser_id), Remember::No);
+        return Ok(SignInOutcome::SecondStep(pending));
+    }
     let session = sessions::start(state, &user, client, replacing, Remember::No).await?;
-    Ok(SignedIn {
+    Ok(SignInOutcome::SignedIn(Box::new(SignedIn {
         user,
         session,
         browser_id,
-    })
+    })))
 }
 
 /// Records one event on its own (a failure changes nothing else).
@@ -425,6 +526,10 @@ pub async fn sign_in(
         Authenticated::User { user, browser_id } => (user, browser_id),
         Authenticated::LinkSent => return Ok(SignInOutcome::LinkSent),
     };
+    if needs_second_step(state, &user).await? {
+        let pending = PendingSignIn::of(&user, Some(browser_id), remember);
+        return Ok(SignInOutcome::SecondStep(pending));
+    }
     let session = sessions::start(state, &user, client, replacing, remember).await?;
     Ok(SignInOutcome::SignedIn(Box::new(SignedIn {
         user: *user,

@@ -8,7 +8,7 @@ use askama::Template;
 use fluent_templates::fluent_bundle::FluentValue;
 use serde::Deserialize;
 
-use crate::accounts::deletion::DeletionRequest;
+use crate::accounts::deletion::{DeletionRequest, Restored};
 use crate::accounts::{self, Error};
 use crate::auth::{RecentUser, remember, session};
 use crate::db::users::User;
@@ -16,7 +16,9 @@ use crate::domain::Problems;
 use crate::error::AppError;
 use crate::i18n::local_time;
 use crate::paths;
-use crate::render::{FieldErrors, FlashLevel, Layout, PageContext, no_referrer, page};
+use crate::render::{
+    FieldErrors, FlashLevel, Layout, PageContext, flash, no_referrer, page, see_other,
+};
 
 #[derive(Default, Deserialize)]
 #[serde(default)]
@@ -129,7 +131,13 @@ pub async fn submit_restore(ctx: PageContext) -> Result<HttpResponse, AppError> 
     )
     .await;
     match restored {
-        Ok(started) => {
+        Ok(Restored::SecondStep(pending)) => {
+            let now = ctx.state.clock.now();
+            session::hold_second_step(&ctx.session, pending, String::new(), now)?;
+            flash(&ctx.session, FlashLevel::Success, "deletion-restored");
+            Ok(see_other(paths::SECOND_STEP))
+        }
+        Ok(Restored::SignedIn(started)) => {
             session::establish(&ctx.session, started.id)?;
             remember::mark(&ctx.req, started.remember_until);
             ctx.redirect_with(paths::DASHBOARD, FlashLevel::Success, "deletion-restored")

@@ -56,6 +56,9 @@ struct SecurityPage {
     page: i64,
     previous_page: Option<String>,
     next_page: Option<String>,
+    two_step: accounts::two_step::Status,
+    /// "N recovery codes left", in words.
+    codes_left_text: String,
 }
 
 impl SecurityPage {
@@ -93,6 +96,8 @@ impl SecurityPage {
             page: history.page,
             previous_page: (history.page > 1).then(|| link(history.page - 1)),
             next_page: history.has_next.then(|| link(history.page + 1)),
+            two_step: accounts::two_step::Status::default(),
+            codes_left_text: String::new(),
         }
     }
 
@@ -115,12 +120,17 @@ pub async fn show_security(
         .unwrap_or(1);
     let sessions = accounts::sessions::list(&ctx.state, &current.session).await?;
     let history = accounts::security_log::history(&ctx.state, current.user.id, page).await?;
-    ctx.ok(&SecurityPage::new(
-        ctx.layout(),
-        &current.user,
-        sessions,
-        history,
-    ))
+    let two_step = accounts::two_step::status(&ctx.state, current.user.id).await?;
+    let layout = ctx.layout();
+    let codes_left_text = layout.lang.t_args(
+        "two-step-centre-codes-left",
+        &[("left", two_step.codes_left.into())],
+    );
+    ctx.ok(&SecurityPage {
+        two_step,
+        codes_left_text,
+        ..SecurityPage::new(layout, &current.user, sessions, history)
+    })
 }
 
 /// `POST /seguridad/sesiones/{id}/cerrar/`: ends one of the user's other sessions.
