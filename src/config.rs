@@ -59,6 +59,8 @@ pub struct Settings {
     pub remember_for: Duration,
     /// Sensitive actions need a sign-in this recent (`CUENTAS_REAUTH_MINUTES`; 0 = always ask).
     pub reauth_within: Duration,
+    /// Every admin must set up two-step sign-in before doing anything else.
+    pub require_two_step_admins: bool,
     pub verify_token_lifetime: Duration,
     pub reset_token_lifetime: Duration,
     pub temp_password_lifetime: Duration,
@@ -211,6 +213,7 @@ impl Settings {
             session_max: minutes(60 * parse_number(&var, "CUENTAS_SESSION_MAX_HOURS", 336, 1)?),
             remember_for: minutes(24 * 60 * parse_number(&var, "CUENTAS_REMEMBER_DAYS", 30, 1)?),
             reauth_within: minutes(parse_number(&var, "CUENTAS_REAUTH_MINUTES", 10, 0)?),
+            require_two_step_admins: parse_switch(&var, "CUENTAS_REQUIRE_TWO_STEP_ADMINS", false)?,
             verify_token_lifetime: minutes(
                 60 * parse_number(&var, "CUENTAS_VERIFY_TOKEN_HOURS", 48, 1)?,
             ),

@@ -28,7 +28,8 @@ use crate::error::AppError;
 use crate::mail::outbox::{OutboxHandle, SessionLifetimes, Worker};
 use crate::mail::{MailTransport, Mailer};
 use crate::middleware::{
-    access_log, allowed_hosts, forced_password_change, request_body, security_headers,
+    access_log, allowed_hosts, forced_password_change, request_body, required_two_step,
+    security_headers,
 };
 use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
@@ -201,6 +202,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .wrap(from_fn(|req, next| {
                 request_body::bound(req, next, UPLOAD_PATHS)
             }))
+            .wrap(from_fn(required_two_step::enforce))
             .wrap(from_fn(forced_password_change::enforce))
             .wrap(from_fn(session::load_identity))
             .wrap(from_fn(allowed_hosts::check))
@@ -308,6 +310,11 @@ fn routes(cfg: &mut web::ServiceConfig) {
             paths::TEAM,
             team::show_team,
             team::submit_new_vendedor,
+        ))
+        .service(only(
+            web::post(),
+            "/equipo/dos-pasos/",
+            team::submit_team_two_step,
         ))
         .service(only(
             web::post(),

@@ -75,3 +75,16 @@ mail-two-step-codes-left = You have { $left } recovery codes left.
 mail-two-step-codes-low = You have few left: make new codes on the security page.
 mail-two-step-action = Review your account's security
 mail-two-step-not-you = If it was not you, press "It was not me" on the security page and change your password.
+
+## Admins
+team-action-reset-two-step = Remove two-step sign-in
+team-confirm-reset-two-step = Their authenticator app and recovery codes will be removed (say, when the phone was lost with the codes). They can sign in with the password alone and turn it on again.
+team-confirm-yes-reset-two-step = Yes, remove it for
+team-two-step-reset = Two-step sign-in was removed; we told them by mail.
+mail-two-step-reset-subject = Your admin removed two-step sign-in at cuentas
+mail-two-step-reset-body = Your admin removed two-step sign-in from your account: your authenticator app and recovery codes are gone. Turn it on again on the security page.
+team-two-step-title = The team's two-step sign-in
+team-two-step-field = Require two-step sign-in of every vendedor (whoever lacks it must set it up when signing in)
+team-two-step-save = Save
+team-two-step-required = The team must now use two-step sign-in.
+team-two-step-not-required = The team no longer has to use two-step sign-in.

@@ -75,3 +75,16 @@ mail-two-step-codes-left = Te quedan { $left } códigos de recuperación.
 mail-two-step-codes-low = Te quedan pocos: genera códigos nuevos en la página de seguridad.
 mail-two-step-action = Revisar la seguridad de la cuenta
 mail-two-step-not-you = Si no fuiste tú, pulsa «No fui yo» en la página de seguridad y cambia tu contraseña.
+
+## Admins
+team-action-reset-two-step = Quitar la verificación en dos pasos
+team-confirm-reset-two-step = Se borrarán su aplicación de autenticación y sus códigos de recuperación (por ejemplo, si perdió el teléfono y los códigos). Podrá entrar solo con la contraseña y volver a activarla.
+team-confirm-yes-reset-two-step = Sí, quitársela a
+team-two-step-reset = Se quitó la verificación en dos pasos; le avisamos por correo.
+mail-two-step-reset-subject = Tu administrador quitó la verificación en dos pasos en cuentas
+mail-two-step-reset-body = Tu administrador quitó la verificación en dos pasos de tu cuenta: se borraron tu aplicación de autenticación y tus códigos de recuperación. Vuelve a activarla en la página de seguridad.
+team-two-step-title = Verificación en dos pasos del equipo
+team-two-step-field = Exigir la verificación en dos pasos a todos los vendedores (quien no la tenga deberá configurarla al entrar)
+team-two-step-save = Guardar
+team-two-step-required = Ahora el equipo debe usar la verificación en dos pasos.
+team-two-step-not-required = El equipo ya no está obligado a usar la verificación en dos pasos.

@@ -30,9 +30,10 @@ use super::{Client, Error};
 use crate::clock::Timestamp;
 use crate::db::attempts::Attempt;
 use crate::db::security_events::EventKind;
-use crate::db::two_step::{RecoveryCodes, TotpSecret};
+use crate::db::two_step::{RecoveryCodes, TeamSettings, TotpSecret};
 use crate::db::users::User;
 use crate::db::{self, DbConnection};
+use crate::domain::Role;
 use crate::mail::messages::{Mail, Recipient, TwoStepNotice};
 use crate::state::AppState;
 use crate::token::sha256_hex;
@@ -81,6 +82,59 @@ pub fn status_in(conn: &mut DbConnection, user_id: i32) -> diesel::QueryResult<S
 pub async fn status(state: &AppState, user_id: i32) -> Result<Status, Error> {
     db::run(&state.pool, move |conn| {
         Ok::<_, Error>(status_in(conn, user_id)?)
+    })
+    .await
+}
+
+/// True when `user` has no factor and must set one up before doing anything else: an admin
+/// under `CUENTAS_REQUIRE_TWO_STEP_ADMINS`, or a vendedor whose admin requires it.
+pub async fn set_up_required(state: &AppState, user: &User) -> Result<bool, Error> {
+    let by_settings = state.settings.require_two_step_admins && user.role == Role::Admin;
+    let admin = user.manager_id.filter(|_| user.role == Role::Vendedor);
+    if !by_settings && admin.is_none() {
+        return Ok(false);
+    }
+    let user_id = user.id;
+    db::run(&state.pool, move |conn| {
+        if TotpSecret::find(conn, user_id)?.is_some() {
+            return Ok(false);
+        }
+        let required = match admin {
+            _ if by_settings => true,
+            Some(admin) => TeamSettings::requires_two_step(conn, admin)?,
+            None => false,
+        };
+        Ok::<_, Error>(required)
+    })
+    .await
+}
+
+/// Whether the admin requires two-step sign-in of their team.
+pub async fn team_requires(state: &AppState, admin: &User) -> Result<bool, Error> {
+    if admin.role != Role::Admin {
+        return Err(Error::Forbidden);
+    }
+    let admin_id = admin.id;
+    db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(TeamSettings::requires_two_step(conn, admin_id)?)
+    })
+    .await
+}
+
+/// The admin's switch: require two-step sign-in of every vendedor of the team, or not.
+pub async fn set_team_requires(
+    state: &AppState,
+    admin: &User,
+    required: bool,
+) -> Result<(), Error> {
+    if admin.role != Role::Admin {
+        return Err(Error::Forbidden);
+    }
+    let (admin_id, now) = (admin.id, state.clock.now());
+    db::run_write(&state.pool, move |conn| {
+        Ok::<_, Error>(TeamSettings::set_requires_two_step(
+            conn, admin_id, required, now,
+        )?)
     })
     .await
 }
@@ -197,6 +251,39 @@ pub async fn disable(
     })
     .await?;
     state.outbox.wake();
+    Ok(())
+}
+
+/// An admin removes the factors of `member`, one of their vendedores (the caller checked
+/// that): the app's secret and the recovery codes go, and the vendedor is told by mail. Nothing
+/// happens (and nobody is told) when there was nothing to remove.
+pub async fn reset_by_admin(
+    state: &AppState,
+    client: &Client,
+    admin: &User,
+    member: &User,
+) -> Result<(), Error> {
+    let now = state.clock.now();
+    let notice = notice(state, member, TwoStepNotice::ResetByAdmin, now)?;
+    let (user_id, admin_id, who) = (member.id, admin.id, client.clone());
+    let removed = db::run_write(&state.pool, move |conn| {
+        let had = status_in(conn, user_id)?;
+        if !had.enabled() && had.codes_left == 0 {
+            return Ok(false);
+        }
+        TotpSecret::remove(conn, user_id)?;
+        RecoveryCodes::remove(conn, user_id)?;
+        notice.enqueue(conn)?;
+        let event = Event::new(EventKind::TwoStepDisabled, user_id)
+            .by(admin_id)
+            .with("method", "admin_reset");
+        security_log::record(conn, &who, now, &event)?;
+        Ok::<_, Error>(true)
+    })
+    .await?;
+    if removed {
+        state.outbox.wake();
+    }
     Ok(())
 }
 

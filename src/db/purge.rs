@@ -15,7 +15,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::{
     invoice_settings, known_browsers, mail_outbox, one_time_tokens, recovery_codes,
-    security_events, throttle_attempts, totp_secrets, user_sessions, users,
+    security_events, team_settings, throttle_attempts, totp_secrets, user_sessions, users,
 };
 use crate::clock::Timestamp;
 use crate::domain::Role;
@@ -76,6 +76,8 @@ pub fn purge_account(
         diesel::delete(totp_secrets::table.filter(totp_secrets::user_id.eq_any(&ids)))
             .execute(conn)?;
         diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq_any(&ids)))
+            .execute(conn)?;
+        diesel::delete(team_settings::table.filter(team_settings::admin_id.eq_any(&ids)))
             .execute(conn)?;
         diesel::delete(invoice_settings::table.filter(invoice_settings::admin_id.eq_any(&ids)))
             .execute(conn)?;

@@ -152,6 +152,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    team_settings (admin_id) {
+        admin_id -> Integer,
+        require_two_step -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(invoice_settings -> users (admin_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
@@ -165,5 +173,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     security_events,
     known_browsers,
     totp_secrets,
-    recovery_codes
+    recovery_codes,
+    team_settings
 );

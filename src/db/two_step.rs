@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{recovery_codes, totp_secrets};
+use super::schema::{recovery_codes, team_settings, totp_secrets};
 use crate::clock::Timestamp;
 
 /// An account's confirmed authenticator app.
@@ -129,5 +129,45 @@ impl RecoveryCodes {
         diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
             .execute(conn)
             .map(drop)
+    }
+}
+
+/// An admin's rules for their team (`team_settings`).
+pub struct TeamSettings;
+
+impl TeamSettings {
+    /// True when the admin `admin_id` requires two-step sign-in of their vendedores.
+    pub fn requires_two_step(conn: &mut DbConnection, admin_id: i32) -> QueryResult<bool> {
+        team_settings::table
+            .find(admin_id)
+            .select(team_settings::require_two_step)
+            .first(conn)
+            .optional()
+            .map(|found| found.unwrap_or(false))
+    }
+
+    /// Sets whether the admin requires two-step sign-in of their vendedores.
+    pub fn set_requires_two_step(
+        conn: &mut DbConnection,
+        admin_id: i32,
+        required: bool,
+        now: Timestamp,
+    ) -> QueryResult<()> {
+        let updated = diesel::update(team_settings::table.find(admin_id))
+            .set((
+                team_settings::require_two_step.eq(required),
+                team_settings::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(team_settings::table)
+                .values((
+                    team_settings::admin_id.eq(admin_id),
+                    team_settings::require_two_step.eq(required),
+                    team_settings::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
     }
 }

@@ -85,6 +85,8 @@ pub enum Mail<'a> {
 pub enum TwoStepNotice {
     Enabled,
     Disabled,
+    /// The vendedor's admin removed the factors.
+    ResetByAdmin,
     NewCodes,
     /// A recovery code was used to sign in; `left` remain.
     CodeUsed {
@@ -241,6 +243,9 @@ impl Mail<'_> {
                         "mail-two-step-disabled-subject",
                         "mail-two-step-disabled-body",
                     ),
+                    TwoStepNotice::ResetByAdmin => {
+                        ("mail-two-step-reset-subject", "mail-two-step-reset-body")
+                    }
                     TwoStepNotice::NewCodes => {
                         ("mail-two-step-codes-subject", "mail-two-step-codes-body")
                     }

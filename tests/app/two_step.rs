@@ -36,8 +36,22 @@ fn codes_in(page: &str) -> Vec<String> {
         .collect()
 }
 
+/// Moves the app's clock to just after the start of a time step, so a test has almost 30
+/// seconds of real time before the step changes under it.
+fn align_to_step_start(app: &TestApp) {
+    let into = app
+        .clock
+        .now()
+        .and_utc()
+        .timestamp_millis()
+        .rem_euclid(30_000);
+    let wait = u64::try_from(30_000 - into + 200).unwrap();
+    app.clock.advance(Duration::from_millis(wait));
+}
+
 /// Turns the app on for the user `client` is signed in as; returns the secret and the codes.
 async fn enable(app: &TestApp, client: &Client) -> (String, Vec<String>) {
+    align_to_step_start(app);
     let secret = offered_secret(app, client).await;
     let code = code_at(app, &secret, 0);
     let response = app
@@ -509,4 +523,135 @@ async fn the_export_says_whether_two_step_is_on_without_secrets() {
     assert_eq!(data["two_step"]["recovery_codes_left"], 10);
     assert!(!json.contains(&secret));
     assert!(codes.iter().all(|c| !json.contains(c)));
+}
+
+#[tokio::test]
+async fn an_admin_removes_a_vendedors_factors_and_no_one_elses() {
+    let (app, admin) = spawn_logged_in("admin").await;
+    let vera = app.create_user("vera", "vendedor").await;
+    app.update_user(vera.id, cuentas::db::schema::users::manager_id.eq(admin.id));
+    let vera_client = app.new_logged_in_client(&vera).await;
+    enable(&app, &vera_client).await;
+    // Another admin: 404, nothing removed.
+    let other = app.create_user("otra", "admin").await;
+    let other_client = app.new_logged_in_client(&other).await;
+    let path = format!("/equipo/{}/reiniciar-dos-pasos/", vera.id);
+    let response = app.post_form_with(&other_client, &path, &[]).await;
+    assert_eq!(response.status().as_u16(), 404);
+    let secrets = |app: &TestApp| -> i64 {
+        app.db(|c| totp_secrets::table.count().get_result(c))
+            .unwrap()
+    };
+    assert_eq!(secrets(&app), 1);
+    // Her admin: done, she is told, the event names the admin.
+    let page = app.get_page("/equipo/").await;
+    assert!(page.contains(&path));
+    assert_is_redirect_to(&app.post_form(&path, &[]).await, "/equipo/");
+    assert_eq!(secrets(&app), 0);
+    let codes: i64 = app
+        .db(|c| recovery_codes::table.count().get_result(c))
+        .unwrap();
+    assert_eq!(codes, 0);
+    let mail = app.wait_for_mail_to(&vera.email, 1).await;
+    assert!(
+        mail.subject.contains("quitó la verificación en dos pasos"),
+        "{}",
+        mail.subject
+    );
+    let actor: Option<i32> = app
+        .db(|c| {
+            security_events::table
+                .filter(security_events::user_id.eq(vera.id))
+                .filter(security_events::kind.eq("two_step_disabled"))
+                .select(security_events::actor_id)
+                .first(c)
+        })
+        .unwrap();
+    assert_eq!(actor, Some(admin.id));
+    // She signs in with the password alone again.
+    app.log_in_with(&new_client(), &vera).await;
+}
+
+#[tokio::test]
+async fn a_team_that_requires_two_step_sends_vendedores_to_set_it_up_first() {
+    let (app, admin) = spawn_logged_in("admin").await;
+    let vera = app.create_user("vera", "vendedor").await;
+    app.update_user(vera.id, cuentas::db::schema::users::manager_id.eq(admin.id));
+    // Off by default: the switch is on the team page, unticked.
+    let page = app.get_page("/equipo/").await;
+    assert!(page.contains("name=\"exigir_dos_pasos\""));
+    assert!(!page.contains("value=\"on\" checked"));
+    let response = app
+        .post_form("/equipo/dos-pasos/", &[("exigir_dos_pasos", "on")])
+        .await;
+    assert_is_redirect_to(&response, "/equipo/");
+    assert!(
+        app.get_page("/equipo/")
+            .await
+            .contains("value=\"on\" checked")
+    );
+    // A vendedor may not flip it.
+    let vera_client = app.new_logged_in_client(&vera).await;
+    let response = app
+        .post_form_with(&vera_client, "/equipo/dos-pasos/", &[])
+        .await;
+    assert_eq!(response.status().as_u16(), 303, "sent to set up first");
+    // Vera can do nothing but set it up (or sign out).
+    for path in ["/dashboard/", "/perfil/", "/seguridad/"] {
+        let response = app.get_with_client(&vera_client, path).await;
+        assert_is_redirect_to(&response, "/seguridad/dos-pasos/");
+    }
+    let response = vera_client
+        .get(app.url("/perfil/"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "two_step_required");
+    // The admin is not held (no CUENTAS_REQUIRE_TWO_STEP_ADMINS).
+    assert_eq!(app.get("/dashboard/").await.status().as_u16(), 200);
+    enable(&app, &vera_client).await;
+    assert_eq!(
+        app.get_with_client(&vera_client, "/dashboard/")
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    // Turned off again: a vendedor without a factor goes anywhere.
+    let response = app.post_form("/equipo/dos-pasos/", &[]).await;
+    assert_is_redirect_to(&response, "/equipo/");
+    let bea = app.create_user("bea", "vendedor").await;
+    app.update_user(bea.id, cuentas::db::schema::users::manager_id.eq(admin.id));
+    let bea_client = app.new_logged_in_client(&bea).await;
+    assert_eq!(
+        app.get_with_client(&bea_client, "/perfil/")
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_setting_for_admins_holds_every_admin_without_a_factor() {
+    let app = spawn_app_with(|s| s.require_two_step_admins = true).await;
+    let admin = app.create_user("jefa", "admin").await;
+    let client = new_client();
+    let response = app
+        .login_with(&client, &admin.username, &admin.password)
+        .await;
+    assert_is_redirect_to(&response, "/dashboard/");
+    let response = app.get_with_client(&client, "/dashboard/").await;
+    assert_is_redirect_to(&response, "/seguridad/dos-pasos/");
+    enable(&app, &client).await;
+    assert_eq!(
+        app.get_with_client(&client, "/dashboard/")
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
 }

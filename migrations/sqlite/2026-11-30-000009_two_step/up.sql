@@ -17,3 +17,10 @@ CREATE TABLE recovery_codes (
     used_at TIMESTAMP
 );
 CREATE INDEX recovery_codes_user ON recovery_codes (user_id);
+
+-- An admin's rules for their team: whether every vendedor must set up two-step sign-in.
+CREATE TABLE team_settings (
+    admin_id INTEGER PRIMARY KEY NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    require_two_step BOOLEAN NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
