@@ -59,6 +59,8 @@ pub struct Settings {
     pub remember_for: Duration,
     /// Sensitive actions need a sign-in this recent (`CUENTAS_REAUTH_MINUTES`; 0 = always ask).
     pub reauth_within: Duration,
+    /// Every admin must set up two-step sign-in before doing anything else.
+    pub require_two_step_admins: bool,
     pub verify_token_lifetime: Duration,
     pub reset_token_lifetime: Duration,
     pub temp_password_lifetime: Duration,
@@ -88,6 +90,16 @@ impl SecretKey {
 
     pub fn cookie_key(&self) -> &Key {
         &self.0
+    }
+
+    /// A separate 256-bit key for one purpose, derived with HKDF-SHA256 from the master key;
+    /// `purpose` names it (each purpose gets an unrelated key).
+    pub fn subkey(&self, purpose: &str) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(Some(b"cuentas"), self.0.master())
+            .expand(purpose.as_bytes(), &mut out)
+            .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF-SHA256 output length"));
+        out
     }
 }
 
@@ -201,6 +213,7 @@ impl Settings {
             session_max: minutes(60 * parse_number(&var, "CUENTAS_SESSION_MAX_HOURS", 336, 1)?),
             remember_for: minutes(24 * 60 * parse_number(&var, "CUENTAS_REMEMBER_DAYS", 30, 1)?),
             reauth_within: minutes(parse_number(&var, "CUENTAS_REAUTH_MINUTES", 10, 0)?),
+            require_two_step_admins: parse_switch(&var, "CUENTAS_REQUIRE_TWO_STEP_ADMINS", false)?,
             verify_token_lifetime: minutes(
                 60 * parse_number(&var, "CUENTAS_VERIFY_TOKEN_HOURS", 48, 1)?,
             ),

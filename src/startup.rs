@@ -28,13 +28,15 @@ use crate::error::AppError;
 use crate::mail::outbox::{OutboxHandle, SessionLifetimes, Worker};
 use crate::mail::{MailTransport, Mailer};
 use crate::middleware::{
-    access_log, allowed_hosts, forced_password_change, request_body, security_headers,
+    access_log, allowed_hosts, forced_password_change, request_body, required_two_step,
+    security_headers,
 };
 use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
     account_deletion, dashboard, email_requests, errors, export, health, home, invoice, login,
-    media, password, profile, reauth, reset, security, signup, team, tutorial, verification,
+    media, password, profile, reauth, reset, security, signup, team, tutorial, two_step,
+    verification,
 };
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
@@ -200,6 +202,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .wrap(from_fn(|req, next| {
                 request_body::bound(req, next, UPLOAD_PATHS)
             }))
+            .wrap(from_fn(required_two_step::enforce))
             .wrap(from_fn(forced_password_change::enforce))
             .wrap(from_fn(session::load_identity))
             .wrap(from_fn(allowed_hosts::check))
@@ -246,6 +249,11 @@ fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home::home))
         .service(form(paths::LOGIN, login::login_form, login::submit_login))
         .service(only(web::post(), "/logout/", login::submit_logout))
+        .service(form(
+            paths::SECOND_STEP,
+            login::second_step_form,
+            login::submit_second_step,
+        ))
         .service(form(
             "/login/confirmar/{token}/",
             login::sign_in_link_page,
@@ -302,6 +310,11 @@ fn routes(cfg: &mut web::ServiceConfig) {
             paths::TEAM,
             team::show_team,
             team::submit_new_vendedor,
+        ))
+        .service(only(
+            web::post(),
+            "/equipo/dos-pasos/",
+            team::submit_team_two_step,
         ))
         .service(only(
             web::post(),
@@ -365,6 +378,21 @@ fn routes(cfg: &mut web::ServiceConfig) {
             security::end_session,
         ))
         .service(only(web::post(), paths::NOT_ME, security::not_me))
+        .service(form(
+            paths::TWO_STEP,
+            two_step::two_step_page,
+            two_step::confirm_app,
+        ))
+        .service(only(
+            web::post(),
+            "/seguridad/dos-pasos/desactivar/",
+            two_step::disable,
+        ))
+        .service(only(
+            web::post(),
+            "/seguridad/dos-pasos/codigos/",
+            two_step::new_codes,
+        ))
         .service(form(
             paths::REAUTHENTICATE,
             reauth::reauth_form,

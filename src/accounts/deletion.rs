@@ -206,15 +206,24 @@ pub async fn pending_of(state: &AppState, user: &User) -> Result<Option<Pending>
     db::run(&state.pool, move |conn| pending_in(conn, &user)).await
 }
 
+/// What restoring at sign-in came to.
+pub enum Restored {
+    /// The session started.
+    SignedIn(Box<SignedIn>),
+    /// The account has two-step sign-in: restored, but the session waits for a code.
+    SecondStep(super::entry::PendingSignIn),
+}
+
 /// Restores the account `user_id` right after a sign-in with its right password (the caller
 /// kept who it was, briefly, in the encrypted session) and starts a session (replacing
-/// `replacing`; a "recordarme" one when `remember`). [`Error::NotFound`] when there is nothing
-/// to restore any more (already restored, purged, or its time has come).
+/// `replacing`; a "recordarme" one when `remember`), or, with two-step sign-in, hands back the
+/// pending sign-in. [`Error::NotFound`] when there is nothing to restore any more (already
+/// restored, purged, or its time has come).
 pub async fn restore_after_sign_in(
     state: &AppState,
     client: &Client,
     restore: RestoreAfterSignIn,
-) -> Result<SignedIn, Error> {
+) -> Result<Restored, Error> {
     let RestoreAfterSignIn {
         user_id,
         replacing,
@@ -230,33 +239,44 @@ pub async fn restore_after_sign_in(
         browser_id.clone(),
         state.settings.base_url.clone(),
     );
-    let (user, noticed) = db::run_write(&state.pool, move |conn| {
+    let (user, noticed, second_step) = db::run_write(&state.pool, move |conn| {
         let user = User::find(conn, user_id)?.ok_or(Error::NotFound)?;
         if !restorable(conn, &user)? || !User::restore(conn, user_id, now)? {
             return Err(Error::NotFound);
         }
         let restored = Event::new(EventKind::DeletionCancelled, user_id).with("via", "sign_in");
         security_log::record(conn, &who, now, &restored)?;
-        let sign_in = SignInRecord {
-            owner: &user,
-            client: &who,
-            browser_id: &remembered,
-            rehash: None,
+        // With a second factor, the sign-in is recorded once it passes.
+        let second_step = super::two_step::status_in(conn, user_id)?.enabled();
+        let noticed = if second_step {
+            false
+        } else {
+            let sign_in = SignInRecord {
+                owner: &user,
+                client: &who,
+                browser_id: &remembered,
+                rehash: None,
+                second_step: false,
+            };
+            sign_in.record(conn, now, &base_url)?
         };
-        let noticed = sign_in.record(conn, now, &base_url)?;
         let user = User::find(conn, user_id)?.ok_or(Error::NotFound)?;
-        Ok((user, noticed))
+        Ok((user, noticed, second_step))
     })
     .await?;
     if noticed {
         state.outbox.wake();
     }
+    if second_step {
+        let pending = super::entry::PendingSignIn::of(&user, Some(browser_id), remember);
+        return Ok(Restored::SecondStep(pending));
+    }
     let session = sessions::start(state, &user, client, replacing, remember).await?;
-    Ok(SignedIn {
+    Ok(Restored::SignedIn(Box::new(SignedIn {
         user,
         session,
         browser_id,
-    })
+    })))
 }
 
 /// What [`restore_after_sign_in`] needs: the account the browser may restore (kept briefly in

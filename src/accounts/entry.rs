@@ -4,7 +4,10 @@
 //! sign-in (`accounts::deletion`) both end here.
 
 use super::security_log::{self, Event};
-use super::{Client, Error, sessions};
+use chrono::TimeDelta;
+
+use super::sessions::{self, Remember};
+use super::{Client, Error};
 use crate::clock::Timestamp;
 use crate::db::DbConnection;
 use crate::db::known_browsers::KnownBrowser;
@@ -30,6 +33,8 @@ pub(super) struct SignInRecord<'a> {
     pub browser_id: &'a str,
     /// A stronger hash of the password, when the stored one is due for it.
     pub rehash: Option<&'a str>,
+    /// The sign-in passed a second factor too.
+    pub second_step: bool,
 }
 
 impl SignInRecord<'_> {
@@ -49,7 +54,10 @@ impl SignInRecord<'_> {
         if notice {
             new_browser_notice(self.owner, self.client, now, base_url)?.enqueue(conn)?;
         }
-        let event = Event::new(EventKind::SignedIn, id).with("new_browser", new_browser);
+        let mut event = Event::new(EventKind::SignedIn, id).with("new_browser", new_browser);
+        if self.second_step {
+            event = event.with("second_step", true);
+        }
         security_log::record(conn, self.client, now, &event)?;
         Ok(notice)
     }
@@ -70,4 +78,33 @@ fn new_browser_notice(
     }
     .compose(&to, base_url, now)
     .map_err(Error::unexpected)
+}
+
+/// A sign-in that passed its first step (the password, or a mailed sign-in link) and waits
+/// for the second. The caller holds it where the client cannot read or change it (the
+/// encrypted session cookie) and for a short while ([`PENDING_LIFETIME`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingSignIn {
+    pub user_id: i32,
+    /// The account's session epoch at the first step: a password change, a reset or "no fui
+    /// yo" since then voids the pending sign-in.
+    pub epoch: i32,
+    /// The known-browser id to list once the session starts.
+    pub browser_id: Option<String>,
+    /// "Recordarme" was ticked.
+    pub remember: bool,
+}
+
+/// How long a pending sign-in waits for its second step.
+pub const PENDING_LIFETIME: TimeDelta = TimeDelta::minutes(5);
+
+impl PendingSignIn {
+    pub fn of(user: &User, browser_id: Option<String>, remember: Remember) -> Self {
+        Self {
+            user_id: user.id,
+            epoch: user.session_epoch,
+            browser_id,
+            remember: remember == Remember::Yes,
+        }
+    }
 }

@@ -58,7 +58,17 @@ pub struct Export<'c> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team: Option<Vec<TeamMember>>,
     pub sessions: Vec<SessionExport>,
+    pub two_step: TwoStepExport,
     pub security_history: History<'c>,
+}
+
+/// Whether two-step sign-in is on; never the secret or a code.
+#[derive(Serialize)]
+pub struct TwoStepExport {
+    pub authenticator_app: bool,
+    #[serde(serialize_with = "utc_opt")]
+    pub app_added_at: Option<Timestamp>,
+    pub recovery_codes_left: i64,
 }
 
 #[derive(Serialize)]
@@ -315,6 +325,12 @@ fn write_archive(
             user_agent: s.user_agent,
         })
         .collect();
+    let app = crate::db::two_step::TotpSecret::find(conn, user.id)?;
+    let two_step = TwoStepExport {
+        authenticator_app: app.is_some(),
+        app_added_at: app.map(|a| a.created_at),
+        recovery_codes_left: crate::db::two_step::RecoveryCodes::remaining(conn, user.id)?,
+    };
     let export = Export {
         format: FORMAT,
         generated_at: now,
@@ -351,6 +367,7 @@ fn write_archive(
         invoice_settings,
         team,
         sessions,
+        two_step,
         security_history: History {
             conn: RefCell::new(conn),
             user_id: user.id,

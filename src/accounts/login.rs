@@ -16,7 +16,7 @@
 use chrono::TimeDelta;
 
 use super::entry::SignInRecord;
-pub use super::entry::SignedIn;
+pub use super::entry::{PENDING_LIFETIME, PendingSignIn, SignedIn};
 use super::security_log::{self, Event};
 use super::sessions::{self, Pass, Remember};
 use super::{Client, Error, throttle};
@@ -53,12 +53,92 @@ pub enum SignInOutcome {
     /// The account is under guard and the browser unknown: if the password was right, a
     /// sign-in link went to the account's address.
     LinkSent,
+    /// The right password for an account with two-step sign-in: no session yet; the caller
+    /// keeps this (briefly) and asks for a code ([`complete_second_step`]).
+    SecondStep(PendingSignIn),
+}
+
+/// True when `user` must pass a second step after the password.
+async fn needs_second_step(state: &AppState, user: &User) -> Result<bool, Error> {
+    Ok(super::two_step::status(state, user.id).await?.enabled())
+}
+
+/// What a passed second step came to.
+pub struct SecondStepPassed {
+    pub signed_in: SignedIn,
+    pub how: super::two_step::Passed,
+}
+
+/// The second step of a pending sign-in: `code` (an app code or a recovery code, counted in
+/// the per-account throttle) starts the session. A sign-in that no longer holds (the account
+/// was deactivated, its password changed, it is pending deletion) is [`Error::LinkInvalid`]:
+/// start again; a wrong code is a problem on `codigo`.
+pub async fn complete_second_step(
+    state: &AppState,
+    client: &Client,
+    pending: PendingSignIn,
+    code: &str,
+    replacing: Option<String>,
+) -> Result<SecondStepPassed, Error> {
+    let now = state.clock.now();
+    let user_id = pending.user_id;
+    let user = db::run(&state.pool, move |conn| {
+        let user = User::find(conn, user_id)?;
+        let user = match user {
+            Some(user) if super::deletion::pending_in(conn, &user)?.is_none() => Some(user),
+            _ => None,
+        };
+        Ok::<_, Error>(user)
+    })
+    .await?
+    .filter(|u| u.is_active && u.session_epoch == pending.epoch && !u.temp_password_expired(now))
+    .ok_or(Error::LinkInvalid)?;
+    let how = super::two_step::second_step(state, client, &user, code).await?;
+    let browser_id = pending
+        .browser_id
+        .filter(|id| is_token_shaped(id))
+        .unwrap_or_else(random_token);
+    let (owner, remembered, who) = (user.clone(), browser_id.clone(), client.clone());
+    let base_url = state.settings.base_url.clone();
+    let noticed = db::run_write(&state.pool, move |conn| {
+        let sign_in = SignInRecord {
+            owner: &owner,
+            client: &who,
+            browser_id: &remembered,
+            rehash: None,
+            second_step: true,
+        };
+        sign_in.record(conn, now, &base_url)
+    })
+    .await?;
+    if noticed {
+        state.outbox.wake();
+    }
+    let remember = if pending.remember {
+        Remember::Yes
+    } else {
+        Remember::No
+    };
+    let session = sessions::start(state, &user, client, replacing, remember).await?;
+    Ok(SecondStepPassed {
+        signed_in: SignedIn {
+            user,
+            session,
+            browser_id,
+        },
+        how,
+    })
 }
 
 /// What [`authenticate`] found.
 pub enum Authenticated {
-    /// The right password; the sign-in is recorded and the browser listed for the account.
-    User { user: Box<User>, browser_id: String },
+    /// The right password; the sign-in is recorded and the browser listed for the account,
+    /// unless a second step must come first (`second_step`), which then records it.
+    User {
+        user: Box<User>,
+        browser_id: String,
+        second_step: bool,
+    },
     /// See [`SignInOutcome::LinkSent`].
     LinkSent,
 }
@@ -117,7 +197,14 @@ pub async fn authenticate(
         Verification::Invalid => None,
     };
     let browser_id = browser.unwrap_or_else(random_token);
-    record_right_password(state, client, key, &user, rehash, browser_id.clone()).await?;
+    let second_step = needs_second_step(state, &user).await?;
+    let right = RightPassword {
+        key,
+        rehash,
+        browser_id: browser_id.clone(),
+        second_step,
+    };
+    record_right_password(state, client, &user, right).await?;
     // A self-registered admin must confirm the address first (a team member, created by
     // their admin, may sign in unverified). Only someone with the password learns this.
     if must_verify(&user) {
@@ -126,6 +213,7 @@ pub async fn authenticate(
     Ok(Authenticated::User {
         user: Box::new(user),
         browser_id,
+        second_step,
     })
 }
 
@@ -169,17 +257,32 @@ fn must_verify(user: &User) -> bool {
     !user.email_verified && user.role == Role::Admin && user.manager_id.is_none()
 }
 
+/// What a right password leads to.
+struct RightPassword {
+    /// The throttle key of the attempt (it is forgiven).
+    key: String,
+    /// A stronger hash of the password, when the stored one is due for it.
+    rehash: Option<String>,
+    browser_id: String,
+    /// A second factor must pass first: then the sign-in is recorded when it does.
+    second_step: bool,
+}
+
 /// The right password for an account that may sign in (or must confirm its address first):
 /// the throttle forgives the attempt, and in one transaction the sign-in is recorded (see
-/// [`record_sign_in`]).
+/// [`SignInRecord`]) unless a second step must pass first.
 async fn record_right_password(
     state: &AppState,
     client: &Client,
-    key: String,
     user: &User,
-    rehash: Option<String>,
-    browser_id: String,
+    right: RightPassword,
 ) -> Result<(), Error> {
+    let RightPassword {
+        key,
+        rehash,
+        browser_id,
+        second_step,
+    } = right;
     let now = state.clock.now();
     let (owner, who, base_url) = (
         user.clone(),
@@ -194,11 +297,15 @@ async fn record_right_password(
             security_log::record(conn, &who, now, &event)?;
             return Ok(false);
         }
+        if second_step {
+            return Ok(false);
+        }
         let sign_in = SignInRecord {
             owner: &owner,
             client: &who,
             browser_id: &browser_id,
             rehash: rehash.as_deref(),
+            second_step: false,
         };
         sign_in.record(conn, now, &base_url)
     })
@@ -310,7 +417,7 @@ pub async fn confirm_link(
     token: String,
     browser: Option<String>,
     replacing: Option<String>,
-) -> Result<SignedIn, Error> {
+) -> Result<SignInOutcome, Error> {
     let now = state.clock.now();
     if !link_is_live(state, token.clone()).await? {
         return Err(Error::LinkInvalid);
@@ -341,12 +448,17 @@ pub async fn confirm_link(
         Ok(user)
     })
     .await?;
+    // The link stands for the password, not for the second step.
+    if needs_second_step(state, &user).await? {
+        let pending = PendingSignIn::of(&user, Some(browser_id), Remember::No);
+        return Ok(SignInOutcome::SecondStep(pending));
+    }
     let session = sessions::start(state, &user, client, replacing, Remember::No).await?;
-    Ok(SignedIn {
+    Ok(SignInOutcome::SignedIn(Box::new(SignedIn {
         user,
         session,
         browser_id,
-    })
+    })))
 }
 
 /// Records one event on its own (a failure changes nothing else).
@@ -396,10 +508,19 @@ pub async fn sign_in(
     replacing: Option<String>,
     remember: Remember,
 ) -> Result<SignInOutcome, Error> {
-    let (user, browser_id) = match authenticate(state, client, credentials, browser).await? {
-        Authenticated::User { user, browser_id } => (user, browser_id),
-        Authenticated::LinkSent => return Ok(SignInOutcome::LinkSent),
+    let authenticated = authenticate(state, client, credentials, browser).await?;
+    let Authenticated::User {
+        user,
+        browser_id,
+        second_step,
+    } = authenticated
+    else {
+        return Ok(SignInOutcome::LinkSent);
     };
+    if second_step {
+        let pending = PendingSignIn::of(&user, Some(browser_id), remember);
+        return Ok(SignInOutcome::SecondStep(pending));
+    }
     let session = sessions::start(state, &user, client, replacing, remember).await?;
     Ok(SignInOutcome::SignedIn(Box::new(SignedIn {
         user: *user,

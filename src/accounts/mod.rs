@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod signup;
 pub mod team;
 pub mod throttle;
+pub mod two_step;
 pub mod verification;
 
 use std::net::IpAddr;

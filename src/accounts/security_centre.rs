@@ -1,9 +1,10 @@
-//! The security centre's one read: the user's live sessions and a page of their history
-//! (see `accounts::sessions` and `accounts::security_log`).
+//! The security centre's one read: the user's live sessions, a page of their history and
+//! their second factors (see `accounts::sessions`, `accounts::security_log` and
+//! `accounts::two_step`).
 
-use super::Error;
 use super::security_log::{History, history};
 use super::sessions::{self, LiveSession, SessionSummary};
+use super::{Error, two_step};
 use crate::state::AppState;
 
 /// What the security centre shows: the user's live sessions and a page of their history.
@@ -11,11 +12,18 @@ use crate::state::AppState;
 pub struct Centre {
     pub sessions: Vec<SessionSummary>,
     pub history: History,
+    /// The second factors.
+    pub two_step: two_step::Status,
 }
 
 /// The security centre of the session's user, with page `page` of the history.
 pub async fn centre(state: &AppState, current: &LiveSession, page: i64) -> Result<Centre, Error> {
     let sessions = sessions::list(state, current).await?;
     let history = history(state, current.user.id, page).await?;
-    Ok(Centre { sessions, history })
+    let two_step = two_step::status(state, current.user.id).await?;
+    Ok(Centre {
+        sessions,
+        history,
+        two_step,
+    })
 }

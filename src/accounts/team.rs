@@ -26,6 +26,8 @@ pub enum TeamAction {
     Delete,
     /// Takes that back during the grace period.
     Restore,
+    /// Removes the vendedor's two-step factors (a phone lost with the recovery codes).
+    ResetTwoStep,
 }
 
 /// The new-vendedor form, as typed.
@@ -172,6 +174,10 @@ pub async fn act_on_member(
             purge_after: super::deletion::purge_time(state, now),
         },
         TeamAction::Restore => TeamChange::Restore,
+        TeamAction::ResetTwoStep => {
+            super::two_step::reset_by_admin(state, client, admin, &member).await?;
+            return Ok(None);
+        }
         TeamAction::ResetPassword => {
             let password = temporary_password();
             let hash = state.passwords.hash(password.clone()).await?;
@@ -191,6 +197,7 @@ pub async fn act_on_member(
         TeamAction::ResetTutorial => EventKind::TutorialReset,
         TeamAction::Delete => EventKind::DeletionRequested,
         TeamAction::Restore => EventKind::DeletionCancelled,
+        TeamAction::ResetTwoStep => EventKind::TwoStepDisabled,
     };
     let client = client.clone();
     let applied = db::run_write(&state.pool, move |conn| {

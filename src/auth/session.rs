@@ -190,6 +190,74 @@ pub fn take_restore(
     (now.and_utc().timestamp() < ticket.until).then_some((ticket.user_id, remember))
 }
 
+const SECOND_STEP_KEY: &str = "second_step";
+const SET_UP_KEY: &str = "two_step_set_up";
+
+/// A sign-in waiting for its second step, as the encrypted cookie holds it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SecondStepTicket {
+    pending: accounts::login::PendingSignIn,
+    until: i64,
+    /// Where to go once signed in (already checked to be a local path).
+    next: String,
+}
+
+/// Holds `pending` in the cookie for [`accounts::login::PENDING_LIFETIME`]: the second step
+/// is bound to this browser's password step, and nothing of it is in a form.
+pub fn hold_second_step(
+    session: &Session,
+    pending: accounts::login::PendingSignIn,
+    next: String,
+    now: crate::clock::Timestamp,
+) -> Result<(), AppError> {
+    let until = (now + accounts::login::PENDING_LIFETIME)
+        .and_utc()
+        .timestamp();
+    let ticket = SecondStepTicket {
+        pending,
+        until,
+        next,
+    };
+    session
+        .insert(SECOND_STEP_KEY, ticket)
+        .map_err(AppError::unexpected)
+}
+
+/// The pending sign-in of this browser and where it goes next, while it is live.
+pub fn second_step(
+    session: &Session,
+    now: crate::clock::Timestamp,
+) -> Option<(accounts::login::PendingSignIn, String)> {
+    let ticket = session
+        .get::<SecondStepTicket>(SECOND_STEP_KEY)
+        .ok()
+        .flatten()?;
+    (now.and_utc().timestamp() < ticket.until).then_some((ticket.pending, ticket.next))
+}
+
+/// Drops the pending sign-in (used, expired or void).
+pub fn drop_second_step(session: &Session) {
+    session.remove(SECOND_STEP_KEY);
+}
+
+/// Keeps the secret the set-up page offered (for `user_id`), until a code confirms it.
+pub fn hold_set_up_secret(session: &Session, user_id: i32, secret: &str) -> Result<(), AppError> {
+    session
+        .insert(SET_UP_KEY, (user_id, secret))
+        .map_err(AppError::unexpected)
+}
+
+/// The secret the set-up page offered to `user_id`, if any.
+pub fn set_up_secret(session: &Session, user_id: i32) -> Option<String> {
+    let (owner, secret) = session.get::<(i32, String)>(SET_UP_KEY).ok().flatten()?;
+    (owner == user_id).then_some(secret)
+}
+
+/// Forgets the offered secret (confirmed, or two-step sign-in turned off).
+pub fn drop_set_up_secret(session: &Session) {
+    session.remove(SET_UP_KEY);
+}
+
 /// Who is asking: the client address (see [`client_address`]) and the user agent.
 pub fn client_of(req: &HttpRequest) -> Client {
     let user_agent = req

@@ -16,6 +16,7 @@ pub mod schema;
 pub mod security_events;
 pub mod sessions;
 pub mod tokens;
+pub mod two_step;
 pub mod users;
 
 use std::path::PathBuf;

@@ -13,8 +13,8 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    invoice_settings, known_browsers, mail_outbox, one_time_tokens, security_events,
-    throttle_attempts, user_sessions, users,
+    invoice_settings, known_browsers, mail_outbox, one_time_tokens, recovery_codes,
+    security_events, team_settings, throttle_attempts, totp_secrets, user_sessions, users,
 };
 use super::security_events::EventKind;
 use super::{DbConnection, Pool, StorageError};
@@ -74,6 +74,12 @@ pub fn purge_account(
             .set(security_events::actor_id.eq(None::<i32>))
             .execute(conn)?;
         diesel::delete(known_browsers::table.filter(known_browsers::user_id.eq_any(&ids)))
+            .execute(conn)?;
+        diesel::delete(totp_secrets::table.filter(totp_secrets::user_id.eq_any(&ids)))
+            .execute(conn)?;
+        diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq_any(&ids)))
+            .execute(conn)?;
+        diesel::delete(team_settings::table.filter(team_settings::admin_id.eq_any(&ids)))
             .execute(conn)?;
         diesel::delete(invoice_settings::table.filter(invoice_settings::admin_id.eq_any(&ids)))
             .execute(conn)?;

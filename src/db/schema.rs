@@ -133,6 +133,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    totp_secrets (user_id) {
+        user_id -> Integer,
+        secret_sealed -> Text,
+        last_step -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Integer,
+        user_id -> Integer,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    team_settings (admin_id) {
+        admin_id -> Integer,
+        require_two_step -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(invoice_settings -> users (admin_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
@@ -144,5 +171,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     one_time_tokens,
     mail_outbox,
     security_events,
-    known_browsers
+    known_browsers,
+    totp_secrets,
+    recovery_codes,
+    team_settings
 );

@@ -68,6 +68,14 @@ crate::text_enum! {
         /// The owner said "no fui yo": every session ended, the password made unusable, the
         /// links voided, a reset link mailed.
         AccountLockedDown = "account_locked_down",
+        /// Two-step sign-in was turned on (the authenticator app confirmed).
+        TwoStepEnabled = "two_step_enabled",
+        /// Two-step sign-in was turned off.
+        TwoStepDisabled = "two_step_disabled",
+        /// A new set of recovery codes replaced the old one.
+        RecoveryCodesReplaced = "recovery_codes_replaced",
+        /// A recovery code was used to sign in.
+        RecoveryCodeUsed = "recovery_code_used",
     }
 }
 

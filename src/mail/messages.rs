@@ -31,6 +31,8 @@ impl Recipient {
 /// One kind of mail, with what its text needs.
 #[derive(Clone, Debug)]
 pub enum Mail<'a> {
+    /// A change to two-step sign-in.
+    TwoStep(TwoStepNotice),
     /// Confirms the account's address (sign-up, resend, the profile's button).
     VerifyEmail {
         token: &'a str,
@@ -78,6 +80,22 @@ pub enum Mail<'a> {
     },
 }
 
+/// What changed in two-step sign-in.
+#[derive(Clone, Copy, Debug)]
+pub enum TwoStepNotice {
+    Enabled,
+    Disabled,
+    /// The vendedor's admin removed the factors.
+    ResetByAdmin,
+    NewCodes,
+    /// A recovery code was used to sign in; `left` remain, and `low` says it is time to make
+    /// new ones.
+    CodeUsed {
+        left: i64,
+        low: bool,
+    },
+}
+
 #[derive(Template)]
 #[template(path = "email/message.txt")]
 struct TextBody<'a> {
@@ -115,6 +133,7 @@ impl Mail<'_> {
             Self::AccountDeletion { .. } => "account_deletion",
             Self::LockedDown { .. } => "locked_down",
             Self::NewSignIn { .. } => "new_sign_in",
+            Self::TwoStep(_) => "two_step",
         }
     }
 
@@ -216,6 +235,44 @@ impl Mail<'_> {
                 )],
                 t("mail-new-sign-in-note"),
             ),
+            Self::TwoStep(notice) => {
+                let (subject, body) = match notice {
+                    TwoStepNotice::Enabled => (
+                        "mail-two-step-enabled-subject",
+                        "mail-two-step-enabled-body",
+                    ),
+                    TwoStepNotice::Disabled => (
+                        "mail-two-step-disabled-subject",
+                        "mail-two-step-disabled-body",
+                    ),
+                    TwoStepNotice::ResetByAdmin => {
+                        ("mail-two-step-reset-subject", "mail-two-step-reset-body")
+                    }
+                    TwoStepNotice::NewCodes => {
+                        ("mail-two-step-codes-subject", "mail-two-step-codes-body")
+                    }
+                    TwoStepNotice::CodeUsed { .. } => (
+                        "mail-two-step-code-used-subject",
+                        "mail-two-step-code-used-body",
+                    ),
+                };
+                let mut paragraphs = vec![t(body)];
+                if let TwoStepNotice::CodeUsed { left, low } = notice {
+                    paragraphs.push(with(
+                        "mail-two-step-codes-left",
+                        &[("left", (*left).into())],
+                    ));
+                    if *low {
+                        paragraphs.push(t("mail-two-step-codes-low"));
+                    }
+                }
+                (
+                    (subject, "mail-two-step-action"),
+                    Some(link(paths::SECURITY.into())),
+                    paragraphs,
+                    t("mail-two-step-not-you"),
+                )
+            }
             Self::PasswordChanged => (
                 (
                     "mail-password-changed-subject",

@@ -8,7 +8,7 @@ use askama::Template;
 use fluent_templates::fluent_bundle::FluentValue;
 use serde::Deserialize;
 
-use crate::accounts::deletion::{DeletionRequest, RestoreAfterSignIn};
+use crate::accounts::deletion::{DeletionRequest, RestoreAfterSignIn, Restored};
 use crate::accounts::{self, Error};
 use crate::auth::browser::{self, browser_of};
 use crate::auth::{RecentUser, session};
@@ -17,7 +17,9 @@ use crate::domain::Problems;
 use crate::error::AppError;
 use crate::i18n::local_time;
 use crate::paths;
-use crate::render::{FieldErrors, FlashLevel, Layout, PageContext, flash, no_referrer, page};
+use crate::render::{
+    FieldErrors, FlashLevel, Layout, PageContext, flash, no_referrer, page, see_other,
+};
 
 #[derive(Default, Deserialize)]
 #[serde(default)]
@@ -133,10 +135,16 @@ pub async fn submit_restore(ctx: PageContext) -> Result<HttpResponse, AppError> 
     };
     let restored = accounts::deletion::restore_after_sign_in(&ctx.state, &client, restore).await;
     match restored {
-        Ok(signed_in) => {
+        Ok(Restored::SecondStep(pending)) => {
+            let now = ctx.state.clock.now();
+            session::hold_second_step(&ctx.session, pending, String::new(), now)?;
+            flash(&ctx.session, FlashLevel::Success, "deletion-restored");
+            Ok(see_other(paths::SECOND_STEP))
+        }
+        Ok(Restored::SignedIn(signed_in)) => {
             flash(&ctx.session, FlashLevel::Success, "deletion-restored");
             let https = ctx.state.settings.is_https();
-            browser::enter(&ctx.req, &ctx.session, https, signed_in, paths::DASHBOARD)
+            browser::enter(&ctx.req, &ctx.session, https, *signed_in, paths::DASHBOARD)
         }
         Err(Error::NotFound) => {
             ctx.redirect_with(paths::LOGIN, FlashLevel::Error, "deletion-restore-expired")

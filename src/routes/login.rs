@@ -7,8 +7,9 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::login::{Credentials, SignInOutcome, SignedIn};
+use crate::accounts::login::{Credentials, PendingSignIn, SignInOutcome, SignedIn};
 use crate::accounts::sessions::Remember;
+use crate::accounts::two_step::{LOW_CODES, Passed};
 use crate::accounts::{self, Error};
 use crate::auth::CurrentUser;
 use crate::auth::browser::{self, browser_of};
@@ -156,6 +157,7 @@ pub async fn submit_login(
             link_sent: true,
             ..form
         }),
+        Ok(SignInOutcome::SecondStep(pending)) => to_second_step(&ctx, pending, form.next),
         Err(Error::Invalid(problems)) => ctx.invalid(&form.with_problems(&problems)),
         Err(Error::EmailNotVerified { email }) => page(
             StatusCode::FORBIDDEN,
@@ -232,7 +234,13 @@ pub async fn submit_sign_in_link(
     )
     .await;
     match confirmed {
-        Ok(signed_in) => enter(&ctx, signed_in, paths::DASHBOARD).map(no_referrer),
+        Ok(SignInOutcome::SignedIn(signed_in)) => {
+            enter(&ctx, *signed_in, paths::DASHBOARD).map(no_referrer)
+        }
+        Ok(SignInOutcome::SecondStep(pending)) => {
+            to_second_step(&ctx, pending, String::new()).map(no_referrer)
+        }
+        Ok(SignInOutcome::LinkSent) => link_page(&ctx, None),
         Err(Error::LinkInvalid) => link_page(&ctx, None),
         Err(e) => Err(e.into()),
     }
@@ -261,4 +269,105 @@ pub async fn submit_logout(
         flash(&ctx.session, FlashLevel::Info, "logout-done");
     }
     Ok(see_other(paths::LOGIN))
+}
+
+/// The right first step of an account with two-step sign-in: the pending sign-in goes into
+/// the encrypted cookie and the browser to `/login/dos-pasos/`.
+fn to_second_step(
+    ctx: &PageContext,
+    pending: PendingSignIn,
+    next: String,
+) -> Result<HttpResponse, AppError> {
+    session::hold_second_step(&ctx.session, pending, next, ctx.state.clock.now())?;
+    Ok(see_other(paths::SECOND_STEP))
+}
+
+/// The second step of signing in. Built so that other ways to pass it (a passkey) can be
+/// offered next to the code field.
+#[derive(Template)]
+#[template(path = "auth/second_step.html")]
+struct SecondStepPage {
+    layout: Layout,
+    codigo_error: Option<String>,
+}
+
+impl SecondStepPage {
+    fn error_items(&self) -> Vec<(&'static str, String)> {
+        self.codigo_error
+            .clone()
+            .map(|e| ("codigo", e))
+            .into_iter()
+            .collect()
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct SecondStepForm {
+    codigo: String,
+}
+
+/// Back to the sign-in page: the pending sign-in expired, never was, or no longer holds.
+fn second_step_expired(ctx: &PageContext) -> Result<HttpResponse, AppError> {
+    session::drop_second_step(&ctx.session);
+    ctx.redirect_with(paths::LOGIN, FlashLevel::Error, "two-step-sign-in-expired")
+}
+
+/// `GET /login/dos-pasos/`: the code field, while a pending sign-in is live.
+pub async fn second_step_form(ctx: PageContext) -> Result<HttpResponse, AppError> {
+    if session::second_step(&ctx.session, ctx.state.clock.now()).is_none() {
+        return second_step_expired(&ctx);
+    }
+    ctx.ok(&SecondStepPage {
+        layout: ctx.layout(),
+        codigo_error: None,
+    })
+}
+
+/// `POST /login/dos-pasos/`: an app code or a recovery code starts the session.
+pub async fn submit_second_step(
+    ctx: PageContext,
+    form: web::Form<SecondStepForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some((pending, next)) = session::second_step(&ctx.session, ctx.state.clock.now()) else {
+        return second_step_expired(&ctx);
+    };
+    let replacing = session::session_id(&ctx.session);
+    let passed = accounts::login::complete_second_step(
+        &ctx.state,
+        &ctx.client(),
+        pending,
+        &form.codigo,
+        replacing,
+    )
+    .await;
+    match passed {
+        Ok(passed) => {
+            session::drop_second_step(&ctx.session);
+            let target = if next.is_empty() {
+                paths::DASHBOARD
+            } else {
+                &next
+            };
+            let response = enter(&ctx, passed.signed_in, target)?;
+            if let Passed::RecoveryCode { left } = passed.how {
+                let key = if left <= LOW_CODES {
+                    "two-step-codes-low"
+                } else {
+                    "two-step-code-used"
+                };
+                flash(&ctx.session, FlashLevel::Info, key);
+            }
+            Ok(response)
+        }
+        Err(Error::Invalid(problems)) => {
+            let errors = FieldErrors::new(&problems, ctx.layout().lang);
+            ctx.invalid(&SecondStepPage {
+                layout: ctx.layout(),
+                codigo_error: errors.get("codigo"),
+            })
+        }
+        Err(Error::LinkInvalid) => second_step_expired(&ctx),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -19,4 +19,5 @@ pub mod security;
 pub mod signup;
 pub mod team;
 pub mod tutorial;
+pub mod two_step;
 pub mod verification;

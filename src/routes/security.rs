@@ -55,12 +55,23 @@ struct SecurityPage {
     page: i64,
     previous_page: Option<String>,
     next_page: Option<String>,
+    two_step: accounts::two_step::Status,
+    /// "N recovery codes left", in words.
+    codes_left_text: String,
 }
 
 impl SecurityPage {
     fn new(layout: Layout, user: &User, centre: Centre) -> Self {
-        let Centre { sessions, history } = centre;
+        let Centre {
+            sessions,
+            history,
+            two_step,
+        } = centre;
         let lang = layout.lang;
+        let codes_left_text = lang.t_args(
+            "two-step-centre-codes-left",
+            &[("left", two_step.codes_left.into())],
+        );
         let at = |t| local_time(&user.timezone, t);
         let sessions = sessions
             .into_iter()
@@ -93,6 +104,8 @@ impl SecurityPage {
             page: history.page,
             previous_page: (history.page > 1).then(|| link(history.page - 1)),
             next_page: history.has_next.then(|| link(history.page + 1)),
+            two_step,
+            codes_left_text,
         }
     }
 

@@ -44,6 +44,8 @@ pub enum ActionWord {
     Eliminar,
     #[serde(rename = "restaurar")]
     Restaurar,
+    #[serde(rename = "reiniciar-dos-pasos")]
+    ReiniciarDosPasos,
 }
 
 impl ActionWord {
@@ -56,6 +58,7 @@ impl ActionWord {
             Self::ReiniciarTutorial => (TeamAction::ResetTutorial, "team-tutorial-reset"),
             Self::Eliminar => (TeamAction::Delete, "team-deleted"),
             Self::Restaurar => (TeamAction::Restore, "team-restored"),
+            Self::ReiniciarDosPasos => (TeamAction::ResetTwoStep, "team-two-step-reset"),
         }
     }
 }
@@ -94,6 +97,8 @@ struct TeamPage {
     issued: Option<ShownPassword>,
     values: NewVendedorForm,
     errors: FieldErrors,
+    /// The `exigir_dos_pasos` switch.
+    require_two_step: bool,
 }
 
 impl TeamPage {
@@ -120,12 +125,14 @@ impl TeamPage {
                 purge_date: user.purge_after.map(|at| local_time(admin, at)),
             })
             .collect();
+        let require_two_step = accounts::two_step::team_requires(&ctx.state, admin).await?;
         Ok(Self {
             errors: FieldErrors::new(&problems, layout.lang),
             layout,
             members,
             issued,
             values,
+            require_two_step,
         })
     }
 
@@ -212,4 +219,27 @@ fn show_once(session: &Session, admin: &User, issued: IssuedPassword) -> Result<
 
 fn local_time(viewer: &User, at: Timestamp) -> String {
     crate::i18n::local_time(&viewer.timezone, at)
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct TeamTwoStepForm {
+    /// The checkbox: present (any value) when ticked.
+    exigir_dos_pasos: Option<String>,
+}
+
+/// `POST /equipo/dos-pasos/`: the switch that requires two-step sign-in of every vendedor.
+pub async fn submit_team_two_step(
+    ctx: PageContext,
+    AdminUser(current): AdminUser,
+    form: web::Form<TeamTwoStepForm>,
+) -> Result<HttpResponse, AppError> {
+    let required = form.exigir_dos_pasos.is_some();
+    accounts::two_step::set_team_requires(&ctx.state, &current.user, required).await?;
+    let message = if required {
+        "team-two-step-required"
+    } else {
+        "team-two-step-not-required"
+    };
+    ctx.redirect_with(paths::TEAM, FlashLevel::Success, message)
 }

@@ -579,6 +579,15 @@ async fn the_purge_leaves_no_row_of_the_account_or_its_team_and_no_photo() {
     let _ = vera_client;
     let admin_photo = give_photo(&app, &admin);
     let vera_photo = give_photo(&app, &vera);
+    // Two-step rows (an app secret and recovery codes) for both.
+    for user in [&admin, &vera] {
+        let now = app.clock.now();
+        app.db(|c| {
+            cuentas::db::two_step::TotpSecret::replace(c, user.id, "sealed", 1, now)?;
+            cuentas::db::two_step::RecoveryCodes::replace(c, user.id, &["h".to_owned()], now)
+        })
+        .unwrap();
+    }
     // Someone else, who keeps everything.
     let other = app.create_user("otra", "admin").await;
     let other_client = app.new_logged_in_client(&other).await;

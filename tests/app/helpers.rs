@@ -353,9 +353,10 @@ impl TestApp {
 
     /// The CSRF token of the client's session, read from the first page that shows to this
     /// client: the password page when logged in (it has no side effects, unlike the
-    /// dashboard's tutorial), else the login page.
+    /// dashboard's tutorial), else the login page, else (for a user who must set up two-step
+    /// sign-in first) its set-up page.
     pub async fn csrf_token_with(&self, client: &Client) -> String {
-        for path in ["/cambiar-password/", "/login/"] {
+        for path in ["/cambiar-password/", "/login/", "/seguridad/dos-pasos/"] {
             let page = get_with(client, &self.url(path)).await;
             if page.status().is_success() {
                 return csrf_token_in(&page.text().await.expect("body"));

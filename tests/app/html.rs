@@ -168,7 +168,65 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
         "re-authentication with errors",
         body(app.post_form("/reautenticar/", &[("password", "")]).await).await,
     ));
+    pages.extend(two_step_pages(app, &owner).await);
     pages.extend(deletion_pages(app, &owner).await);
+    pages
+}
+
+/// The two-step pages: the set-up (with an error), the recovery codes, the managing page, the
+/// security centre with it on, and the second step of signing in (with an error).
+async fn two_step_pages(app: &TestApp, owner: &TestUser) -> Vec<(&'static str, String)> {
+    use cuentas::accounts::two_step::{base32_decode, step_at, totp};
+    let mut pages = Vec::new();
+    let set_up = body(app.get("/seguridad/dos-pasos/").await).await;
+    let document = scraper::Html::parse_document(&set_up);
+    let secret = crate::helpers::text_at(&document, "#totp-secret").unwrap();
+    pages.push(("two-step set-up", set_up));
+    pages.push((
+        "two-step set-up with errors",
+        body(
+            app.post_form("/seguridad/dos-pasos/", &[("codigo", "abc")])
+                .await,
+        )
+        .await,
+    ));
+    let code = format!(
+        "{:06}",
+        totp(&base32_decode(&secret).unwrap(), step_at(app.clock.now()))
+    );
+    pages.push((
+        "recovery codes",
+        body(
+            app.post_form("/seguridad/dos-pasos/", &[("codigo", &code)])
+                .await,
+        )
+        .await,
+    ));
+    pages.push((
+        "two-step on",
+        body(app.get("/seguridad/dos-pasos/").await).await,
+    ));
+    pages.push((
+        "security centre with two-step",
+        body(app.get("/seguridad/").await).await,
+    ));
+    let client = new_client();
+    app.login_with(&client, &owner.username, &owner.password)
+        .await;
+    pages.push((
+        "second step",
+        app.get_page_with(&client, "/login/dos-pasos/").await,
+    ));
+    pages.push((
+        "second step with errors",
+        body(
+            app.post_form_with(&client, "/login/dos-pasos/", &[("codigo", "x")])
+                .await,
+        )
+        .await,
+    ));
+    // Off again, for the pages that follow.
+    app.post_form("/seguridad/dos-pasos/desactivar/", &[]).await;
     pages
 }
 

@@ -31,5 +31,6 @@ mod signup;
 mod smtp;
 mod team;
 mod tutorial;
+mod two_step;
 mod usernames;
 mod verification;

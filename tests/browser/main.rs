@@ -22,3 +22,4 @@ mod reset;
 mod security;
 mod signup;
 mod small_screens;
+mod two_step;

@@ -70,6 +70,42 @@ async fn assert_fits(browser: &Browser, page: &str) {
     );
 }
 
+/// The two-step pages: set-up, recovery codes, the second step of signing in, managing it;
+/// then it is turned off again.
+async fn two_step_pages(
+    browser: &Browser,
+    app: &crate::helpers::TestApp,
+    admin: &crate::helpers::TestUser,
+) {
+    use cuentas::accounts::two_step::{base32_decode, step_at, totp};
+    let code = |secret: &str| {
+        let bytes = base32_decode(secret).unwrap();
+        format!("{:06}", totp(&bytes, step_at(app.clock.now())))
+    };
+    browser.open(app, "/seguridad/dos-pasos/").await;
+    assert_fits(browser, "two-step set-up").await;
+    let secret = browser.text_of("#totp-secret").await;
+    browser.fill("#codigo", &code(&secret)).await;
+    browser.submit_form("/seguridad/dos-pasos/").await;
+    browser.text_of("#recovery-codes").await;
+    assert_fits(browser, "recovery codes").await;
+    app.clock.advance(std::time::Duration::from_secs(30));
+    browser.submit_form_to("/logout/", "/login/").await;
+    browser.submit_login(&admin.username, &admin.password).await;
+    browser.wait_for_path("/login/dos-pasos/").await;
+    assert_fits(browser, "second step").await;
+    browser.fill("#codigo", &code(&secret)).await;
+    browser
+        .submit_form_to("/login/dos-pasos/", "/dashboard/")
+        .await;
+    browser.open(app, "/seguridad/dos-pasos/").await;
+    assert_fits(browser, "two-step on").await;
+    browser.click("details.confirm summary").await;
+    browser
+        .submit_form_to("/seguridad/dos-pasos/desactivar/", "/seguridad/")
+        .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_page_fits_a_320_pixel_wide_screen() {
     let Some((browser, app, admin)) = start_with_user("Dueña", "admin").await else {
@@ -169,6 +205,7 @@ async fn every_kind_of_page_fits_a_320_pixel_wide_screen() {
     assert_fits(&browser, "export").await;
     browser.open(&app, "/seguridad/").await;
     assert_fits(&browser, "security centre").await;
+    two_step_pages(&browser, &app, &admin).await;
     browser
         .open(&app, "/reautenticar/?next=%2Fcuenta%2Fexportar%2F")
         .await;

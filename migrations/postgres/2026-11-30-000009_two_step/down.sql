@@ -1,0 +1,3 @@
+DROP TABLE team_settings;
+DROP TABLE recovery_codes;
+DROP TABLE totp_secrets;

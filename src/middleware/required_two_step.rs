@@ -1,0 +1,72 @@
+//! A user who must set up two-step sign-in (an admin under `CUENTAS_REQUIRE_TWO_STEP_ADMINS`,
+//! a vendedor whose admin turned on `exigir_dos_pasos`) and has no factor yet can do nothing but
+//! set it up (or log out): every other route answers 303 to `/seguridad/dos-pasos/`, or 403
+//! JSON to a JSON request. The same shape as the forced password change.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse, web};
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::paths::{REAUTHENTICATE, TWO_STEP};
+use crate::render::{see_other, wants_json};
+use crate::state::AppState;
+
+/// Paths a user who must set up two-step sign-in may still use: the set-up (and the password
+/// it may ask for again), signing out, files and the health check.
+fn allowed(method: &Method, path: &str) -> bool {
+    path == TWO_STEP
+        || path == REAUTHENTICATE
+        || (path == "/logout/" && method == Method::POST)
+        || path.starts_with("/static/")
+        || path.starts_with("/media/")
+        || path == "/healthz"
+}
+
+pub async fn enforce(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let user = req
+        .extensions()
+        .get::<CurrentUser>()
+        .map(|current| current.user.clone());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let (Some(user), Some(state)) = (user, state) else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    };
+    if allowed(req.method(), req.path()) {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
+    let required = match crate::accounts::two_step::set_up_required(&state, &user).await {
+        Ok(required) => required,
+        Err(e) => {
+            return Ok(req.error_response(AppError::from(e)).map_into_right_body());
+        }
+    };
+    if !required {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
+    let response = if wants_json(req.request()) {
+        HttpResponse::Forbidden().json(serde_json::json!({
+            "ok": false,
+            "error": "two_step_required",
+            "location": TWO_STEP,
+        }))
+    } else {
+        see_other(TWO_STEP)
+    };
+    Ok(req.into_response(response).map_into_right_body())
+}

@@ -1,0 +1,175 @@
+//! The two-step sign-in settings (`accounts::two_step`), all behind a recent sign-in
+//! ([`RecentUser`]): `GET, POST /seguridad/dos-pasos/` (set up the authenticator app, or manage
+//! it when on), `POST /seguridad/dos-pasos/desactivar/` and `POST /seguridad/dos-pasos/codigos/`.
+//! The secret on offer waits in the encrypted session cookie until a code confirms it.
+
+use actix_web::HttpResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::web;
+use askama::Template;
+use base64::Engine;
+use serde::Deserialize;
+
+use crate::accounts::two_step::{self, SetUp, Status};
+use crate::accounts::{self, Error};
+use crate::auth::{RecentUser, session};
+use crate::error::AppError;
+use crate::paths;
+use crate::render::{FieldErrors, FlashLevel, Layout, PageContext};
+
+#[derive(Template)]
+#[template(path = "security/two_step.html")]
+struct TwoStepPage {
+    layout: Layout,
+    status: Status,
+    /// What to scan or type when the app is off.
+    set_up: Option<SetUp>,
+    codigo_error: Option<String>,
+}
+
+impl TwoStepPage {
+    fn error_items(&self) -> Vec<(&'static str, String)> {
+        self.codigo_error
+            .clone()
+            .map(|e| ("codigo", e))
+            .into_iter()
+            .collect()
+    }
+}
+
+/// The new recovery codes, shown this once.
+#[derive(Template)]
+#[template(path = "security/recovery_codes.html")]
+struct RecoveryCodesPage {
+    layout: Layout,
+    codes: Vec<String>,
+    /// The codes as a `data:` URL of a text file, for the download link.
+    download: String,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct ConfirmForm {
+    codigo: String,
+}
+
+/// `GET /seguridad/dos-pasos/`.
+pub async fn two_step_page(ctx: PageContext, recent: RecentUser) -> Result<HttpResponse, AppError> {
+    let user = &recent.current.user;
+    let status = two_step::status(&ctx.state, user.id).await?;
+    let set_up = if status.app {
+        None
+    } else {
+        // The same secret while the page is reloaded, so a half-done scan stays good.
+        let secret = match session::set_up_secret(&ctx.session, user.id) {
+            Some(secret) => secret,
+            None => {
+                let secret = two_step::new_secret();
+                session::hold_set_up_secret(&ctx.session, user.id, &secret)?;
+                secret
+            }
+        };
+        Some(SetUp::new(secret, &user.email))
+    };
+    no_store(ctx.ok(&TwoStepPage {
+        layout: ctx.layout(),
+        status,
+        set_up,
+        codigo_error: None,
+    }))
+}
+
+/// `POST /seguridad/dos-pasos/`: the code confirms the secret on offer; the recovery codes
+/// are shown.
+pub async fn confirm_app(
+    ctx: PageContext,
+    recent: RecentUser,
+    form: web::Form<ConfirmForm>,
+) -> Result<HttpResponse, AppError> {
+    let user = &recent.current.user;
+    let Some(secret) = session::set_up_secret(&ctx.session, user.id) else {
+        return ctx.redirect_with(paths::TWO_STEP, FlashLevel::Error, "two-step-set-up-again");
+    };
+    let client = ctx.client();
+    let enabled = two_step::enable(
+        &ctx.state,
+        &client,
+        user,
+        recent.recent,
+        &secret,
+        &form.codigo,
+    )
+    .await;
+    match enabled {
+        Ok(codes) => {
+            session::drop_set_up_secret(&ctx.session);
+            codes_page(&ctx, codes)
+        }
+        Err(Error::Invalid(problems)) => {
+            let layout = ctx.layout();
+            let codigo_error = FieldErrors::new(&problems, layout.lang).get("codigo");
+            let status = two_step::status(&ctx.state, user.id).await?;
+            no_store(ctx.invalid(&TwoStepPage {
+                layout,
+                status,
+                set_up: Some(SetUp::new(secret, &user.email)),
+                codigo_error,
+            }))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /seguridad/dos-pasos/desactivar/`.
+pub async fn disable(ctx: PageContext, recent: RecentUser) -> Result<HttpResponse, AppError> {
+    let user = &recent.current.user;
+    match two_step::disable(&ctx.state, &ctx.client(), user, recent.recent).await {
+        Ok(()) => {
+            session::drop_set_up_secret(&ctx.session);
+            ctx.redirect_with(paths::SECURITY, FlashLevel::Success, "two-step-disabled")
+        }
+        Err(Error::NotFound) => {
+            ctx.redirect_with(paths::TWO_STEP, FlashLevel::Info, "two-step-already-off")
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /seguridad/dos-pasos/codigos/`: a new set replaces every code.
+pub async fn new_codes(ctx: PageContext, recent: RecentUser) -> Result<HttpResponse, AppError> {
+    let user = &recent.current.user;
+    match accounts::two_step::replace_codes(&ctx.state, &ctx.client(), user, recent.recent).await {
+        Ok(codes) => codes_page(&ctx, codes),
+        Err(Error::NotFound) => {
+            ctx.redirect_with(paths::TWO_STEP, FlashLevel::Info, "two-step-already-off")
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn codes_page(ctx: &PageContext, codes: Vec<String>) -> Result<HttpResponse, AppError> {
+    let layout = ctx.layout();
+    let mut text = format!("{}\r\n\r\n", layout.t("two-step-codes-file-title"));
+    for code in &codes {
+        text.push_str(code);
+        text.push_str("\r\n");
+    }
+    let download = format!(
+        "data:text/plain;charset=utf-8;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    );
+    no_store(ctx.ok(&RecoveryCodesPage {
+        layout,
+        codes,
+        download,
+    }))
+}
+
+/// Secrets and codes stay out of every cache.
+fn no_store(response: Result<HttpResponse, AppError>) -> Result<HttpResponse, AppError> {
+    response.map(|mut r| {
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        r
+    })
+}
