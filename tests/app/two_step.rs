@@ -655,3 +655,40 @@ async fn the_setting_for_admins_holds_every_admin_without_a_factor() {
         200
     );
 }
+
+#[tokio::test]
+async fn the_sign_in_is_recorded_and_a_new_browser_noticed_only_once_the_code_passes() {
+    let (app, user) = spawn_logged_in("admin").await;
+    let (secret, _) = enable(&app, &app.client).await;
+    let signed_in = |app: &TestApp| {
+        event_kinds(app, &user)
+            .iter()
+            .filter(|k| *k == "signed_in")
+            .count()
+    };
+    let notices = |app: &TestApp| {
+        app.mails_to(&user.email)
+            .iter()
+            .filter(|m| m.subject.contains("Nuevo inicio de sesión"))
+            .count()
+    };
+    let before = signed_in(&app);
+    // The right password from a new browser: no sign-in yet, so nothing to tell the owner.
+    let stranger = at_second_step(&app, &user).await;
+    app.wait_for_outbox_drained().await;
+    assert_eq!(signed_in(&app), before);
+    assert_eq!(notices(&app), 0);
+    // The code passes: now the sign-in is recorded and the owner hears of the new browser.
+    let response = send_code(&app, &stranger, &code_at(&app, &secret, 0)).await;
+    assert_is_redirect_to(&response, "/dashboard/");
+    assert_eq!(signed_in(&app), before + 1);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while notices(&app) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no new-browser notice"
+        );
+        app.outbox.wake();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
