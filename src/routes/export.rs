@@ -1,6 +1,6 @@
 //! `GET, POST /cuenta/exportar/`: the page that says what the export holds, and the download
-//! (`accounts::export`). Both need a recent sign-in ([`RecentUser`]): the page only looks, the
-//! download spends it.
+//! (`accounts::export`). The page only explains; the download needs a recent sign-in
+//! ([`RecentUser`]), and asking for the password again sends the user back to this page.
 
 use actix_files::NamedFile;
 use actix_web::HttpResponse;
@@ -8,7 +8,7 @@ use actix_web::http::header::{self, HeaderValue};
 use askama::Template;
 
 use crate::accounts;
-use crate::auth::RecentUser;
+use crate::auth::{CurrentUser, RecentUser};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::render::{Layout, PageContext};
@@ -20,10 +20,10 @@ struct ExportPage {
     is_admin: bool,
 }
 
-pub async fn export_page(ctx: PageContext, recent: RecentUser) -> Result<HttpResponse, AppError> {
+pub async fn export_page(ctx: PageContext, current: CurrentUser) -> Result<HttpResponse, AppError> {
     ctx.ok(&ExportPage {
         layout: ctx.layout(),
-        is_admin: recent.current.user.role == Role::Admin,
+        is_admin: current.user.role == Role::Admin,
     })
 }
 
