@@ -46,6 +46,13 @@ pub enum Remember {
     Yes,
 }
 
+impl Remember {
+    /// The choice a ticked (or not) "Recordarme" box makes.
+    pub fn from_checkbox(ticked: bool) -> Self {
+        if ticked { Self::Yes } else { Self::No }
+    }
+}
+
 /// The timeouts a session is held to.
 #[derive(Clone, Copy, Debug)]
 pub struct Lifetimes {

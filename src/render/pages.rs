@@ -35,6 +35,17 @@ struct LinkInvalidPage {
     reset: bool,
 }
 
+/// The page of a mailed link's one button: 200 while the link is live, 410 once it is not
+/// (the template then says so); never with a Referer, so the token stays in this page.
+pub fn link_button_page(template: &impl Template, live: bool) -> Result<HttpResponse, AppError> {
+    let status = if live {
+        StatusCode::OK
+    } else {
+        StatusCode::GONE
+    };
+    page(status, template).map(no_referrer)
+}
+
 pub fn link_invalid(req: &HttpRequest, kind: LinkKind) -> Result<HttpResponse, AppError> {
     page(
         StatusCode::GONE,

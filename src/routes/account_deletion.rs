@@ -2,7 +2,6 @@
 //! it right after a sign-in refused for it) and `GET, POST /cuenta/restaurar/{token}/` (the
 //! mailed restore link). The work is in `accounts::deletion`.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use fluent_templates::fluent_bundle::FluentValue;
@@ -18,7 +17,7 @@ use crate::error::AppError;
 use crate::i18n::local_time;
 use crate::paths;
 use crate::render::{
-    FieldErrors, FlashLevel, Layout, PageContext, flash, no_referrer, page, see_other,
+    FieldErrors, FlashLevel, Layout, PageContext, flash, link_button_page, no_referrer, see_other,
 };
 
 #[derive(Default, Deserialize)]
@@ -189,14 +188,10 @@ pub async fn submit_restore_link(
 }
 
 fn link_page(ctx: &PageContext, action: Option<String>) -> Result<HttpResponse, AppError> {
-    let status = if action.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::GONE
-    };
+    let live = action.is_some();
     let template = RestoreLinkPage {
         layout: ctx.layout(),
         action,
     };
-    page(status, &template).map(no_referrer)
+    link_button_page(&template, live)
 }

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::accounts::deletion::Pending;
 use crate::accounts::login::{Credentials, PendingSignIn, SignInOutcome, SignedIn};
 use crate::accounts::sessions::Remember;
 use crate::accounts::two_step::{LOW_CODES, Passed};
@@ -18,7 +19,8 @@ use crate::domain::Problems;
 use crate::error::AppError;
 use crate::paths::{self, safe_next};
 use crate::render::{
-    FieldErrors, FlashLevel, Layout, PageContext, flash, no_referrer, page, see_other,
+    FieldErrors, FlashLevel, Layout, PageContext, flash, link_button_page, no_referrer, page,
+    see_other,
 };
 use crate::state::AppState;
 
@@ -119,11 +121,7 @@ pub async fn submit_login(
         next,
         recordarme,
     } = form.into_inner();
-    let remember = if recordarme.is_some() {
-        Remember::Yes
-    } else {
-        Remember::No
-    };
+    let remember = Remember::from_checkbox(recordarme.is_some());
     let next = safe_next(&next).unwrap_or_default().to_owned();
     let credentials = Credentials {
         login: login.clone(),
@@ -146,11 +144,7 @@ pub async fn submit_login(
     };
     match outcome {
         Ok(SignInOutcome::SignedIn(signed_in)) => {
-            let target = if form.next.is_empty() {
-                paths::DASHBOARD
-            } else {
-                &form.next
-            };
+            let target = safe_next(&form.next).unwrap_or(paths::DASHBOARD);
             enter(&ctx, *signed_in, target)
         }
         Ok(SignInOutcome::LinkSent) => ctx.ok(&LoginPage {
@@ -167,17 +161,7 @@ pub async fn submit_login(
             },
         ),
         Err(Error::PendingDeletion(pending)) => {
-            if pending.restorable {
-                let now = ctx.state.clock.now();
-                session::allow_restore(&ctx.session, pending.user_id, remember, now)?;
-            }
-            let date = crate::i18n::local_time(&pending.timezone, pending.purge_after);
-            let template = PendingDeletionPage {
-                layout: form.layout,
-                date,
-                restorable: pending.restorable,
-            };
-            page(StatusCode::FORBIDDEN, &template)
+            pending_deletion(&ctx, form.layout, &pending, remember)
         }
         Err(e) => Err(e.into()),
     }
@@ -191,6 +175,26 @@ struct PendingDeletionPage {
     layout: Layout,
     date: String,
     restorable: bool,
+}
+
+/// The right password for an account pending deletion: the date, and for its owner the
+/// restore button, which this browser may use for a few minutes.
+fn pending_deletion(
+    ctx: &PageContext,
+    layout: Layout,
+    pending: &Pending,
+    remember: Remember,
+) -> Result<HttpResponse, AppError> {
+    if pending.restorable {
+        let now = ctx.state.clock.now();
+        session::allow_restore(&ctx.session, pending.user_id, remember, now)?;
+    }
+    let template = PendingDeletionPage {
+        layout,
+        date: crate::i18n::local_time(&pending.timezone, pending.purge_after),
+        restorable: pending.restorable,
+    };
+    page(StatusCode::FORBIDDEN, &template)
 }
 
 /// Starts the session and goes to `target` (see `auth::browser::enter`).
@@ -247,16 +251,12 @@ pub async fn submit_sign_in_link(
 }
 
 fn link_page(ctx: &PageContext, action: Option<String>) -> Result<HttpResponse, AppError> {
-    let status = if action.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::GONE
-    };
+    let live = action.is_some();
     let template = SignInLinkPage {
         layout: ctx.layout(),
         action,
     };
-    page(status, &template).map(no_referrer)
+    link_button_page(&template, live)
 }
 
 pub async fn submit_logout(
