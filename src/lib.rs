@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod mail;
 pub mod middleware;
 pub mod net;
+pub mod oidc;
 pub mod paths;
 pub mod photos;
 pub mod render;

@@ -11,6 +11,7 @@ pub mod entry;
 pub mod export;
 pub mod invoice;
 pub mod lockdown;
+pub mod oidc;
 pub mod login;
 pub mod onboarding;
 pub mod password;

@@ -76,3 +76,11 @@ pub fn password_rules(lang: Lang, policy: PasswordPolicy) -> Vec<String> {
     );
     rules
 }
+
+/// The label of the "sign in with the provider" button, when the provider is configured and
+/// discovered (the sign-in and sign-up pages show it then).
+pub fn provider_button(state: &crate::state::AppState, lang: Lang) -> Option<String> {
+    let provider = state.oidc.as_ref().filter(|p| p.is_ready())?;
+    let name = provider.settings().name.clone();
+    Some(lang.t_args("oidc-sign-in-with", &[("name", name.into())]))
+}
