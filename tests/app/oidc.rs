@@ -250,7 +250,7 @@ async fn a_known_identity_with_two_step_goes_to_the_second_step() {
     let other = new_client();
     let response = sign_in_with(&app, &other).await;
     assert_is_redirect_to(&response, "/login/dos-pasos/");
-    assert_is_redirect_to(&app.get_with_client(&other, "/dashboard/").await, "/login/?next=/dashboard/");
+    assert_is_redirect_to(&app.get_with_client(&other, "/dashboard/").await, "/login/?next=%2Fdashboard%2F");
 }
 
 #[tokio::test]
@@ -443,7 +443,6 @@ async fn pictures_come_only_from_allowed_hosts_within_the_limit_and_as_images() 
         let user = picture_after(&provider, &app, &picture).await;
         assert_eq!(user.google_photo_path, None, "{picture}");
         assert_eq!(user.google_photo_url, None, "{picture}");
-        assert!(app.get_page("/dashboard/").await.contains("/static/img/default-avatar.svg"));
     }
     // A host not in CUENTAS_OIDC_PICTURE_HOSTS.
     let (provider, app) = spawn_with(|s| {
