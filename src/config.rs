@@ -117,14 +117,19 @@ impl OidcSettings {
             return Ok(None);
         };
         let allow_http = parse_switch(var, "CUENTAS_OIDC_ALLOW_HTTP", false)?;
-        let issuer = parse_var(var, "CUENTAS_OIDC_ISSUER", "https://accounts.google.com", |v| {
-            let url = Url::parse(v).map_err(|e| e.to_string())?;
-            match url.scheme() {
-                "https" if url.host().is_some() => Ok(v.trim().to_owned()),
-                "http" if allow_http && url.host().is_some() => Ok(v.trim().to_owned()),
-                _ => Err("expected an https URL like https://accounts.google.com".to_owned()),
-            }
-        })?;
+        let issuer = parse_var(
+            var,
+            "CUENTAS_OIDC_ISSUER",
+            "https://accounts.google.com",
+            |v| {
+                let url = Url::parse(v).map_err(|e| e.to_string())?;
+                match url.scheme() {
+                    "https" if url.host().is_some() => Ok(v.trim().to_owned()),
+                    "http" if allow_http && url.host().is_some() => Ok(v.trim().to_owned()),
+                    _ => Err("expected an https URL like https://accounts.google.com".to_owned()),
+                }
+            },
+        )?;
         let picture_hosts = parse_var(
             var,
             "CUENTAS_OIDC_PICTURE_HOSTS",

@@ -25,13 +25,13 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db;
 use crate::error::AppError;
-use crate::oidc::Provider;
 use crate::mail::outbox::{OutboxHandle, SessionLifetimes, Worker};
 use crate::mail::{MailTransport, Mailer};
 use crate::middleware::{
     access_log, allowed_hosts, forced_password_change, request_body, required_two_step,
     security_headers,
 };
+use crate::oidc::Provider;
 use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{

@@ -29,9 +29,9 @@ use crate::domain::profile::PersonName;
 use crate::domain::username::USERNAME_MAX;
 use crate::domain::{EmailAddress, Role, Username};
 use crate::oidc::{Flow, Identity};
-use subtle::ConstantTimeEq;
 use crate::state::AppState;
 use crate::token::{is_token_shaped, random_token};
+use subtle::ConstantTimeEq;
 
 /// How long an identity waits for its owner to sign in with the password and link it.
 pub const LINK_LIFETIME: TimeDelta = TimeDelta::minutes(10);
@@ -175,8 +175,7 @@ async fn sign_in_known(
         Some("inactive")
     } else if user.temp_password_expired(now) {
         Some("temporary_password_expired")
-    } else if must_verify(&user) && visit.identity.email.as_deref() != Some(user.email.as_str())
-    {
+    } else if must_verify(&user) && visit.identity.email.as_deref() != Some(user.email.as_str()) {
         Some("email_not_verified")
     } else {
         None
@@ -250,11 +249,7 @@ async fn start(
 
 /// A new admin account for a new verified address (sign-up is on): confirmed, named from the
 /// claims, a username made from the address, no usable password; then signed in.
-async fn create_account(
-    state: &AppState,
-    client: &Client,
-    visit: Visit,
-) -> Result<Outcome, Error> {
+async fn create_account(state: &AppState, client: &Client, visit: Visit) -> Result<Outcome, Error> {
     let identity = visit.identity.clone();
     let email = EmailAddress::parse(identity.email.as_deref().unwrap_or_default())
         .map_err(|_| Error::field("email", "error-email-invalid"))?;
@@ -285,8 +280,8 @@ async fn create_account(
         )?;
         let event = Event::new(EventKind::SignedUp, user.id).with("via", identity.issuer.as_str());
         security_log::record(conn, &who, now, &event)?;
-        let event = Event::new(EventKind::IdentityLinked, user.id)
-            .with("issuer", identity.issuer.as_str());
+        let event =
+            Event::new(EventKind::IdentityLinked, user.id).with("issuer", identity.issuer.as_str());
         security_log::record(conn, &who, now, &event)?;
         let sign_in = SignInRecord {
             owner: &user,
@@ -330,13 +325,15 @@ fn free_username(conn: &mut DbConnection, email: &EmailAddress) -> Result<Userna
             return Ok(username);
         }
     }
-    let username =
-        Username::parse(&format!("{base}-{}", &random_token()[..6])).map_err(|_| derived_refused())?;
+    let username = Username::parse(&format!("{base}-{}", &random_token()[..6]))
+        .map_err(|_| derived_refused())?;
     Ok(username)
 }
 
 fn derived_refused() -> Error {
-    Error::unexpected(anyhow::anyhow!("a username made from an address broke the rules"))
+    Error::unexpected(anyhow::anyhow!(
+        "a username made from an address broke the rules"
+    ))
 }
 
 /// Links the identity to the signed-in `user` ("Vincular" on the security page).
@@ -417,11 +414,7 @@ pub async fn linked_identities(
 
 /// True when `user` can still sign in without the linked identity `except`: a usable
 /// password, or another linked identity. (Passkeys, when they land, count too: extend here.)
-pub fn has_other_way_in(
-    conn: &mut DbConnection,
-    user: &User,
-    except: i32,
-) -> Result<bool, Error> {
+pub fn has_other_way_in(conn: &mut DbConnection, user: &User, except: i32) -> Result<bool, Error> {
     if user.password_hash.expose() != UNUSABLE {
         return Ok(true);
     }
@@ -464,8 +457,7 @@ async fn refresh_picture(state: &AppState, user: &User, identity: &Identity) {
     let (Some(url), Some(provider)) = (identity.picture.clone(), state.oidc.as_ref()) else {
         return;
     };
-    if user.google_photo_url.as_deref() == Some(url.as_str()) && user.google_photo_path.is_some()
-    {
+    if user.google_photo_url.as_deref() == Some(url.as_str()) && user.google_photo_path.is_some() {
         return;
     }
     if let Err(reason) = store_picture(state, user.id, &url, provider).await {

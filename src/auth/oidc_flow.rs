@@ -35,7 +35,9 @@ pub fn hold_flow(
         until: now.and_utc().timestamp() + FLOW_SECONDS,
         linking_for,
     };
-    session.insert(FLOW_KEY, ticket).map_err(AppError::unexpected)
+    session
+        .insert(FLOW_KEY, ticket)
+        .map_err(AppError::unexpected)
 }
 
 /// Takes the flow out (a callback works once): the flow and who asked to link, while live.
@@ -48,7 +50,9 @@ pub fn take_flow(session: &Session, now: Timestamp) -> Option<(Flow, Option<i32>
 
 /// Keeps an identity to link after the password sign-in.
 pub fn hold_link(session: &Session, pending: PendingLink) -> Result<(), AppError> {
-    session.insert(LINK_KEY, pending).map_err(AppError::unexpected)
+    session
+        .insert(LINK_KEY, pending)
+        .map_err(AppError::unexpected)
 }
 
 /// Takes the identity waiting to be linked, if any.

@@ -13,8 +13,9 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    invoice_settings, known_browsers, linked_identities, mail_outbox, one_time_tokens, recovery_codes,
-    security_events, team_settings, throttle_attempts, totp_secrets, user_sessions, users,
+    invoice_settings, known_browsers, linked_identities, mail_outbox, one_time_tokens,
+    recovery_codes, security_events, team_settings, throttle_attempts, totp_secrets, user_sessions,
+    users,
 };
 use super::security_events::EventKind;
 use super::{DbConnection, Pool, StorageError};

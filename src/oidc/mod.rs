@@ -279,4 +279,3 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     }
     text
 }
-

@@ -254,11 +254,9 @@ pub async fn submit_sign_in_link(
     )
     .await;
     match confirmed {
-        Ok(SignInOutcome::SignedIn(signed_in)) => {
-            enter(&ctx, *signed_in, paths::DASHBOARD)
-                .await
-                .map(no_referrer)
-        }
+        Ok(SignInOutcome::SignedIn(signed_in)) => enter(&ctx, *signed_in, paths::DASHBOARD)
+            .await
+            .map(no_referrer),
         Ok(SignInOutcome::SecondStep(pending)) => {
             to_second_step(&ctx, pending, String::new()).map(no_referrer)
         }

@@ -60,7 +60,12 @@ fn to_provider(ctx: &PageContext, linking_for: Option<i32>) -> Result<HttpRespon
         };
         return ctx.redirect_with(back, FlashLevel::Error, "oidc-unavailable");
     };
-    oidc_flow::hold_flow(&ctx.session, started.flow, linking_for, ctx.state.clock.now())?;
+    oidc_flow::hold_flow(
+        &ctx.session,
+        started.flow,
+        linking_for,
+        ctx.state.clock.now(),
+    )?;
     Ok(see_other(&started.url))
 }
 
@@ -119,7 +124,12 @@ pub async fn callback(
 }
 
 fn failed(ctx: &PageContext) -> Result<HttpResponse, AppError> {
-    problem(ctx, StatusCode::BAD_REQUEST, "oidc-failed-title", "oidc-failed")
+    problem(
+        ctx,
+        StatusCode::BAD_REQUEST,
+        "oidc-failed-title",
+        "oidc-failed",
+    )
 }
 
 /// The page or redirect for what the arrival came to.
@@ -158,9 +168,7 @@ fn respond(ctx: &PageContext, outcome: Result<Outcome, Error>) -> Result<HttpRes
             "oidc-signup-closed-title",
             "oidc-signup-closed",
         ),
-        Ok(Outcome::Refused) => {
-            ctx.redirect_with(paths::LOGIN, FlashLevel::Error, "oidc-refused")
-        }
+        Ok(Outcome::Refused) => ctx.redirect_with(paths::LOGIN, FlashLevel::Error, "oidc-refused"),
         Ok(Outcome::Failed) => failed(ctx),
         Err(Error::PendingDeletion(_)) => {
             ctx.redirect_with(paths::LOGIN, FlashLevel::Error, "oidc-pending-deletion")
@@ -179,9 +187,11 @@ pub async fn unlink(
         accounts::oidc::unlink(&ctx.state, &ctx.client(), &current.user, id.into_inner()).await;
     match unlinked {
         Ok(()) => ctx.redirect_with(paths::SECURITY, FlashLevel::Success, "oidc-unlinked"),
-        Err(Error::Forbidden) => {
-            ctx.redirect_with(paths::SECURITY, FlashLevel::Error, "oidc-unlink-only-way-in")
-        }
+        Err(Error::Forbidden) => ctx.redirect_with(
+            paths::SECURITY,
+            FlashLevel::Error,
+            "oidc-unlink-only-way-in",
+        ),
         Err(e) => Err(e.into()),
     }
 }

@@ -80,8 +80,8 @@ impl SecurityPage {
             linked,
         } = centre;
         let lang = layout.lang;
-        let link_button = provider
-            .map(|name| lang.t_args("oidc-link-with", &[("name", name.to_owned().into())]));
+        let link_button =
+            provider.map(|name| lang.t_args("oidc-link-with", &[("name", name.to_owned().into())]));
         let codes_left_text = lang.t_args(
             "two-step-centre-codes-left",
             &[("left", two_step.codes_left.into())],
@@ -153,7 +153,12 @@ pub async fn show_security(
     let centre = accounts::security_centre::centre(&ctx.state, &current.session, page).await?;
     let provider = ctx.state.oidc.as_ref().filter(|p| p.is_ready());
     let name = provider.map(|p| p.settings().name.as_str());
-    ctx.ok(&SecurityPage::new(ctx.layout(), &current.user, centre, name))
+    ctx.ok(&SecurityPage::new(
+        ctx.layout(),
+        &current.user,
+        centre,
+        name,
+    ))
 }
 
 /// `POST /seguridad/sesiones/{id}/cerrar/`: ends one of the user's other sessions.

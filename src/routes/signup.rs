@@ -10,8 +10,8 @@ use crate::auth::CurrentUser;
 use crate::domain::Problems;
 use crate::error::AppError;
 use crate::paths;
-use crate::render::{FieldErrors, FlashLevel, Layout, PageContext, password_rules, provider_button,
-    see_other,
+use crate::render::{
+    FieldErrors, FlashLevel, Layout, PageContext, password_rules, provider_button, see_other,
 };
 use crate::state::AppState;
 

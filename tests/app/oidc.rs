@@ -8,9 +8,7 @@ use cuentas::db::users::User;
 use diesel::prelude::*;
 use reqwest::{Client, Response};
 
-use crate::helpers::{
-    TestApp, assert_is_redirect_to, body_of, new_client, spawn_app_with,
-};
+use crate::helpers::{TestApp, assert_is_redirect_to, body_of, new_client, spawn_app_with};
 use crate::oidc_provider::{Fault, Person, TestProvider};
 
 /// A provider and an app that uses it (pictures up to 1 MiB).
@@ -18,7 +16,9 @@ async fn spawn() -> (TestProvider, TestApp) {
     spawn_with(|_| {}).await
 }
 
-async fn spawn_with(configure: impl FnOnce(&mut cuentas::config::Settings)) -> (TestProvider, TestApp) {
+async fn spawn_with(
+    configure: impl FnOnce(&mut cuentas::config::Settings),
+) -> (TestProvider, TestApp) {
     let provider = TestProvider::start().await;
     let settings = provider.settings();
     let app = spawn_app_with(move |s| {
@@ -110,7 +110,10 @@ async fn without_configuration_there_is_no_button_and_no_route() {
     let app = crate::helpers::spawn_app().await;
     assert!(!app.get_page("/login/").await.contains("/login/oidc/"));
     assert_eq!(app.status_of("/login/oidc/").await, 404);
-    assert_eq!(app.status_of("/login/oidc/callback/?code=x&state=y").await, 404);
+    assert_eq!(
+        app.status_of("/login/oidc/callback/?code=x&state=y").await,
+        404
+    );
 }
 
 #[tokio::test]
@@ -124,7 +127,11 @@ async fn an_issuer_that_is_down_hides_the_button_and_the_start_says_so() {
     let app = spawn_app_with(move |s| s.oidc = Some(settings)).await;
     assert!(!app.get_page("/login/").await.contains("/login/oidc/"));
     assert_is_redirect_to(&app.get("/login/oidc/").await, "/login/");
-    assert!(app.get_page("/login/").await.contains("Ahora no se puede entrar con el proveedor"));
+    assert!(
+        app.get_page("/login/")
+            .await
+            .contains("Ahora no se puede entrar con el proveedor")
+    );
 }
 
 #[tokio::test]
@@ -139,16 +146,25 @@ async fn a_new_verified_address_creates_a_confirmed_admin_signed_in_with_the_pho
     let user = app.user_by_email("dora@example.com").expect("created");
     assert_eq!(user.username, "dora");
     assert!(user.email_verified);
-    assert_eq!((user.first_name.as_str(), user.last_name.as_str()), ("Dora", "Explora"));
+    assert_eq!(
+        (user.first_name.as_str(), user.last_name.as_str()),
+        ("Dora", "Explora")
+    );
     assert_eq!(user.role.as_str(), "admin");
-    assert_eq!(user.google_photo_url.as_deref(), Some(provider.url("/picture.png").as_str()));
+    assert_eq!(
+        user.google_photo_url.as_deref(),
+        Some(provider.url("/picture.png").as_str())
+    );
     let photo = user.google_photo_path.clone().expect("picture stored");
     let page = app.get_page("/dashboard/").await;
     assert!(page.contains(&format!("/media/{photo}")), "{page}");
     assert_eq!(app.status_of(&format!("/media/{photo}")).await, 200);
     let linked = identities(&app);
     assert_eq!(linked.len(), 1);
-    assert_eq!((linked[0].issuer.as_str(), linked[0].subject.as_str()), (provider.issuer.as_str(), "sub-dora"));
+    assert_eq!(
+        (linked[0].issuer.as_str(), linked[0].subject.as_str()),
+        (provider.issuer.as_str(), "sub-dora")
+    );
     let kinds = kinds(&app, user.id);
     for kind in ["signed_up", "identity_linked", "signed_in"] {
         assert!(kinds.contains(&kind.to_owned()), "{kinds:?}");
@@ -179,7 +195,11 @@ async fn with_sign_up_off_a_new_address_gets_a_clear_page_and_nothing_is_created
     provider.sign_in_as(dora());
     let response = sign_in_with(&app, &app.client).await;
     assert_eq!(response.status().as_u16(), 403);
-    assert!(body_of(response).await.contains("el registro de cuentas nuevas está cerrado"));
+    assert!(
+        body_of(response)
+            .await
+            .contains("el registro de cuentas nuevas está cerrado")
+    );
     assert_eq!(user_count(&app), 0);
 }
 
@@ -211,11 +231,18 @@ async fn an_existing_address_links_only_after_the_owner_signs_in_with_the_passwo
     provider.sign_in_as(Person::new("sub-ana", &ana.email));
     let response = sign_in_with(&app, &app.client).await;
     assert_is_redirect_to(&response, "/login/");
-    assert!(app.get_page("/login/").await.contains("Entra una vez con tu contraseña"));
+    assert!(
+        app.get_page("/login/")
+            .await
+            .contains("Entra una vez con tu contraseña")
+    );
     assert!(identities(&app).is_empty());
     assert!(app.live_session_ids().is_empty());
     // A wrong password links nothing; the right one links it.
-    assert_eq!(app.login("ana", "wrong-password").await.status().as_u16(), 422);
+    assert_eq!(
+        app.login("ana", "wrong-password").await.status().as_u16(),
+        422
+    );
     assert!(identities(&app).is_empty());
     app.log_in_with(&app.client, &ana).await;
     let linked = identities(&app);
@@ -225,7 +252,11 @@ async fn an_existing_address_links_only_after_the_owner_signs_in_with_the_passwo
     // From now on the provider signs in to that account.
     let other = new_client();
     assert_is_redirect_to(&sign_in_with(&app, &other).await, "/dashboard/");
-    assert!(app.get_page_with(&other, "/perfil/").await.contains("ana@example.com"));
+    assert!(
+        app.get_page_with(&other, "/perfil/")
+            .await
+            .contains("ana@example.com")
+    );
 }
 
 #[tokio::test]
@@ -245,12 +276,25 @@ async fn a_known_identity_with_two_step_goes_to_the_second_step() {
     let ana = app.create_user("ana", "admin").await;
     let client = app.new_logged_in_client(&ana).await;
     crate::two_step::enable(&app, &client).await;
-    app.db(|c| LinkedIdentity::link(c, ana.id, &provider.issuer, "sub-ana", &ana.email, chrono::Utc::now().naive_utc())).unwrap();
+    app.db(|c| {
+        LinkedIdentity::link(
+            c,
+            ana.id,
+            &provider.issuer,
+            "sub-ana",
+            &ana.email,
+            chrono::Utc::now().naive_utc(),
+        )
+    })
+    .unwrap();
     provider.sign_in_as(Person::new("sub-ana", &ana.email));
     let other = new_client();
     let response = sign_in_with(&app, &other).await;
     assert_is_redirect_to(&response, "/login/dos-pasos/");
-    assert_is_redirect_to(&app.get_with_client(&other, "/dashboard/").await, "/login/?next=%2Fdashboard%2F");
+    assert_is_redirect_to(
+        &app.get_with_client(&other, "/dashboard/").await,
+        "/login/?next=%2Fdashboard%2F",
+    );
 }
 
 #[tokio::test]
@@ -258,17 +302,26 @@ async fn a_known_identity_of_an_inactive_or_deleted_account_does_not_sign_in() {
     let (provider, app) = spawn().await;
     let ana = app.create_user("ana", "admin").await;
     let now = chrono::Utc::now().naive_utc();
-    app.db(|c| LinkedIdentity::link(c, ana.id, &provider.issuer, "sub-ana", &ana.email, now)).unwrap();
+    app.db(|c| LinkedIdentity::link(c, ana.id, &provider.issuer, "sub-ana", &ana.email, now))
+        .unwrap();
     provider.sign_in_as(Person::new("sub-ana", &ana.email));
     app.update_user(ana.id, users::is_active.eq(false));
     assert_is_redirect_to(&sign_in_with(&app, &new_client()).await, "/login/");
     app.update_user(
         ana.id,
-        (users::is_active.eq(true), users::purge_after.eq(Some(now + chrono::TimeDelta::days(3))), users::deletion_requested_at.eq(Some(now))),
+        (
+            users::is_active.eq(true),
+            users::purge_after.eq(Some(now + chrono::TimeDelta::days(3))),
+            users::deletion_requested_at.eq(Some(now)),
+        ),
     );
     let client = new_client();
     assert_is_redirect_to(&sign_in_with(&app, &client).await, "/login/");
-    assert!(app.get_page_with(&client, "/login/").await.contains("pendiente de eliminarse"));
+    assert!(
+        app.get_page_with(&client, "/login/")
+            .await
+            .contains("pendiente de eliminarse")
+    );
     assert!(app.live_session_ids().is_empty());
 }
 
@@ -277,7 +330,8 @@ async fn a_forced_password_change_still_holds_after_a_provider_sign_in() {
     let (provider, app) = spawn().await;
     let ana = app.create_user("ana", "admin").await;
     let now = chrono::Utc::now().naive_utc();
-    app.db(|c| LinkedIdentity::link(c, ana.id, &provider.issuer, "sub-ana", &ana.email, now)).unwrap();
+    app.db(|c| LinkedIdentity::link(c, ana.id, &provider.issuer, "sub-ana", &ana.email, now))
+        .unwrap();
     app.require_password_change(ana.id);
     provider.sign_in_as(Person::new("sub-ana", &ana.email));
     assert_is_redirect_to(&sign_in_with(&app, &app.client).await, "/dashboard/");
@@ -288,7 +342,11 @@ async fn a_forced_password_change_still_holds_after_a_provider_sign_in() {
 async fn assert_refused(app: &TestApp, client: &Client, path: &str) {
     let response = app.get_with_client(client, path).await;
     assert_eq!(response.status().as_u16(), 400, "{path}");
-    assert!(body_of(response).await.contains("No se pudo iniciar sesión"));
+    assert!(
+        body_of(response)
+            .await
+            .contains("No se pudo iniciar sesión")
+    );
     assert!(app.live_session_ids().is_empty());
     assert_eq!(user_count(app), 0);
 }
@@ -299,13 +357,20 @@ async fn a_wrong_or_missing_state_and_a_replayed_code_are_refused() {
     provider.sign_in_as(dora());
     let start = app.get("/login/oidc/").await;
     let callback = approve(&app, &app.client, start).await;
-    let forged = regex::Regex::new(r"state=[^&]+").unwrap().replace(&callback, "state=forged").into_owned();
+    let forged = regex::Regex::new(r"state=[^&]+")
+        .unwrap()
+        .replace(&callback, "state=forged")
+        .into_owned();
     assert_refused(&app, &app.client, &forged).await;
     // The flow was spent by the wrong state: the right one no longer works either.
     assert_refused(&app, &app.client, &callback).await;
     assert_eq!(provider.token_requests(), 0);
     // No flow at all (another browser), nonsense input.
-    for path in ["/login/oidc/callback/", "/login/oidc/callback/?code=&state=", "/login/oidc/callback/?error=access_denied"] {
+    for path in [
+        "/login/oidc/callback/",
+        "/login/oidc/callback/?code=&state=",
+        "/login/oidc/callback/?error=access_denied",
+    ] {
         assert_refused(&app, &new_client(), path).await;
     }
     // A code used once does not work again, even in a new flow of the same browser.
@@ -315,9 +380,22 @@ async fn a_wrong_or_missing_state_and_a_replayed_code_are_refused() {
     let replay = new_client();
     let start = app.get_with_client(&replay, "/login/oidc/").await;
     let fresh = approve(&app, &replay, start).await;
-    let state = regex::Regex::new(r"state=([^&]+)").unwrap().captures(&fresh).unwrap()[1].to_owned();
-    let code = regex::Regex::new(r"code=([^&]+)").unwrap().captures(&callback).unwrap()[1].to_owned();
-    let response = app.get_with_client(&replay, &format!("/login/oidc/callback/?code={code}&state={state}")).await;
+    let state = regex::Regex::new(r"state=([^&]+)")
+        .unwrap()
+        .captures(&fresh)
+        .unwrap()[1]
+        .to_owned();
+    let code = regex::Regex::new(r"code=([^&]+)")
+        .unwrap()
+        .captures(&callback)
+        .unwrap()[1]
+        .to_owned();
+    let response = app
+        .get_with_client(
+            &replay,
+            &format!("/login/oidc/callback/?code={code}&state={state}"),
+        )
+        .await;
     assert_eq!(response.status().as_u16(), 400);
 }
 
@@ -366,7 +444,12 @@ async fn a_signed_in_user_links_and_unlinks_from_the_security_page() {
     let page = app.get_page("/seguridad/").await;
     assert!(page.contains("Vincular Google"), "{page}");
     // Without the CSRF token nothing starts.
-    let bare = app.client.post(app.url("/seguridad/identidades/vincular/")).send().await.unwrap();
+    let bare = app
+        .client
+        .post(app.url("/seguridad/identidades/vincular/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bare.status().as_u16(), 403);
     // Any other address works for linking (the person is signed in).
     provider.sign_in_as(Person::new("sub-ana", "ana.personal@example.com"));
@@ -381,15 +464,36 @@ async fn a_signed_in_user_links_and_unlinks_from_the_security_page() {
     let bea = app.create_user("bea", "admin").await;
     let bea_client = app.new_logged_in_client(&bea).await;
     let path = format!("/seguridad/identidades/{}/desvincular/", linked[0].id);
-    assert_eq!(app.post_form_with(&bea_client, &path, &[]).await.status().as_u16(), 404);
-    assert_eq!(app.post_form("/seguridad/identidades/999999/desvincular/", &[]).await.status().as_u16(), 404);
-    assert_eq!(app.post_form("/seguridad/identidades/nope/desvincular/", &[]).await.status().as_u16(), 404);
+    assert_eq!(
+        app.post_form_with(&bea_client, &path, &[])
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    assert_eq!(
+        app.post_form("/seguridad/identidades/999999/desvincular/", &[])
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    assert_eq!(
+        app.post_form("/seguridad/identidades/nope/desvincular/", &[])
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
     assert_eq!(identities(&app).len(), 1);
     // Ana has a password: unlinking is allowed.
     assert_is_redirect_to(&app.post_form(&path, &[]).await, "/seguridad/");
     assert!(identities(&app).is_empty());
     let kinds = kinds(&app, ana.id);
-    assert!(kinds.contains(&"identity_linked".to_owned()) && kinds.contains(&"identity_unlinked".to_owned()));
+    assert!(
+        kinds.contains(&"identity_linked".to_owned())
+            && kinds.contains(&"identity_unlinked".to_owned())
+    );
 }
 
 #[tokio::test]
@@ -402,7 +506,11 @@ async fn linking_an_identity_of_another_account_changes_nothing() {
     let start = app.post_form("/seguridad/identidades/vincular/", &[]).await;
     let callback = approve(&app, &app.client, start).await;
     assert_is_redirect_to(&app.get(&callback).await, "/seguridad/");
-    assert!(app.get_page("/seguridad/").await.contains("vinculada a otra cuenta"));
+    assert!(
+        app.get_page("/seguridad/")
+            .await
+            .contains("vinculada a otra cuenta")
+    );
     let linked = identities(&app);
     assert_eq!(linked.len(), 1);
     assert_ne!(linked[0].user_id, ana.id);
@@ -416,7 +524,11 @@ async fn the_only_way_in_cannot_be_unlinked() {
     let linked = identities(&app);
     let path = format!("/seguridad/identidades/{}/desvincular/", linked[0].id);
     assert_is_redirect_to(&app.post_form(&path, &[]).await, "/seguridad/");
-    assert!(app.get_page("/seguridad/").await.contains("es tu única forma de entrar"));
+    assert!(
+        app.get_page("/seguridad/")
+            .await
+            .contains("es tu única forma de entrar")
+    );
     assert_eq!(identities(&app).len(), 1);
 }
 
@@ -451,7 +563,12 @@ async fn pictures_come_only_from_allowed_hosts_within_the_limit_and_as_images() 
         }
     })
     .await;
-    assert_eq!(picture_after(&provider, &app, "/picture.png").await.google_photo_path, None);
+    assert_eq!(
+        picture_after(&provider, &app, "/picture.png")
+            .await
+            .google_photo_path,
+        None
+    );
     // Plain http without the test switch.
     let (provider, app) = spawn_with(|s| {
         if let Some(oidc) = s.oidc.as_mut() {
@@ -459,7 +576,10 @@ async fn pictures_come_only_from_allowed_hosts_within_the_limit_and_as_images() 
         }
     })
     .await;
-    assert!(!app.get_page("/login/").await.contains("/login/oidc/"), "an http issuer is refused too");
+    assert!(
+        !app.get_page("/login/").await.contains("/login/oidc/"),
+        "an http issuer is refused too"
+    );
     let _ = provider;
 }
 
@@ -483,8 +603,16 @@ async fn a_failed_fetch_keeps_the_picture_there_was_and_the_upload_wins_over_it(
     app.update_user(user.id, users::photo_path.eq(Some(uploaded)));
     let client = new_client();
     assert_is_redirect_to(&sign_in_with(&app, &client).await, "/dashboard/");
-    assert!(app.get_page_with(&client, "/dashboard/").await.contains(uploaded));
-    assert_is_redirect_to(&app.post_form_with(&client, "/perfil/foto/eliminar/", &[]).await, "/perfil/");
+    assert!(
+        app.get_page_with(&client, "/dashboard/")
+            .await
+            .contains(uploaded)
+    );
+    assert_is_redirect_to(
+        &app.post_form_with(&client, "/perfil/foto/eliminar/", &[])
+            .await,
+        "/perfil/",
+    );
     let page = app.get_page_with(&client, "/perfil/").await;
     assert!(page.contains(&format!("/media/{stored}")), "{page}");
 }
@@ -498,5 +626,8 @@ async fn the_provider_pages_are_plain_and_nothing_loads_from_the_provider() {
     });
     assert_is_redirect_to(&sign_in_with(&app, &app.client).await, "/dashboard/");
     let page = app.get_page("/perfil/").await;
-    assert!(!page.contains(&provider.issuer), "the browser never loads from the provider");
+    assert!(
+        !page.contains(&provider.issuer),
+        "the browser never loads from the provider"
+    );
 }

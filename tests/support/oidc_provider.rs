@@ -121,7 +121,10 @@ impl TestProvider {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(shared.clone()))
-                .route("/.well-known/openid-configuration", web::get().to(discovery))
+                .route(
+                    "/.well-known/openid-configuration",
+                    web::get().to(discovery),
+                )
                 .route("/jwks", web::get().to(jwks))
                 .route("/authorize", web::get().to(authorize))
                 .route("/token", web::post().to(token))
@@ -283,7 +286,9 @@ async fn authorize(
          <a id=\"approve\" href=\"{}\">Continuar</a></main></body></html>",
         back.as_str().replace('&', "&amp;")
     );
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body)
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body)
 }
 
 async fn token(
@@ -320,8 +325,7 @@ async fn token(
             return invalid("invalid_grant");
         };
         let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(get("code_verifier").as_bytes()));
-        if grant.used || grant.challenge != challenge || grant.redirect_uri != get("redirect_uri")
-        {
+        if grant.used || grant.challenge != challenge || grant.redirect_uri != get("redirect_uri") {
             return invalid("invalid_grant");
         }
         grant.used = true;
@@ -336,7 +340,9 @@ async fn token(
 }
 
 async fn picture() -> HttpResponse {
-    HttpResponse::Ok().content_type("image/png").body(png(64, 48))
+    HttpResponse::Ok()
+        .content_type("image/png")
+        .body(png(64, 48))
 }
 
 /// Larger than a 1 MiB upload limit.
@@ -347,7 +353,9 @@ async fn big_picture() -> HttpResponse {
 }
 
 async fn not_an_image() -> HttpResponse {
-    HttpResponse::Ok().content_type("image/png").body("<html>not an image</html>")
+    HttpResponse::Ok()
+        .content_type("image/png")
+        .body("<html>not an image</html>")
 }
 
 async fn same_host_redirect() -> HttpResponse {
