@@ -631,3 +631,33 @@ async fn the_provider_pages_are_plain_and_nothing_loads_from_the_provider() {
         "the browser never loads from the provider"
     );
 }
+
+#[tokio::test]
+async fn every_provider_page_is_valid_html5() {
+    let Some(jar) = crate::html::checker() else {
+        return;
+    };
+    let (provider, app) = spawn_with(|s| s.signup_enabled = false).await;
+    let mut pages = vec![
+        ("login with the button", app.get_page("/login/").await),
+        ("sign-up with the button", app.get_page("/registro/").await),
+        (
+            "provider failed",
+            app.get_page("/login/oidc/callback/").await,
+        ),
+    ];
+    provider.sign_in_as(dora());
+    pages.push((
+        "sign-up closed",
+        body_of(sign_in_with(&app, &new_client()).await).await,
+    ));
+    let ana = app.create_user("ana", "admin").await;
+    app.log_in_with(&app.client, &ana).await;
+    pages.push(("security without links", app.get_page("/seguridad/").await));
+    provider.sign_in_as(Person::new("sub-ana", &ana.email));
+    let start = app.post_form("/seguridad/identidades/vincular/", &[]).await;
+    let callback = approve(&app, &app.client, start).await;
+    app.get(&callback).await;
+    pages.push(("security with a link", app.get_page("/seguridad/").await));
+    crate::html::assert_valid(&jar, pages);
+}
