@@ -484,6 +484,39 @@ mod tests {
     }
 
     #[test]
+    fn oidc_is_on_with_a_client_id_and_secret_and_defaults_to_google() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert!(settings_with(&[], dir.path()).unwrap().oidc.is_none());
+        let only_id = [("CUENTAS_OIDC_CLIENT_ID", "id")];
+        assert!(settings_with(&only_id, dir.path()).unwrap().oidc.is_none());
+        let both = [
+            ("CUENTAS_OIDC_CLIENT_ID", "id"),
+            ("CUENTAS_OIDC_CLIENT_SECRET", "shh"),
+        ];
+        let oidc = settings_with(&both, dir.path()).unwrap().oidc.unwrap();
+        assert_eq!(oidc.issuer, "https://accounts.google.com");
+        assert_eq!(oidc.name, "Google");
+        assert_eq!(oidc.picture_hosts, ["lh3.googleusercontent.com"]);
+        assert!(!oidc.allow_http);
+        assert!(
+            !format!("{oidc:?}").contains("shh"),
+            "the secret never prints"
+        );
+        let http = [
+            ("CUENTAS_OIDC_CLIENT_ID", "id"),
+            ("CUENTAS_OIDC_CLIENT_SECRET", "shh"),
+            ("CUENTAS_OIDC_ISSUER", "http://127.0.0.1:9000"),
+        ];
+        let error = settings_with(&http, dir.path()).unwrap_err();
+        assert_eq!(error.variable, "CUENTAS_OIDC_ISSUER");
+        let allowed = [http.as_slice(), &[("CUENTAS_OIDC_ALLOW_HTTP", "on")]].concat();
+        assert!(settings_with(&allowed, dir.path()).unwrap().oidc.is_some());
+        let bad_host = [both.as_slice(), &[("CUENTAS_OIDC_PICTURE_HOSTS", "a b")]].concat();
+        let error = settings_with(&bad_host, dir.path()).unwrap_err();
+        assert_eq!(error.variable, "CUENTAS_OIDC_PICTURE_HOSTS");
+    }
+
+    #[test]
     fn defaults_work_and_create_a_private_secret_key_once() {
         let dir = tempfile::tempdir().expect("tempdir");
         let settings = settings_with(&[], dir.path()).expect("defaults are valid");
