@@ -21,6 +21,8 @@ pub enum PictureError {
     Status(u16),
     #[error("larger than the upload limit")]
     TooLarge,
+    #[error("not fetched within {TIMEOUT:?}")]
+    TimedOut,
     #[error(transparent)]
     Request(#[from] reqwest::Error),
 }
@@ -106,6 +108,6 @@ impl PictureFetcher {
         // The client's timeout covers each request; this bounds the whole, redirects included.
         tokio::time::timeout(TIMEOUT, fetch)
             .await
-            .unwrap_or(Err(PictureError::Status(504)))
+            .unwrap_or(Err(PictureError::TimedOut))
     }
 }
