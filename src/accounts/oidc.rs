@@ -163,6 +163,21 @@ fn must_verify(user: &User) -> bool {
     !user.email_verified && user.role == Role::Admin && user.manager_id.is_none()
 }
 
+/// Why `user` may not sign in with `identity` now, as the password sign-in would refuse it:
+/// inactive, an expired temporary password, or a self-registered address still to confirm
+/// (unless the provider vouches for that very address).
+fn refusal(user: &User, identity: &Identity, now: Timestamp) -> Option<&'static str> {
+    if !user.is_active {
+        Some("inactive")
+    } else if user.temp_password_expired(now) {
+        Some("temporary_password_expired")
+    } else if must_verify(user) && identity.email.as_deref() != Some(user.email.as_str()) {
+        Some("email_not_verified")
+    } else {
+        None
+    }
+}
+
 async fn sign_in_known(
     state: &AppState,
     client: &Client,
@@ -171,16 +186,7 @@ async fn sign_in_known(
     user: User,
 ) -> Result<Outcome, Error> {
     let now = state.clock.now();
-    let refusal = if !user.is_active {
-        Some("inactive")
-    } else if user.temp_password_expired(now) {
-        Some("temporary_password_expired")
-    } else if must_verify(&user) && visit.identity.email.as_deref() != Some(user.email.as_str()) {
-        Some("email_not_verified")
-    } else {
-        None
-    };
-    if let Some(reason) = refusal {
+    if let Some(reason) = refusal(&user, &visit.identity, now) {
         let event = Event::new(EventKind::SignInFailed, user.id)
             .with("reason", reason)
             .with("via", link.issuer.as_str());
