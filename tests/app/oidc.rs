@@ -190,6 +190,45 @@ async fn the_username_is_made_unique_and_the_second_sign_in_finds_the_same_accou
 }
 
 #[tokio::test]
+async fn a_provider_sign_in_from_a_new_browser_mails_the_owner_and_is_in_the_history() {
+    let (provider, app) = spawn().await;
+    provider.sign_in_as(dora());
+    assert_is_redirect_to(&sign_in_with(&app, &app.client).await, "/dashboard/");
+    app.wait_for_outbox_drained().await;
+    assert!(
+        app.mails_to("dora@example.com").is_empty(),
+        "the first sign-in is no news"
+    );
+    assert_is_redirect_to(&sign_in_with(&app, &new_client()).await, "/dashboard/");
+    let mail = app.wait_for_mail_to("dora@example.com", 0).await;
+    assert!(
+        mail.subject.contains("Nuevo inicio de sesión"),
+        "{}",
+        mail.subject
+    );
+    let user = app.user_by_email("dora@example.com").unwrap();
+    let details: Vec<String> = app
+        .db(|c| {
+            security_events::table
+                .filter(security_events::user_id.eq(user.id))
+                .filter(security_events::kind.eq("signed_in"))
+                .select(security_events::details)
+                .load(c)
+        })
+        .unwrap();
+    assert_eq!(details.len(), 2);
+    assert!(
+        details.iter().all(|d| d.contains(&provider.issuer)),
+        "{details:?}"
+    );
+    let history = app.get_page("/seguridad/").await;
+    assert!(
+        history.contains("Cuenta de un proveedor vinculada"),
+        "{history}"
+    );
+}
+
+#[tokio::test]
 async fn with_sign_up_off_a_new_address_gets_a_clear_page_and_nothing_is_created() {
     let (provider, app) = spawn_with(|s| s.signup_enabled = false).await;
     provider.sign_in_as(dora());
