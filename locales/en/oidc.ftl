@@ -13,7 +13,6 @@ oidc-linked = Provider account linked: you can now sign in with it.
 oidc-already-linked = That provider account was already linked.
 oidc-linked-elsewhere = That provider account is linked to another account; nothing changed.
 oidc-refused = This account could not sign in. If you think this is a mistake, ask your admin.
-oidc-pending-deletion = This account is pending deletion. Sign in with your password to restore it.
 oidc-unlinked = Provider account unlinked.
 oidc-unlink-only-way-in = It cannot be unlinked: it is your only way to sign in. Set a password first (with "Forgot your password?").
 oidc-centre-title = Linked accounts

@@ -13,7 +13,6 @@ oidc-linked = Cuenta del proveedor vinculada: ya puedes entrar con ella.
 oidc-already-linked = Esa cuenta del proveedor ya estaba vinculada.
 oidc-linked-elsewhere = Esa cuenta del proveedor está vinculada a otra cuenta; no se ha cambiado nada.
 oidc-refused = No se pudo iniciar sesión con esta cuenta. Si crees que es un error, habla con tu administrador.
-oidc-pending-deletion = Esta cuenta está pendiente de eliminarse. Entra con tu contraseña para restaurarla.
 oidc-unlinked = Cuenta del proveedor desvinculada.
 oidc-unlink-only-way-in = No se puede desvincular: es tu única forma de entrar. Crea antes una contraseña (con «¿Olvidaste tu contraseña?»).
 oidc-centre-title = Cuentas vinculadas

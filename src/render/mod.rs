@@ -11,7 +11,8 @@ mod context;
 mod pages;
 pub use context::PageContext;
 pub use pages::{
-    LinkKind, link_button_page, link_invalid, no_referrer, password_rules, provider_button,
+    LinkKind, link_button_page, link_invalid, no_referrer, password_rules, pending_deletion,
+    provider_button,
 };
 
 use crate::auth::{CurrentUser, csrf};

@@ -7,7 +7,6 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::deletion::Pending;
 use crate::accounts::login::{Credentials, PendingSignIn, SignInOutcome, SignedIn};
 use crate::accounts::sessions::Remember;
 use crate::accounts::two_step::{LOW_CODES, Passed};
@@ -20,7 +19,7 @@ use crate::error::AppError;
 use crate::paths::{self, safe_next};
 use crate::render::{
     FieldErrors, FlashLevel, Layout, PageContext, flash, link_button_page, no_referrer, page,
-    provider_button, see_other,
+    pending_deletion, provider_button, see_other,
 };
 use crate::state::AppState;
 
@@ -163,41 +162,9 @@ pub async fn submit_login(
                 ..form
             },
         ),
-        Err(Error::PendingDeletion(pending)) => {
-            pending_deletion(&ctx, form.layout, &pending, remember)
-        }
+        Err(Error::PendingDeletion(pending)) => pending_deletion(&ctx, &pending, remember),
         Err(e) => Err(e.into()),
     }
-}
-
-/// The right password for an account pending deletion: the date, and for its owner the
-/// button that restores it (`POST /cuenta/restaurar/`).
-#[derive(Template)]
-#[template(path = "account/pending_deletion.html")]
-struct PendingDeletionPage {
-    layout: Layout,
-    date: String,
-    restorable: bool,
-}
-
-/// The right password for an account pending deletion: the date, and for its owner the
-/// restore button, which this browser may use for a few minutes.
-fn pending_deletion(
-    ctx: &PageContext,
-    layout: Layout,
-    pending: &Pending,
-    remember: Remember,
-) -> Result<HttpResponse, AppError> {
-    if pending.restorable {
-        let now = ctx.state.clock.now();
-        session::allow_restore(&ctx.session, pending.user_id, remember, now)?;
-    }
-    let template = PendingDeletionPage {
-        layout,
-        date: crate::i18n::local_time(&pending.timezone, pending.purge_after),
-        restorable: pending.restorable,
-    };
-    page(StatusCode::FORBIDDEN, &template)
 }
 
 /// Starts the session and goes to `target` (see `auth::browser::enter`). An identity from the

@@ -10,12 +10,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts::oidc::{Arrival, Outcome};
+use crate::accounts::sessions::Remember;
 use crate::accounts::{self, Error};
 use crate::auth::browser::{self, browser_of};
 use crate::auth::{CurrentUser, oidc_flow, session};
 use crate::error::AppError;
 use crate::paths;
-use crate::render::{FlashLevel, Layout, PageContext, page, see_other};
+use crate::render::{FlashLevel, Layout, PageContext, page, pending_deletion, see_other};
 
 /// What the provider sends back (anything missing is empty).
 #[derive(Debug, Default, Deserialize)]
@@ -170,9 +171,7 @@ fn respond(ctx: &PageContext, outcome: Result<Outcome, Error>) -> Result<HttpRes
         ),
         Ok(Outcome::Refused) => ctx.redirect_with(paths::LOGIN, FlashLevel::Error, "oidc-refused"),
         Ok(Outcome::Failed) => failed(ctx),
-        Err(Error::PendingDeletion(_)) => {
-            ctx.redirect_with(paths::LOGIN, FlashLevel::Error, "oidc-pending-deletion")
-        }
+        Err(Error::PendingDeletion(pending)) => pending_deletion(ctx, &pending, Remember::No),
         Err(e) => Err(e.into()),
     }
 }

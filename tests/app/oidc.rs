@@ -354,14 +354,19 @@ async fn a_known_identity_of_an_inactive_or_deleted_account_does_not_sign_in() {
             users::deletion_requested_at.eq(Some(now)),
         ),
     );
+    // Pending deletion: the same page as after the password, with the restore button.
     let client = new_client();
-    assert_is_redirect_to(&sign_in_with(&app, &client).await, "/login/");
+    let response = sign_in_with(&app, &client).await;
+    assert_eq!(response.status().as_u16(), 403);
     assert!(
-        app.get_page_with(&client, "/login/")
+        body_of(response)
             .await
-            .contains("pendiente de eliminarse")
+            .contains(r#"action="/cuenta/restaurar/""#)
     );
     assert!(app.live_session_ids().is_empty());
+    let restored = app.post_form_with(&client, "/cuenta/restaurar/", &[]).await;
+    assert_is_redirect_to(&restored, "/dashboard/");
+    assert_eq!(app.user(ana.id).purge_after, None);
 }
 
 #[tokio::test]
