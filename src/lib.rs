@@ -12,6 +12,7 @@ pub mod error;
 pub mod files;
 pub mod i18n;
 pub mod mail;
+pub mod malloc_tuning;
 pub mod middleware;
 pub mod net;
 pub mod paths;
