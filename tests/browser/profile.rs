@@ -87,7 +87,13 @@ async fn the_time_zone_field_suggests_every_zone_once_used_and_takes_a_typed_cit
     browser
         .assert_accessible("profile with time-zone suggestions")
         .await;
-    browser.fill("#zona_horaria", "Madrid").await;
+    browser
+        .fill_in(&[
+            ("#first_name", "Ana"),
+            ("#last_name", "Pérez"),
+            ("#zona_horaria", "Madrid"),
+        ])
+        .await;
     browser
         .submit_form_to("/actualizar-perfil/", "/perfil/")
         .await;
