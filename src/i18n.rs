@@ -20,8 +20,7 @@ static_loader! {
 }
 
 /// Messages without arguments, per language, formatted once. Each Fluent lookup negotiates
-/// the language (allocating) and formats the pattern, and a page asks for dozens: this was
-/// a fifth of the profile page's time. Only keys the catalogs have are kept, so the maps hold
+/// the language (allocating) and formats the pattern, and a page asks for dozens. Only keys the catalogs have are kept, so the maps hold
 /// at most the catalogs.
 static PLAIN_MESSAGES: [RwLock<BTreeMap<Box<str>, String>>; 2] =
     [const { RwLock::new(BTreeMap::new()) }; 2];
