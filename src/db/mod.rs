@@ -10,6 +10,7 @@
 pub mod attempts;
 pub mod invoice_settings;
 pub mod known_browsers;
+pub mod linked_identities;
 pub mod outbox;
 pub mod purge;
 pub mod schema;

@@ -76,6 +76,10 @@ crate::text_enum! {
         RecoveryCodesReplaced = "recovery_codes_replaced",
         /// A recovery code was used to sign in.
         RecoveryCodeUsed = "recovery_code_used",
+        /// An account at the OpenID Connect provider was linked to this one.
+        IdentityLinked = "identity_linked",
+        /// A linked provider account was unlinked.
+        IdentityUnlinked = "identity_unlinked",
     }
 }
 
