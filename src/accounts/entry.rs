@@ -47,6 +47,18 @@ impl SignInRecord<'_> {
         now: Timestamp,
         base_url: &url::Url,
     ) -> Result<bool, Error> {
+        self.record_with(conn, now, base_url, None)
+    }
+
+    /// [`Self::record`], naming in the event how the account was entered when it was not
+    /// the password (`passkey`).
+    pub(super) fn record_with(
+        &self,
+        conn: &mut DbConnection,
+        now: Timestamp,
+        base_url: &url::Url,
+        method: Option<&'static str>,
+    ) -> Result<bool, Error> {
         let id = self.owner.id;
         User::record_login(conn, id, now, self.rehash)?;
         let new_browser = KnownBrowser::remember(conn, id, self.browser_id, now)?;
@@ -57,6 +69,9 @@ impl SignInRecord<'_> {
         let mut event = Event::new(EventKind::SignedIn, id).with("new_browser", new_browser);
         if self.second_step {
             event = event.with("second_step", true);
+        }
+        if let Some(method) = method {
+            event = event.with("method", method);
         }
         security_log::record(conn, self.client, now, &event)?;
         Ok(notice)

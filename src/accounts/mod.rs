@@ -13,6 +13,7 @@ pub mod invoice;
 pub mod lockdown;
 pub mod login;
 pub mod onboarding;
+pub mod passkeys;
 pub mod password;
 pub mod profile;
 pub mod recovery;

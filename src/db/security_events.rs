@@ -76,6 +76,10 @@ crate::text_enum! {
         RecoveryCodesReplaced = "recovery_codes_replaced",
         /// A recovery code was used to sign in.
         RecoveryCodeUsed = "recovery_code_used",
+        /// A passkey was added.
+        PasskeyAdded = "passkey_added",
+        /// A passkey was removed.
+        PasskeyRemoved = "passkey_removed",
     }
 }
 

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 mod context;
 mod pages;
 pub use context::PageContext;
-pub use pages::{LinkKind, link_button_page, link_invalid, no_referrer, password_rules};
+pub use pages::{
+    LinkKind, link_button_page, link_invalid, no_referrer, password_rules, recovery_codes_page,
+};
 
 use crate::auth::{CurrentUser, csrf};
 use crate::db::users::User;

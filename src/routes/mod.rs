@@ -11,6 +11,7 @@ pub mod home;
 pub mod invoice;
 pub mod login;
 pub mod media;
+pub mod passkeys;
 pub mod password;
 pub mod profile;
 pub mod reauth;

@@ -58,6 +58,8 @@ struct SecurityPage {
     two_step: accounts::two_step::Status,
     /// "N recovery codes left", in words.
     codes_left_text: String,
+    /// "N passkeys", in words.
+    passkeys_text: String,
 }
 
 impl SecurityPage {
@@ -71,6 +73,10 @@ impl SecurityPage {
         let codes_left_text = lang.t_args(
             "two-step-centre-codes-left",
             &[("left", two_step.codes_left.into())],
+        );
+        let passkeys_text = lang.t_args(
+            "passkeys-centre-count",
+            &[("count", two_step.passkeys.into())],
         );
         let at = |t| local_time(&user.timezone, t);
         let sessions = sessions
@@ -106,6 +112,7 @@ impl SecurityPage {
             next_page: history.has_next.then(|| link(history.page + 1)),
             two_step,
             codes_left_text,
+            passkeys_text,
         }
     }
 

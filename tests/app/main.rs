@@ -17,6 +17,7 @@ mod login;
 mod login_guard;
 mod onboarding;
 mod outbox;
+mod passkeys;
 mod password_change;
 mod password_rules;
 mod photos;
