@@ -76,7 +76,7 @@ pub enum SecondFactor<'a> {
     /// A passkey's answer to the ceremony `ceremony` (a problem on `llave` when wrong).
     Passkey {
         ceremony: &'a str,
-        answer: webauthn_rs::prelude::PublicKeyCredential,
+        answer: Box<webauthn_rs::prelude::PublicKeyCredential>,
     },
 }
 
@@ -108,7 +108,7 @@ pub async fn complete_second_step(
             super::two_step::second_step(state, client, &user, code).await?
         }
         SecondFactor::Passkey { ceremony, answer } => {
-            passkey_second_step(state, client, &user, ceremony, answer).await?
+            passkey_second_step(state, client, &user, ceremony, *answer).await?
         }
     };
     let browser_id = pending

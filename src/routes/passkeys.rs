@@ -238,7 +238,7 @@ pub async fn sign_in_with_passkey(
         };
         let factor = SecondFactor::Passkey {
             ceremony: &ceremony,
-            answer,
+            answer: Box::new(answer),
         };
         let passed =
             accounts::login::complete_second_step(&ctx.state, &client, pending, factor, replacing)
