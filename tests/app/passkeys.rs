@@ -563,3 +563,26 @@ async fn the_login_page_offers_a_passkey_and_the_page_works_without_script() {
     assert!(page.contains("id=\"passkeys-need-js\""), "{page}");
     assert!(page.contains("id=\"passkey-add\""));
 }
+
+#[tokio::test]
+async fn the_export_lists_passkeys_without_key_material() {
+    use std::io::{Cursor, Read};
+    let (app, _ana, _, registered) = ana_with_passkey().await;
+    let response = app.post_form("/cuenta/exportar/", &[]).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a ZIP");
+    let mut json = String::new();
+    zip.by_name("datos.json")
+        .unwrap()
+        .read_to_string(&mut json)
+        .unwrap();
+    let data: Value = serde_json::from_str(&json).unwrap();
+    let listed = &data["two_step"]["passkeys"];
+    assert_eq!(listed[0]["name"], "Teléfono", "{data}");
+    assert!(listed[0]["added_at"].is_string());
+    assert!(listed[0]["last_used_at"].is_null());
+    assert!(!json.contains(&registered.credential_id));
+    assert!(!json.contains(&registered.user_handle));
+    assert!(!json.contains("cred_id") && !json.contains("\"cred\""));
+}
