@@ -586,3 +586,35 @@ async fn the_export_lists_passkeys_without_key_material() {
     assert!(!json.contains(&registered.user_handle));
     assert!(!json.contains("cred_id") && !json.contains("\"cred\""));
 }
+
+/// The passkey pages for the HTML check (`html.rs`): the list with a rename error, the login
+/// page and the second step with their passkey buttons, the page for an IP base URL.
+pub async fn pages_to_check() -> Vec<(&'static str, String)> {
+    let (app, ana, _, _) = ana_with_passkey().await;
+    let mut pages = vec![(
+        "passkey recovery codes",
+        app.get_page("/seguridad/llaves/").await,
+    )];
+    pages.push(("passkeys", app.get_page("/seguridad/llaves/").await));
+    let id = passkey_ids(&app, ana.id)[0];
+    let rename = format!("/seguridad/llaves/{id}/nombre/");
+    let response = app.post_form(&rename, &[("nombre", "")]).await;
+    pages.push(("passkeys with errors", body_of(response).await));
+    pages.push((
+        "security centre with a passkey",
+        app.get_page("/seguridad/").await,
+    ));
+    pages.push((
+        "login with passkeys",
+        app.get_page_with(&new_client(), "/login/").await,
+    ));
+    let client = at_second_step(&app, &ana).await;
+    let second_step = app.get_page_with(&client, "/login/dos-pasos/").await;
+    pages.push(("second step with a passkey", second_step));
+    let (ip_app, _) = spawn_logged_in("admin").await;
+    pages.push((
+        "passkeys on an IP address",
+        ip_app.get_page("/seguridad/llaves/").await,
+    ));
+    pages
+}
