@@ -24,6 +24,7 @@ passkeys-centre-count = { $count ->
     [one] You have { $count } passkey.
    *[other] You have { $count } passkeys.
 }
+two-step-passkeys-link = You can also use passkeys as the second step, or to sign in without a password
 passkeys-centre-manage = Manage passkeys
 
 ## Outcomes

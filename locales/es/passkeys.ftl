@@ -24,6 +24,7 @@ passkeys-centre-count = { $count ->
     [one] Tienes { $count } llave de acceso.
    *[other] Tienes { $count } llaves de acceso.
 }
+two-step-passkeys-link = También puedes usar llaves de acceso como segundo paso, o para entrar sin contraseña
 passkeys-centre-manage = Gestionar las llaves de acceso
 
 ## Outcomes

@@ -618,3 +618,35 @@ pub async fn pages_to_check() -> Vec<(&'static str, String)> {
     ));
     pages
 }
+
+#[tokio::test]
+async fn a_passkey_satisfies_a_team_rule_and_the_admin_can_remove_it() {
+    use cuentas::db::schema::users;
+    let app = spawn_passkey_app().await;
+    let admin = app.logged_in("admin").await;
+    let vera = app.create_user("vera", "vendedor").await;
+    app.update_user(vera.id, users::manager_id.eq(admin.id));
+    let response = app
+        .post_form("/equipo/dos-pasos/", &[("exigir_dos_pasos", "on")])
+        .await;
+    assert_is_redirect_to(&response, "/equipo/");
+    let vera_client = app.new_logged_in_client(&vera).await;
+    let held = app.get_with_client(&vera_client, "/dashboard/").await;
+    assert_is_redirect_to(&held, "/seguridad/dos-pasos/");
+    // The set-up page points to passkeys, which she may use while held.
+    let set_up = app
+        .get_page_with(&vera_client, "/seguridad/dos-pasos/")
+        .await;
+    assert!(set_up.contains("href=\"/seguridad/llaves/\""));
+    let mut key = SoftPasskey::new(true);
+    register(&app, &vera_client, &mut key, "Móvil").await;
+    let free = app.get_with_client(&vera_client, "/dashboard/").await;
+    assert_eq!(free.status().as_u16(), 200);
+    // Her admin removes her factors: the passkey goes, and she is held again.
+    let path = format!("/equipo/{}/reiniciar-dos-pasos/", vera.id);
+    assert_is_redirect_to(&app.post_form(&path, &[]).await, "/equipo/");
+    assert!(passkey_ids(&app, vera.id).is_empty());
+    assert_eq!(codes_left(&app, vera.id), 0);
+    let held = app.get_with_client(&vera_client, "/dashboard/").await;
+    assert_is_redirect_to(&held, "/seguridad/dos-pasos/");
+}
