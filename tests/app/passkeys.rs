@@ -650,3 +650,40 @@ async fn a_passkey_satisfies_a_team_rule_and_the_admin_can_remove_it() {
     let held = app.get_with_client(&vera_client, "/dashboard/").await;
     assert_is_redirect_to(&held, "/seguridad/dos-pasos/");
 }
+
+#[tokio::test]
+async fn a_passkey_does_not_open_an_account_pending_deletion_or_inactive() {
+    use cuentas::db::schema::users;
+    let (app, ana, mut authenticator, registered) = ana_with_passkey().await;
+    let fields = [
+        ("confirmar_email", ana.email.as_str()),
+        ("password", ana.password.as_str()),
+    ];
+    app.post_form("/cuenta/eliminar/", &fields).await;
+    let client = new_client();
+    let answer = passwordless_answer(&app, &client, &mut authenticator, &registered).await;
+    let (status, value) = sign_in(&app, &client, &answer).await;
+    assert_eq!(status, 403, "{value}");
+    assert!(
+        value["error"]
+            .as_str()
+            .unwrap()
+            .contains("pendiente de eliminación")
+    );
+    let response = app.get_with_client(&client, "/dashboard/").await;
+    assert_eq!(response.status().as_u16(), 303);
+    // Inactive: the same refusal as a passkey nobody knows.
+    app.update_user(
+        ana.id,
+        users::deletion_requested_at.eq(None::<chrono::NaiveDateTime>),
+    );
+    app.update_user(ana.id, users::purge_after.eq(None::<chrono::NaiveDateTime>));
+    app.update_user(ana.id, users::is_active.eq(false));
+    let answer = passwordless_answer(&app, &client, &mut authenticator, &registered).await;
+    let (status, value) = sign_in(&app, &client, &answer).await;
+    assert_eq!(
+        (status, value["field"].as_str()),
+        (422, Some("llave")),
+        "{value}"
+    );
+}
