@@ -16,6 +16,7 @@ mod admin;
 mod deletion;
 mod harness;
 mod login;
+mod passkeys;
 mod password;
 mod profile;
 mod reset;
