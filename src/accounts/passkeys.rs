@@ -27,6 +27,7 @@ use webauthn_rs::prelude::{
 use super::entry::{PendingSignIn, SignInRecord, SignedIn};
 use super::security_log::{self, Event};
 use super::sessions::{self, Recent, Remember};
+use super::throttle::{self, Throttle};
 use super::{Client, Error, two_step};
 use crate::clock::Timestamp;
 use crate::config::Settings;
@@ -41,6 +42,10 @@ use crate::token::{is_token_shaped, random_token, sha256_hex};
 
 /// How long a ceremony waits for the authenticator's answer.
 pub const CEREMONY_LIFETIME: TimeDelta = TimeDelta::minutes(5);
+/// Passwordless sign-ins begun by one client: 30 in 15 minutes (each stores a ceremony and
+/// allows one answer).
+pub const SIGN_IN_STARTS: Throttle =
+    Throttle::new("passkey_sign_in", TimeDelta::minutes(15), 30, 30);
 /// The longest passkey name, in characters.
 pub const NAME_MAX: usize = 60;
 
@@ -357,9 +362,18 @@ pub async fn remove(
     Ok(())
 }
 
-/// Starts a passwordless sign-in: any discoverable passkey of this site may answer.
-pub async fn start_sign_in(state: &AppState) -> Result<Started<RequestChallengeResponse>, Error> {
+/// Starts a passwordless sign-in: any discoverable passkey of this site may answer. Counted
+/// per client ([`SIGN_IN_STARTS`]); over the limit it is [`Error::Throttled`].
+pub async fn start_sign_in(
+    state: &AppState,
+    client: &Client,
+) -> Result<Started<RequestChallengeResponse>, Error> {
     let rp = relying_party(&state.settings)?;
+    let key = client.throttle_key.clone();
+    if !throttle::admit_mail(state, client, SIGN_IN_STARTS, "passkey", &key).await? {
+        let retry_after_secs = u64::try_from(SIGN_IN_STARTS.window.num_seconds()).unwrap_or(900);
+        return Err(Error::Throttled { retry_after_secs });
+    }
     let (mut options, auth_state) = rp
         .start_discoverable_authentication()
         .map_err(|e| Error::unexpected(anyhow::anyhow!("passkey sign-in: {e:?}")))?;

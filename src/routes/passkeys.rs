@@ -210,7 +210,8 @@ pub async fn sign_in_options(ctx: PageContext, body: web::Bytes) -> Result<HttpR
         let started = passkeys::start_second_step(&ctx.state, &pending).await;
         (SECOND_STEP, started)
     } else {
-        (SIGN_IN, passkeys::start_sign_in(&ctx.state).await)
+        let started = passkeys::start_sign_in(&ctx.state, &ctx.client()).await;
+        (SIGN_IN, started)
     };
     match started {
         Ok(Started { options, ceremony }) => {

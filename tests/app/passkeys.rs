@@ -687,3 +687,16 @@ async fn a_passkey_does_not_open_an_account_pending_deletion_or_inactive() {
         "{value}"
     );
 }
+
+#[tokio::test]
+async fn passwordless_starts_are_counted_per_client() {
+    let app = spawn_passkey_app().await;
+    let client = new_client();
+    for _ in 0..30 {
+        let response = post_json(&app, &client, "/login/llave/opciones/", &json!({})).await;
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    let response = post_json(&app, &client, "/login/llave/opciones/", &json!({})).await;
+    assert_eq!(response.status().as_u16(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+}

@@ -90,7 +90,9 @@ async fn a_passkey_added_in_chromium_signs_in_without_a_password() {
     // Signed out, the passkey alone signs in.
     browser.client.delete_all_cookies().await.unwrap();
     go(&browser, port, "/login/").await;
-    browser.wait_until_displayed("#passkey-sign-in-button").await;
+    browser
+        .wait_until_displayed("#passkey-sign-in-button")
+        .await;
     browser.assert_accessible("login with passkeys").await;
     browser.click("#passkey-sign-in-button").await;
     browser.wait_for_path("/dashboard/").await;
