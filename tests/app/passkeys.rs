@@ -216,6 +216,12 @@ async fn the_first_passkey_is_listed_and_brings_recovery_codes_once() {
     assert_eq!(events(&app, ana.id, "passkey_added").len(), 2);
     let centre = app.get_page("/seguridad/").await;
     assert!(centre.contains("Tienes 2 llaves de acceso."), "{centre}");
+    // With passkeys alone, the codes are managed on the two-step page too.
+    let two_step = app.get_page("/seguridad/dos-pasos/").await;
+    assert!(two_step.contains("id=\"codes-left\""), "{two_step}");
+    let response = app.post_form("/seguridad/dos-pasos/codigos/", &[]).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(codes_left(&app, ana.id), 10);
     app.wait_for_outbox_drained().await;
     assert!(
         app.mails_to(&ana.email)
