@@ -1,6 +1,7 @@
 //! Passkeys in a real browser: Chromium's virtual authenticator (the WebDriver "Add Virtual
 //! Authenticator" command, sent through fantoccini's raw command support) adds a passkey on
-//! `/seguridad/llaves/`, and the passkey then signs in from `/login/` without a password. The
+//! `/seguridad/llaves/`, and the passkey then signs in from `/login/` without a password, and
+//! as the second step after the password. The
 //! app's base URL is `http://localhost:PORT/`: browsers refuse an IP address as relying party.
 
 use std::net::TcpListener;
@@ -59,7 +60,7 @@ async fn go(browser: &Browser, port: u16, path: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_passkey_added_in_chromium_signs_in_without_a_password() {
+async fn a_passkey_added_in_chromium_signs_in_alone_and_as_the_second_step() {
     let Some(browser) = browser().await else {
         return;
     };
@@ -94,6 +95,20 @@ async fn a_passkey_added_in_chromium_signs_in_without_a_password() {
         .wait_until_displayed("#passkey-sign-in-button")
         .await;
     browser.assert_accessible("login with passkeys").await;
+    browser.click("#passkey-sign-in-button").await;
+    browser.wait_for_path("/dashboard/").await;
+
+    // After the password, the passkey is the second step.
+    browser.client.delete_all_cookies().await.unwrap();
+    go(&browser, port, "/login/").await;
+    browser.submit_login("ana", &user.password).await;
+    browser.wait_for_path("/login/dos-pasos/").await;
+    browser
+        .wait_until_displayed("#passkey-sign-in-button")
+        .await;
+    browser
+        .assert_accessible("second step with a passkey")
+        .await;
     browser.click("#passkey-sign-in-button").await;
     browser.wait_for_path("/dashboard/").await;
     browser.close().await;
