@@ -706,3 +706,23 @@ async fn passwordless_starts_are_counted_per_client() {
     assert_eq!(response.status().as_u16(), 429);
     assert!(response.headers().contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn an_old_sign_in_types_the_password_again_before_passkeys_change() {
+    let (app, ana, _, _) = ana_with_passkey().await;
+    let id = passkey_ids(&app, ana.id)[0];
+    app.clock.advance(Duration::from_secs(11 * 60));
+    let response = app.get("/seguridad/llaves/").await;
+    assert_is_redirect_to(&response, "/reautenticar/?next=%2Fseguridad%2Fllaves%2F");
+    let response = post_json(
+        &app,
+        &app.client,
+        "/seguridad/llaves/opciones/",
+        &json!({ "nombre": "Otra" }),
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let remove = format!("/seguridad/llaves/{id}/eliminar/");
+    assert_eq!(app.post_form(&remove, &[]).await.status().as_u16(), 303);
+    assert_eq!(passkey_ids(&app, ana.id), vec![id]);
+}
