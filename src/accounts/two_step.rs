@@ -13,6 +13,9 @@
 //! - At sign-in ([`second_step`]) every attempt is counted per account (5 in 15 minutes); a
 //!   right code forgives them.
 //!
+//! - Passkeys (`accounts::passkeys`) are a factor too: [`Status::enabled`] counts them, the
+//!   codes stay while any factor is on, and the admin's reset removes them with the rest.
+//!
 //! Every change is a security event and a notice to the account's address.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
