@@ -143,6 +143,7 @@ mod tests {
         for name in [
             "css/app.css",
             "js/app.js",
+            "js/passkeys.js",
             "img/favicon.svg",
             "img/default-avatar.svg",
             TIME_ZONES,

@@ -19,6 +19,7 @@ pub const RESTORE_ACCOUNT: &str = "/cuenta/restaurar/";
 pub const SECURITY: &str = "/seguridad/";
 pub const SECOND_STEP: &str = "/login/dos-pasos/";
 pub const TWO_STEP: &str = "/seguridad/dos-pasos/";
+pub const PASSKEYS: &str = "/seguridad/llaves/";
 pub const REAUTHENTICATE: &str = "/reautenticar/";
 pub const END_OTHER_SESSIONS: &str = "/seguridad/sesiones/cerrar-otras/";
 pub const NOT_ME: &str = "/seguridad/no-fui-yo/";

@@ -36,8 +36,8 @@ use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
     account_deletion, assets, dashboard, email_requests, errors, export, health, home, invoice,
-    login, media, oidc, password, profile, reauth, reset, security, signup, team, tutorial,
-    two_step, verification,
+    login, media, oidc, passkeys, password, profile, reauth, reset, security, signup, team,
+    tutorial, two_step, verification,
 };
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
@@ -422,6 +422,35 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::post(),
             "/seguridad/dos-pasos/codigos/",
             two_step::new_codes,
+        ))
+        .service(
+            only(web::get(), paths::PASSKEYS, passkeys::show_passkeys)
+                .route(web::post().to(passkeys::add_passkey)),
+        )
+        .service(only(
+            web::post(),
+            "/seguridad/llaves/opciones/",
+            passkeys::registration_options,
+        ))
+        .service(only(
+            web::post(),
+            "/seguridad/llaves/{id}/nombre/",
+            passkeys::rename_passkey,
+        ))
+        .service(only(
+            web::post(),
+            "/seguridad/llaves/{id}/eliminar/",
+            passkeys::remove_passkey,
+        ))
+        .service(only(
+            web::post(),
+            "/login/llave/opciones/",
+            passkeys::sign_in_options,
+        ))
+        .service(only(
+            web::post(),
+            "/login/llave/",
+            passkeys::sign_in_with_passkey,
         ))
         .service(form(
             paths::REAUTHENTICATE,

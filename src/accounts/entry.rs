@@ -49,6 +49,18 @@ impl SignInRecord<'_> {
         now: Timestamp,
         base_url: &url::Url,
     ) -> Result<bool, Error> {
+        self.record_with(conn, now, base_url, None)
+    }
+
+    /// [`Self::record`], naming in the event how the account was entered when it was not
+    /// the password (`passkey`).
+    pub(super) fn record_with(
+        &self,
+        conn: &mut DbConnection,
+        now: Timestamp,
+        base_url: &url::Url,
+        method: Option<&'static str>,
+    ) -> Result<bool, Error> {
         let id = self.owner.id;
         User::record_login(conn, id, now, self.rehash)?;
         let new_browser = KnownBrowser::remember(conn, id, self.browser_id, now)?;
@@ -62,6 +74,9 @@ impl SignInRecord<'_> {
         }
         if let Some(issuer) = self.via {
             event = event.with("via", issuer);
+        }
+        if let Some(method) = method {
+            event = event.with("method", method);
         }
         security_log::record(conn, self.client, now, &event)?;
         Ok(notice)

@@ -69,6 +69,18 @@ pub struct TwoStepExport {
     #[serde(serialize_with = "utc_opt")]
     pub app_added_at: Option<Timestamp>,
     pub recovery_codes_left: i64,
+    /// The passkeys: names and dates, never key material.
+    pub passkeys: Vec<PasskeyExport>,
+}
+
+/// One passkey in the export.
+#[derive(Serialize)]
+pub struct PasskeyExport {
+    pub name: String,
+    #[serde(serialize_with = "utc")]
+    pub added_at: Timestamp,
+    #[serde(serialize_with = "utc_opt")]
+    pub last_used_at: Option<Timestamp>,
 }
 
 #[derive(Serialize)]
@@ -330,6 +342,14 @@ fn write_archive(
         authenticator_app: app.is_some(),
         app_added_at: app.map(|a| a.created_at),
         recovery_codes_left: crate::db::two_step::RecoveryCodes::remaining(conn, user.id)?,
+        passkeys: crate::db::passkeys::PasskeyRow::of_user(conn, user.id)?
+            .into_iter()
+            .map(|p| PasskeyExport {
+                name: p.name,
+                added_at: p.created_at,
+                last_used_at: p.last_used_at,
+            })
+            .collect(),
     };
     let export = Export {
         format: FORMAT,

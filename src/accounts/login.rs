@@ -69,15 +69,25 @@ pub struct SecondStepPassed {
     pub how: super::two_step::Passed,
 }
 
-/// The second step of a pending sign-in: `code` (an app code or a recovery code, counted in
-/// the per-account throttle) starts the session. A sign-in that no longer holds (the account
-/// was deactivated, its password changed, it is pending deletion) is [`Error::LinkInvalid`]:
-/// start again; a wrong code is a problem on `codigo`.
+/// What passes a second step.
+pub enum SecondFactor<'a> {
+    /// An app code or a recovery code (a problem on `codigo` when wrong).
+    Code(&'a str),
+    /// A passkey's answer to the ceremony `ceremony` (a problem on `llave` when wrong).
+    Passkey {
+        ceremony: &'a str,
+        answer: Box<webauthn_rs::prelude::PublicKeyCredential>,
+    },
+}
+
+/// The second step of a pending sign-in: `factor` (counted in the per-account throttle)
+/// starts the session. A sign-in that no longer holds (the account was deactivated, its
+/// password changed, it is pending deletion) is [`Error::LinkInvalid`]: start again.
 pub async fn complete_second_step(
     state: &AppState,
     client: &Client,
     pending: PendingSignIn,
-    code: &str,
+    factor: SecondFactor<'_>,
     replacing: Option<String>,
 ) -> Result<SecondStepPassed, Error> {
     let now = state.clock.now();
@@ -93,7 +103,14 @@ pub async fn complete_second_step(
     .await?
     .filter(|u| u.is_active && u.session_epoch == pending.epoch && !u.temp_password_expired(now))
     .ok_or(Error::LinkInvalid)?;
-    let how = super::two_step::second_step(state, client, &user, code).await?;
+    let how = match factor {
+        SecondFactor::Code(code) => {
+            super::two_step::second_step(state, client, &user, code).await?
+        }
+        SecondFactor::Passkey { ceremony, answer } => {
+            passkey_second_step(state, client, &user, ceremony, *answer).await?
+        }
+    };
     let browser_id = pending
         .browser_id
         .filter(|id| is_token_shaped(id))
@@ -129,6 +146,37 @@ pub async fn complete_second_step(
         },
         how,
     })
+}
+
+/// A passkey as the second step, under the same per-account throttle as codes.
+async fn passkey_second_step(
+    state: &AppState,
+    client: &Client,
+    user: &User,
+    ceremony: &str,
+    answer: webauthn_rs::prelude::PublicKeyCredential,
+) -> Result<super::two_step::Passed, Error> {
+    throttle::admit_action(state, super::two_step::SECOND_STEP, user.id).await?;
+    let rp = super::passkeys::relying_party(&state.settings)?;
+    let now = state.clock.now();
+    let (user_id, who, id) = (user.id, client.clone(), ceremony.to_owned());
+    let right = db::run_write(&state.pool, move |conn| {
+        let right = super::passkeys::check_second_step(&rp, conn, user_id, &id, &answer, now)?;
+        if right {
+            super::two_step::forgive(conn, user_id)?;
+        } else {
+            let event =
+                Event::new(EventKind::SignInFailed, user_id).with("reason", "wrong_passkey");
+            security_log::record(conn, &who, now, &event)?;
+        }
+        Ok::<_, Error>(right)
+    })
+    .await?;
+    if right {
+        Ok(super::two_step::Passed::Passkey)
+    } else {
+        Err(Error::field("llave", "passkey-refused"))
+    }
 }
 
 /// What [`authenticate`] found.

@@ -14,6 +14,7 @@ pub mod lockdown;
 pub mod login;
 pub mod oidc;
 pub mod onboarding;
+pub mod passkeys;
 pub mod password;
 pub mod profile;
 pub mod recovery;

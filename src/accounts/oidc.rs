@@ -22,6 +22,7 @@ use super::{Client, Error};
 use crate::auth::password::UNUSABLE;
 use crate::clock::Timestamp;
 use crate::db::linked_identities::{Linked, LinkedIdentity};
+use crate::db::passkeys::PasskeyRow;
 use crate::db::security_events::EventKind;
 use crate::db::users::{NewUser, Taken, User};
 use crate::db::{self, DbConnection};
@@ -419,9 +420,9 @@ pub async fn linked_identities(
 }
 
 /// True when `user` can still sign in without the linked identity `except`: a usable
-/// password, or another linked identity. (Passkeys, when they land, count too: extend here.)
+/// password, a passkey, or another linked identity.
 pub fn has_other_way_in(conn: &mut DbConnection, user: &User, except: i32) -> Result<bool, Error> {
-    if user.password_hash.expose() != UNUSABLE {
+    if user.password_hash.expose() != UNUSABLE || PasskeyRow::count(conn, user.id)? > 0 {
         return Ok(true);
     }
     let others = LinkedIdentity::of_user(conn, user.id)?

@@ -13,6 +13,9 @@
 //! - At sign-in ([`second_step`]) every attempt is counted per account (5 in 15 minutes); a
 //!   right code forgives them.
 //!
+//! - Passkeys (`accounts::passkeys`) are a factor too: [`Status::enabled`] counts them, the
+//!   codes stay while any factor is on, and the admin's reset removes them with the rest.
+//!
 //! Every change is a security event and a notice to the account's address.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -29,6 +32,7 @@ use super::throttle::{self, Throttle};
 use super::{Client, Error};
 use crate::clock::Timestamp;
 use crate::db::attempts::Attempt;
+use crate::db::passkeys::PasskeyRow;
 use crate::db::security_events::EventKind;
 use crate::db::two_step::{RecoveryCodes, TeamSettings, TotpSecret};
 use crate::db::users::User;
@@ -61,12 +65,14 @@ pub struct Status {
     pub app: bool,
     /// Unused recovery codes.
     pub codes_left: i64,
+    /// Passkeys (`accounts::passkeys`).
+    pub passkeys: i64,
 }
 
 impl Status {
     /// Any second factor: a sign-in with the password alone is not enough.
     pub fn enabled(&self) -> bool {
-        self.app
+        self.app || self.passkeys > 0
     }
 }
 
@@ -75,6 +81,7 @@ pub fn status_in(conn: &mut DbConnection, user_id: i32) -> diesel::QueryResult<S
     Ok(Status {
         app: TotpSecret::find(conn, user_id)?.is_some(),
         codes_left: RecoveryCodes::remaining(conn, user_id)?,
+        passkeys: PasskeyRow::count(conn, user_id)?,
     })
 }
 
@@ -96,7 +103,7 @@ pub async fn set_up_required(state: &AppState, user: &User) -> Result<bool, Erro
     }
     let user_id = user.id;
     db::run(&state.pool, move |conn| {
-        if TotpSecret::find(conn, user_id)?.is_some() {
+        if status_in(conn, user_id)?.enabled() {
             return Ok(false);
         }
         let required = match admin {
@@ -243,7 +250,10 @@ pub async fn disable(
         if !TotpSecret::remove(conn, user_id)? {
             return Err(Error::NotFound);
         }
-        RecoveryCodes::remove(conn, user_id)?;
+        // Codes stay while passkeys still make two-step sign-in.
+        if !status_in(conn, user_id)?.enabled() {
+            RecoveryCodes::remove(conn, user_id)?;
+        }
         notice.enqueue(conn)?;
         let event = Event::new(EventKind::TwoStepDisabled, user_id).with("method", "app");
         security_log::record(conn, &who, now, &event)?;
@@ -255,7 +265,7 @@ pub async fn disable(
 }
 
 /// An admin removes the factors of `member`, one of their vendedores (the caller checked
-/// that): the app's secret and the recovery codes go, and the vendedor is told by mail. Nothing
+/// that): the app's secret, the passkeys and the recovery codes go, and the vendedor is told by mail. Nothing
 /// happens (and nobody is told) when there was nothing to remove.
 pub async fn reset_by_admin(
     state: &AppState,
@@ -272,6 +282,7 @@ pub async fn reset_by_admin(
             return Ok(false);
         }
         TotpSecret::remove(conn, user_id)?;
+        PasskeyRow::remove_all(conn, user_id)?;
         RecoveryCodes::remove(conn, user_id)?;
         notice.enqueue(conn)?;
         let event = Event::new(EventKind::TwoStepDisabled, user_id)
@@ -319,6 +330,8 @@ pub async fn replace_codes(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Passed {
     App,
+    /// One of the account's passkeys.
+    Passkey,
     /// A recovery code; this many are left.
     RecoveryCode {
         left: i64,
@@ -395,7 +408,7 @@ pub async fn second_step(
 }
 
 /// A right code forgives the account's counted second-step attempts.
-fn forgive(conn: &mut DbConnection, user_id: i32) -> diesel::QueryResult<()> {
+pub(super) fn forgive(conn: &mut DbConnection, user_id: i32) -> diesel::QueryResult<()> {
     let actor = format!("user:{user_id}");
     Attempt {
         scope: SECOND_STEP.scope,
@@ -405,7 +418,7 @@ fn forgive(conn: &mut DbConnection, user_id: i32) -> diesel::QueryResult<()> {
     .clear(conn)
 }
 
-fn notice(
+pub(super) fn notice(
     state: &AppState,
     user: &User,
     notice: TwoStepNotice,
@@ -507,7 +520,7 @@ fn open(key: &[u8; 32], user_id: i32, sealed: &str) -> Result<Vec<u8>, Error> {
 }
 
 /// Ten new codes, `xxxx-xxxx-xxxx-xxxx`.
-fn new_recovery_codes() -> Vec<String> {
+pub(super) fn new_recovery_codes() -> Vec<String> {
     let mut rng = rand::rng();
     (0..RECOVERY_CODES)
         .map(|_| {
@@ -557,7 +570,7 @@ fn normalize_recovery_code(typed: &str) -> Option<String> {
     Some(grouped.join("-"))
 }
 
-fn code_hash(normal: &str) -> String {
+pub(super) fn code_hash(normal: &str) -> String {
     sha256_hex(normal)
 }
 

@@ -258,6 +258,41 @@ pub fn drop_set_up_secret(session: &Session) {
     session.remove(SET_UP_KEY);
 }
 
+const CEREMONY_KEY: &str = "passkey_ceremony";
+const NEW_CODES_KEY: &str = "new_recovery_codes";
+
+/// Keeps the id of the passkey ceremony this browser started (its state is in the database;
+/// a newer ceremony replaces it).
+pub fn hold_ceremony(session: &Session, purpose: &str, id: &str) -> Result<(), AppError> {
+    session
+        .insert(CEREMONY_KEY, (purpose, id))
+        .map_err(AppError::unexpected)
+}
+
+/// The passkey ceremony this browser started (its purpose and id), taken out of the cookie
+/// (it serves once).
+pub fn take_ceremony(session: &Session) -> Option<(String, String)> {
+    session
+        .remove_as::<(String, String)>(CEREMONY_KEY)
+        .and_then(Result::ok)
+}
+
+/// Keeps new recovery codes for `user_id` until the next page shows them (a passkey is added
+/// by a script, which then loads that page).
+pub fn hold_new_codes(session: &Session, user_id: i32, codes: &[String]) -> Result<(), AppError> {
+    session
+        .insert(NEW_CODES_KEY, (user_id, codes))
+        .map_err(AppError::unexpected)
+}
+
+/// The new recovery codes held for `user_id`, taken out of the cookie (shown once).
+pub fn take_new_codes(session: &Session, user_id: i32) -> Option<Vec<String>> {
+    let (owner, codes) = session
+        .remove_as::<(i32, Vec<String>)>(NEW_CODES_KEY)
+        .and_then(Result::ok)?;
+    (owner == user_id).then_some(codes)
+}
+
 /// Who is asking: the client address (see [`client_address`]) and the user agent.
 pub fn client_of(req: &HttpRequest) -> Client {
     let user_agent = req

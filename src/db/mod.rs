@@ -12,6 +12,7 @@ pub mod invoice_settings;
 pub mod known_browsers;
 pub mod linked_identities;
 pub mod outbox;
+pub mod passkeys;
 pub mod purge;
 pub mod schema;
 pub mod security_events;

@@ -173,6 +173,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    passkeys (id) {
+        id -> Integer,
+        user_id -> Integer,
+        credential_id -> Text,
+        user_handle -> Text,
+        passkey -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    passkey_ceremonies (id_hash) {
+        id_hash -> Text,
+        user_id -> Nullable<Integer>,
+        purpose -> Text,
+        state -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(invoice_settings -> users (admin_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
@@ -189,5 +212,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     linked_identities,
     totp_secrets,
     recovery_codes,
-    team_settings
+    team_settings,
+    passkeys,
+    passkey_ceremonies
 );

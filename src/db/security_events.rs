@@ -80,6 +80,10 @@ crate::text_enum! {
         IdentityLinked = "identity_linked",
         /// A linked provider account was unlinked.
         IdentityUnlinked = "identity_unlinked",
+        /// A passkey was added.
+        PasskeyAdded = "passkey_added",
+        /// A passkey was removed.
+        PasskeyRemoved = "passkey_removed",
     }
 }
 

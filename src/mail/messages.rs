@@ -94,6 +94,10 @@ pub enum TwoStepNotice {
         left: i64,
         low: bool,
     },
+    /// A passkey was added to the account.
+    PasskeyAdded,
+    /// A passkey was removed from the account.
+    PasskeyRemoved,
 }
 
 #[derive(Template)]
@@ -255,6 +259,12 @@ impl Mail<'_> {
                         "mail-two-step-code-used-subject",
                         "mail-two-step-code-used-body",
                     ),
+                    TwoStepNotice::PasskeyAdded => {
+                        ("mail-passkey-added-subject", "mail-passkey-added-body")
+                    }
+                    TwoStepNotice::PasskeyRemoved => {
+                        ("mail-passkey-removed-subject", "mail-passkey-removed-body")
+                    }
                 };
                 let mut paragraphs = vec![t(body)];
                 if let TwoStepNotice::CodeUsed { left, low } = notice {

@@ -11,14 +11,15 @@ use actix_web::{HttpMessage, HttpResponse, web};
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::paths::{REAUTHENTICATE, TWO_STEP};
+use crate::paths::{PASSKEYS, REAUTHENTICATE, TWO_STEP};
 use crate::render::{see_other, wants_json};
 use crate::state::AppState;
 
-/// Paths a user who must set up two-step sign-in may still use: the set-up (and the password
-/// it may ask for again), signing out, files and the health check.
+/// Paths a user who must set up two-step sign-in may still use: the set-up of either factor
+/// (and the password it may ask for again), signing out, files and the health check.
 fn allowed(method: &Method, path: &str) -> bool {
     path == TWO_STEP
+        || path.starts_with(PASSKEYS)
         || path == REAUTHENTICATE
         || (path == "/logout/" && method == Method::POST)
         || path.starts_with("/static/")

@@ -1,10 +1,12 @@
 //! Page pieces that several handlers show: the "link not valid" page, the password rules,
-//! and the `Referrer-Policy: no-referrer` of pages whose address may hold a token.
+//! the new recovery codes, and the `Referrer-Policy: no-referrer` of pages whose address may
+//! hold a token.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
+use base64::Engine;
 
 use super::{Layout, page};
 use crate::domain::{PasswordPolicy, PasswordProblem, Problem};
@@ -18,6 +20,39 @@ pub fn no_referrer(mut response: HttpResponse) -> HttpResponse {
         HeaderValue::from_static("no-referrer"),
     );
     response
+}
+
+/// The new recovery codes, shown this once (after the first factor, or a new set).
+#[derive(Template)]
+#[template(path = "security/recovery_codes.html")]
+struct RecoveryCodesPage {
+    layout: Layout,
+    codes: Vec<String>,
+    /// The codes as a `data:` URL of a text file, for the download link.
+    download: String,
+}
+
+/// The page of new recovery codes, out of every cache.
+pub fn recovery_codes_page(layout: Layout, codes: Vec<String>) -> Result<HttpResponse, AppError> {
+    let mut text = format!("{}\r\n\r\n", layout.t("two-step-codes-file-title"));
+    for code in &codes {
+        text.push_str(code);
+        text.push_str("\r\n");
+    }
+    let download = format!(
+        "data:text/plain;charset=utf-8;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    );
+    let page = RecoveryCodesPage {
+        layout,
+        codes,
+        download,
+    };
+    super::page(StatusCode::OK, &page).map(|mut r| {
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        r
+    })
 }
 
 /// Which link was not valid: the page offers the matching way to get a new one.

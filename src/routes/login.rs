@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::login::{Credentials, PendingSignIn, SignInOutcome, SignedIn};
+use crate::accounts::login::{Credentials, PendingSignIn, SecondFactor, SignInOutcome, SignedIn};
 use crate::accounts::sessions::Remember;
 use crate::accounts::two_step::{LOW_CODES, Passed};
 use crate::accounts::{self, Error};
@@ -49,6 +49,8 @@ struct LoginPage {
     link_sent: bool,
     /// "Entrar con Google", when the provider is configured and reachable.
     oidc_button: Option<String>,
+    /// Offer "Entrar con una llave de acceso" (the base URL has a host name).
+    passkeys: bool,
 }
 
 impl LoginPage {
@@ -64,6 +66,7 @@ impl LoginPage {
             signup_enabled: state.settings.signup_enabled,
             unverified_email: None,
             link_sent: false,
+            passkeys: accounts::passkeys::available(&state.settings),
         }
     }
 
@@ -272,6 +275,8 @@ fn to_second_step(
 struct SecondStepPage {
     layout: Layout,
     codigo_error: Option<String>,
+    /// Offer the account's passkeys.
+    passkeys: bool,
 }
 
 impl SecondStepPage {
@@ -296,15 +301,31 @@ fn second_step_expired(ctx: &PageContext) -> Result<HttpResponse, AppError> {
     ctx.redirect_with(paths::LOGIN, FlashLevel::Error, "two-step-sign-in-expired")
 }
 
+/// The second-step page; the passkey button when the account has passkeys and they work here.
+async fn second_step_page(
+    ctx: &PageContext,
+    user_id: i32,
+    codigo_error: Option<String>,
+) -> Result<SecondStepPage, AppError> {
+    let passkeys = accounts::passkeys::available(&ctx.state.settings)
+        && accounts::two_step::status(&ctx.state, user_id)
+            .await?
+            .passkeys
+            > 0;
+    Ok(SecondStepPage {
+        layout: ctx.layout(),
+        codigo_error,
+        passkeys,
+    })
+}
+
 /// `GET /login/dos-pasos/`: the code field, while a pending sign-in is live.
 pub async fn second_step_form(ctx: PageContext) -> Result<HttpResponse, AppError> {
-    if session::second_step(&ctx.session, ctx.state.clock.now()).is_none() {
+    let Some((pending, _)) = session::second_step(&ctx.session, ctx.state.clock.now()) else {
         return second_step_expired(&ctx);
-    }
-    ctx.ok(&SecondStepPage {
-        layout: ctx.layout(),
-        codigo_error: None,
-    })
+    };
+    let page = second_step_page(&ctx, pending.user_id, None).await?;
+    ctx.ok(&page)
 }
 
 /// `POST /login/dos-pasos/`: an app code or a recovery code starts the session.
@@ -316,11 +337,12 @@ pub async fn submit_second_step(
         return second_step_expired(&ctx);
     };
     let replacing = session::session_id(&ctx.session);
+    let user_id = pending.user_id;
     let passed = accounts::login::complete_second_step(
         &ctx.state,
         &ctx.client(),
         pending,
-        &form.codigo,
+        SecondFactor::Code(&form.codigo),
         replacing,
     )
     .await;
@@ -345,10 +367,8 @@ pub async fn submit_second_step(
         }
         Err(Error::Invalid(problems)) => {
             let errors = FieldErrors::new(&problems, ctx.layout().lang);
-            ctx.invalid(&SecondStepPage {
-                layout: ctx.layout(),
-                codigo_error: errors.get("codigo"),
-            })
+            let page = second_step_page(&ctx, user_id, errors.get("codigo")).await?;
+            ctx.invalid(&page)
         }
         Err(Error::LinkInvalid) => second_step_expired(&ctx),
         Err(e) => Err(e.into()),

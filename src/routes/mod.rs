@@ -13,6 +13,7 @@ pub mod invoice;
 pub mod login;
 pub mod media;
 pub mod oidc;
+pub mod passkeys;
 pub mod password;
 pub mod profile;
 pub mod reauth;

@@ -69,6 +69,8 @@ struct SecurityPage {
     linked: Vec<LinkedRow>,
     /// "Vincular Google", when the provider is configured and reachable.
     link_button: Option<String>,
+    /// "N passkeys", in words.
+    passkeys_text: String,
 }
 
 impl SecurityPage {
@@ -85,6 +87,10 @@ impl SecurityPage {
         let codes_left_text = lang.t_args(
             "two-step-centre-codes-left",
             &[("left", two_step.codes_left.into())],
+        );
+        let passkeys_text = lang.t_args(
+            "passkeys-centre-count",
+            &[("count", two_step.passkeys.into())],
         );
         let at = |t| local_time(&user.timezone, t);
         let sessions = sessions
@@ -130,6 +136,7 @@ impl SecurityPage {
             codes_left_text,
             linked,
             link_button,
+            passkeys_text,
         }
     }
 

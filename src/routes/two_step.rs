@@ -7,7 +7,6 @@ use actix_web::HttpResponse;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web;
 use askama::Template;
-use base64::Engine;
 use serde::Deserialize;
 
 use crate::accounts::two_step::{self, SetUp, Status};
@@ -15,7 +14,7 @@ use crate::accounts::{self, Error};
 use crate::auth::{RecentUser, session};
 use crate::error::AppError;
 use crate::paths;
-use crate::render::{FieldErrors, FlashLevel, Layout, PageContext};
+use crate::render::{FieldErrors, FlashLevel, Layout, PageContext, recovery_codes_page};
 
 #[derive(Template)]
 #[template(path = "security/two_step.html")]
@@ -35,16 +34,6 @@ impl TwoStepPage {
             .into_iter()
             .collect()
     }
-}
-
-/// The new recovery codes, shown this once.
-#[derive(Template)]
-#[template(path = "security/recovery_codes.html")]
-struct RecoveryCodesPage {
-    layout: Layout,
-    codes: Vec<String>,
-    /// The codes as a `data:` URL of a text file, for the download link.
-    download: String,
 }
 
 #[derive(Default, Deserialize)]
@@ -148,21 +137,7 @@ pub async fn new_codes(ctx: PageContext, recent: RecentUser) -> Result<HttpRespo
 }
 
 fn codes_page(ctx: &PageContext, codes: Vec<String>) -> Result<HttpResponse, AppError> {
-    let layout = ctx.layout();
-    let mut text = format!("{}\r\n\r\n", layout.t("two-step-codes-file-title"));
-    for code in &codes {
-        text.push_str(code);
-        text.push_str("\r\n");
-    }
-    let download = format!(
-        "data:text/plain;charset=utf-8;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(text)
-    );
-    no_store(ctx.ok(&RecoveryCodesPage {
-        layout,
-        codes,
-        download,
-    }))
+    recovery_codes_page(ctx.layout(), codes)
 }
 
 /// Secrets and codes stay out of every cache.

@@ -290,6 +290,15 @@ async fn every_kind_of_page_is_valid_html5() {
     assert_valid(&jar, pages(&app).await);
 }
 
+/// The passkey pages need a base URL with a host name: an app of their own.
+#[tokio::test]
+async fn the_passkey_pages_are_valid_html5() {
+    let Some(jar) = checker() else {
+        return;
+    };
+    assert_valid(&jar, crate::passkeys::pages_to_check().await);
+}
+
 /// Runs the Nu Html Checker on `pages` (name, HTML) and fails with its errors.
 pub(crate) fn assert_valid(jar: &str, pages: Vec<(&str, String)>) {
     let folder = tempfile::tempdir().unwrap();

@@ -21,6 +21,7 @@ mod oidc;
 mod oidc_provider;
 mod onboarding;
 mod outbox;
+mod passkeys;
 mod password_change;
 mod password_rules;
 mod photos;

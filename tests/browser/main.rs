@@ -23,6 +23,7 @@ mod oidc;
     reason = "shared with the app tests; the faults are not used here"
 )]
 mod oidc_provider;
+mod passkeys;
 mod password;
 mod profile;
 mod reset;
