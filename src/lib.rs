@@ -11,6 +11,8 @@ pub mod error;
 pub mod files;
 pub mod i18n;
 pub mod mail;
+pub mod media;
+pub mod metrics;
 pub mod middleware;
 pub mod net;
 pub mod paths;

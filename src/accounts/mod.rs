@@ -12,6 +12,7 @@ pub mod export;
 pub mod invoice;
 pub mod lockdown;
 pub mod login;
+pub mod monitoring;
 pub mod onboarding;
 pub mod password;
 pub mod profile;

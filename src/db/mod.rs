@@ -8,6 +8,7 @@
 //! as methods on the models in the files beside this one.
 
 pub mod attempts;
+pub mod backup;
 pub mod invoice_settings;
 pub mod known_browsers;
 pub mod outbox;
@@ -218,6 +219,19 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
     result.map_err(|e| anyhow::anyhow!("cannot run the database migrations: {e}"))
 }
 
+/// True when every embedded migration has been applied (what `/readyz` checks: an instance
+/// started from an older binary than the schema, or the reverse, is not ready).
+pub fn migrations_current(conn: &mut DbConnection) -> anyhow::Result<bool> {
+    let pending = match conn {
+        DbConnection::Sqlite(c) => c.pending_migrations(SQLITE_MIGRATIONS).map(|p| p.len()),
+        #[cfg(feature = "postgres")]
+        DbConnection::Postgres(c) => c.pending_migrations(POSTGRES_MIGRATIONS).map(|p| p.len()),
+    };
+    pending
+        .map(|count| count == 0)
+        .map_err(|e| anyhow::anyhow!("cannot read the applied migrations: {e}"))
+}
+
 /// Why storage failed: no connection, a query error, or the blocking task died.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -239,7 +253,9 @@ where
 {
     let pool = pool.clone();
     tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
         let mut conn = pool.get().map_err(StorageError::from)?;
+        crate::metrics::pool_checkout(started.elapsed());
         f(&mut conn)
     })
     .await

@@ -24,6 +24,7 @@ mod profile;
 mod proxies;
 mod request_bodies;
 mod reset;
+mod s3;
 mod security_centre;
 mod security_log;
 mod sessions;
