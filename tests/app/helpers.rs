@@ -28,6 +28,8 @@ pub struct TestApp {
     pub mailbox: MemoryMailbox,
     /// Wakes the app's mail worker.
     pub outbox: OutboxHandle,
+    /// `http://127.0.0.1:<port>` of the metrics listener, when the settings asked for one.
+    pub metrics_address: Option<String>,
     _root: tempfile::TempDir,
     _database: TestDatabase,
 }
@@ -144,6 +146,9 @@ async fn spawn(configure: impl FnOnce(&mut Settings), in_memory: bool) -> TestAp
     }
     .expect("the app builds");
     let port = app.port();
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     let outbox = app.outbox();
     tokio::spawn(app.run_until_stopped());
     let pool = db::connect(&settings.database_url).expect("test pool");
@@ -155,6 +160,7 @@ async fn spawn(configure: impl FnOnce(&mut Settings), in_memory: bool) -> TestAp
         settings,
         mailbox,
         outbox,
+        metrics_address,
         _root: root,
         _database: database,
     }

@@ -16,6 +16,7 @@ mod invoice;
 mod login;
 mod login_guard;
 mod onboarding;
+mod operations;
 mod outbox;
 mod password_change;
 mod password_rules;
