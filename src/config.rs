@@ -141,7 +141,7 @@ impl Settings {
             .map_err(|(variable, reason)| ConfigError::new(variable, reason))?
         {
             crate::media::MediaLocation::Folder(folder) => (folder, None),
-            crate::media::MediaLocation::S3(s3) => (PathBuf::from("./media"), Some(s3)),
+            crate::media::MediaLocation::S3(s3) => (PathBuf::from("./media"), Some(*s3)),
         };
         let metrics_bind = var("CUENTAS_METRICS_BIND")
             .map(|_| {
@@ -282,7 +282,7 @@ impl Settings {
     /// Where photos are kept.
     pub fn media_location(&self) -> crate::media::MediaLocation {
         match &self.media_s3 {
-            Some(s3) => crate::media::MediaLocation::S3(s3.clone()),
+            Some(s3) => crate::media::MediaLocation::S3(Box::new(s3.clone())),
             None => crate::media::MediaLocation::Folder(self.media_root.clone()),
         }
     }

@@ -57,7 +57,7 @@ impl std::fmt::Debug for S3Location {
 #[derive(Clone, Debug)]
 pub enum MediaLocation {
     Folder(PathBuf),
-    S3(S3Location),
+    S3(Box<S3Location>),
 }
 
 impl MediaLocation {
@@ -101,7 +101,7 @@ impl MediaLocation {
         let endpoint = var("CUENTAS_S3_ENDPOINT")
             .map(|v| parse_endpoint(v.trim()).map_err(|e| ("CUENTAS_S3_ENDPOINT", e)))
             .transpose()?;
-        Ok(Self::S3(S3Location {
+        Ok(Self::S3(Box::new(S3Location {
             bucket: bucket.to_owned(),
             prefix: prefix.trim_matches('/').to_owned(),
             region: var("AWS_REGION")
@@ -111,7 +111,7 @@ impl MediaLocation {
             access_key_id: var("AWS_ACCESS_KEY_ID"),
             secret_access_key: var("AWS_SECRET_ACCESS_KEY"),
             session_token: var("AWS_SESSION_TOKEN"),
-        }))
+        })))
     }
 
     /// The folder, for a local store.
