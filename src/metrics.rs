@@ -145,121 +145,118 @@ pub struct Gauges {
 pub fn render(gauges: &Gauges) -> String {
     let mut out = String::with_capacity(8 * 1024);
     let r = &*REGISTRY;
+    let requests = "cuentas_http_request_duration_seconds";
     help(
         &mut out,
-        "cuentas_http_request_duration_seconds",
+        requests,
         "histogram",
         "Time to answer a request, by route pattern, method and status.",
     );
-    if let Ok(requests) = r.requests.lock() {
-        for ((route, method, status), histogram) in requests.iter() {
+    if let Ok(series) = r.requests.lock() {
+        for ((route, method, status), histogram) in series.iter() {
             let labels = format!(
                 "route=\"{}\",method=\"{}\",status=\"{status}\"",
                 escape(route),
                 escape(method)
             );
-            histogram.write(&mut out, "cuentas_http_request_duration_seconds", &labels);
+            histogram.write(&mut out, requests, &labels);
         }
     }
-    counter(
-        &mut out,
-        "cuentas_sign_ins_total",
-        "Successful sign-ins.",
-        &r.sign_ins,
-    );
-    counter(
-        &mut out,
-        "cuentas_sign_in_failures_total",
-        "Failed sign-ins (wrong password, unknown account, wrong code).",
-        &r.sign_in_failures,
-    );
-    counter(
-        &mut out,
-        "cuentas_throttle_refusals_total",
-        "Requests a throttle refused (sign-in, mail, password checks).",
-        &r.throttled,
-    );
-    let gauge = |out: &mut String, name: &str, text: &str, value: i64| {
-        help(out, name, "gauge", text);
+    let load =
+        |counter: &AtomicU64| i64::try_from(counter.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
+    let single: [(&str, &str, &str, i64); 10] = [
+        (
+            "cuentas_sign_ins_total",
+            "counter",
+            "Successful sign-ins.",
+            load(&r.sign_ins),
+        ),
+        (
+            "cuentas_sign_in_failures_total",
+            "counter",
+            "Failed sign-ins (wrong password, unknown account, wrong code).",
+            load(&r.sign_in_failures),
+        ),
+        (
+            "cuentas_throttle_refusals_total",
+            "counter",
+            "Requests a throttle refused (sign-in, mail, password checks).",
+            load(&r.throttled),
+        ),
+        (
+            "cuentas_outbox_pending",
+            "gauge",
+            "Mails queued and not yet sent.",
+            gauges.outbox_pending,
+        ),
+        (
+            "cuentas_outbox_failed",
+            "gauge",
+            "Mails given up after their attempts (kept for inspection).",
+            gauges.outbox_failed,
+        ),
+        (
+            "cuentas_outbox_oldest_pending_age_seconds",
+            "gauge",
+            "Age of the oldest mail still waiting.",
+            gauges.outbox_oldest_age,
+        ),
+        (
+            "cuentas_argon2_queue_depth",
+            "gauge",
+            "Password hashes and checks waiting for a core.",
+            r.argon2_waiting.load(Ordering::Relaxed),
+        ),
+        (
+            "cuentas_db_pool_connections",
+            "gauge",
+            "Database connections open.",
+            i64::from(gauges.pool_connections),
+        ),
+        (
+            "cuentas_db_pool_idle_connections",
+            "gauge",
+            "Database connections open and idle.",
+            i64::from(gauges.pool_idle),
+        ),
+        (
+            "cuentas_db_pool_max_connections",
+            "gauge",
+            "The pool's size limit.",
+            i64::from(gauges.pool_max),
+        ),
+    ];
+    for (name, kind, text, value) in single {
+        help(&mut out, name, kind, text);
         let _ = writeln!(out, "{name} {value}");
-    };
-    gauge(
-        &mut out,
-        "cuentas_outbox_pending",
-        "Mails queued and not yet sent.",
-        gauges.outbox_pending,
-    );
-    gauge(
-        &mut out,
-        "cuentas_outbox_failed",
-        "Mails given up after their attempts (kept for inspection).",
-        gauges.outbox_failed,
-    );
-    gauge(
-        &mut out,
-        "cuentas_outbox_oldest_pending_age_seconds",
-        "Age of the oldest mail still waiting.",
-        gauges.outbox_oldest_age,
-    );
-    gauge(
-        &mut out,
-        "cuentas_argon2_queue_depth",
-        "Password hashes and checks waiting for a core.",
-        r.argon2_waiting.load(Ordering::Relaxed),
-    );
-    help(
-        &mut out,
-        "cuentas_argon2_wait_seconds",
-        "histogram",
-        "Time a password hash or check waited for a core.",
-    );
-    r.argon2_wait
-        .write(&mut out, "cuentas_argon2_wait_seconds", "");
-    gauge(
-        &mut out,
-        "cuentas_db_pool_connections",
-        "Database connections open.",
-        i64::from(gauges.pool_connections),
-    );
-    gauge(
-        &mut out,
-        "cuentas_db_pool_idle_connections",
-        "Database connections open and idle.",
-        i64::from(gauges.pool_idle),
-    );
-    gauge(
-        &mut out,
-        "cuentas_db_pool_max_connections",
-        "The pool's size limit.",
-        i64::from(gauges.pool_max),
-    );
-    help(
-        &mut out,
-        "cuentas_db_pool_wait_seconds",
-        "histogram",
-        "Time to check a connection out of the pool.",
-    );
-    r.pool_wait
-        .write(&mut out, "cuentas_db_pool_wait_seconds", "");
-    help(
-        &mut out,
-        "cuentas_photo_pipeline_seconds",
-        "histogram",
-        "Time one uploaded photo took through the image pipeline.",
-    );
-    r.photo_pipeline
-        .write(&mut out, "cuentas_photo_pipeline_seconds", "");
+    }
+    let histograms = [
+        (
+            "cuentas_argon2_wait_seconds",
+            "Time a password hash or check waited for a core.",
+            &r.argon2_wait,
+        ),
+        (
+            "cuentas_db_pool_wait_seconds",
+            "Time to check a connection out of the pool.",
+            &r.pool_wait,
+        ),
+        (
+            "cuentas_photo_pipeline_seconds",
+            "Time one uploaded photo took through the image pipeline.",
+            &r.photo_pipeline,
+        ),
+    ];
+    for (name, text, histogram) in histograms {
+        help(&mut out, name, "histogram", text);
+        histogram.write(&mut out, name, "");
+    }
     out
 }
 
 fn help(out: &mut String, name: &str, kind: &str, text: &str) {
     let _ = writeln!(out, "# HELP {name} {text}");
     let _ = writeln!(out, "# TYPE {name} {kind}");
-}
-
-fn counter(out: &mut String, name: &str, text: &str, value: &AtomicU64) {
-    help(out, name, "counter", text);
-    let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
 }
 
 /// A label value as the format wants it: backslash, quote and newline escaped.
