@@ -70,6 +70,34 @@ fn backup_on_postgresql_says_to_use_pg_dump() {
     assert!(!dir.path().join("x.dump").exists());
 }
 
+#[test]
+fn a_bad_media_url_or_a_cleartext_remote_endpoint_stops_the_start_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    for (env, variable) in [
+        (
+            vec![("CUENTAS_MEDIA_URL", "ftp://fotos/")],
+            "CUENTAS_MEDIA_URL",
+        ),
+        (
+            vec![
+                ("CUENTAS_MEDIA_URL", "s3://fotos-tienda/cuentas"),
+                ("CUENTAS_S3_ENDPOINT", "http://minio.example.com:9000"),
+            ],
+            "CUENTAS_S3_ENDPOINT",
+        ),
+        (
+            vec![("CUENTAS_METRICS_BIND", "everywhere")],
+            "CUENTAS_METRICS_BIND",
+        ),
+    ] {
+        let output = cuentas(dir.path(), &["migrate"], "", &env);
+        assert_eq!(output.status.code(), Some(1), "{env:?}");
+        let message = stderr(&output);
+        assert_eq!(message.lines().count(), 1, "{message}");
+        assert!(message.contains(variable), "{message}");
+    }
+}
+
 #[tokio::test]
 async fn readyz_says_ready_when_database_migrations_and_media_answer() {
     let app = spawn_app().await;

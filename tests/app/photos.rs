@@ -290,3 +290,30 @@ fn crc32(data: &[u8]) -> u32 {
     }
     !crc
 }
+
+#[tokio::test]
+async fn a_photo_is_streamed_with_its_length_and_tag_and_a_held_copy_gets_304() {
+    let (app, user) = spawn_logged_in("vendedor").await;
+    upload(&app, &user, "a.png", picture(ImageFormat::Png, 200, 200)).await;
+    let path = app.user(user.id).photo_path.unwrap();
+    let served = app.get(&format!("/media/{path}")).await;
+    assert_eq!(served.status().as_u16(), 200);
+    let tag = served.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+    assert!(served.headers().contains_key("last-modified"));
+    let length: usize = served.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(served.bytes().await.unwrap().len(), length);
+    let again = app
+        .client
+        .get(app.url(&format!("/media/{path}")))
+        .header("If-None-Match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    assert!(again.bytes().await.unwrap().is_empty());
+}
