@@ -182,7 +182,7 @@ impl Application {
             handle
         });
         let result = self.server.await;
-        tracing::info!("the server stopped accepting; finishing the mail being sent");
+        tracing::info!("requests finished; the mail worker finishes the mail it is sending");
         let _ = stop.send(true);
         if tokio::time::timeout(SHUTDOWN_GRACE, &mut worker)
             .await
