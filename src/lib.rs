@@ -1,6 +1,7 @@
 //! cuentas: the accounts and profile module of a small-business inventory app.
 
 pub mod accounts;
+pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod clock;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod files;
 pub mod i18n;
 pub mod mail;
+pub mod malloc_tuning;
 pub mod media;
 pub mod metrics;
 pub mod middleware;

@@ -36,8 +36,8 @@ use crate::middleware::{
 use crate::paths;
 use crate::photos::PhotoPipeline;
 use crate::routes::{
-    account_deletion, dashboard, email_requests, errors, export, health, home, invoice, login,
-    media, password, profile, reauth, reset, security, signup, team, tutorial, two_step,
+    account_deletion, assets, dashboard, email_requests, errors, export, health, home, invoice,
+    login, media, password, profile, reauth, reset, security, signup, team, tutorial, two_step,
     verification,
 };
 use crate::state::AppState;
@@ -461,9 +461,9 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(only(web::get(), "/healthz", health::healthz))
         .service(only(web::get(), "/readyz", health::readyz))
         .service(
-            actix_files::Files::new("/static", "static")
-                .use_etag(true)
-                .use_last_modified(true),
+            web::resource("/static/{path:.*}")
+                .route(web::get().to(assets::static_asset))
+                .route(web::head().to(assets::static_asset)),
         );
 }
 
