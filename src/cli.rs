@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `create-admin`, `purge-deleted`.
+//! The command line: `serve` (the default), `migrate`, `create-admin`, `purge-deleted`,
+//! `backup`.
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -41,6 +42,12 @@ pub enum Command {
     /// Remove the accounts whose deletion grace period has ended (the server also does this
     /// every few minutes) and print how many were removed.
     PurgeDeleted,
+    /// Write a consistent copy of the SQLite database to a new file, while the server runs
+    /// (PostgreSQL: use pg_dump).
+    Backup {
+        /// The file to create (it must not exist yet).
+        file: std::path::PathBuf,
+    },
 }
 
 /// Exit code for input the command refuses (bad value, duplicate account).
@@ -73,20 +80,44 @@ pub fn run(cli: Cli) -> ExitCode {
             create_admin(&settings, &email, &username, strip_newline(&password))
         }
         Command::PurgeDeleted => purge_deleted(&settings),
+        Command::Backup { file } => backup(&settings, &file),
     }
 }
 
 /// Purges the accounts past their deletion date, as the server's timer does.
 fn purge_deleted(settings: &Settings) -> ExitCode {
     let purged = crate::db::connect(&settings.database_url).and_then(|pool| {
-        let media = crate::photos::MediaStore::new(&settings.media_root);
-        accounts::deletion::purge_due(&pool, &media, Clock::system().now())
+        let media = crate::media::MediaStore::open(&settings.media_location())?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime
+            .block_on(accounts::deletion::purge_due(
+                &pool,
+                &media,
+                Clock::system().now(),
+            ))
             .map_err(|e| anyhow::anyhow!(e))
     });
     match purged {
         Ok(accounts) => {
             println!("purged {accounts} deleted accounts");
             ExitCode::SUCCESS
+        }
+        Err(e) => fail(1, &format!("{e:#}")),
+    }
+}
+
+/// Copies the SQLite database into `file`.
+fn backup(settings: &Settings, file: &std::path::Path) -> ExitCode {
+    use crate::db::backup::BackupError;
+    match crate::db::backup::backup(&settings.database_url, file) {
+        Ok(()) => {
+            println!("database copied to {}", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(e @ (BackupError::Postgres | BackupError::TargetExists(_))) => {
+            fail(BAD_INPUT, &e.to_string())
         }
         Err(e) => fail(1, &format!("{e:#}")),
     }

@@ -42,7 +42,12 @@ pub struct Settings {
     pub bind: SocketAddr,
     pub database_url: String,
     pub data_dir: PathBuf,
+    /// The photo folder (`CUENTAS_MEDIA_ROOT`, or `CUENTAS_MEDIA_URL=file://…`).
     pub media_root: PathBuf,
+    /// Photos in an S3-compatible bucket instead (`CUENTAS_MEDIA_URL=s3://…`).
+    pub media_s3: Option<crate::media::S3Location>,
+    /// The listener of `GET /metrics` (`CUENTAS_METRICS_BIND`); `None`: no metrics.
+    pub metrics_bind: Option<SocketAddr>,
     pub secret_key: SecretKey,
     pub base_url: Url,
     /// Host names accepted in `Host` besides the base URL's (`CUENTAS_ALLOWED_HOSTS`).
@@ -209,8 +214,20 @@ impl Settings {
                 .map_err(|_| "expected an address like 127.0.0.1:8000".to_owned())
         })?;
         let data_dir = PathBuf::from(var("CUENTAS_DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let media_root =
-            PathBuf::from(var("CUENTAS_MEDIA_ROOT").unwrap_or_else(|| "./media".into()));
+        let (media_root, media_s3) = match crate::media::MediaLocation::from_vars(&var)
+            .map_err(|(variable, reason)| ConfigError::new(variable, reason))?
+        {
+            crate::media::MediaLocation::Folder(folder) => (folder, None),
+            crate::media::MediaLocation::S3(s3) => (PathBuf::from("./media"), Some(*s3)),
+        };
+        let metrics_bind = var("CUENTAS_METRICS_BIND")
+            .map(|_| {
+                parse_var(&var, "CUENTAS_METRICS_BIND", "", |v| {
+                    v.parse::<SocketAddr>()
+                        .map_err(|_| "expected an address like 127.0.0.1:9100".to_owned())
+                })
+            })
+            .transpose()?;
         let database_url = var("DATABASE_URL").unwrap_or_else(|| {
             data_dir
                 .join("cuentas.sqlite3")
@@ -268,6 +285,8 @@ impl Settings {
             bind,
             database_url,
             media_root,
+            media_s3,
+            metrics_bind,
             secret_key,
             base_url,
             allowed_hosts,
@@ -336,6 +355,14 @@ impl Settings {
             oidc: OidcSettings::from_vars(&var)?,
             data_dir,
         })
+    }
+
+    /// Where photos are kept.
+    pub fn media_location(&self) -> crate::media::MediaLocation {
+        match &self.media_s3 {
+            Some(s3) => crate::media::MediaLocation::S3(Box::new(s3.clone())),
+            None => crate::media::MediaLocation::Folder(self.media_root.clone()),
+        }
     }
 
     /// The rules every new password must follow.

@@ -13,6 +13,8 @@ pub mod files;
 pub mod i18n;
 pub mod mail;
 pub mod malloc_tuning;
+pub mod media;
+pub mod metrics;
 pub mod middleware;
 pub mod net;
 pub mod oidc;

@@ -1,12 +1,11 @@
 //! Profile photos: the image pipeline (sniff, decode under limits, orient, crop, resize,
-//! re-encode) and their storage under `<media root>/fotos_perfil/`.
+//! re-encode). Where they are kept is `media.rs`.
 //!
 //! The format is decided by the file's content, never its name or declared type. Re-encoding
 //! to a fresh JPEG drops every byte of the original that is not pixels: EXIF (GPS included),
 //! comments, and anything a polyglot file hid.
 
-use std::io::{Cursor, Write};
-use std::path::{Path, PathBuf};
+use std::io::Cursor;
 use std::sync::Arc;
 
 use image::codecs::jpeg::JpegEncoder;
@@ -14,9 +13,9 @@ use image::error::ImageError;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use tokio::sync::Semaphore;
 
-use crate::token::{is_token_shaped, random_token};
+use crate::token::is_token_shaped;
 
-/// The folder under the media root, and the URL segment after `/media/`.
+/// The folder (or key prefix) of the media store, and the URL segment after `/media/`.
 pub const PHOTO_DIR: &str = "fotos_perfil";
 /// Stored photos are square, this many pixels a side.
 pub const PHOTO_SIZE: u32 = 400;
@@ -249,6 +248,16 @@ impl PhotoPipeline {
         &self,
         bytes: impl AsRef<[u8]> + Send + 'static,
     ) -> anyhow::Result<Result<Vec<u8>, PhotoProblem>> {
+        let started = std::time::Instant::now();
+        let result = self.process_timed(bytes).await;
+        crate::metrics::photo_processed(started.elapsed());
+        result
+    }
+
+    async fn process_timed(
+        &self,
+        bytes: impl AsRef<[u8]> + Send + 'static,
+    ) -> anyhow::Result<Result<Vec<u8>, PhotoProblem>> {
         let (bytes, inspected) = tokio::task::spawn_blocking(move || {
             let inspected = inspect(bytes.as_ref());
             (bytes, inspected)
@@ -284,55 +293,6 @@ impl Default for PhotoPipeline {
 /// else is ever opened, so no path can leave the folder.
 pub fn is_photo_name(name: &str) -> bool {
     name.strip_suffix(".jpg").is_some_and(is_token_shaped)
-}
-
-/// Photo files under the media root.
-#[derive(Clone, Debug)]
-pub struct MediaStore {
-    dir: PathBuf,
-}
-
-impl MediaStore {
-    pub fn new(media_root: &Path) -> Self {
-        Self {
-            dir: media_root.join(PHOTO_DIR),
-        }
-    }
-
-    /// Writes the photo under a fresh random name (a temporary file renamed into place, so a
-    /// failed write leaves nothing behind) and returns its path relative to the media root.
-    pub fn save(&self, jpeg: &[u8]) -> std::io::Result<String> {
-        let name = format!("{}.jpg", random_token());
-        let temporary = self.dir.join(format!(".{name}.part"));
-        let result = (|| {
-            let mut file = std::fs::File::create_new(&temporary)?;
-            file.write_all(jpeg)?;
-            file.sync_all()?;
-            std::fs::rename(&temporary, self.dir.join(&name))
-        })();
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&temporary);
-            return Err(e);
-        }
-        Ok(format!("{PHOTO_DIR}/{name}"))
-    }
-
-    /// The file for a stored relative path (`fotos_perfil/<name>`), when it has our shape.
-    pub fn file_of(&self, relative: &str) -> Option<PathBuf> {
-        let name = relative.strip_prefix(PHOTO_DIR)?.strip_prefix('/')?;
-        is_photo_name(name).then(|| self.dir.join(name))
-    }
-
-    /// Removes a stored photo; one already gone is fine.
-    pub fn remove(&self, relative: &str) -> std::io::Result<()> {
-        match self.file_of(relative) {
-            Some(path) => match std::fs::remove_file(path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-                _ => Ok(()),
-            },
-            None => Ok(()),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_multipart::MultipartError;
 use actix_multipart::form::MultipartFormConfig;
@@ -27,13 +28,14 @@ use crate::db;
 use crate::error::AppError;
 use crate::mail::outbox::{OutboxHandle, SessionLifetimes, Worker};
 use crate::mail::{MailTransport, Mailer};
+use crate::media::MediaStore;
 use crate::middleware::{
     access_log, allowed_hosts, forced_password_change, request_body, required_two_step,
     security_headers,
 };
 use crate::oidc::Provider;
 use crate::paths;
-use crate::photos::{MediaStore, PhotoPipeline};
+use crate::photos::PhotoPipeline;
 use crate::routes::{
     account_deletion, assets, dashboard, email_requests, errors, export, health, home, invoice,
     login, media, oidc, passkeys, password, profile, reauth, reset, security, signup, team,
@@ -53,9 +55,15 @@ const UPLOAD_PATHS: &[&str] = &[paths::PROFILE_UPDATE];
 pub struct Application {
     port: u16,
     server: Server,
+    /// The `/metrics` listener and its port, when `CUENTAS_METRICS_BIND` is set.
+    metrics: Option<(Server, u16)>,
     state: web::Data<AppState>,
     worker: Worker,
 }
+
+/// How long a stopping server waits for requests in flight, and the mail worker for the
+/// mail it is sending.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 impl Application {
     /// Connects to the database (running migrations), binds the listener and prepares the
@@ -96,12 +104,7 @@ impl Application {
         let url = settings.database_url.clone();
         let pool = web::block(move || db::connect(&url)).await??;
         let passwords = web::block(Passwords::new).await??;
-        std::fs::create_dir_all(settings.media_root.join("fotos_perfil")).with_context(|| {
-            format!(
-                "CUENTAS_MEDIA_ROOT: cannot create {}",
-                settings.media_root.display()
-            )
-        })?;
+        let media = MediaStore::open(&settings.media_location())?;
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("CUENTAS_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -115,11 +118,11 @@ impl Application {
             SessionLifetimes::of(&settings),
         )
         .keeping_security_events(settings.security_events_retention)
-        .purging_deleted_accounts(MediaStore::new(&settings.media_root));
+        .purging_deleted_accounts(media.clone());
         let state = web::Data::new(AppState {
             pool,
             photos: PhotoPipeline::new(),
-            media: MediaStore::new(&settings.media_root),
+            media,
             breached: BreachedPasswords::new(settings.pwned_passwords_url.clone())
                 .context("CUENTAS_PWNED_PASSWORDS_URL: cannot build the HTTP client")?,
             settings: Arc::new(settings),
@@ -128,10 +131,20 @@ impl Application {
             outbox,
             oidc,
         });
+        let metrics = match state.settings.metrics_bind {
+            Some(bind) => {
+                let listener = TcpListener::bind(bind)
+                    .with_context(|| format!("CUENTAS_METRICS_BIND: cannot listen on {bind}"))?;
+                let port = listener.local_addr()?.port();
+                Some((serve_metrics(listener, state.clone())?, port))
+            }
+            None => None,
+        };
         let server = serve(listener, state.clone())?;
         Ok(Self {
             port,
             server,
+            metrics,
             state,
             worker,
         })
@@ -146,6 +159,11 @@ impl Application {
         self.port
     }
 
+    /// The port of the `/metrics` listener, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
+    }
+
     /// True when at least one account exists (the first start tells how to make one).
     pub async fn has_accounts(&self) -> Result<bool, db::StorageError> {
         let count = db::run(&self.state.pool, |conn| {
@@ -155,11 +173,32 @@ impl Application {
         Ok(count > 0)
     }
 
-    /// Serves until stopped, with the mail worker running beside the server.
+    /// Serves until stopped, with the mail worker running beside the server. On SIGTERM
+    /// (or SIGINT) the listener closes, requests in flight get up to 30 seconds to finish,
+    /// then the mail worker finishes the mail it is sending, records it and returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let worker = tokio::spawn(self.worker.run());
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let mut worker = tokio::spawn(self.worker.stopping_on(stopping).run());
+        let metrics = self.metrics.map(|(server, _)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
         let result = self.server.await;
-        worker.abort();
+        tracing::info!("requests finished; the mail worker finishes the mail it is sending");
+        let _ = stop.send(true);
+        if tokio::time::timeout(SHUTDOWN_GRACE, &mut worker)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "the mail worker did not stop in time; its claimed mail will be retried"
+            );
+            worker.abort();
+        }
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
         result
     }
 }
@@ -261,6 +300,22 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .wrap(TracingLogger::<RequestSpan>::new())
             .configure(routes)
     })
+    .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// The metrics listener: `GET /metrics` and nothing else, without the public stack (no
+/// sessions, no Host check); bind it where only the scraper reaches.
+fn serve_metrics(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .service(only(web::get(), "/metrics", health::metrics))
+    })
+    .workers(1)
+    .shutdown_timeout(1)
     .listen(listener)?
     .run();
     Ok(server)
@@ -463,6 +518,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
             export::download_export,
         ))
         .service(only(web::get(), "/healthz", health::healthz))
+        .service(only(web::get(), "/readyz", health::readyz))
         .service(
             web::resource("/static/{path:.*}")
                 .route(web::get().to(assets::static_asset))

@@ -9,7 +9,8 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Pool;
 use crate::mail::outbox::OutboxHandle;
-use crate::photos::{MediaStore, PhotoPipeline};
+use crate::media::MediaStore;
+use crate::photos::PhotoPipeline;
 
 /// Shared by every handler through `web::Data<AppState>`, and by the operations in `accounts`.
 pub struct AppState {

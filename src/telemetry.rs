@@ -1,16 +1,58 @@
-//! Logging: `tracing` to standard error, filtered by `RUST_LOG` (default `info`). Each request's
-//! lines carry its request id through the span that `TracingLogger` opens.
+//! Logging: `tracing` to standard error, filtered by `RUST_LOG` (default `info`), as text or,
+//! with `CUENTAS_LOG_FORMAT=json`, one JSON object per line (for a log shipper). Each
+//! request's lines carry its request id through the span that `TracingLogger` opens.
 
 use tracing_subscriber::EnvFilter;
 
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    /// Reads `CUENTAS_LOG_FORMAT` (`text`, the default, or `json`).
+    pub fn from_env() -> Result<Self, String> {
+        match std::env::var("CUENTAS_LOG_FORMAT")
+            .ok()
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("" | "text") => Ok(Self::Text),
+            Some("json") => Ok(Self::Json),
+            Some(other) => Err(format!(
+                "CUENTAS_LOG_FORMAT: expected text or json, not {other:?}"
+            )),
+        }
+    }
+}
+
+/// Text logs (tests; a second init keeps the first subscriber).
 pub fn init() {
+    init_as(LogFormat::Text);
+}
+
+/// Logs in the format `CUENTAS_LOG_FORMAT` names; a bad value is the error line to print.
+pub fn init_from_env() -> Result<(), String> {
+    init_as(LogFormat::from_env()?);
+    Ok(())
+}
+
+fn init_as(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
-    // A second init (tests) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
 }
 
 /// The span around each request: method, path and request id on every line logged inside it,

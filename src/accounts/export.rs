@@ -3,7 +3,7 @@
 //!
 //! The archive is written to an unnamed temporary file under the data folder (the file has
 //! no name from the start, so it goes away when its handle is dropped, whatever happens), the
-//! photo copied into it from its file and the security history read and written a page at a
+//! photo (a small JPEG) copied into it from the media store and the security history read and written a page at a
 //! time: nothing but small rows is held in memory. The caller streams the file back.
 //!
 //! Nothing secret goes in: no password hash, no token or its hash, no session id, no known
@@ -278,17 +278,16 @@ pub async fn export(state: &AppState, client: &Client, user: &User) -> Result<Ex
     })
     .await?;
     let folder = state.settings.data_dir.join("tmp");
-    let photo = user
-        .photo_path
-        .as_deref()
-        .and_then(|path| state.media.file_of(path));
+    // A photo that is gone is left out (and said so: `photo` is null).
+    let photo = match user.photo_path.as_deref() {
+        Some(path) => state.media.read(path).await.map_err(Error::unexpected)?,
+        None => None,
+    };
     db::run(&state.pool, move |conn| {
         std::fs::create_dir_all(&folder)
             .with_context(|| format!("cannot create {}", folder.display()))?;
         // Unnamed from the start: nothing is left behind, even if the process dies.
         let file = tempfile::tempfile_in(&folder).context("cannot create the export file")?;
-        // A photo whose file is gone is left out (and said so: `photo` is null).
-        let photo = photo.and_then(|path| File::open(path).ok());
         let file = write_archive(conn, file, &user, now, photo)?;
         Ok(ExportFile {
             file,
@@ -305,7 +304,7 @@ fn write_archive(
     file: File,
     user: &User,
     now: Timestamp,
-    photo: Option<File>,
+    photo: Option<bytes::Bytes>,
 ) -> Result<File, Error> {
     let is_admin = user.role == Role::Admin;
     let pending_email = OneTimeToken::pending_email(conn, user.id, now)?;
@@ -396,7 +395,7 @@ fn write_archive(
     zip_into(file, &export, photo).map_err(Error::unexpected)
 }
 
-fn zip_into(file: File, export: &Export<'_>, photo: Option<File>) -> anyhow::Result<File> {
+fn zip_into(file: File, export: &Export<'_>, photo: Option<bytes::Bytes>) -> anyhow::Result<File> {
     use zip::CompressionMethod;
     use zip::write::SimpleFileOptions;
 
@@ -410,9 +409,9 @@ fn zip_into(file: File, export: &Export<'_>, photo: Option<File>) -> anyhow::Res
         serde_json::to_writer_pretty(&mut json, export)?;
         json.flush()?;
     }
-    if let Some(mut photo) = photo {
+    if let Some(photo) = photo {
         zip.start_file(PHOTO_NAME, stored)?;
-        std::io::copy(&mut photo, &mut zip)?;
+        zip.write_all(&photo)?;
     }
     let mut file = zip.finish()?;
     file.flush()?;

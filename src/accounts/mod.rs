@@ -12,6 +12,7 @@ pub mod export;
 pub mod invoice;
 pub mod lockdown;
 pub mod login;
+pub mod monitoring;
 pub mod oidc;
 pub mod onboarding;
 pub mod passkeys;

@@ -489,11 +489,7 @@ async fn store_picture(
         .await
         .map_err(|e| e.to_string())?
         .map_err(|problem| format!("not a usable image ({})", problem.message_key()))?;
-    let media = state.media.clone();
-    let path = tokio::task::spawn_blocking(move || media.save(&jpeg))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+    let path = state.media.save(jpeg).await.map_err(|e| e.to_string())?;
     let (now, url, stored) = (state.clock.now(), url.to_owned(), path.clone());
     let replaced = db::run(&state.pool, move |conn| {
         Ok::<_, Error>(User::set_google_photo(conn, user_id, &url, &stored, now)?)
@@ -503,9 +499,10 @@ async fn store_picture(
         Ok(old) => old.clone(),
         Err(_) => Some(path),
     };
-    if let Some(orphan) = orphan {
-        let media = state.media.clone();
-        let _ = tokio::task::spawn_blocking(move || media.remove(&orphan)).await;
+    if let Some(orphan) = orphan
+        && let Err(e) = state.media.remove(&orphan).await
+    {
+        tracing::warn!(error = %e, "a replaced provider picture could not be deleted");
     }
     replaced.map(drop).map_err(|e| e.to_string())
 }

@@ -147,13 +147,7 @@ pub async fn update_profile(
     let update = problems.or(update)?.ok_or_else(Problems::new)?;
 
     let new_photo = match photo {
-        Some(jpeg) => {
-            let media = state.media.clone();
-            let saved = tokio::task::spawn_blocking(move || media.save(&jpeg))
-                .await
-                .map_err(Error::unexpected)?;
-            Some(saved.map_err(Error::unexpected)?)
-        }
+        Some(jpeg) => Some(state.media.save(jpeg).await.map_err(Error::unexpected)?),
         None => None,
     };
     // A new address takes effect only once confirmed through the link sent to it. Mail to a
@@ -333,10 +327,8 @@ pub async fn remove_photo(state: &AppState, user: &User) -> Result<bool, Error> 
 
 /// Deletes a photo file no row points at; a failure is logged, never shown (the row is right).
 async fn remove_photo_file(state: &AppState, relative: String) {
-    let media = state.media.clone();
-    let result = tokio::task::spawn_blocking(move || media.remove(&relative)).await;
-    if !matches!(result, Ok(Ok(()))) {
-        tracing::warn!("a replaced photo file could not be deleted");
+    if let Err(e) = state.media.remove(&relative).await {
+        tracing::warn!(error = %e, "a replaced photo could not be deleted");
     }
 }
 

@@ -86,6 +86,11 @@ pub fn record(
 /// Puts an event on the `security` tracing target only (events with no account to keep them:
 /// a failed sign-in for an unknown login, a refused request).
 pub fn trace(client: &Client, event: &Event, details: &str) {
+    match event.kind {
+        EventKind::SignedIn => crate::metrics::sign_in(true),
+        EventKind::SignInFailed => crate::metrics::sign_in(false),
+        _ => {}
+    }
     tracing::info!(
         target: "security",
         kind = event.kind.as_str(),

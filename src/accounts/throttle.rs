@@ -111,6 +111,7 @@ impl Throttle {
             None => Ok(Verdict::Proceed),
             Some(retry_after_secs) => {
                 attempt.unrecord(conn, now)?;
+                crate::metrics::throttle_refused();
                 Ok(Verdict::Refuse { retry_after_secs })
             }
         }
@@ -129,6 +130,7 @@ impl Throttle {
             let from_client = attempt.recent(conn, since, self.per_client + 1, false)?;
             if let Some(retry_after_secs) = self.wait(&from_client, self.per_client, now) {
                 attempt.unrecord(conn, now)?;
+                crate::metrics::throttle_refused();
                 return Ok(Verdict::Refuse { retry_after_secs });
             }
             let about_address = attempt.count_about_subject_anywhere(conn, since)?;
@@ -155,6 +157,7 @@ impl Throttle {
             match self.wait(&recent, self.per_subject, now) {
                 Some(retry_after_secs) => {
                     attempt.unrecord(conn, now)?;
+                    crate::metrics::throttle_refused();
                     Ok(Verdict::Refuse { retry_after_secs })
                 }
                 None => Ok(Verdict::Proceed),

@@ -83,7 +83,9 @@ impl Passwords {
         &self,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
     ) -> anyhow::Result<T> {
+        let waiting = crate::metrics::argon2_queued();
         let _permit = Arc::clone(&self.permits).acquire_owned().await?;
+        drop(waiting);
         tokio::task::spawn_blocking(work).await?
     }
 }

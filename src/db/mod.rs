@@ -8,6 +8,7 @@
 //! as methods on the models in the files beside this one.
 
 pub mod attempts;
+pub mod backup;
 pub mod invoice_settings;
 pub mod known_browsers;
 pub mod linked_identities;
@@ -250,6 +251,19 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
     result.map_err(|e| anyhow::anyhow!("cannot run the database migrations: {e}"))
 }
 
+/// True when every embedded migration has been applied (what `/readyz` checks: an instance
+/// started from an older binary than the schema, or the reverse, is not ready).
+pub fn migrations_current(conn: &mut DbConnection) -> anyhow::Result<bool> {
+    let pending = match conn {
+        DbConnection::Sqlite(c) => c.pending_migrations(SQLITE_MIGRATIONS).map(|p| p.len()),
+        #[cfg(feature = "postgres")]
+        DbConnection::Postgres(c) => c.pending_migrations(POSTGRES_MIGRATIONS).map(|p| p.len()),
+    };
+    pending
+        .map(|count| count == 0)
+        .map_err(|e| anyhow::anyhow!("cannot read the applied migrations: {e}"))
+}
+
 /// Why storage failed: no connection, a query error, or the blocking task died.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -270,12 +284,15 @@ where
     E: From<StorageError> + Send + 'static,
 {
     let pool = pool.clone();
+    // The wait `/metrics` reports: the turn at the gate, then the checkout.
+    let started = std::time::Instant::now();
     // Never closed, so never an error. The turn goes with the closure: a request dropped
     // while it runs does not let another in before it ends.
     let turn = Arc::clone(&pool.gate).acquire_owned().await.ok();
     tokio::task::spawn_blocking(move || {
         let _turn = turn;
         let mut conn = pool.connections.get().map_err(StorageError::from)?;
+        crate::metrics::pool_checkout(started.elapsed());
         f(&mut conn)
     })
     .await

@@ -75,7 +75,33 @@ impl NewMail {
     }
 }
 
+/// What `/metrics` reports about the outbox.
+pub struct OutboxStats {
+    pub pending: i64,
+    pub failed: i64,
+    /// When the oldest pending mail was queued.
+    pub oldest_pending: Option<Timestamp>,
+}
+
 impl OutboxMail {
+    /// Counts pending and failed rows and finds the oldest pending one.
+    pub fn stats(conn: &mut DbConnection) -> QueryResult<OutboxStats> {
+        let count = |conn: &mut DbConnection, status: &str| {
+            mail_outbox::table
+                .filter(mail_outbox::status.eq(status))
+                .count()
+                .get_result::<i64>(conn)
+        };
+        Ok(OutboxStats {
+            pending: count(conn, PENDING)?,
+            failed: count(conn, MailStatus::Failed.as_str())?,
+            oldest_pending: mail_outbox::table
+                .filter(mail_outbox::status.eq(PENDING))
+                .select(diesel::dsl::min(mail_outbox::created_at))
+                .first(conn)?,
+        })
+    }
+
     /// Ids of pending rows that are due and not under a live claim, oldest first.
     pub fn due(conn: &mut DbConnection, now: Timestamp, limit: i64) -> QueryResult<Vec<i32>> {
         mail_outbox::table

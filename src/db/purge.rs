@@ -21,7 +21,7 @@ use super::security_events::EventKind;
 use super::{DbConnection, Pool, StorageError};
 use crate::clock::Timestamp;
 use crate::domain::Role;
-use crate::photos::MediaStore;
+use crate::media::MediaStore;
 use crate::token::sha256_hex;
 
 /// What one purge removed: how many accounts, and the photo files to delete once the
@@ -155,12 +155,29 @@ fn addresses_of(
     Ok(emails)
 }
 
-/// Purges every account whose time has come (see [`purge_account`]), then deletes their photo
-/// files. Returns how many accounts this call removed; an account another instance purged at
-/// the same time is counted there, not here. Blocking: call it off the async executor.
-pub fn purge_due(pool: &Pool, media: &MediaStore, now: Timestamp) -> Result<usize, StorageError> {
+/// Purges every account whose time has come (see [`purge_rows`]), then deletes their photos
+/// from the media store. Returns how many accounts this call removed; an account another
+/// instance purged at the same time is counted there, not here.
+pub async fn purge_due(
+    pool: &Pool,
+    media: &MediaStore,
+    now: Timestamp,
+) -> Result<usize, StorageError> {
+    let pool = pool.clone();
+    let purged = tokio::task::spawn_blocking(move || purge_rows(&pool, now)).await??;
+    for photo in &purged.photos {
+        if let Err(e) = media.remove(photo).await {
+            tracing::warn!(error = %e, "the photo of a purged account was not deleted");
+        }
+    }
+    Ok(purged.accounts)
+}
+
+/// The rows of [`purge_due`] (see [`purge_account`]): how many accounts went, and their
+/// photos, to delete now that no row points at them. Blocking.
+fn purge_rows(pool: &Pool, now: Timestamp) -> Result<Purged, StorageError> {
     const BATCH: i64 = 50;
-    let mut removed = 0;
+    let mut removed = Purged::default();
     let mut conn = pool.get().map_err(StorageError::from)?;
     loop {
         let due = super::users::User::due_for_purge(&mut conn, now, BATCH)?;
@@ -170,12 +187,8 @@ pub fn purge_due(pool: &Pool, media: &MediaStore, now: Timestamp) -> Result<usiz
                 continue;
             };
             progressed = true;
-            removed += purged.accounts;
-            for photo in purged.photos {
-                if let Err(e) = media.remove(&photo) {
-                    tracing::warn!(error = %e, "the photo of a purged account was not deleted");
-                }
-            }
+            removed.accounts += purged.accounts;
+            removed.photos.extend(purged.photos);
             tracing::info!(
                 target: "security",
                 user_id = id,

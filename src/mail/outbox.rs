@@ -69,7 +69,10 @@ pub struct Worker {
     security_events_retention: TimeDelta,
     sessions: SessionLifetimes,
     /// Where the photos of purged accounts are; `None` leaves deleted accounts alone.
-    deleted_accounts: Option<crate::photos::MediaStore>,
+    deleted_accounts: Option<crate::media::MediaStore>,
+    /// Turns true when the server shuts down: the worker finishes the mail it is sending
+    /// (and records it sent), then returns.
+    stop: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 /// The session timeouts, which say when a session that was never ended expired.
@@ -106,13 +109,25 @@ impl Worker {
             security_events_retention: TimeDelta::days(365),
             sessions,
             deleted_accounts: None,
+            stop: None,
         }
+    }
+
+    /// Returns from [`Worker::run`] once `stop` turns true, after the send in progress.
+    #[must_use]
+    pub fn stopping_on(mut self, stop: tokio::sync::watch::Receiver<bool>) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.as_ref().is_some_and(|stop| *stop.borrow())
     }
 
     /// Also purges, every [`PURGE_DELETED_EVERY`], the accounts past their deletion date,
     /// deleting their photos from `media`.
     #[must_use]
-    pub fn purging_deleted_accounts(mut self, media: crate::photos::MediaStore) -> Self {
+    pub fn purging_deleted_accounts(mut self, media: crate::media::MediaStore) -> Self {
         self.deleted_accounts = Some(media);
         self
     }
@@ -124,11 +139,17 @@ impl Worker {
         self
     }
 
-    /// Runs until the task is dropped.
+    /// Runs until the task is dropped, or until the stop signal (see
+    /// [`Worker::stopping_on`]).
     pub async fn run(self) {
         let mut last_purge: Option<crate::clock::Timestamp> = None;
         let mut last_deleted_purge: Option<crate::clock::Timestamp> = None;
+        let mut stop = self.stop.clone();
         loop {
+            if self.stopping() {
+                tracing::info!("the mail worker stopped");
+                return;
+            }
             if let Err(e) = self.drain().await {
                 tracing::error!(
                     error = format!("{e:#}"),
@@ -149,6 +170,7 @@ impl Worker {
             tokio::select! {
                 () = self.handle.0.notified() => {}
                 () = tokio::time::sleep(POLL) => {}
+                () = stop_requested(&mut stop) => {}
             }
         }
     }
@@ -188,17 +210,12 @@ impl Worker {
         let Some(media) = self.deleted_accounts.clone() else {
             return;
         };
-        let pool = self.pool.clone();
-        let purged =
-            tokio::task::spawn_blocking(move || crate::db::purge::purge_due(&pool, &media, now))
-                .await;
-        match purged {
-            Ok(Ok(0)) => {}
-            Ok(Ok(accounts)) => tracing::info!(accounts, "purged deleted accounts"),
-            Ok(Err(e)) => {
+        match crate::db::purge::purge_due(&self.pool, &media, now).await {
+            Ok(0) => {}
+            Ok(accounts) => tracing::info!(accounts, "purged deleted accounts"),
+            Err(e) => {
                 tracing::error!(error = format!("{e:#}"), "deleted accounts were not purged")
             }
-            Err(e) => tracing::error!(error = %e, "the purge of deleted accounts died"),
         }
     }
 
@@ -217,6 +234,11 @@ impl Worker {
             }
             let mut progressed = false;
             for id in due {
+                // A row not yet claimed stays for the next worker; the one being sent is
+                // finished (and marked) before this check comes round again.
+                if self.stopping() {
+                    return Ok(sent);
+                }
                 match self.attempt(id).await? {
                     Attempt::Sent => {
                         sent += 1;
@@ -300,6 +322,18 @@ impl Worker {
                 })
             }
         }
+    }
+}
+
+/// Resolves when the stop signal turns true (never, without one).
+async fn stop_requested(stop: &mut Option<tokio::sync::watch::Receiver<bool>>) {
+    match stop {
+        Some(stop) => {
+            if stop.wait_for(|stopping| *stopping).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
     }
 }
 

@@ -1,5 +1,6 @@
 //! The access log: one line per request at INFO on the `access` target, with the method, the
-//! route pattern, the status, the duration and the client address. It runs inside the request
+//! route pattern, the status, the duration and the client address (the same request also
+//! goes into the duration histogram of `/metrics`). It runs inside the request
 //! span, so the line carries the request id too.
 //!
 //! The route pattern (`/verificar-email/{token}/`) is logged, not the path, so a token in a
@@ -25,14 +26,20 @@ pub async fn log(
     let client = client_of(req.request()).address;
     let path = loggable_path(req.path()).into_owned();
     let outcome = next.call(req).await;
-    let (status, route) = match &outcome {
-        Ok(res) => (
-            res.status().as_u16(),
-            res.request().match_pattern().unwrap_or(path),
-        ),
-        Err(error) => (error.as_response_error().status_code().as_u16(), path),
+    let (status, pattern) = match &outcome {
+        Ok(res) => (res.status().as_u16(), res.request().match_pattern()),
+        Err(error) => (error.as_response_error().status_code().as_u16(), None),
     };
-    let duration_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
+    let elapsed = started.elapsed();
+    // The metrics count unmatched paths as one route: a scan of made-up paths adds no series.
+    crate::metrics::request_finished(
+        pattern.as_deref().unwrap_or("unmatched"),
+        method.as_str(),
+        status,
+        elapsed,
+    );
+    let route = pattern.unwrap_or(path);
+    let duration_ms = (elapsed.as_secs_f64() * 10_000.0).round() / 10.0;
     tracing::info!(
         target: "access",
         method = %method,

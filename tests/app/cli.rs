@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-fn cuentas(
+pub(crate) fn cuentas(
     dir: &std::path::Path,
     args: &[&str],
     stdin: &str,
@@ -54,7 +54,7 @@ fn assert_one_line_failure(output: &Output, code: i32, mentions: &str) {
     assert!(message.contains(mentions), "{message}");
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 

@@ -8,7 +8,6 @@ use chrono::TimeDelta;
 use cuentas::db::schema::{invoice_settings, known_browsers, security_events, users};
 use cuentas::db::security_events::EventKind;
 use cuentas::db::users::User;
-use cuentas::photos::MediaStore;
 use diesel::prelude::*;
 use reqwest::Client;
 
@@ -82,10 +81,11 @@ async fn restore_link(app: &TestApp, user: &TestUser) -> String {
 }
 
 /// Runs the purge as an instance's timer does, on the app's clock.
-fn purge(app: &TestApp) -> usize {
-    let media = MediaStore::new(&app.settings.media_root);
+async fn purge(app: &TestApp) -> usize {
     let now = app.clock_now();
-    cuentas::accounts::deletion::purge_due(&app.pool, &media, now).unwrap()
+    cuentas::accounts::deletion::purge_due(&app.pool, &app.media(), now)
+        .await
+        .unwrap()
 }
 
 trait Now {
@@ -432,7 +432,7 @@ async fn past_the_date_nothing_restores_the_account_and_the_purge_removes_it() {
     assert_eq!(response.status().as_u16(), 403);
     let response = app.post_form(RESTORE, &[]).await;
     assert_is_redirect_to(&response, "/login/");
-    assert_eq!(purge(&app), 1);
+    assert_eq!(purge(&app).await, 1);
     assert!(!exists(&app, user.id));
     assert_eq!(app.status_of(&link).await, 410);
     let response = app.post_form(&link, &[]).await;
@@ -527,20 +527,22 @@ fn rows_naming(app: &TestApp, user: &TestUser) -> Vec<String> {
 }
 
 /// A photo file for `user`, as an upload leaves it.
-fn give_photo(app: &TestApp, user: &TestUser) -> String {
-    let media = MediaStore::new(&app.settings.media_root);
-    let relative = media.save(b"\xff\xd8 not really a jpeg").unwrap();
+async fn give_photo(app: &TestApp, user: &TestUser) -> String {
+    let relative = app
+        .media()
+        .save(b"\xff\xd8 not really a jpeg".to_vec())
+        .await
+        .unwrap();
     app.update_user(user.id, users::photo_path.eq(Some(relative.clone())));
     relative
 }
 
-fn photo_files(app: &TestApp) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(app.settings.media_root.join("fotos_perfil"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+async fn photo_files(app: &TestApp) -> Vec<String> {
+    app.stored_photos()
+        .await
+        .into_iter()
+        .map(|key| key.trim_start_matches("fotos_perfil/").to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -577,8 +579,8 @@ async fn the_purge_leaves_no_row_of_the_account_or_its_team_and_no_photo() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let _ = vera_client;
-    let admin_photo = give_photo(&app, &admin);
-    let vera_photo = give_photo(&app, &vera);
+    let admin_photo = give_photo(&app, &admin).await;
+    let vera_photo = give_photo(&app, &vera).await;
     // Two-step rows (an app secret and recovery codes) for both.
     for user in [&admin, &vera] {
         let now = app.clock.now();
@@ -591,7 +593,7 @@ async fn the_purge_leaves_no_row_of_the_account_or_its_team_and_no_photo() {
     // Someone else, who keeps everything.
     let other = app.create_user("otra", "admin").await;
     let other_client = app.new_logged_in_client(&other).await;
-    let other_photo = give_photo(&app, &other);
+    let other_photo = give_photo(&app, &other).await;
     for user in [&admin, &vera] {
         assert!(!rows_naming(&app, user).is_empty());
     }
@@ -609,7 +611,7 @@ async fn the_purge_leaves_no_row_of_the_account_or_its_team_and_no_photo() {
 
     delete_account(&app, &app.client, &admin).await;
     deletion_mail(&app, &admin).await;
-    assert_eq!(purge(&app), 2, "the admin and the vendedor");
+    assert_eq!(purge(&app).await, 2, "the admin and the vendedor");
 
     for user in [&admin, &vera] {
         assert_eq!(
@@ -624,14 +626,14 @@ async fn the_purge_leaves_no_row_of_the_account_or_its_team_and_no_photo() {
         other_rows,
         "nothing of others goes"
     );
-    let files = photo_files(&app);
+    let files = photo_files(&app).await;
     let name = |p: &str| p.trim_start_matches("fotos_perfil/").to_owned();
     assert!(!files.contains(&name(&admin_photo)) && !files.contains(&name(&vera_photo)));
     assert!(files.contains(&name(&other_photo)), "{files:?}");
     let response = app.get_with_client(&other_client, "/dashboard/").await;
     assert_eq!(response.status().as_u16(), 200);
     // Nothing more to purge.
-    assert_eq!(purge(&app), 0);
+    assert_eq!(purge(&app).await, 0);
 }
 
 #[tokio::test]
@@ -654,7 +656,7 @@ async fn two_purges_at_once_remove_each_account_once_and_count_it_once() {
     .unwrap();
     // Two instances: each its own pool on the same database, purging at the same moment.
     let url = app.settings.database_url.clone();
-    let media = MediaStore::new(&app.settings.media_root);
+    let media = app.media();
     let now = app.clock_now();
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
     let runs: Vec<_> = (0..2)
@@ -662,8 +664,14 @@ async fn two_purges_at_once_remove_each_account_once_and_count_it_once() {
             let (url, media, barrier) = (url.clone(), media.clone(), barrier.clone());
             std::thread::spawn(move || {
                 let pool = cuentas::db::connect(&url).unwrap();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 barrier.wait();
-                cuentas::accounts::deletion::purge_due(&pool, &media, now).unwrap()
+                runtime
+                    .block_on(cuentas::accounts::deletion::purge_due(&pool, &media, now))
+                    .unwrap()
             })
         })
         .collect();
@@ -984,7 +992,7 @@ async fn the_purge_removes_mail_to_a_pending_new_address_too() {
     assert_eq!(response.status().as_u16(), 303);
     let someone = app.create_user("otra", "admin").await;
     delete_account(&app, &app.client, &user).await;
-    purge(&app);
+    purge(&app).await;
     let left: Vec<String> = app
         .db(|c| {
             cuentas::db::schema::mail_outbox::table

@@ -216,7 +216,7 @@ async fn an_admin_gets_their_profile_invoice_settings_team_sessions_history_and_
 
     // The photo is the stored file, byte for byte.
     let stored = app.user(admin.id).photo_path.expect("a photo");
-    let on_disk = std::fs::read(app.settings.media_root.join(stored)).unwrap();
+    let on_disk = app.stored_photo(&stored).await;
     assert_eq!(archive.photo.as_deref(), Some(on_disk.as_slice()));
     assert_holds_no_secret(&app, &archive);
 

@@ -28,6 +28,8 @@ pub struct TestApp {
     pub mailbox: MemoryMailbox,
     /// Wakes the app's mail worker.
     pub outbox: OutboxHandle,
+    /// `http://127.0.0.1:<port>` of the metrics listener, when the settings asked for one.
+    pub metrics_address: Option<String>,
     _root: tempfile::TempDir,
     _database: TestDatabase,
 }
@@ -106,12 +108,15 @@ fn test_settings(root: &std::path::Path) -> Settings {
         ("CUENTAS_BASE_URL", "http://127.0.0.1/".to_owned()),
         ("CUENTAS_SECRET_KEY", "k".repeat(64)),
     ];
-    Settings::from_lookup(|name| {
+    let mut settings = Settings::from_lookup(|name| {
         vars.iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.clone())
     })
-    .expect("test settings")
+    .expect("test settings");
+    // The S3 suite: the same tests, photos in a bucket (see s3.rs).
+    settings.media_s3 = s3_stand_in::test_location();
+    settings
 }
 
 /// Starts the app after `configure` adjusts its settings; mail stays in `mailbox`.
@@ -141,6 +146,9 @@ async fn spawn(configure: impl FnOnce(&mut Settings), in_memory: bool) -> TestAp
     }
     .expect("the app builds");
     let port = app.port();
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     let outbox = app.outbox();
     tokio::spawn(app.run_until_stopped());
     let pool = db::connect(&settings.database_url).expect("test pool");
@@ -152,6 +160,7 @@ async fn spawn(configure: impl FnOnce(&mut Settings), in_memory: bool) -> TestAp
         settings,
         mailbox,
         outbox,
+        metrics_address,
         _root: root,
         _database: database,
     }
@@ -170,6 +179,26 @@ pub fn new_client() -> Client {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// The app's photo store (its folder or its bucket prefix).
+    pub fn media(&self) -> cuentas::media::MediaStore {
+        cuentas::media::MediaStore::open(&self.settings.media_location()).expect("media store")
+    }
+
+    /// The keys of every stored photo (`fotos_perfil/<name>.jpg`), sorted.
+    pub async fn stored_photos(&self) -> Vec<String> {
+        self.media().list().await.expect("media listing")
+    }
+
+    /// The bytes of a stored photo.
+    pub async fn stored_photo(&self, relative: &str) -> Vec<u8> {
+        self.media()
+            .read(relative)
+            .await
+            .expect("media read")
+            .expect("the photo exists")
+            .to_vec()
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -832,5 +861,68 @@ impl Drop for TestDatabase {
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .execute(&mut admin);
         }
+    }
+}
+
+/// The S3 stand-in of the S3 suite (see tests/app/s3.rs): moto's server on loopback.
+pub mod s3_stand_in {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Child, Command, Stdio};
+    use std::sync::OnceLock;
+
+    use cuentas::media::S3Location;
+    use url::Url;
+
+    pub const BUCKET: &str = "cuentas-test";
+
+    /// Whether the S3 suite was asked for.
+    pub fn enabled() -> bool {
+        std::env::var("CUENTAS_S3_TESTS").as_deref() == Ok("1")
+    }
+
+    /// A fresh prefix of the test bucket, when the S3 suite runs (the stand-in starts once per
+    /// test process and stops with it). Fails, not skips, when asked for and moto is missing.
+    pub fn test_location() -> Option<S3Location> {
+        if !enabled() {
+            return None;
+        }
+        static SERVER: OnceLock<(u16, std::sync::Mutex<Child>)> = OnceLock::new();
+        let (port, _) = SERVER.get_or_init(|| {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/support/s3_stand_in.py");
+            let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+            let mut child = Command::new(&python)
+                .arg(&script)
+                .arg(port.to_string())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("CUENTAS_S3_TESTS=1 but {python} cannot run: {e}"));
+            let mut line = String::new();
+            BufReader::new(child.stdout.take().unwrap())
+                .read_line(&mut line)
+                .unwrap();
+            assert_eq!(
+                line.trim(),
+                "ready",
+                "the S3 stand-in did not start (python3 -m pip install 'moto[server]')"
+            );
+            (port, std::sync::Mutex::new(child))
+        });
+        Some(S3Location {
+            bucket: BUCKET.to_owned(),
+            prefix: format!("t-{}", cuentas::token::random_token()),
+            region: "us-east-1".to_owned(),
+            endpoint: Some(Url::parse(&format!("http://127.0.0.1:{port}")).unwrap()),
+            access_key_id: Some("testing".to_owned()),
+            secret_access_key: Some("testing".to_owned()),
+            session_token: None,
+        })
     }
 }

@@ -20,6 +20,7 @@ mod oidc;
 #[path = "../support/oidc_provider.rs"]
 mod oidc_provider;
 mod onboarding;
+mod operations;
 mod outbox;
 mod passkeys;
 mod password_change;
@@ -29,6 +30,7 @@ mod profile;
 mod proxies;
 mod request_bodies;
 mod reset;
+mod s3;
 mod security_centre;
 mod security_log;
 mod sessions;
