@@ -1,6 +1,7 @@
 //! cuentas: the accounts and profile module of a small-business inventory app.
 
 pub mod accounts;
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod clock;

@@ -47,7 +47,7 @@ pub const SESSION_COOKIE: &str = "cuentas_session";
 pub const SECURE_SESSION_COOKIE: &str = "__Host-cuentas_session";
 
 /// The routes that take files: only these accept a large body, and only from a signed-in user.
-const UPLOAD_PATHS: &[&str] = &[paths::PROFILE_UPDATE];
+const UPLOAD_PATHS: &[&str] = &[paths::PROFILE_UPDATE, "/api/v1/me/photo"];
 
 pub struct Application {
     port: u16,
@@ -404,6 +404,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
             export::download_export,
         ))
         .service(only(web::get(), "/healthz", health::healthz))
+        .configure(crate::api::routes)
         .service(
             actix_files::Files::new("/static", "static")
                 .use_etag(true)

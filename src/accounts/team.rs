@@ -73,6 +73,33 @@ pub async fn members(state: &AppState, admin: &User) -> Result<Vec<User>, Error>
     .await
 }
 
+/// The admin's vendedor `id`: anyone else (another admin's vendedor, an admin, an unknown id)
+/// is [`Error::NotFound`].
+pub async fn member(state: &AppState, admin: &User, id: i32) -> Result<User, Error> {
+    require_admin(admin)?;
+    let admin_id = admin.id;
+    db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(User::find_in_team(conn, admin_id, id)?)
+    })
+    .await?
+    .ok_or(Error::NotFound)
+}
+
+/// The account `id` as `viewer` may see it: their own, or (for an admin) one of their
+/// vendedores; anyone else is [`Error::Forbidden`].
+pub async fn visible_user(state: &AppState, viewer: &User, id: i32) -> Result<User, Error> {
+    if id == viewer.id {
+        return Ok(viewer.clone());
+    }
+    if viewer.role != Role::Admin {
+        return Err(Error::Forbidden);
+    }
+    match member(state, viewer, id).await {
+        Err(Error::NotFound) => Err(Error::Forbidden),
+        other => other,
+    }
+}
+
 /// A name problem worded about someone else: "write the vendedor's name".
 fn about_them(problem: Problem) -> Problem {
     if problem.key == "error-name-required" {

@@ -160,7 +160,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> Integer,
+        token_hash -> Text,
+        session_id -> Text,
+        user_id -> Integer,
+        kind -> Text,
+        name -> Nullable<Text>,
+        scopes -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        retired_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(user_sessions -> users (user_id));
+diesel::joinable!(api_tokens -> user_sessions (session_id));
 diesel::joinable!(invoice_settings -> users (admin_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -174,5 +191,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     known_browsers,
     totp_secrets,
     recovery_codes,
-    team_settings
+    team_settings,
+    api_tokens
 );
