@@ -220,12 +220,7 @@ impl Settings {
             session_max: minutes(60 * parse_number(&var, "CUENTAS_SESSION_MAX_HOURS", 336, 1)?),
             remember_for: minutes(24 * 60 * parse_number(&var, "CUENTAS_REMEMBER_DAYS", 30, 1)?),
             reauth_within: minutes(parse_number(&var, "CUENTAS_REAUTH_MINUTES", 10, 0)?),
-            api_access_lifetime: minutes(parse_number(
-                &var,
-                "CUENTAS_API_ACCESS_MINUTES",
-                15,
-                1,
-            )?),
+            api_access_lifetime: minutes(parse_number(&var, "CUENTAS_API_ACCESS_MINUTES", 15, 1)?),
             api_refresh_lifetime: minutes(
                 24 * 60 * parse_number(&var, "CUENTAS_API_REFRESH_DAYS", 30, 1)?,
             ),

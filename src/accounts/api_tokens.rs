@@ -197,7 +197,14 @@ pub async fn refresh(state: &AppState, client: &Client, token: String) -> Result
     let Some(live) = sessions::resolve(state, found.session_id.clone()).await? else {
         return Err(Error::LinkInvalid);
     };
-    match issue_pair(state, found.session_id.clone(), live.user.id, Some(found.id)).await {
+    match issue_pair(
+        state,
+        found.session_id.clone(),
+        live.user.id,
+        Some(found.id),
+    )
+    .await
+    {
         // Another request exchanged it first: that is a second use too.
         Err(Error::LinkInvalid) => {
             revoke_reused(state, client, &found).await?;
@@ -269,8 +276,8 @@ pub async fn resolve(state: &AppState, token: String) -> Result<Option<Grant>, E
     let Some(session) = sessions::resolve(state, found.session_id).await? else {
         return Ok(None);
     };
-    let scopes = (found.scopes != ALL_SCOPES)
-        .then(|| found.scopes.split(' ').map(str::to_owned).collect());
+    let scopes =
+        (found.scopes != ALL_SCOPES).then(|| found.scopes.split(' ').map(str::to_owned).collect());
     Ok(Some(Grant { session, scopes }))
 }
 
@@ -394,8 +401,8 @@ pub async fn list_personal(
     db::run(&state.pool, move |conn| {
         let mut listed = Vec::new();
         for token in ApiToken::personal_of(conn, user_id)? {
-            let live = UserSession::find_open(conn, &token.session_id)?
-                .is_some_and(|s| s.epoch == epoch);
+            let live =
+                UserSession::find_open(conn, &token.session_id)?.is_some_and(|s| s.epoch == epoch);
             if live && token.expires_at.is_none_or(|until| now < until) {
                 listed.push(PersonalToken {
                     id: token.id,

@@ -382,7 +382,10 @@ pub async fn extras(
 
 /// The account as stored now (after a change, to show it).
 pub async fn reload(state: &AppState, id: i32) -> Result<User, Error> {
-    db::run(&state.pool, move |conn| User::find(conn, id)?.ok_or(Error::NotFound)).await
+    db::run(&state.pool, move |conn| {
+        User::find(conn, id)?.ok_or(Error::NotFound)
+    })
+    .await
 }
 
 /// Marks the dashboard's tutorial seen; true only for the request that did (show it then).

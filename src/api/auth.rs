@@ -61,6 +61,7 @@ pub struct RefreshRequest {
         (status = 400, description = "Malformed JSON", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "Wrong credentials, a code required, or a sign-in link mailed", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "Address not confirmed, or pending deletion", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts", body = ProblemDetails, content_type = "application/problem+json"),
@@ -109,6 +110,7 @@ fn tokens(pair: TokenPair) -> HttpResponse {
         (status = 200, description = "A new pair", body = TokenResponse),
         (status = 400, description = "Malformed JSON", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "Unknown, expired or reused refresh token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = ProblemDetails, content_type = "application/problem+json"),
     )

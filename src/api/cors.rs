@@ -32,7 +32,10 @@ pub async fn allow(
         })
         .and_then(|origin| HeaderValue::from_str(origin).ok());
     let Some(origin) = origin else {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     };
     let preflight = req.method() == Method::OPTIONS
         && req

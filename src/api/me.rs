@@ -46,7 +46,8 @@ pub struct Profile {
 
 /// A time as the API writes it: RFC 3339 in UTC.
 pub fn utc(at: Timestamp) -> String {
-    at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    at.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The profile of `user` (reads the pending address and the onboarding status).
@@ -138,6 +139,7 @@ impl ProfilePatch {
         (status = 400, description = "Malformed JSON", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "No or bad credentials", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "Scope perfil:escribir missing, or no CSRF token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 429, description = "Too many wrong passwords", body = ProblemDetails, content_type = "application/problem+json"),
@@ -181,6 +183,7 @@ pub struct PasswordChangeRequest {
         (status = 400, description = "Malformed JSON", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "No or bad credentials", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "Scope perfil:escribir missing", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 429, description = "Too many wrong passwords", body = ProblemDetails, content_type = "application/problem+json"),
@@ -250,6 +253,7 @@ pub struct DeletionScheduled {
         (status = 400, description = "Malformed JSON", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 401, description = "No or bad credentials", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 403, description = "Scope perfil:escribir missing, or the sign-in is not recent", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 429, description = "Too many wrong passwords", body = ProblemDetails, content_type = "application/problem+json"),

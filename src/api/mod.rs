@@ -70,25 +70,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .wrap(actix_web::middleware::from_fn(cors::allow))
-            .route("/openapi.json", web::get().to(openapi_document))
-            .route("/auth/token", web::post().to(auth::issue_token))
-            .route("/auth/refresh", web::post().to(auth::refresh_token))
-            .route("/auth/logout", web::post().to(auth::logout))
+            .service(web::resource("/openapi.json").route(web::get().to(openapi_document)))
+            .service(web::resource("/auth/token").route(web::post().to(auth::issue_token)))
+            .service(web::resource("/auth/refresh").route(web::post().to(auth::refresh_token)))
+            .service(web::resource("/auth/logout").route(web::post().to(auth::logout)))
             .service(
                 web::resource("/me")
                     .route(web::get().to(me::show_me))
                     .route(web::patch().to(me::update_me))
                     .route(web::delete().to(me::delete_me)),
             )
-            .route("/me/password", web::post().to(me::change_password))
-            .route("/me/sessions", web::get().to(me::list_sessions))
-            .route("/me/sessions/{id}", web::delete().to(me::end_session))
-            .route("/me/events", web::get().to(me::list_events))
-            .route("/users/{id}", web::get().to(users::show_user))
-            .default_service(web::to(not_found)),
+            .service(web::resource("/me/password").route(web::post().to(me::change_password)))
+            .service(web::resource("/me/sessions").route(web::get().to(me::list_sessions)))
+            .service(web::resource("/me/sessions/{id}").route(web::delete().to(me::end_session)))
+            .service(web::resource("/me/events").route(web::get().to(me::list_events)))
+            .service(web::resource("/users/{id}").route(web::get().to(users::show_user))),
     );
-}
-
-async fn not_found() -> Result<HttpResponse, problem::ApiError> {
-    Err(problem::ApiError::NotFound)
 }
