@@ -30,6 +30,23 @@ pub enum TeamAction {
     ResetTwoStep,
 }
 
+impl TeamAction {
+    /// The action a word of `/equipo/{id}/{action}/` (and of the API's
+    /// `/team/{id}/{action}`) names.
+    pub fn from_word(word: &str) -> Option<Self> {
+        Some(match word {
+            "desactivar" => Self::Deactivate,
+            "activar" => Self::Activate,
+            "restablecer-password" => Self::ResetPassword,
+            "reiniciar-tutorial" => Self::ResetTutorial,
+            "eliminar" => Self::Delete,
+            "restaurar" => Self::Restore,
+            "reiniciar-dos-pasos" => Self::ResetTwoStep,
+            _ => return None,
+        })
+    }
+}
+
 /// The new-vendedor form, as typed.
 #[derive(Clone, Debug, Default)]
 pub struct NewVendedorInput {

@@ -6,8 +6,12 @@
 pub mod auth;
 pub mod cors;
 pub mod extract;
+pub mod invoice;
 pub mod me;
+pub mod photo;
 pub mod problem;
+pub mod signup;
+pub mod team;
 pub mod users;
 
 use actix_web::{HttpResponse, web};
@@ -26,6 +30,9 @@ use utoipa::{Modify, OpenApi};
         auth::issue_token,
         auth::refresh_token,
         auth::logout,
+        signup::register,
+        signup::resend_verification,
+        signup::password_reset,
         me::show_me,
         me::update_me,
         me::delete_me,
@@ -33,7 +40,15 @@ use utoipa::{Modify, OpenApi};
         me::list_sessions,
         me::end_session,
         me::list_events,
+        photo::put_photo,
+        photo::delete_photo,
         users::show_user,
+        team::list_team,
+        team::create_member,
+        team::show_member,
+        team::act_on_member,
+        invoice::show_invoice_settings,
+        invoice::save_invoice_settings,
     ),
     components(schemas(problem::ProblemDetails, problem::FieldError)),
     modifiers(&Security)
@@ -84,6 +99,33 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/me/sessions").route(web::get().to(me::list_sessions)))
             .service(web::resource("/me/sessions/{id}").route(web::delete().to(me::end_session)))
             .service(web::resource("/me/events").route(web::get().to(me::list_events)))
-            .service(web::resource("/users/{id}").route(web::get().to(users::show_user))),
+            .service(web::resource("/auth/register").route(web::post().to(signup::register)))
+            .service(
+                web::resource("/auth/resend-verification")
+                    .route(web::post().to(signup::resend_verification)),
+            )
+            .service(
+                web::resource("/auth/password-reset").route(web::post().to(signup::password_reset)),
+            )
+            .service(
+                web::resource("/me/photo")
+                    .route(web::put().to(photo::put_photo))
+                    .route(web::delete().to(photo::delete_photo)),
+            )
+            .service(web::resource("/users/{id}").route(web::get().to(users::show_user)))
+            .service(
+                web::resource("/team")
+                    .route(web::get().to(team::list_team))
+                    .route(web::post().to(team::create_member)),
+            )
+            .service(web::resource("/team/{id}").route(web::get().to(team::show_member)))
+            .service(
+                web::resource("/team/{id}/{action}").route(web::post().to(team::act_on_member)),
+            )
+            .service(
+                web::resource("/invoice-settings")
+                    .route(web::get().to(invoice::show_invoice_settings))
+                    .route(web::put().to(invoice::save_invoice_settings)),
+            ),
     );
 }

@@ -62,6 +62,7 @@ pub enum Body {
     Json(Value),
     /// Raw bytes with a content type (for the malformed-input tests).
     Raw(&'static str, Vec<u8>),
+    Multipart(reqwest::multipart::Form),
 }
 
 /// The OpenAPI document, as the app builds it.
@@ -107,6 +108,7 @@ pub async fn call_with(
         Body::None => request,
         Body::Json(value) => request.json(&value),
         Body::Raw(content_type, bytes) => request.header("content-type", content_type).body(bytes),
+        Body::Multipart(form) => request.multipart(form),
     };
     for (name, value) in headers {
         request = request.header(*name, *value);

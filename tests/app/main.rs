@@ -3,6 +3,7 @@
 
 mod api_me;
 mod api_support;
+mod api_team;
 mod api_tokens;
 mod cli;
 mod csrf;
