@@ -83,3 +83,4 @@ mod tests {
         }
     }
 }
+pub const PERSONAL_TOKENS: &str = "/seguridad/tokens/";

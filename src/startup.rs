@@ -35,7 +35,7 @@ use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
     account_deletion, dashboard, email_requests, errors, export, health, home, invoice, login,
-    media, password, profile, reauth, reset, security, signup, team, tutorial, two_step,
+    media, password, profile, reauth, reset, security, signup, team, tokens, tutorial, two_step,
     verification,
 };
 use crate::state::AppState;
@@ -392,6 +392,16 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::post(),
             "/seguridad/dos-pasos/codigos/",
             two_step::new_codes,
+        ))
+        .service(form(
+            paths::PERSONAL_TOKENS,
+            tokens::tokens_page,
+            tokens::create_token,
+        ))
+        .service(only(
+            web::post(),
+            "/seguridad/tokens/{id}/revocar/",
+            tokens::revoke_token,
         ))
         .service(form(
             paths::REAUTHENTICATE,

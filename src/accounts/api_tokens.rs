@@ -319,7 +319,7 @@ pub fn parse_personal(
     } else if name.chars().count() > MAX_CLIENT_NAME || name.chars().any(char::is_control) {
         problems.add(
             "nombre",
-            crate::domain::Problem::with("error-too-long", "max", MAX_CLIENT_NAME as u64),
+            crate::domain::Problem::with("error-text-too-long", "max", MAX_CLIENT_NAME as u64),
         );
     }
     let known: Vec<String> = SCOPES

@@ -112,7 +112,7 @@ impl ApiError {
             Self::BadRequest => (StatusCode::BAD_REQUEST, "bad-request"),
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::CodeRequired => (StatusCode::UNAUTHORIZED, "code-required"),
-            Self::LinkSent => (StatusCode::UNAUTHORIZED, "link-sent"),
+            Self::LinkSent => (StatusCode::UNAUTHORIZED, "mailed-sign-in-link"),
             Self::EmailNotVerified => (StatusCode::FORBIDDEN, "email-not-verified"),
             Self::PendingDeletion => (StatusCode::FORBIDDEN, "pending-deletion"),
             Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),

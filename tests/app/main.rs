@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 mod api_me;
+mod api_scopes;
 mod api_support;
 mod api_team;
 mod api_tokens;
