@@ -23,6 +23,7 @@ pub const REAUTHENTICATE: &str = "/reautenticar/";
 pub const END_OTHER_SESSIONS: &str = "/seguridad/sesiones/cerrar-otras/";
 pub const NOT_ME: &str = "/seguridad/no-fui-yo/";
 pub const EXPORT: &str = "/cuenta/exportar/";
+pub const PERSONAL_TOKENS: &str = "/seguridad/tokens/";
 
 /// The button that ends one of the user's sessions, by its public id.
 pub fn end_session(public_id: &str) -> String {
@@ -83,4 +84,3 @@ mod tests {
         }
     }
 }
-pub const PERSONAL_TOKENS: &str = "/seguridad/tokens/";
