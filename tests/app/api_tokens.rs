@@ -412,3 +412,50 @@ async fn a_bearer_that_is_not_one_is_401_even_with_a_good_cookie() {
         assert_eq!(answer.status, 401, "{header}");
     }
 }
+
+#[tokio::test]
+async fn with_two_step_on_the_token_needs_the_code_too() {
+    let app = spawn_app().await;
+    let user = app.logged_in("admin").await;
+    let (_, codes) = super::two_step::enable(&app, &app.client).await;
+    let without = call(
+        &app,
+        Method::POST,
+        "/api/v1/auth/token",
+        Auth::None,
+        token_request(&user.username, &user.password),
+    )
+    .await;
+    assert_eq!(without.status, 401);
+    assert_eq!(without.problem_type(), "urn:cuentas:problem:code-required");
+    let wrong = call(
+        &app,
+        Method::POST,
+        "/api/v1/auth/token",
+        Auth::None,
+        Body::Json(json!({"login": user.username, "password": user.password, "codigo": "000000"})),
+    )
+    .await;
+    assert_eq!(wrong.status, 422);
+    assert_eq!(wrong.field_errors()[0].0, "codigo");
+    let with = call(
+        &app,
+        Method::POST,
+        "/api/v1/auth/token",
+        Auth::None,
+        Body::Json(json!({"login": user.username, "password": user.password, "codigo": codes[0]})),
+    )
+    .await;
+    assert_eq!(with.status, 200, "{}", with.body);
+    // A wrong password with a code is still only a wrong password.
+    let guess = call(
+        &app,
+        Method::POST,
+        "/api/v1/auth/token",
+        Auth::None,
+        Body::Json(json!({"login": user.username, "password": "nope", "codigo": codes[1]})),
+    )
+    .await;
+    assert_eq!(guess.status, 401);
+    assert_eq!(guess.problem_type(), "urn:cuentas:problem:unauthorized");
+}
