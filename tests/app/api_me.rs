@@ -503,3 +503,31 @@ async fn unknown_paths_and_wrong_methods_are_problems_too() {
     .await;
     assert_eq!(wrong.status, 405);
 }
+
+#[tokio::test]
+async fn a_forced_password_change_leaves_only_the_password_endpoint_open() {
+    let app = spawn_app().await;
+    let user = app.create_user("vera", "vendedor").await;
+    let (access, _) = tokens_for(&app, &user).await;
+    app.require_password_change(user.id);
+    let me = call(
+        &app,
+        Method::GET,
+        "/api/v1/me",
+        Auth::Bearer(&access),
+        Body::None,
+    )
+    .await;
+    assert_eq!(me.status, 403);
+    let changed = call(
+        &app,
+        Method::POST,
+        "/api/v1/me/password",
+        Auth::Bearer(&access),
+        Body::Json(
+            json!({"old_password": user.password, "new_password": "Otra-Clave-Muy-Larga-77"}),
+        ),
+    )
+    .await;
+    assert_eq!(changed.status, 204);
+}
