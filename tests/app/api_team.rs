@@ -337,3 +337,48 @@ async fn sign_up_and_the_mailed_links_answer_202_whether_or_not_the_address_has_
         assert_eq!(invalid.status, 422);
     }
 }
+
+#[tokio::test]
+async fn every_read_and_a_write_work_with_the_session_cookie_too() {
+    let app = spawn_app().await;
+    let admin = app.logged_in("admin").await;
+    let cookie = || Auth::Cookie {
+        client: &app.client,
+        csrf: false,
+    };
+    for path in [
+        "/api/v1/me".to_owned(),
+        "/api/v1/me/sessions".to_owned(),
+        "/api/v1/me/events".to_owned(),
+        "/api/v1/team".to_owned(),
+        "/api/v1/invoice-settings".to_owned(),
+        format!("/api/v1/users/{}", admin.id),
+    ] {
+        let answer = call(&app, Method::GET, &path, cookie(), Body::None).await;
+        assert_eq!(answer.status, 200, "{path}");
+    }
+    let body = || Body::Json(json!({"nombre_empresa": "Sol"}));
+    let refused = call(
+        &app,
+        Method::PUT,
+        "/api/v1/invoice-settings",
+        cookie(),
+        body(),
+    )
+    .await;
+    assert_eq!(refused.status, 403);
+    let with_csrf = Auth::Cookie {
+        client: &app.client,
+        csrf: true,
+    };
+    let saved = call(
+        &app,
+        Method::PUT,
+        "/api/v1/invoice-settings",
+        with_csrf,
+        body(),
+    )
+    .await;
+    assert_eq!(saved.status, 200);
+    assert_eq!(saved.body["nombre_empresa"], "Sol");
+}
