@@ -2,7 +2,8 @@
 //! choice of language for a request.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::RwLock;
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
@@ -21,6 +22,12 @@ static_loader! {
         customise: |bundle| bundle.set_use_isolating(false),
     };
 }
+
+/// Messages without arguments, per language, formatted once. Each Fluent lookup negotiates
+/// the language (allocating) and formats the pattern, and a page asks for dozens. Only keys the catalogs have are kept, so the maps hold
+/// at most the catalogs.
+static PLAIN_MESSAGES: [RwLock<BTreeMap<Box<str>, String>>; 2] =
+    [const { RwLock::new(BTreeMap::new()) }; 2];
 
 static ES: LanguageIdentifier = langid!("es");
 static EN: LanguageIdentifier = langid!("en");
@@ -84,7 +91,28 @@ impl Lang {
 
     /// The message for `key` in this language.
     pub fn t(self, key: &str) -> String {
-        LOCALES.lookup(self.id(), key)
+        let cache = &PLAIN_MESSAGES[self.index()];
+        if let Ok(messages) = cache.read()
+            && let Some(message) = messages.get(key)
+        {
+            return message.clone();
+        }
+        match LOCALES.try_lookup(self.id(), key) {
+            Some(message) => {
+                if let Ok(mut messages) = cache.write() {
+                    messages.insert(key.into(), message.clone());
+                }
+                message
+            }
+            None => LOCALES.lookup(self.id(), key),
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Self::Es => 0,
+            Self::En => 1,
+        }
     }
 
     /// The message for `key` with named arguments.

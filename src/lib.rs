@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod clock;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod files;
 pub mod i18n;
 pub mod mail;
+pub mod malloc_tuning;
 pub mod middleware;
 pub mod net;
 pub mod paths;

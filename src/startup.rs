@@ -34,9 +34,9 @@ use crate::middleware::{
 use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
-    account_deletion, dashboard, email_requests, errors, export, health, home, invoice, login,
-    media, password, profile, reauth, reset, security, signup, team, tokens, tutorial, two_step,
-    verification,
+    account_deletion, assets, dashboard, email_requests, errors, export, health, home, invoice,
+    login, media, password, profile, reauth, reset, security, signup, team, tokens, tutorial,
+    two_step, verification,
 };
 use crate::state::AppState;
 use crate::telemetry::RequestSpan;
@@ -416,9 +416,9 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(only(web::get(), "/healthz", health::healthz))
         .configure(crate::api::routes)
         .service(
-            actix_files::Files::new("/static", "static")
-                .use_etag(true)
-                .use_last_modified(true),
+            web::resource("/static/{path:.*}")
+                .route(web::get().to(assets::static_asset))
+                .route(web::head().to(assets::static_asset)),
         );
 }
 

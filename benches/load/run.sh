@@ -3,6 +3,7 @@
 #
 #   benches/load/run.sh            # 10 s per measurement, 32 connections
 #   DURATION=30 benches/load/run.sh
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench benches/load/run.sh   # on PostgreSQL
 #
 # Measures GET /healthz and the authenticated GET /dashboard/, /perfil/, /equipo/ and
 # /factura/vista-previa/ at 32 connections, then the dashboard again while 16 connections log in continuously (argon2 on
@@ -17,8 +18,19 @@ PORT=${PORT:-18080}
 WORK=$(mktemp -d)
 trap 'kill "${SERVER:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-cargo build --release --quiet
-BIN=target/release/cuentas
+# CARGO_FEATURES=postgres builds the PostgreSQL-capable binary for a SQLite run too (one build for both).
+FEATURES=(${CARGO_FEATURES:+--features "$CARGO_FEATURES"})
+if [[ "${DATABASE_URL:-}" == postgres* ]]; then
+  # A fresh database each time: DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench
+  FEATURES=(--features postgres)
+  base=${DATABASE_URL%/*} name=${DATABASE_URL##*/}
+  psql -q "$base/postgres" -c "DROP DATABASE IF EXISTS \"$name\"" -c "CREATE DATABASE \"$name\""
+fi
+# BIN=path/to/cuentas measures that binary as it is (no build).
+if [[ -z "${BIN:-}" ]]; then
+  cargo build --release --quiet "${FEATURES[@]}"
+  BIN=${CARGO_TARGET_DIR:-target}/release/cuentas
+fi
 export CUENTAS_DATA_DIR="$WORK/data" CUENTAS_MEDIA_ROOT="$WORK/media" \
   CUENTAS_BIND="127.0.0.1:$PORT" RUST_LOG=warn
 PASSWORD='Tortuga-Verde-Lenta-42'
@@ -64,8 +76,10 @@ measure() { # name, then wrk arguments
   if grep -q "Non-2xx" <<<"$out"; then grep "Non-2xx" <<<"$out"; fi
 }
 
-echo "cuentas load benchmark: $(nproc) cores, $CONNECTIONS connections, ${DURATION}s each"
+echo "cuentas load benchmark: $(nproc) cores, $CONNECTIONS connections, ${DURATION}s each, ${DATABASE_URL:-SQLite}"
 measure "GET /healthz" -c "$CONNECTIONS" "$BASE/healthz"
+CSS=$(curl -fs "$BASE/login/" | sed -n 's/.*href="\(\/static\/css\/[^"]*\)".*/\1/p' | head -1)
+measure "GET $CSS" -c "$CONNECTIONS" "$BASE$CSS"
 measure "GET /dashboard/ (logged in)" -c "$CONNECTIONS" -H "Cookie: cuentas_session=$COOKIE" "$BASE/dashboard/"
 measure "GET /perfil/ (admin, two forms)" -c "$CONNECTIONS" -H "Cookie: cuentas_session=$COOKIE" "$BASE/perfil/"
 measure "GET /equipo/ (20 vendedores)" -c "$CONNECTIONS" -H "Cookie: cuentas_session=$COOKIE" "$BASE/equipo/"

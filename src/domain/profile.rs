@@ -97,12 +97,32 @@ pub fn parse_currency(input: &str) -> Result<&'static str, &'static str> {
         .ok_or("error-currency")
 }
 
-/// Checks an IANA time zone name.
+/// Reads a time zone: an IANA name (`America/Mexico_City`), in any case, or just its city
+/// (`mexico city`, `Madrid`) when one zone has it. The form offers the names as suggestions
+/// (a script fills them in), so without a script typing the city is enough.
 pub fn parse_timezone(input: &str) -> Result<chrono_tz::Tz, &'static str> {
-    input
-        .trim()
-        .parse::<chrono_tz::Tz>()
-        .map_err(|_| "error-timezone")
+    let input = input.trim();
+    if let Ok(tz) = input.parse::<chrono_tz::Tz>() {
+        return Ok(tz);
+    }
+    if input.is_empty() || input.len() > 64 {
+        return Err("error-timezone");
+    }
+    let wanted = input.replace(' ', "_").to_ascii_lowercase();
+    let city = |name: &str| name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+    let by_name = chrono_tz::TZ_VARIANTS
+        .iter()
+        .find(|tz| tz.name().eq_ignore_ascii_case(&wanted));
+    if let Some(tz) = by_name {
+        return Ok(*tz);
+    }
+    // A city in two names is one place under an old and a new name
+    // (`America/Buenos_Aires`, `America/Argentina/Buenos_Aires`): the first will do.
+    chrono_tz::TZ_VARIANTS
+        .iter()
+        .find(|tz| tz.name().contains('/') && city(tz.name()) == wanted)
+        .copied()
+        .ok_or("error-timezone")
 }
 
 #[cfg(test)]
@@ -154,5 +174,17 @@ mod tests {
         assert_eq!(parse_currency("XYZ"), Err("error-currency"));
         assert!(parse_timezone("America/Mexico_City").is_ok());
         assert_eq!(parse_timezone("Mars/Olympus"), Err("error-timezone"));
+        assert_eq!(parse_timezone(""), Err("error-timezone"));
+        assert_eq!(parse_timezone(&"a".repeat(500)), Err("error-timezone"));
+    }
+
+    #[test]
+    fn a_time_zone_can_be_typed_as_its_city_in_any_case() {
+        let name = |input: &str| parse_timezone(input).map(|tz| tz.name());
+        assert_eq!(name("america/mexico_city"), Ok("America/Mexico_City"));
+        assert_eq!(name(" Mexico City "), Ok("America/Mexico_City"));
+        assert_eq!(name("madrid"), Ok("Europe/Madrid"));
+        assert_eq!(name("utc"), Ok("UTC"));
+        assert_eq!(name("Olympus"), Err("error-timezone"));
     }
 }

@@ -66,7 +66,8 @@ pub struct NavUser {
     pub photo_url: String,
 }
 
-pub const DEFAULT_AVATAR: &str = "/static/img/default-avatar.svg";
+/// The picture of a user without a photo: its path under `static/`.
+pub const DEFAULT_AVATAR: &str = "img/default-avatar.svg";
 
 /// The context of the base layout.
 pub struct Layout {
@@ -141,7 +142,7 @@ pub fn photo_url(user: &User) -> String {
     } else if let Some(url) = &user.google_photo_url {
         url.clone()
     } else {
-        DEFAULT_AVATAR.to_owned()
+        crate::assets::url(DEFAULT_AVATAR).to_owned()
     }
 }
 

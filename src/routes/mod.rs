@@ -2,6 +2,7 @@
 //! `auth/`, render or redirect. The route table is in `startup.rs`.
 
 pub mod account_deletion;
+pub mod assets;
 pub mod dashboard;
 pub mod email_requests;
 pub mod errors;

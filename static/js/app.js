@@ -46,6 +46,30 @@
     });
   }
 
+  // Suggestions for a long list (the time zones): fetched once from a cached asset when the
+  // field is first used, so the page itself stays small. Without this the server still reads
+  // a typed city or zone name.
+  document.querySelectorAll("datalist[data-src]").forEach(function (list) {
+    var field = document.querySelector("input[list='" + list.id + "']");
+    if (!field) { return; }
+    var fill = function () {
+      field.removeEventListener("focus", fill);
+      fetch(list.getAttribute("data-src"), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : []; })
+        .then(function (names) {
+          var options = document.createDocumentFragment();
+          names.forEach(function (name) {
+            var option = document.createElement("option");
+            option.value = name;
+            options.appendChild(option);
+          });
+          list.appendChild(options);
+        })
+        .catch(function () { /* typing the name still works */ });
+    };
+    field.addEventListener("focus", fill);
+  });
+
   // A strength meter for new passwords. Only a hint: the server's verdict is the one that counts.
   var strength = document.querySelector("[data-strength-for]");
   if (strength) {

@@ -59,7 +59,10 @@ async fn every_route_leads_to_the_change_page_until_the_password_changes() {
             .unwrap()
             .contains("debes cambiar la contraseña temporal")
     );
-    assert_eq!(app.status_of("/static/css/app.css").await, 200);
+    assert_eq!(
+        app.status_of(cuentas::assets::url("css/app.css")).await,
+        200
+    );
     assert_eq!(app.status_of("/healthz").await, 200);
 
     let new = "Vendedora-Nueva-2026";

@@ -361,7 +361,7 @@ async fn the_preview_escapes_what_the_admin_typed_and_prints_cleanly() {
         company[0].text().collect::<String>(),
         "<script>alert(1)</script> & Cía"
     );
-    let css = app.get_page("/static/css/app.css").await;
+    let css = app.get_page(cuentas::assets::url("css/app.css")).await;
     assert!(css.contains("@media print"));
     assert!(css.contains("@page"));
 }

@@ -6,6 +6,7 @@ mod api_scopes;
 mod api_support;
 mod api_team;
 mod api_tokens;
+mod assets;
 mod cli;
 mod csrf;
 mod deletion;

@@ -257,7 +257,10 @@ async fn removing_the_photo_deletes_the_file() {
     assert_eq!(app.status_of(&format!("/media/{path}")).await, 404);
     app.assert_page_says(
         "/perfil/",
-        &["Se ha quitado tu foto.", "/static/img/default-avatar.svg"],
+        &[
+            "Se ha quitado tu foto.",
+            cuentas::assets::url("img/default-avatar.svg"),
+        ],
     )
     .await;
 }

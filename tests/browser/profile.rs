@@ -59,3 +59,45 @@ async fn a_user_uploads_a_photo_and_sees_it_in_the_page_and_the_navigation() {
         .await;
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_time_zone_field_suggests_every_zone_once_used_and_takes_a_typed_city() {
+    let Some((browser, app, user)) = start_signed_in("ana", "vendedor", "/perfil/").await else {
+        return;
+    };
+    let suggestions = || async {
+        browser
+            .client
+            .execute(
+                "return document.querySelectorAll('#zona_horaria-lista option').length",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(suggestions().await, 0, "the page carries no zone list");
+    browser.click("#zona_horaria").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while suggestions().await < 400 {
+        assert!(std::time::Instant::now() < deadline, "no suggestions came");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    browser
+        .assert_accessible("profile with time-zone suggestions")
+        .await;
+    browser
+        .fill_in(&[
+            ("#first_name", "Ana"),
+            ("#last_name", "Pérez"),
+            ("#zona_horaria", "Madrid"),
+        ])
+        .await;
+    browser
+        .submit_form_to("/actualizar-perfil/", "/perfil/")
+        .await;
+    browser.assert_flash("Tu perfil se ha actualizado").await;
+    assert_eq!(app.user(user.id).timezone, "Europe/Madrid");
+    browser.close().await;
+}

@@ -66,8 +66,6 @@ pub struct ProfilePage {
     values: ProfileFields,
     errors: FieldErrors,
     currencies: &'static [&'static str],
-    /// The `<option>`s of the time-zone list, the chosen one selected (static text only).
-    timezone_options: String,
     photo_hint: String,
     /// The second form, for admins only.
     invoice: Option<InvoiceSection>,
@@ -147,7 +145,6 @@ impl ProfilePage {
             language_label_key: language_label_key(&user.language),
             currency: user.currency.clone(),
             timezone: user.timezone.clone(),
-            timezone_options: timezone_options(&values.zona_horaria),
             values,
             errors,
             currencies: &CURRENCIES,
@@ -170,31 +167,6 @@ impl ProfilePage {
     fn has_uploaded_photo(&self) -> bool {
         self.photo_url.starts_with("/media/")
     }
-}
-
-/// The ~600 time zones as `<option>` elements, built once: rendering them one by one through
-/// the template was most of the profile page's cost. Only the static zone names are emitted
-/// (IANA names need no escaping: letters, digits, `/`, `_`, `+`, `-`); what the user sent is
-/// only compared.
-fn timezone_options(selected: &str) -> String {
-    static OPTIONS: std::sync::LazyLock<Vec<(&'static str, String)>> =
-        std::sync::LazyLock::new(|| {
-            chrono_tz::TZ_VARIANTS
-                .iter()
-                .map(|tz| (tz.name(), format!("<option>{}</option>", tz.name())))
-                .collect()
-        });
-    let mut html = String::with_capacity(OPTIONS.len() * 40);
-    for (name, option) in OPTIONS.iter() {
-        if *name == selected {
-            html.push_str("<option selected>");
-            html.push_str(name);
-            html.push_str("</option>");
-        } else {
-            html.push_str(option);
-        }
-    }
-    html
 }
 
 /// "JPEG, PNG, GIF, WebP or BMP, up to N MB."
@@ -231,28 +203,5 @@ fn language_label_key(code: &str) -> &'static str {
     match Lang::from_code(code) {
         Some(Lang::En) => "language-en",
         _ => "language-es",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::timezone_options;
-
-    #[test]
-    fn the_time_zone_list_selects_only_a_known_zone_and_needs_no_escaping() {
-        let html = timezone_options("America/Mexico_City");
-        assert_eq!(html.matches("<option selected>").count(), 1);
-        assert!(html.contains("<option selected>America/Mexico_City</option>"));
-        assert!(html.matches("<option").count() > 400);
-        assert_eq!(timezone_options("<script>").matches("selected").count(), 0);
-        for tz in chrono_tz::TZ_VARIANTS {
-            assert!(
-                tz.name()
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c)),
-                "{}",
-                tz.name()
-            );
-        }
     }
 }
