@@ -83,6 +83,83 @@ pub struct Settings {
     pub deletion_grace: Duration,
     /// The Pwned Passwords range API (`…/range/`); `None` leaves the breached check off.
     pub pwned_passwords_url: Option<Url>,
+    /// Sign-in with an OpenID Connect provider; `None` unless `CUENTAS_OIDC_CLIENT_ID` and
+    /// `CUENTAS_OIDC_CLIENT_SECRET` are both set.
+    pub oidc: Option<OidcSettings>,
+}
+
+/// The OpenID Connect provider (Google by default).
+#[derive(Clone)]
+pub struct OidcSettings {
+    pub client_id: String,
+    pub client_secret: String,
+    /// `CUENTAS_OIDC_ISSUER`, exactly as the provider spells it in its ID tokens.
+    pub issuer: String,
+    /// The button's label (`CUENTAS_OIDC_NAME`).
+    pub name: String,
+    /// Hosts a profile picture may be fetched from (`CUENTAS_OIDC_PICTURE_HOSTS`).
+    pub picture_hosts: Vec<String>,
+    /// `http://` issuers and pictures are accepted (tests and local development only).
+    pub allow_http: bool,
+}
+
+impl std::fmt::Debug for OidcSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcSettings")
+            .field("client_id", &self.client_id)
+            .field("issuer", &self.issuer)
+            .field("name", &self.name)
+            .field("picture_hosts", &self.picture_hosts)
+            .field("allow_http", &self.allow_http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OidcSettings {
+    fn from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
+        let (Some(client_id), Some(client_secret)) = (
+            var("CUENTAS_OIDC_CLIENT_ID"),
+            var("CUENTAS_OIDC_CLIENT_SECRET"),
+        ) else {
+            return Ok(None);
+        };
+        let allow_http = parse_switch(var, "CUENTAS_OIDC_ALLOW_HTTP", false)?;
+        let issuer = parse_var(
+            var,
+            "CUENTAS_OIDC_ISSUER",
+            "https://accounts.google.com",
+            |v| {
+                let url = Url::parse(v).map_err(|e| e.to_string())?;
+                match url.scheme() {
+                    "https" if url.host().is_some() => Ok(v.trim().to_owned()),
+                    "http" if allow_http && url.host().is_some() => Ok(v.trim().to_owned()),
+                    _ => Err("expected an https URL like https://accounts.google.com".to_owned()),
+                }
+            },
+        )?;
+        let picture_hosts = parse_var(
+            var,
+            "CUENTAS_OIDC_PICTURE_HOSTS",
+            "lh3.googleusercontent.com",
+            |v| {
+                list(v)
+                    .map(|host| {
+                        url::Host::parse(host)
+                            .map(|_| host.to_ascii_lowercase())
+                            .map_err(|_| format!("{host:?} is not a host name"))
+                    })
+                    .collect()
+            },
+        )?;
+        Ok(Some(Self {
+            client_id: client_id.trim().to_owned(),
+            client_secret,
+            issuer,
+            name: var("CUENTAS_OIDC_NAME").unwrap_or_else(|| "Google".into()),
+            picture_hosts,
+            allow_http,
+        }))
+    }
 }
 
 /// The key that encrypts session cookies; its `Debug` never prints the bytes.
@@ -278,6 +355,7 @@ impl Settings {
             pwned_passwords_url: var("CUENTAS_PWNED_PASSWORDS_URL")
                 .map(|_| parse_var(&var, "CUENTAS_PWNED_PASSWORDS_URL", "", parse_range_url))
                 .transpose()?,
+            oidc: OidcSettings::from_vars(&var)?,
             data_dir,
         })
     }
@@ -425,6 +503,39 @@ mod tests {
             dir.to_string_lossy().into_owned(),
         );
         Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn oidc_is_on_with_a_client_id_and_secret_and_defaults_to_google() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert!(settings_with(&[], dir.path()).unwrap().oidc.is_none());
+        let only_id = [("CUENTAS_OIDC_CLIENT_ID", "id")];
+        assert!(settings_with(&only_id, dir.path()).unwrap().oidc.is_none());
+        let both = [
+            ("CUENTAS_OIDC_CLIENT_ID", "id"),
+            ("CUENTAS_OIDC_CLIENT_SECRET", "shh"),
+        ];
+        let oidc = settings_with(&both, dir.path()).unwrap().oidc.unwrap();
+        assert_eq!(oidc.issuer, "https://accounts.google.com");
+        assert_eq!(oidc.name, "Google");
+        assert_eq!(oidc.picture_hosts, ["lh3.googleusercontent.com"]);
+        assert!(!oidc.allow_http);
+        assert!(
+            !format!("{oidc:?}").contains("shh"),
+            "the secret never prints"
+        );
+        let http = [
+            ("CUENTAS_OIDC_CLIENT_ID", "id"),
+            ("CUENTAS_OIDC_CLIENT_SECRET", "shh"),
+            ("CUENTAS_OIDC_ISSUER", "http://127.0.0.1:9000"),
+        ];
+        let error = settings_with(&http, dir.path()).unwrap_err();
+        assert_eq!(error.variable, "CUENTAS_OIDC_ISSUER");
+        let allowed = [http.as_slice(), &[("CUENTAS_OIDC_ALLOW_HTTP", "on")]].concat();
+        assert!(settings_with(&allowed, dir.path()).unwrap().oidc.is_some());
+        let bad_host = [both.as_slice(), &[("CUENTAS_OIDC_PICTURE_HOSTS", "a b")]].concat();
+        let error = settings_with(&bad_host, dir.path()).unwrap_err();
+        assert_eq!(error.variable, "CUENTAS_OIDC_PICTURE_HOSTS");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod mail;
 pub mod malloc_tuning;
 pub mod middleware;
 pub mod net;
+pub mod oidc;
 pub mod paths;
 pub mod photos;
 pub mod render;

@@ -24,6 +24,16 @@ pub const END_OTHER_SESSIONS: &str = "/seguridad/sesiones/cerrar-otras/";
 pub const NOT_ME: &str = "/seguridad/no-fui-yo/";
 pub const EXPORT: &str = "/cuenta/exportar/";
 pub const PERSONAL_TOKENS: &str = "/seguridad/tokens/";
+/// Sign-in with the OpenID Connect provider: the start and the provider's way back.
+pub const OIDC_START: &str = "/login/oidc/";
+pub const OIDC_CALLBACK: &str = "/login/oidc/callback/";
+/// Linking the provider to a signed-in account starts here (POST).
+pub const OIDC_LINK: &str = "/seguridad/identidades/vincular/";
+
+/// The button that unlinks one of the user's linked identities.
+pub fn unlink_identity(id: i32) -> String {
+    format!("/seguridad/identidades/{id}/desvincular/")
+}
 
 /// The button that ends one of the user's sessions, by its public id.
 pub fn end_session(public_id: &str) -> String {

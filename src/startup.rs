@@ -31,11 +31,12 @@ use crate::middleware::{
     access_log, allowed_hosts, forced_password_change, request_body, required_two_step,
     security_headers,
 };
+use crate::oidc::Provider;
 use crate::paths;
 use crate::photos::{MediaStore, PhotoPipeline};
 use crate::routes::{
     account_deletion, assets, dashboard, email_requests, errors, export, health, home, invoice,
-    login, media, password, profile, reauth, reset, security, signup, team, tokens, tutorial,
+    login, media, oidc, password, profile, reauth, reset, security, signup, team, tokens, tutorial,
     two_step, verification,
 };
 use crate::state::AppState;
@@ -104,6 +105,7 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("CUENTAS_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let oidc = start_oidc(&settings).await?;
         let outbox = OutboxHandle::default();
         let worker = Worker::new(
             pool.clone(),
@@ -124,6 +126,7 @@ impl Application {
             passwords,
             clock,
             outbox,
+            oidc,
         });
         let server = serve(listener, state.clone())?;
         Ok(Self {
@@ -159,6 +162,25 @@ impl Application {
         worker.abort();
         result
     }
+}
+
+/// The OpenID Connect provider when configured: discovered now (an unreachable issuer is one
+/// log line and the button stays hidden), then kept discovered in the background.
+async fn start_oidc(settings: &Settings) -> anyhow::Result<Option<Arc<Provider>>> {
+    let Some(oidc) = settings.oidc.clone() else {
+        return Ok(None);
+    };
+    let callback = settings
+        .base_url
+        .join(paths::OIDC_CALLBACK.trim_start_matches('/'))
+        .context("CUENTAS_BASE_URL: cannot build the OpenID Connect callback URL")?;
+    let provider = Arc::new(
+        Provider::new(oidc, &callback, settings.max_upload_bytes)
+            .context("CUENTAS_OIDC_*: cannot build the HTTP client")?,
+    );
+    let discovered = provider.discover().await;
+    tokio::spawn(Arc::clone(&provider).keep_discovered(discovered));
+    Ok(Some(provider))
 }
 
 fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
@@ -258,6 +280,14 @@ fn routes(cfg: &mut web::ServiceConfig) {
             "/login/confirmar/{token}/",
             login::sign_in_link_page,
             login::submit_sign_in_link,
+        ))
+        .service(only(web::get(), paths::OIDC_START, oidc::start_sign_in))
+        .service(only(web::get(), paths::OIDC_CALLBACK, oidc::callback))
+        .service(only(web::post(), paths::OIDC_LINK, oidc::start_link))
+        .service(only(
+            web::post(),
+            "/seguridad/identidades/{id}/desvincular/",
+            oidc::unlink,
         ))
         .service(only(
             web::get(),

@@ -23,4 +23,6 @@ pub struct AppState {
     pub clock: Clock,
     /// Wakes the mail worker after a request commits a mail.
     pub outbox: OutboxHandle,
+    /// The OpenID Connect provider, when configured (see `crate::oidc`).
+    pub oidc: Option<Arc<crate::oidc::Provider>>,
 }

@@ -257,6 +257,7 @@ pub async fn restore_after_sign_in(
                 browser_id: &remembered,
                 rehash: None,
                 second_step: false,
+                via: None,
             };
             sign_in.record(conn, now, &base_url)?
         };

@@ -35,6 +35,8 @@ pub(super) struct SignInRecord<'a> {
     pub rehash: Option<&'a str>,
     /// The sign-in passed a second factor too.
     pub second_step: bool,
+    /// The first step was not the password: the OpenID Connect issuer that vouched.
+    pub via: Option<&'a str>,
 }
 
 impl SignInRecord<'_> {
@@ -57,6 +59,9 @@ impl SignInRecord<'_> {
         let mut event = Event::new(EventKind::SignedIn, id).with("new_browser", new_browser);
         if self.second_step {
             event = event.with("second_step", true);
+        }
+        if let Some(issuer) = self.via {
+            event = event.with("via", issuer);
         }
         security_log::record(conn, self.client, now, &event)?;
         Ok(notice)

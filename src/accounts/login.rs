@@ -107,6 +107,7 @@ pub async fn complete_second_step(
             browser_id: &remembered,
             rehash: None,
             second_step: true,
+            via: None,
         };
         sign_in.record(conn, now, &base_url)
     })
@@ -306,6 +307,7 @@ async fn record_right_password(
             browser_id: &browser_id,
             rehash: rehash.as_deref(),
             second_step: false,
+            via: None,
         };
         sign_in.record(conn, now, &base_url)
     })

@@ -13,6 +13,7 @@ pub mod export;
 pub mod invoice;
 pub mod lockdown;
 pub mod login;
+pub mod oidc;
 pub mod onboarding;
 pub mod password;
 pub mod profile;

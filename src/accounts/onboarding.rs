@@ -111,11 +111,7 @@ impl<'a> Facts<'a> {
             first_name: &user.first_name,
             last_name: &user.last_name,
             phone: &user.phone,
-            has_photo: user.photo_path.is_some()
-                || user
-                    .google_photo_url
-                    .as_deref()
-                    .is_some_and(|url| !url.trim().is_empty()),
+            has_photo: user.photo_path.is_some() || user.google_photo_path.is_some(),
             must_change_password: user.must_change_password,
             company_name,
         }

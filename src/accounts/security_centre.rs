@@ -14,6 +14,8 @@ pub struct Centre {
     pub history: History,
     /// The second factors.
     pub two_step: two_step::Status,
+    /// The accounts at the OpenID Connect provider linked to this one.
+    pub linked: Vec<crate::db::linked_identities::LinkedIdentity>,
 }
 
 /// The security centre of the session's user, with page `page` of the history.
@@ -21,9 +23,11 @@ pub async fn centre(state: &AppState, current: &LiveSession, page: i64) -> Resul
     let sessions = sessions::list(state, current).await?;
     let history = history(state, current.user.id, page).await?;
     let two_step = two_step::status(state, current.user.id).await?;
+    let linked = super::oidc::linked_identities(state, &current.user).await?;
     Ok(Centre {
         sessions,
         history,
         two_step,
+        linked,
     })
 }

@@ -4,6 +4,7 @@ pub mod bearer;
 pub mod breached;
 pub mod browser;
 pub mod csrf;
+pub mod oidc_flow;
 pub mod password;
 pub mod recent;
 pub mod remember;

@@ -11,6 +11,7 @@ pub mod api_tokens;
 pub mod attempts;
 pub mod invoice_settings;
 pub mod known_browsers;
+pub mod linked_identities;
 pub mod outbox;
 pub mod purge;
 pub mod schema;

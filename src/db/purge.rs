@@ -13,8 +13,9 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    invoice_settings, known_browsers, mail_outbox, one_time_tokens, recovery_codes,
-    security_events, team_settings, throttle_attempts, totp_secrets, user_sessions, users,
+    invoice_settings, known_browsers, linked_identities, mail_outbox, one_time_tokens,
+    recovery_codes, security_events, team_settings, throttle_attempts, totp_secrets, user_sessions,
+    users,
 };
 use super::security_events::EventKind;
 use super::{DbConnection, Pool, StorageError};
@@ -79,6 +80,12 @@ pub fn purge_account(
             .execute(conn)?;
         diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq_any(&ids)))
             .execute(conn)?;
+        diesel::delete(linked_identities::table.filter(linked_identities::user_id.eq_any(&ids)))
+            .execute(conn)?;
+        let google_photos: Vec<Option<String>> = users::table
+            .filter(users::id.eq_any(&ids))
+            .select(users::google_photo_path)
+            .load(conn)?;
         diesel::delete(team_settings::table.filter(team_settings::admin_id.eq_any(&ids)))
             .execute(conn)?;
         diesel::delete(invoice_settings::table.filter(invoice_settings::admin_id.eq_any(&ids)))
@@ -94,7 +101,12 @@ pub fn purge_account(
         let accounts = diesel::delete(users::table.filter(users::id.eq_any(&ids))).execute(conn)?;
         Ok(Some(Purged {
             accounts,
-            photos: rows.into_iter().filter_map(|(_, _, photo)| photo).collect(),
+            photos: rows
+                .into_iter()
+                .map(|(_, _, photo)| photo)
+                .chain(google_photos)
+                .flatten()
+                .collect(),
         }))
     })
 }

@@ -28,6 +28,7 @@ diesel::table! {
         temp_password_expires_at -> Nullable<Timestamp>,
         deletion_requested_at -> Nullable<Timestamp>,
         purge_after -> Nullable<Timestamp>,
+        google_photo_path -> Nullable<Text>,
     }
 }
 
@@ -134,6 +135,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    linked_identities (id) {
+        id -> Integer,
+        user_id -> Integer,
+        issuer -> Text,
+        subject -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     totp_secrets (user_id) {
         user_id -> Integer,
         secret_sealed -> Text,
@@ -180,6 +193,7 @@ diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(api_tokens -> user_sessions (session_id));
 diesel::joinable!(invoice_settings -> users (admin_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
+diesel::joinable!(linked_identities -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_sessions,
@@ -189,6 +203,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_outbox,
     security_events,
     known_browsers,
+    linked_identities,
     totp_secrets,
     recovery_codes,
     team_settings,

@@ -83,6 +83,10 @@ crate::text_enum! {
         PersonalTokenCreated = "personal_token_created",
         /// The owner revoked a personal access token.
         PersonalTokenRevoked = "personal_token_revoked",
+        /// An account at the OpenID Connect provider was linked to this one.
+        IdentityLinked = "identity_linked",
+        /// A linked provider account was unlinked.
+        IdentityUnlinked = "identity_unlinked",
     }
 }
 

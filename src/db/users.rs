@@ -47,6 +47,9 @@ pub struct User {
     /// Set while the account is pending deletion: it can be restored until then, and the
     /// purge removes it after (see `accounts::deletion`).
     pub purge_after: Option<Timestamp>,
+    /// The provider's picture (`google_photo_url`) as a stored file, shown when no photo was
+    /// uploaded.
+    pub google_photo_path: Option<String>,
 }
 
 /// A new account: one INSERT, everything else takes the table's defaults. Built only by the
@@ -479,6 +482,32 @@ impl User {
                 .set((users::photo_path.eq(path), users::updated_at.eq(now)))
                 .execute(conn)?;
             Ok(previous)
+        })
+    }
+
+    /// Points the account at the provider's picture (`url`) and the stored file made from it;
+    /// returns the file it replaces so the caller can delete it once the row no longer points
+    /// at it.
+    pub fn set_google_photo(
+        conn: &mut DbConnection,
+        id: i32,
+        url: &str,
+        path: &str,
+        now: Timestamp,
+    ) -> QueryResult<Option<String>> {
+        super::write_transaction(conn, |conn| {
+            let previous: Option<String> = users::table
+                .find(id)
+                .select(users::google_photo_path)
+                .get_result(conn)?;
+            diesel::update(users::table.find(id))
+                .set((
+                    users::google_photo_url.eq(url),
+                    users::google_photo_path.eq(path),
+                    users::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(previous.filter(|old| old != path))
         })
     }
 

@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 mod context;
 mod pages;
 pub use context::PageContext;
-pub use pages::{LinkKind, link_button_page, link_invalid, no_referrer, password_rules};
+pub use pages::{
+    LinkKind, link_button_page, link_invalid, no_referrer, password_rules, pending_deletion,
+    provider_button,
+};
 
 use crate::auth::{CurrentUser, csrf};
 use crate::db::users::User;
@@ -135,12 +138,11 @@ impl Layout {
     }
 }
 
-/// The picture to show for a user: an uploaded photo, else the Google one, else the default.
+/// The picture to show for a user: an uploaded photo, else the provider's (our stored copy:
+/// the browser never loads images from the provider), else the default.
 pub fn photo_url(user: &User) -> String {
-    if let Some(path) = &user.photo_path {
+    if let Some(path) = user.photo_path.as_ref().or(user.google_photo_path.as_ref()) {
         format!("/media/{path}")
-    } else if let Some(url) = &user.google_photo_url {
-        url.clone()
     } else {
         crate::assets::url(DEFAULT_AVATAR).to_owned()
     }

@@ -76,3 +76,40 @@ pub fn password_rules(lang: Lang, policy: PasswordPolicy) -> Vec<String> {
     );
     rules
 }
+
+/// The label of the "sign in with the provider" button, when the provider is configured and
+/// discovered (the sign-in and sign-up pages show it then).
+pub fn provider_button(state: &crate::state::AppState, lang: Lang) -> Option<String> {
+    let provider = state.oidc.as_ref().filter(|p| p.is_ready())?;
+    let name = provider.settings().name.clone();
+    Some(lang.t_args("oidc-sign-in-with", &[("name", name.into())]))
+}
+
+/// The right first step (a password, or the OpenID Connect provider) for an account pending
+/// deletion: the date, and for its owner the button that restores it (`POST
+/// /cuenta/restaurar/`), which this browser may use for a few minutes.
+#[derive(Template)]
+#[template(path = "account/pending_deletion.html")]
+struct PendingDeletionPage {
+    layout: Layout,
+    date: String,
+    restorable: bool,
+}
+
+/// See [`PendingDeletionPage`]; 403.
+pub fn pending_deletion(
+    ctx: &super::PageContext,
+    pending: &crate::accounts::deletion::Pending,
+    remember: crate::accounts::sessions::Remember,
+) -> Result<HttpResponse, AppError> {
+    if pending.restorable {
+        let now = ctx.state.clock.now();
+        crate::auth::session::allow_restore(&ctx.session, pending.user_id, remember, now)?;
+    }
+    let template = PendingDeletionPage {
+        layout: ctx.layout(),
+        date: crate::i18n::local_time(&pending.timezone, pending.purge_after),
+        restorable: pending.restorable,
+    };
+    page(StatusCode::FORBIDDEN, &template)
+}

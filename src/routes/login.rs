@@ -7,20 +7,19 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::deletion::Pending;
 use crate::accounts::login::{Credentials, PendingSignIn, SignInOutcome, SignedIn};
 use crate::accounts::sessions::Remember;
 use crate::accounts::two_step::{LOW_CODES, Passed};
 use crate::accounts::{self, Error};
 use crate::auth::CurrentUser;
 use crate::auth::browser::{self, browser_of};
-use crate::auth::session;
+use crate::auth::{oidc_flow, session};
 use crate::domain::Problems;
 use crate::error::AppError;
 use crate::paths::{self, safe_next};
 use crate::render::{
     FieldErrors, FlashLevel, Layout, PageContext, flash, link_button_page, no_referrer, page,
-    see_other,
+    pending_deletion, provider_button, see_other,
 };
 use crate::state::AppState;
 
@@ -48,11 +47,14 @@ struct LoginPage {
     unverified_email: Option<String>,
     /// Set when the account is under guard and a sign-in link may have been mailed.
     link_sent: bool,
+    /// "Entrar con Google", when the provider is configured and reachable.
+    oidc_button: Option<String>,
 }
 
 impl LoginPage {
     fn new(layout: Layout, state: &AppState, login: String, next: String) -> Self {
         Self {
+            oidc_button: provider_button(state, layout.lang),
             layout,
             login,
             next,
@@ -145,7 +147,7 @@ pub async fn submit_login(
     match outcome {
         Ok(SignInOutcome::SignedIn(signed_in)) => {
             let target = safe_next(&form.next).unwrap_or(paths::DASHBOARD);
-            enter(&ctx, *signed_in, target)
+            enter(&ctx, *signed_in, target).await
         }
         Ok(SignInOutcome::LinkSent) => ctx.ok(&LoginPage {
             link_sent: true,
@@ -160,45 +162,26 @@ pub async fn submit_login(
                 ..form
             },
         ),
-        Err(Error::PendingDeletion(pending)) => {
-            pending_deletion(&ctx, form.layout, &pending, remember)
-        }
+        Err(Error::PendingDeletion(pending)) => pending_deletion(&ctx, &pending, remember),
         Err(e) => Err(e.into()),
     }
 }
 
-/// The right password for an account pending deletion: the date, and for its owner the
-/// button that restores it (`POST /cuenta/restaurar/`).
-#[derive(Template)]
-#[template(path = "account/pending_deletion.html")]
-struct PendingDeletionPage {
-    layout: Layout,
-    date: String,
-    restorable: bool,
-}
-
-/// The right password for an account pending deletion: the date, and for its owner the
-/// restore button, which this browser may use for a few minutes.
-fn pending_deletion(
+/// Starts the session and goes to `target` (see `auth::browser::enter`). An identity from the
+/// OpenID Connect provider that waited for this account's owner to sign in is linked now.
+async fn enter(
     ctx: &PageContext,
-    layout: Layout,
-    pending: &Pending,
-    remember: Remember,
+    signed_in: SignedIn,
+    target: &str,
 ) -> Result<HttpResponse, AppError> {
-    if pending.restorable {
-        let now = ctx.state.clock.now();
-        session::allow_restore(&ctx.session, pending.user_id, remember, now)?;
+    if let Some(pending) = oidc_flow::take_link(&ctx.session) {
+        let linked =
+            accounts::oidc::complete_link(&ctx.state, &ctx.client(), &signed_in.user, pending)
+                .await?;
+        if linked {
+            flash(&ctx.session, FlashLevel::Success, "oidc-linked");
+        }
     }
-    let template = PendingDeletionPage {
-        layout,
-        date: crate::i18n::local_time(&pending.timezone, pending.purge_after),
-        restorable: pending.restorable,
-    };
-    page(StatusCode::FORBIDDEN, &template)
-}
-
-/// Starts the session and goes to `target` (see `auth::browser::enter`).
-fn enter(ctx: &PageContext, signed_in: SignedIn, target: &str) -> Result<HttpResponse, AppError> {
     let https = ctx.state.settings.is_https();
     browser::enter(&ctx.req, &ctx.session, https, signed_in, target)
 }
@@ -238,9 +221,9 @@ pub async fn submit_sign_in_link(
     )
     .await;
     match confirmed {
-        Ok(SignInOutcome::SignedIn(signed_in)) => {
-            enter(&ctx, *signed_in, paths::DASHBOARD).map(no_referrer)
-        }
+        Ok(SignInOutcome::SignedIn(signed_in)) => enter(&ctx, *signed_in, paths::DASHBOARD)
+            .await
+            .map(no_referrer),
         Ok(SignInOutcome::SecondStep(pending)) => {
             to_second_step(&ctx, pending, String::new()).map(no_referrer)
         }
@@ -349,7 +332,7 @@ pub async fn submit_second_step(
             } else {
                 &next
             };
-            let response = enter(&ctx, passed.signed_in, target)?;
+            let response = enter(&ctx, passed.signed_in, target).await?;
             if let Passed::RecoveryCode { left } = passed.how {
                 let key = if left <= LOW_CODES {
                     "two-step-codes-low"

@@ -12,6 +12,7 @@ pub mod home;
 pub mod invoice;
 pub mod login;
 pub mod media;
+pub mod oidc;
 pub mod password;
 pub mod profile;
 pub mod reauth;

@@ -37,6 +37,14 @@ struct SessionRow {
     end_action: String,
 }
 
+/// A linked provider account as the list shows it.
+struct LinkedRow {
+    email: String,
+    since: String,
+    /// Where its "Desvincular" button posts.
+    unlink_action: String,
+}
+
 /// An event as the history shows it.
 struct HistoryRow {
     what: String,
@@ -58,16 +66,22 @@ struct SecurityPage {
     two_step: accounts::two_step::Status,
     /// "N recovery codes left", in words.
     codes_left_text: String,
+    linked: Vec<LinkedRow>,
+    /// "Vincular Google", when the provider is configured and reachable.
+    link_button: Option<String>,
 }
 
 impl SecurityPage {
-    fn new(layout: Layout, user: &User, centre: Centre) -> Self {
+    fn new(layout: Layout, user: &User, centre: Centre, provider: Option<&str>) -> Self {
         let Centre {
             sessions,
             history,
             two_step,
+            linked,
         } = centre;
         let lang = layout.lang;
+        let link_button =
+            provider.map(|name| lang.t_args("oidc-link-with", &[("name", name.to_owned().into())]));
         let codes_left_text = lang.t_args(
             "two-step-centre-codes-left",
             &[("left", two_step.codes_left.into())],
@@ -96,6 +110,14 @@ impl SecurityPage {
                 actor: e.actor,
             })
             .collect();
+        let linked = linked
+            .into_iter()
+            .map(|l| LinkedRow {
+                email: l.email,
+                since: at(l.created_at),
+                unlink_action: paths::unlink_identity(l.id),
+            })
+            .collect();
         let link = |page: i64| format!("{}?pagina={page}", paths::SECURITY);
         Self {
             layout,
@@ -106,6 +128,8 @@ impl SecurityPage {
             next_page: history.has_next.then(|| link(history.page + 1)),
             two_step,
             codes_left_text,
+            linked,
+            link_button,
         }
     }
 
@@ -127,7 +151,14 @@ pub async fn show_security(
         .filter(|&p| (1..=1_000_000).contains(&p))
         .unwrap_or(1);
     let centre = accounts::security_centre::centre(&ctx.state, &current.session, page).await?;
-    ctx.ok(&SecurityPage::new(ctx.layout(), &current.user, centre))
+    let provider = ctx.state.oidc.as_ref().filter(|p| p.is_ready());
+    let name = provider.map(|p| p.settings().name.as_str());
+    ctx.ok(&SecurityPage::new(
+        ctx.layout(),
+        &current.user,
+        centre,
+        name,
+    ))
 }
 
 /// `POST /seguridad/sesiones/{id}/cerrar/`: ends one of the user's other sessions.

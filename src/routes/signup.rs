@@ -10,7 +10,9 @@ use crate::auth::CurrentUser;
 use crate::domain::Problems;
 use crate::error::AppError;
 use crate::paths;
-use crate::render::{FieldErrors, FlashLevel, Layout, PageContext, password_rules, see_other};
+use crate::render::{
+    FieldErrors, FlashLevel, Layout, PageContext, password_rules, provider_button, see_other,
+};
 use crate::state::AppState;
 
 #[derive(Default, Deserialize)]
@@ -48,6 +50,8 @@ struct SignupPage {
     company_error: Option<String>,
     password1_errors: Vec<String>,
     password2_errors: Vec<String>,
+    /// "Entrar con Google", when the provider is configured and reachable.
+    oidc_button: Option<String>,
 }
 
 impl SignupPage {
@@ -63,6 +67,7 @@ impl SignupPage {
             company_error: errors.get("nombre_empresa"),
             password1_errors: errors.all("password1"),
             password2_errors: errors.all("password2"),
+            oidc_button: provider_button(state, layout.lang),
             layout,
         }
     }

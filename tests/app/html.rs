@@ -7,7 +7,7 @@ use std::process::Command;
 
 use crate::helpers::{TestApp, TestUser, assert_is_redirect_to, new_client, spawn_app};
 
-fn checker() -> Option<String> {
+pub(crate) fn checker() -> Option<String> {
     if std::env::var("CUENTAS_HTML_CHECK").as_deref() != Ok("1") {
         eprintln!("HTML check not run: set CUENTAS_HTML_CHECK=1 and VNU_JAR to run it");
         return None;
@@ -311,9 +311,14 @@ async fn every_kind_of_page_is_valid_html5() {
         return;
     };
     let app = spawn_app().await;
+    assert_valid(&jar, pages(&app).await);
+}
+
+/// Runs the Nu Html Checker on `pages` (name, HTML) and fails with its errors.
+pub(crate) fn assert_valid(jar: &str, pages: Vec<(&str, String)>) {
     let folder = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
-    for (index, (name, html)) in pages(&app).await.into_iter().enumerate() {
+    for (index, (name, html)) in pages.into_iter().enumerate() {
         assert!(html.starts_with("<!DOCTYPE html>"), "{name}: not a page");
         let path = folder
             .path()
@@ -322,7 +327,7 @@ async fn every_kind_of_page_is_valid_html5() {
         files.push(path);
     }
     let output = Command::new("java")
-        .args(["-jar", &jar, "--errors-only", "--format", "text"])
+        .args(["-jar", jar, "--errors-only", "--format", "text"])
         .args(&files)
         .output()
         .expect("java runs (apt-get install default-jre-headless)");

@@ -21,6 +21,9 @@ mod i18n;
 mod invoice;
 mod login;
 mod login_guard;
+mod oidc;
+#[path = "../support/oidc_provider.rs"]
+mod oidc_provider;
 mod onboarding;
 mod outbox;
 mod password_change;

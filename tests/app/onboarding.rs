@@ -32,6 +32,9 @@ fn complete_profile(app: &TestApp, id: i32) {
             users::last_name.eq("Díaz"),
             users::phone.eq("+34 600 111 222"),
             users::google_photo_url.eq(Some("https://lh3.example.com/dora.jpg")),
+            users::google_photo_path.eq(Some(
+                "fotos_perfil/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.jpg",
+            )),
             users::must_change_password.eq(false),
         ),
     );

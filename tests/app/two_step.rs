@@ -50,7 +50,7 @@ fn align_to_step_start(app: &TestApp) {
 }
 
 /// Turns the app on for the user `client` is signed in as; returns the secret and the codes.
-pub async fn enable(app: &TestApp, client: &Client) -> (String, Vec<String>) {
+pub(crate) async fn enable(app: &TestApp, client: &Client) -> (String, Vec<String>) {
     align_to_step_start(app);
     let secret = offered_secret(app, client).await;
     let code = code_at(app, &secret, 0);

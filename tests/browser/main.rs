@@ -16,6 +16,13 @@ mod admin;
 mod deletion;
 mod harness;
 mod login;
+mod oidc;
+#[path = "../support/oidc_provider.rs"]
+#[allow(
+    dead_code,
+    reason = "shared with the app tests; the faults are not used here"
+)]
+mod oidc_provider;
 mod password;
 mod profile;
 mod reset;

@@ -1,0 +1,23 @@
+# Signing in with an OpenID Connect provider (Google by default)
+oidc-or = or
+oidc-sign-in-with = Sign in with { $name }
+oidc-link-with = Link { $name }
+oidc-unavailable = Signing in with the provider is not possible right now. Try again later or sign in with your password.
+oidc-failed-title = Could not sign in
+oidc-failed = The provider did not confirm your identity or its answer was not valid. Try again from the sign-in page.
+oidc-email-unverified = The provider does not confirm your email address, so it cannot be used to sign in or to link an account.
+oidc-signup-closed-title = Sign-up closed
+oidc-signup-closed = There is no account with that address and new sign-ups are closed. Ask your admin to create one for you.
+oidc-link-sign-in-first = There is already an account with that address. Sign in once with your password to link it; after that you can sign in with the provider.
+oidc-linked = Provider account linked: you can now sign in with it.
+oidc-already-linked = That provider account was already linked.
+oidc-linked-elsewhere = That provider account is linked to another account; nothing changed.
+oidc-refused = This account could not sign in. If you think this is a mistake, ask your admin.
+oidc-unlinked = Provider account unlinked.
+oidc-unlink-only-way-in = It cannot be unlinked: it is your only way to sign in. Set a password first (with "Forgot your password?").
+oidc-centre-title = Linked accounts
+oidc-centre-none = No provider account is linked.
+oidc-centre-since = Linked on
+oidc-unlink = Unlink
+event-identity-linked = Provider account linked
+event-identity-unlinked = Provider account unlinked

@@ -1,0 +1,23 @@
+# Iniciar sesión con un proveedor OpenID Connect (Google por omisión)
+oidc-or = o
+oidc-sign-in-with = Entrar con { $name }
+oidc-link-with = Vincular { $name }
+oidc-unavailable = Ahora no se puede entrar con el proveedor. Inténtalo más tarde o entra con tu contraseña.
+oidc-failed-title = No se pudo iniciar sesión
+oidc-failed = El proveedor no confirmó tu identidad o la respuesta no era válida. Vuelve a intentarlo desde la página de inicio de sesión.
+oidc-email-unverified = El proveedor no confirma tu dirección de correo, así que no podemos usarla para entrar ni para vincular una cuenta.
+oidc-signup-closed-title = Registro cerrado
+oidc-signup-closed = No hay ninguna cuenta con esa dirección y el registro de cuentas nuevas está cerrado. Pide a tu administrador que te cree una.
+oidc-link-sign-in-first = Ya hay una cuenta con esa dirección. Entra una vez con tu contraseña para vincularla; después podrás entrar con el proveedor.
+oidc-linked = Cuenta del proveedor vinculada: ya puedes entrar con ella.
+oidc-already-linked = Esa cuenta del proveedor ya estaba vinculada.
+oidc-linked-elsewhere = Esa cuenta del proveedor está vinculada a otra cuenta; no se ha cambiado nada.
+oidc-refused = No se pudo iniciar sesión con esta cuenta. Si crees que es un error, habla con tu administrador.
+oidc-unlinked = Cuenta del proveedor desvinculada.
+oidc-unlink-only-way-in = No se puede desvincular: es tu única forma de entrar. Crea antes una contraseña (con «¿Olvidaste tu contraseña?»).
+oidc-centre-title = Cuentas vinculadas
+oidc-centre-none = No hay ninguna cuenta de un proveedor vinculada.
+oidc-centre-since = Vinculada el
+oidc-unlink = Desvincular
+event-identity-linked = Cuenta de un proveedor vinculada
+event-identity-unlinked = Cuenta de un proveedor desvinculada
