@@ -64,6 +64,13 @@ pub struct Settings {
     pub remember_for: Duration,
     /// Sensitive actions need a sign-in this recent (`CUENTAS_REAUTH_MINUTES`; 0 = always ask).
     pub reauth_within: Duration,
+    /// How long an API access token works (`CUENTAS_API_ACCESS_MINUTES`, 15).
+    pub api_access_lifetime: Duration,
+    /// How long an API refresh token works (`CUENTAS_API_REFRESH_DAYS`, 30).
+    pub api_refresh_lifetime: Duration,
+    /// Origins allowed to call the API from a browser (`CUENTAS_API_CORS_ORIGINS`, comma
+    /// separated; empty: no CORS headers at all).
+    pub api_cors_origins: Vec<String>,
     /// Every admin must set up two-step sign-in before doing anything else.
     pub require_two_step_admins: bool,
     pub verify_token_lifetime: Duration,
@@ -309,6 +316,21 @@ impl Settings {
             session_max: minutes(60 * parse_number(&var, "CUENTAS_SESSION_MAX_HOURS", 336, 1)?),
             remember_for: minutes(24 * 60 * parse_number(&var, "CUENTAS_REMEMBER_DAYS", 30, 1)?),
             reauth_within: minutes(parse_number(&var, "CUENTAS_REAUTH_MINUTES", 10, 0)?),
+            api_access_lifetime: minutes(parse_number(&var, "CUENTAS_API_ACCESS_MINUTES", 15, 1)?),
+            api_refresh_lifetime: minutes(
+                24 * 60 * parse_number(&var, "CUENTAS_API_REFRESH_DAYS", 30, 1)?,
+            ),
+            api_cors_origins: parse_var(&var, "CUENTAS_API_CORS_ORIGINS", "", |v| {
+                list(v)
+                    .map(|origin| {
+                        Url::parse(origin)
+                            .ok()
+                            .filter(Url::has_host)
+                            .map(|url| url.origin().ascii_serialization())
+                            .ok_or_else(|| format!("{origin:?} is not an origin"))
+                    })
+                    .collect()
+            })?,
             require_two_step_admins: parse_switch(&var, "CUENTAS_REQUIRE_TWO_STEP_ADMINS", false)?,
             verify_token_lifetime: minutes(
                 60 * parse_number(&var, "CUENTAS_VERIFY_TOKEN_HOURS", 48, 1)?,

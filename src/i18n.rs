@@ -10,6 +10,10 @@ use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
 
 use crate::domain::Problem;
 
+/// How a session started through the API names its device: "API: <client name>" (the
+/// session's user agent is that text).
+pub const API_DEVICE_PREFIX: &str = "API: ";
+
 static_loader! {
     static LOCALES = {
         locales: "./locales",
@@ -125,6 +129,10 @@ impl Lang {
     /// The browser and the system of a user agent in words ("Chrome en Linux"), as far as
     /// Project Woothee's dataset knows them.
     pub fn device(self, user_agent: &str) -> String {
+        // An API session (a token family or a personal token) is named by its client.
+        if user_agent.starts_with(API_DEVICE_PREFIX) {
+            return user_agent.to_owned();
+        }
         let known =
             |value: &str| (!value.is_empty() && value != "UNKNOWN").then(|| value.to_owned());
         let parsed = woothee::parser::Parser::new().parse(user_agent);

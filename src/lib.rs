@@ -1,6 +1,7 @@
 //! cuentas: the accounts and profile module of a small-business inventory app.
 
 pub mod accounts;
+pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod cli;

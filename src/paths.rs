@@ -24,6 +24,7 @@ pub const REAUTHENTICATE: &str = "/reautenticar/";
 pub const END_OTHER_SESSIONS: &str = "/seguridad/sesiones/cerrar-otras/";
 pub const NOT_ME: &str = "/seguridad/no-fui-yo/";
 pub const EXPORT: &str = "/cuenta/exportar/";
+pub const PERSONAL_TOKENS: &str = "/seguridad/tokens/";
 /// Sign-in with the OpenID Connect provider: the start and the provider's way back.
 pub const OIDC_START: &str = "/login/oidc/";
 pub const OIDC_CALLBACK: &str = "/login/oidc/callback/";

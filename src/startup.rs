@@ -38,7 +38,7 @@ use crate::paths;
 use crate::photos::PhotoPipeline;
 use crate::routes::{
     account_deletion, assets, dashboard, email_requests, errors, export, health, home, invoice,
-    login, media, oidc, passkeys, password, profile, reauth, reset, security, signup, team,
+    login, media, oidc, passkeys, password, profile, reauth, reset, security, signup, team, tokens,
     tutorial, two_step, verification,
 };
 use crate::state::AppState;
@@ -50,7 +50,7 @@ pub const SESSION_COOKIE: &str = "cuentas_session";
 pub const SECURE_SESSION_COOKIE: &str = "__Host-cuentas_session";
 
 /// The routes that take files: only these accept a large body, and only from a signed-in user.
-const UPLOAD_PATHS: &[&str] = &[paths::PROFILE_UPDATE];
+const UPLOAD_PATHS: &[&str] = &[paths::PROFILE_UPDATE, "/api/v1/me/photo"];
 
 pub struct Application {
     port: u16,
@@ -508,6 +508,16 @@ fn routes(cfg: &mut web::ServiceConfig) {
             passkeys::sign_in_with_passkey,
         ))
         .service(form(
+            paths::PERSONAL_TOKENS,
+            tokens::tokens_page,
+            tokens::create_token,
+        ))
+        .service(only(
+            web::post(),
+            "/seguridad/tokens/{id}/revocar/",
+            tokens::revoke_token,
+        ))
+        .service(form(
             paths::REAUTHENTICATE,
             reauth::reauth_form,
             reauth::submit_reauth,
@@ -519,6 +529,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         ))
         .service(only(web::get(), "/healthz", health::healthz))
         .service(only(web::get(), "/readyz", health::readyz))
+        .configure(crate::api::routes)
         .service(
             web::resource("/static/{path:.*}")
                 .route(web::get().to(assets::static_asset))

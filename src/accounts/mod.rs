@@ -6,6 +6,7 @@
 //! and returns a typed outcome or an [`Error`]. Nothing here knows about forms, templates,
 //! JSON, cookies or status codes.
 
+pub mod api_tokens;
 pub mod deletion;
 pub mod entry;
 pub mod export;

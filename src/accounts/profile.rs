@@ -310,6 +310,35 @@ pub async fn cancel_email_change(state: &AppState, user: &User) -> Result<(), Er
     .await
 }
 
+/// Replaces the photo alone (the API's `PUT /api/v1/me/photo`), through the same pipeline and
+/// limits as the profile form; a picture the pipeline refuses is a problem on `foto_perfil`.
+/// The old file goes only once the row points at the new one.
+pub async fn replace_photo(state: &AppState, user: &User, bytes: Vec<u8>) -> Result<(), Error> {
+    if bytes.is_empty() {
+        return Err(Error::field("foto_perfil", "error-required"));
+    }
+    let jpeg = state
+        .photos
+        .process(bytes)
+        .await?
+        .map_err(|problem| Error::field("foto_perfil", problem))?;
+    let saved = state.media.save(jpeg).await.map_err(Error::unexpected)?;
+    let (id, now, path) = (user.id, state.clock.now(), saved.clone());
+    let previous = db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(User::set_photo(conn, id, Some(&path), now)?)
+    })
+    .await;
+    match previous {
+        Ok(Some(previous)) => remove_photo_file(state, previous).await,
+        Ok(None) => {}
+        Err(e) => {
+            remove_photo_file(state, saved).await;
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
 /// Removes the uploaded photo (back to the Google photo or the default avatar); true when
 /// there was one.
 pub async fn remove_photo(state: &AppState, user: &User) -> Result<bool, Error> {
@@ -368,6 +397,14 @@ pub async fn extras(
             invoice,
             onboarding,
         })
+    })
+    .await
+}
+
+/// The account as stored now (after a change, to show it).
+pub async fn reload(state: &AppState, id: i32) -> Result<User, Error> {
+    db::run(&state.pool, move |conn| {
+        User::find(conn, id)?.ok_or(Error::NotFound)
     })
     .await
 }

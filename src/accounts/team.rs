@@ -30,6 +30,23 @@ pub enum TeamAction {
     ResetTwoStep,
 }
 
+impl TeamAction {
+    /// The action a word of `/equipo/{id}/{action}/` (and of the API's
+    /// `/team/{id}/{action}`) names.
+    pub fn from_word(word: &str) -> Option<Self> {
+        Some(match word {
+            "desactivar" => Self::Deactivate,
+            "activar" => Self::Activate,
+            "restablecer-password" => Self::ResetPassword,
+            "reiniciar-tutorial" => Self::ResetTutorial,
+            "eliminar" => Self::Delete,
+            "restaurar" => Self::Restore,
+            "reiniciar-dos-pasos" => Self::ResetTwoStep,
+            _ => return None,
+        })
+    }
+}
+
 /// The new-vendedor form, as typed.
 #[derive(Clone, Debug, Default)]
 pub struct NewVendedorInput {
@@ -71,6 +88,33 @@ pub async fn members(state: &AppState, admin: &User) -> Result<Vec<User>, Error>
         Ok::<_, Error>(User::team_of(conn, admin_id)?)
     })
     .await
+}
+
+/// The admin's vendedor `id`: anyone else (another admin's vendedor, an admin, an unknown id)
+/// is [`Error::NotFound`].
+pub async fn member(state: &AppState, admin: &User, id: i32) -> Result<User, Error> {
+    require_admin(admin)?;
+    let admin_id = admin.id;
+    db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(User::find_in_team(conn, admin_id, id)?)
+    })
+    .await?
+    .ok_or(Error::NotFound)
+}
+
+/// The account `id` as `viewer` may see it: their own, or (for an admin) one of their
+/// vendedores; anyone else is [`Error::Forbidden`].
+pub async fn visible_user(state: &AppState, viewer: &User, id: i32) -> Result<User, Error> {
+    if id == viewer.id {
+        return Ok(viewer.clone());
+    }
+    if viewer.role != Role::Admin {
+        return Err(Error::Forbidden);
+    }
+    match member(state, viewer, id).await {
+        Err(Error::NotFound) => Err(Error::Forbidden),
+        other => other,
+    }
 }
 
 /// A name problem worded about someone else: "write the vendedor's name".

@@ -1,5 +1,6 @@
 //! Who is asking: password hashing, the session identity checked on every request, and CSRF.
 
+pub mod bearer;
 pub mod breached;
 pub mod browser;
 pub mod csrf;

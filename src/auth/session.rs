@@ -82,15 +82,31 @@ impl FromRequest for AdminUser {
     }
 }
 
-/// Middleware: resolves the session cookie to a user, or drops the identity from it.
+/// Middleware: resolves the session cookie to a user, or drops the identity from it. An API
+/// request with an `Authorization` header is identified by its token instead (see
+/// [`super::bearer`]).
 pub async fn load_identity(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let identified = if super::bearer::presented(req.request()) {
+        super::bearer::identify(&req).await
+    } else {
+        cookie_identity(&req).await
+    };
+    if let Err(e) = identified {
+        return Ok(req.error_response(e).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+async fn cookie_identity(req: &ServiceRequest) -> Result<(), AppError> {
     let session = req.get_session();
-    if let (Some(session_id), Some(state)) = (session_id(&session), state_of(&req)) {
-        match accounts::sessions::resolve(state, session_id).await {
-            Ok(Some(live)) => {
+    if let (Some(session_id), Some(state)) = (session_id(&session), state_of(req)) {
+        match accounts::sessions::resolve(state, session_id).await? {
+            Some(live) => {
                 super::remember::mark(req.request(), live.remember_until);
                 req.extensions_mut().insert(CurrentUser {
                     user: live.user.clone(),
@@ -99,16 +115,13 @@ pub async fn load_identity(
             }
             // Only the identity goes: the CSRF token stays, so a form on a page the user still
             // has open (the logout button, the login form) keeps working.
-            Ok(None) => {
+            None => {
                 session.remove(SESSION_ID_KEY);
                 session.renew();
             }
-            Err(e) => return Ok(req.error_response(AppError::from(e)).map_into_right_body()),
         }
     }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_left_body)
+    Ok(())
 }
 
 fn state_of(req: &ServiceRequest) -> Option<&web::Data<AppState>> {

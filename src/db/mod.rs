@@ -7,6 +7,7 @@
 //! SQLite is always built in; PostgreSQL joins with the cargo feature `postgres`. Queries live
 //! as methods on the models in the files beside this one.
 
+pub mod api_tokens;
 pub mod attempts;
 pub mod backup;
 pub mod invoice_settings;

@@ -187,6 +187,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_tokens (id) {
+        id -> Integer,
+        token_hash -> Text,
+        session_id -> Text,
+        user_id -> Integer,
+        kind -> Text,
+        name -> Nullable<Text>,
+        scopes -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        retired_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     passkey_ceremonies (id_hash) {
         id_hash -> Text,
         user_id -> Nullable<Integer>,
@@ -197,6 +213,7 @@ diesel::table! {
 }
 
 diesel::joinable!(user_sessions -> users (user_id));
+diesel::joinable!(api_tokens -> user_sessions (session_id));
 diesel::joinable!(invoice_settings -> users (admin_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
 diesel::joinable!(linked_identities -> users (user_id));
@@ -214,5 +231,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     team_settings,
     passkeys,
-    passkey_ceremonies
+    passkey_ceremonies,
+    api_tokens
 );

@@ -76,6 +76,13 @@ crate::text_enum! {
         RecoveryCodesReplaced = "recovery_codes_replaced",
         /// A recovery code was used to sign in.
         RecoveryCodeUsed = "recovery_code_used",
+        /// A retired API refresh token was presented again: its whole family was revoked
+        /// (someone may hold a stolen copy).
+        ApiRefreshReused = "api_refresh_reused",
+        /// The owner made a personal access token.
+        PersonalTokenCreated = "personal_token_created",
+        /// The owner revoked a personal access token.
+        PersonalTokenRevoked = "personal_token_revoked",
         /// An account at the OpenID Connect provider was linked to this one.
         IdentityLinked = "identity_linked",
         /// A linked provider account was unlinked.

@@ -147,6 +147,15 @@ impl UserSession {
         .execute(conn)
     }
 
+    /// Sets the end of a session that lasts a set time whether idle or not (an API token
+    /// family lasts as long as its refresh token).
+    pub fn last_until(conn: &mut DbConnection, id: &str, until: Timestamp) -> QueryResult<()> {
+        diesel::update(user_sessions::table.find(id))
+            .set(user_sessions::remember_until.eq(until))
+            .execute(conn)
+            .map(drop)
+    }
+
     pub fn revoke(conn: &mut DbConnection, id: &str, now: Timestamp) -> QueryResult<()> {
         diesel::update(user_sessions::table.find(id))
             .filter(user_sessions::revoked_at.is_null())

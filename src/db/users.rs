@@ -463,16 +463,23 @@ impl User {
         id: i32,
         now: Timestamp,
     ) -> QueryResult<Option<String>> {
+        Self::set_photo(conn, id, None, now)
+    }
+
+    /// Points the account at the uploaded photo `path` (or none); returns the previous one.
+    pub fn set_photo(
+        conn: &mut DbConnection,
+        id: i32,
+        path: Option<&str>,
+        now: Timestamp,
+    ) -> QueryResult<Option<String>> {
         super::write_transaction(conn, |conn| {
             let previous: Option<String> = users::table
                 .find(id)
                 .select(users::photo_path)
                 .get_result(conn)?;
             diesel::update(users::table.find(id))
-                .set((
-                    users::photo_path.eq(None::<String>),
-                    users::updated_at.eq(now),
-                ))
+                .set((users::photo_path.eq(path), users::updated_at.eq(now)))
                 .execute(conn)?;
             Ok(previous)
         })

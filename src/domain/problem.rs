@@ -85,6 +85,21 @@ impl Problems {
         }
     }
 
+    /// The same problems with some fields named otherwise (`(from, to)`), for a front whose
+    /// field names differ from the operation's (the API's one `new_password` for the form's
+    /// two).
+    pub fn renamed(self, names: &[(&'static str, &'static str)]) -> Self {
+        let mut renamed = Self::new();
+        for (field, problem) in self.0 {
+            let field = names
+                .iter()
+                .find(|(from, _)| *from == field)
+                .map_or(field, |(_, to)| to);
+            renamed.add(field, problem);
+        }
+        renamed
+    }
+
     /// `Ok(value)` when nothing was wrong, else these problems.
     pub fn or<T>(self, value: T) -> Result<T, Problems> {
         if self.is_empty() {

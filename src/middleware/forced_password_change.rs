@@ -19,6 +19,9 @@ fn allowed(method: &Method, path: &str) -> bool {
         || path.starts_with("/static/")
         || path.starts_with("/media/")
         || path == "/healthz"
+        || path == "/api/v1/me/password"
+        || path == "/api/v1/auth/logout"
+        || path == "/api/v1/openapi.json"
 }
 
 pub async fn enforce(

@@ -199,10 +199,11 @@ pub fn page(
         .body(body))
 }
 
-/// True for requests that expect JSON back: an `Accept: application/json` header, or the one
-/// JSON endpoint.
+/// True for requests that expect JSON back: an `Accept: application/json` header, the
+/// tutorial's JSON endpoint, or the JSON API.
 pub fn wants_json(req: &HttpRequest) -> bool {
     req.path() == crate::paths::TUTORIAL_SEEN
+        || req.path().starts_with("/api/")
         || req
             .headers()
             .get(header::ACCEPT)

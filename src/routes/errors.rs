@@ -42,6 +42,11 @@ fn keys_for(status: StatusCode) -> (&'static str, &'static str) {
 pub fn render<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    if crate::api::problem::is_api_path(res.request().path()) {
+        return Ok(ErrorHandlerResponse::Response(
+            crate::api::problem::problem_response(res),
+        ));
+    }
     let already_a_page = res
         .headers()
         .get(header::CONTENT_TYPE)

@@ -21,6 +21,7 @@ pub mod reset;
 pub mod security;
 pub mod signup;
 pub mod team;
+pub mod tokens;
 pub mod tutorial;
 pub mod two_step;
 pub mod verification;

@@ -169,6 +169,7 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
         body(app.post_form("/reautenticar/", &[("password", "")]).await).await,
     ));
     pages.extend(two_step_pages(app, &owner).await);
+    pages.extend(token_pages(app).await);
     pages.extend(deletion_pages(app, &owner).await);
     pages
 }
@@ -227,6 +228,29 @@ async fn two_step_pages(app: &TestApp, owner: &TestUser) -> Vec<(&'static str, S
     ));
     // Off again, for the pages that follow.
     app.post_form("/seguridad/dos-pasos/desactivar/", &[]).await;
+    pages
+}
+
+/// The personal-token page: empty, with errors, with a new token shown and listed.
+async fn token_pages(app: &TestApp) -> Vec<(&'static str, String)> {
+    let mut pages = vec![(
+        "personal tokens",
+        body(app.get("/seguridad/tokens/").await).await,
+    )];
+    let invalid = [("nombre", ""), ("expiracion", "7")];
+    pages.push((
+        "personal tokens with errors",
+        body(app.post_form("/seguridad/tokens/", &invalid).await).await,
+    ));
+    let valid = [
+        ("nombre", "Móvil"),
+        ("scopes", "perfil:leer"),
+        ("expiracion", "30"),
+    ];
+    pages.push((
+        "personal token shown",
+        body(app.post_form("/seguridad/tokens/", &valid).await).await,
+    ));
     pages
 }
 

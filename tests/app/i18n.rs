@@ -105,6 +105,7 @@ fn every_key_resolves_in_both_languages() {
         ("address", FluentValue::from("192.0.2.1")),
         ("time", FluentValue::from("2026-11-30 09:00 (CET)")),
         ("left", FluentValue::from(3)),
+        ("scope", FluentValue::from("perfil:escribir")),
     ];
     for key in catalog_keys("es") {
         let es = cuentas::i18n::Lang::Es.t_args(&key, &args);

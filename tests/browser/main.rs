@@ -30,4 +30,5 @@ mod reset;
 mod security;
 mod signup;
 mod small_screens;
+mod tokens;
 mod two_step;

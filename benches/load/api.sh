@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The API's figures on loopback against a release build (needs wrk: apt-get install wrk):
+# GET /healthz and GET /api/v1/me with a bearer token, in the same run, same settings.
+#
+#   benches/load/api.sh            # wrk -t2 -c32 -d10s each
+#   DURATION=30 benches/load/api.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DURATION=${DURATION:-10}  # seconds
+CONNECTIONS=${CONNECTIONS:-32}
+PORT=${PORT:-18081}
+WORK=$(mktemp -d)
+trap 'kill "${SERVER:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+cargo build --release --quiet
+BIN=${CARGO_TARGET_DIR:-target}/release/cuentas
+export CUENTAS_DATA_DIR="$WORK/data" CUENTAS_MEDIA_ROOT="$WORK/media" \
+  CUENTAS_BIND="127.0.0.1:$PORT" RUST_LOG=warn
+PASSWORD='Tortuga-Verde-Lenta-42'
+printf '%s\n' "$PASSWORD" | "$BIN" create-admin --email bench@example.com --username bench --password-stdin >/dev/null
+"$BIN" serve &
+SERVER=$!
+BASE="http://127.0.0.1:$PORT"
+for _ in $(seq 1 50); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+
+ACCESS=$(curl -fsS -X POST "$BASE/api/v1/auth/token" -H 'content-type: application/json' \
+  -d "{\"login\":\"bench\",\"password\":\"$PASSWORD\"}" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+test "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ACCESS" "$BASE/api/v1/me")" = 200
+
+measure() {
+  local name=$1; shift
+  local out
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@")
+  local rps p99 non2xx
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+  printf '%-28s %10s req/s   p99 %8s   non-2xx %s\n' "$name" "$rps" "$p99" "${non2xx:-0}"
+}
+
+measure "GET /healthz" "$BASE/healthz"
+measure "GET /api/v1/me (bearer)" -H "Authorization: Bearer $ACCESS" "$BASE/api/v1/me"
