@@ -22,7 +22,7 @@ static ES: LanguageIdentifier = langid!("es");
 static EN: LanguageIdentifier = langid!("en");
 
 /// A language the interface speaks. Spanish is the default.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Lang {
     #[default]
     Es,

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod files;
 pub mod i18n;
+pub mod locale;
 pub mod mail;
 pub mod middleware;
 pub mod net;

@@ -28,6 +28,7 @@ diesel::table! {
         temp_password_expires_at -> Nullable<Timestamp>,
         deletion_requested_at -> Nullable<Timestamp>,
         purge_after -> Nullable<Timestamp>,
+        region -> Nullable<Text>,
     }
 }
 

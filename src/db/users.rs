@@ -47,6 +47,8 @@ pub struct User {
     /// Set while the account is pending deletion: it can be restored until then, and the
     /// purge removes it after (see `accounts::deletion`).
     pub purge_after: Option<Timestamp>,
+    /// The region chosen on the profile (see `domain::region`); `None`: from the time zone.
+    pub region: Option<String>,
 }
 
 /// A new account: one INSERT, everything else takes the table's defaults. Built only by the

@@ -7,6 +7,7 @@ pub mod money;
 pub mod password;
 pub mod problem;
 pub mod profile;
+pub mod region;
 mod role;
 mod text_enum;
 pub mod username;
