@@ -58,6 +58,11 @@ impl Reader {
         )
     }
 
+    /// The same reader in another language (a profile saved with a new one).
+    pub fn with_lang(self, lang: Lang) -> Self {
+        Self { lang, ..self }
+    }
+
     /// An anonymous page's reader: the negotiated language, in UTC.
     pub fn anonymous(lang: Lang) -> Self {
         Self::new(lang, None, "UTC")
@@ -81,6 +86,16 @@ impl Reader {
         match (self.formatters(), input) {
             (Some(formatters), Some(input)) => formatters.date_time.format(&input).to_string(),
             _ => local.format("%Y-%m-%d %H:%M").to_string(),
+        }
+    }
+
+    /// The day of `at` (UTC) in the reader's zone, as a medium date: `30 nov 2026`.
+    pub fn date(&self, at: Timestamp) -> String {
+        let local = self.zone.from_utc_datetime(&at);
+        let input = Date::try_new_gregorian(local.year(), local.month() as u8, local.day() as u8);
+        match (self.formatters(), input) {
+            (Some(formatters), Ok(input)) => formatters.date.format(&input).to_string(),
+            _ => local.format("%Y-%m-%d").to_string(),
         }
     }
 
@@ -144,6 +159,42 @@ impl Reader {
     }
 }
 
+/// A time as a page shows it: the words (`hace 5 minutos`), the full date and time when the words
+/// are relative, and the instant for machines (the `datetime` of a `<time>` element).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Moment {
+    pub text: String,
+    pub full: Option<String>,
+    /// RFC 3339 in UTC: `2026-11-30T06:44:00Z`.
+    pub datetime: String,
+}
+
+impl Moment {
+    /// `at` as a date and time.
+    pub fn at(reader: &Reader, at: Timestamp) -> Self {
+        Self {
+            text: reader.date_time(at),
+            full: None,
+            datetime: machine_time(at),
+        }
+    }
+
+    /// `at` as how long before `now` it was, with the date and time beside for whoever wants it.
+    pub fn ago(reader: &Reader, at: Timestamp, now: Timestamp) -> Self {
+        let text = reader.ago(at, now);
+        let full = reader.date_time(at);
+        Self {
+            full: (full != text).then_some(full),
+            text,
+            datetime: machine_time(at),
+        }
+    }
+}
+
+fn machine_time(at: Timestamp) -> String {
+    at.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 /// The digits after the decimal point that a currency uses (ISO 4217): none for the Chilean
 /// and Paraguayan currencies, two for the others we offer.
 pub fn minor_units(currency: &str) -> u8 {
@@ -155,6 +206,7 @@ pub fn minor_units(currency: &str) -> u8 {
 }
 
 struct Formatters {
+    date: FixedCalendarDateTimeFormatter<Gregorian, YMD>,
     date_time: FixedCalendarDateTimeFormatter<Gregorian, YMDT>,
     seconds: RelativeTimeFormatter,
     minutes: RelativeTimeFormatter,
@@ -178,6 +230,7 @@ impl Formatters {
         let mut relative = RelativeTimeFormatterOptions::default();
         relative.numeric = Numeric::Auto;
         Ok(Self {
+            date: FixedCalendarDateTimeFormatter::try_new((&locale).into(), YMD::medium())?,
             date_time: FixedCalendarDateTimeFormatter::try_new(
                 (&locale).into(),
                 YMD::medium().with_time_hm(),
@@ -245,6 +298,13 @@ mod tests {
     }
 
     #[test]
+    fn a_day_is_a_medium_date_in_the_readers_zone() {
+        let instant = at(2026, 12, 1, 3, 0);
+        assert_eq!(madrid().date(instant), "1 dic 2026");
+        assert_eq!(english().date(instant), "Nov 30, 2026");
+    }
+
+    #[test]
     fn the_hour_follows_a_daylight_saving_change() {
         // Madrid moves from UTC+2 to UTC+1 at 01:00 UTC on the last Sunday of October.
         assert_eq!(
@@ -309,6 +369,19 @@ mod tests {
         assert_eq!(chile.amount(1_234_550, "CLP"), "$12.346");
         assert_eq!(madrid().amount(99, "PYG"), "1\u{a0}PYG");
         assert_eq!(english().amount(1_234_550, "CLP"), "CLP\u{a0}12,346");
+    }
+
+    #[test]
+    fn a_moment_keeps_the_instant_and_the_full_date_beside_the_words() {
+        let now = at(2026, 11, 30, 12, 0);
+        let moment = Moment::ago(&madrid(), at(2026, 11, 30, 11, 55), now);
+        assert_eq!(moment.text, "hace 5 minutos");
+        assert_eq!(moment.full.as_deref(), Some("30 nov 2026, 12:55"));
+        assert_eq!(moment.datetime, "2026-11-30T11:55:00Z");
+        assert_eq!(
+            Moment::ago(&madrid(), at(2026, 9, 1, 10, 0), now).full,
+            None
+        );
     }
 
     #[test]

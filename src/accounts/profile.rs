@@ -15,8 +15,10 @@ use crate::db::security_events::EventKind;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::{ProfileChanges, Taken, User};
 use crate::domain::profile::{PersonName, Phone, parse_currency, parse_timezone};
+use crate::domain::region::Region;
 use crate::domain::{EmailAddress, Problems, Role, Username};
 use crate::i18n::Lang;
+use crate::locale::Reader;
 use crate::mail::messages::{Mail, Recipient};
 use crate::state::AppState;
 
@@ -32,6 +34,8 @@ pub struct ProfileFields {
     pub idioma: String,
     pub moneda: String,
     pub zona_horaria: String,
+    /// Empty: taken from the time zone.
+    pub region: String,
 }
 
 impl ProfileFields {
@@ -46,6 +50,7 @@ impl ProfileFields {
             idioma: user.language.clone(),
             moneda: user.currency.clone(),
             zona_horaria: user.timezone.clone(),
+            region: user.region.clone().unwrap_or_default(),
         }
     }
 }
@@ -77,6 +82,7 @@ struct ProfileUpdate {
     language: Lang,
     currency: &'static str,
     timezone: chrono_tz::Tz,
+    region: Option<Region>,
 }
 
 /// `current_username` is accepted unchanged even when older rules allowed it.
@@ -99,6 +105,7 @@ fn parse(
     );
     let currency = problems.check("moneda", parse_currency(&input.moneda));
     let timezone = problems.check("zona_horaria", parse_timezone(&input.zona_horaria));
+    let region = problems.check("region", Region::parse_optional(&input.region));
     Some(ProfileUpdate {
         username: username?,
         first_name: first_name?,
@@ -108,6 +115,7 @@ fn parse(
         language: language?,
         currency: currency?,
         timezone: timezone?,
+        region: region?,
     })
 }
 
@@ -214,13 +222,16 @@ impl EmailChange {
         now: crate::clock::Timestamp,
     ) -> Result<Self, Error> {
         let lifetime = state.settings.verify_token_lifetime;
+        let reader = Reader::of(user).with_lang(update.language);
         let new_owner = Recipient {
             address: update.email.as_ref().to_owned(),
             name: update.first_name.as_ref().to_owned(),
             lang: update.language,
+            reader,
         };
         let old_owner = Recipient {
             lang: update.language,
+            reader,
             ..Recipient::of(user)
         };
         let notice = Mail::EmailChangeRequested {
@@ -289,6 +300,7 @@ async fn write(
             language: update.language.code(),
             currency: update.currency,
             timezone: update.timezone.name(),
+            region: update.region.map(Region::code),
             photo_path: photo_path.as_deref(),
             updated_at: now,
         };

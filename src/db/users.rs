@@ -189,6 +189,9 @@ pub struct ProfileChanges<'a> {
     pub language: &'a str,
     pub currency: &'a str,
     pub timezone: &'a str,
+    /// `None` clears it (the region then comes from the time zone).
+    #[diesel(treat_none_as_null = true)]
+    pub region: Option<&'a str>,
     /// A new photo; `None` leaves the current one alone.
     pub photo_path: Option<&'a str>,
     pub updated_at: Timestamp,

@@ -3,7 +3,6 @@
 
 pub mod email;
 pub mod invoice;
-pub mod money;
 pub mod password;
 pub mod problem;
 pub mod profile;

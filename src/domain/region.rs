@@ -24,6 +24,15 @@ impl Region {
             .ok_or("error-region")
     }
 
+    /// The profile's field: empty means "from the time zone".
+    pub fn parse_optional(input: &str) -> Result<Option<Self>, &'static str> {
+        if input.trim().is_empty() {
+            Ok(None)
+        } else {
+            Self::parse(input).map(Some)
+        }
+    }
+
     /// The region a stored value names; `None` for an empty or unknown one.
     pub fn stored(value: Option<&str>) -> Option<Self> {
         value.and_then(|code| Self::parse(code).ok())
@@ -118,6 +127,12 @@ mod tests {
         assert_eq!(Region::parse(" mx ").map(Region::code), Ok("MX"));
         assert_eq!(Region::parse("FR"), Err("error-region"));
         assert_eq!(Region::parse(""), Err("error-region"));
+        assert_eq!(Region::parse_optional(" "), Ok(None));
+        assert_eq!(
+            Region::parse_optional("pe").map(|r| r.map(Region::code)),
+            Ok(Some("PE"))
+        );
+        assert_eq!(Region::parse_optional("Narnia"), Err("error-region"));
         assert_eq!(Region::stored(Some("XX")), None);
         assert_eq!(Region::stored(None), None);
     }

@@ -16,7 +16,9 @@ use crate::auth::CurrentUser;
 use crate::auth::browser::{self, browser_of};
 use crate::auth::session;
 use crate::domain::Problems;
+use crate::domain::region::Region;
 use crate::error::AppError;
+use crate::locale::Reader;
 use crate::paths::{self, safe_next};
 use crate::render::{
     FieldErrors, FlashLevel, Layout, PageContext, flash, link_button_page, no_referrer, page,
@@ -189,9 +191,12 @@ fn pending_deletion(
         let now = ctx.state.clock.now();
         session::allow_restore(&ctx.session, pending.user_id, remember, now)?;
     }
+    // The page's language (nobody is signed in), the account's time zone.
+    let zone = &pending.timezone;
+    let reader = Reader::new(layout.lang, Region::of_timezone(zone), zone);
     let template = PendingDeletionPage {
+        date: reader.date_time(pending.purge_after),
         layout,
-        date: crate::i18n::local_time(&pending.timezone, pending.purge_after),
         restorable: pending.restorable,
     };
     page(StatusCode::FORBIDDEN, &template)

@@ -11,9 +11,10 @@ use crate::accounts;
 use crate::accounts::security_centre::Centre;
 use crate::auth::session;
 use crate::auth::{CurrentUser, RecentUser};
+use crate::clock::Timestamp;
 use crate::db::users::User;
 use crate::error::AppError;
-use crate::i18n::local_time;
+use crate::locale::{Moment, Reader};
 use crate::paths;
 use crate::render::{FlashLevel, Layout, PageContext, flash, see_other};
 
@@ -28,8 +29,8 @@ pub struct HistoryQuery {
 struct SessionRow {
     device: String,
     address: String,
-    started: String,
-    last_seen: String,
+    started: Moment,
+    last_seen: Moment,
     /// "Recordada hasta …" for a remembered session.
     remembered_until: Option<String>,
     current: bool,
@@ -40,7 +41,7 @@ struct SessionRow {
 /// An event as the history shows it.
 struct HistoryRow {
     what: String,
-    when: String,
+    when: Moment,
     address: String,
     device: String,
     actor: Option<String>,
@@ -61,7 +62,7 @@ struct SecurityPage {
 }
 
 impl SecurityPage {
-    fn new(layout: Layout, user: &User, centre: Centre) -> Self {
+    fn new(layout: Layout, user: &User, centre: Centre, now: Timestamp) -> Self {
         let Centre {
             sessions,
             history,
@@ -72,15 +73,16 @@ impl SecurityPage {
             "two-step-centre-codes-left",
             &[("left", two_step.codes_left.into())],
         );
-        let at = |t| local_time(&user.timezone, t);
+        let reader = Reader::of(user);
+        let ago = |t| Moment::ago(&reader, t, now);
         let sessions = sessions
             .into_iter()
             .map(|s| SessionRow {
                 device: lang.device(&s.user_agent),
                 address: s.client_address,
-                started: at(s.started_at),
-                last_seen: at(s.last_seen_at),
-                remembered_until: s.remember_until.map(at),
+                started: Moment::at(&reader, s.started_at),
+                last_seen: ago(s.last_seen_at),
+                remembered_until: s.remember_until.map(|t| reader.date_time(t)),
                 current: s.current,
                 end_action: paths::end_session(&s.public_id),
             })
@@ -90,7 +92,7 @@ impl SecurityPage {
             .into_iter()
             .map(|e| HistoryRow {
                 what: lang.t(&format!("event-{}", e.kind.as_str().replace('_', "-"))),
-                when: at(e.at),
+                when: ago(e.at),
                 address: e.client_address,
                 device: lang.device(&e.user_agent),
                 actor: e.actor,
@@ -127,7 +129,8 @@ pub async fn show_security(
         .filter(|&p| (1..=1_000_000).contains(&p))
         .unwrap_or(1);
     let centre = accounts::security_centre::centre(&ctx.state, &current.session, page).await?;
-    ctx.ok(&SecurityPage::new(ctx.layout(), &current.user, centre))
+    let now = ctx.state.clock.now();
+    ctx.ok(&SecurityPage::new(ctx.layout(), &current.user, centre, now))
 }
 
 /// `POST /seguridad/sesiones/{id}/cerrar/`: ends one of the user's other sessions.

@@ -8,6 +8,7 @@ mod email_change;
 mod errors_and_headers;
 mod export;
 mod forced_change;
+mod formats;
 mod health;
 mod helpers;
 mod html;

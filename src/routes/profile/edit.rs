@@ -26,6 +26,7 @@ pub struct ProfileForm {
     idioma: Option<Text<String>>,
     moneda: Option<Text<String>>,
     zona_horaria: Option<Text<String>>,
+    region: Option<Text<String>>,
     password_actual: Option<Text<String>>,
     foto_perfil: Option<FilePart>,
 }
@@ -43,6 +44,7 @@ impl From<ProfileForm> for ProfileInput {
                 idioma: text(form.idioma),
                 moneda: text(form.moneda),
                 zona_horaria: text(form.zona_horaria),
+                region: text(form.region),
             },
             password_actual: text(form.password_actual),
             foto_perfil: form.foto_perfil.map(|file| Vec::from(file.data)),

@@ -12,6 +12,7 @@ use crate::db::users::User;
 use crate::domain::Problems;
 use crate::domain::invoice::InvoiceInput;
 use crate::domain::profile::{CURRENCIES, parse_timezone};
+use crate::domain::region::REGIONS;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::render::{FieldErrors, Layout, PageContext, photo_url};
@@ -66,6 +67,7 @@ pub struct ProfilePage {
     values: ProfileFields,
     errors: FieldErrors,
     currencies: &'static [&'static str],
+    regions: &'static [&'static str],
     /// The `<option>`s of the time-zone list, the chosen one selected (static text only).
     timezone_options: String,
     photo_hint: String,
@@ -151,6 +153,7 @@ impl ProfilePage {
             values,
             errors,
             currencies: &CURRENCIES,
+            regions: &REGIONS,
             photo_hint: photo_hint(lang, state.settings.max_upload_bytes),
             invoice,
             layout,
