@@ -385,6 +385,21 @@ mod tests {
     }
 
     #[test]
+    fn every_region_has_a_name_in_both_languages() {
+        for lang in Lang::ALL {
+            for code in crate::domain::region::REGIONS {
+                let key = format!("region-{code}");
+                let name = lang.t(&key);
+                assert!(
+                    !name.is_empty() && name != key && !name.contains("Unknown"),
+                    "{key}: {name}"
+                );
+            }
+            assert_ne!(lang.t("region-XX"), lang.t("region-MX"));
+        }
+    }
+
+    #[test]
     fn the_region_comes_from_the_profile_else_from_the_time_zone() {
         assert_eq!(reader(Lang::Es, None, "Europe/Madrid").locale(), "es");
         assert_eq!(Reader::anonymous(Lang::En).locale(), "en");

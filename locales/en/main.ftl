@@ -173,3 +173,8 @@ region-SV = El Salvador
 region-US = United States
 region-UY = Uruguay
 region-VE = Venezuela
+
+## The page's <meta name="description">: what search results and link previews say.
+meta-description = cuentas: your account, your profile and your sales team, in one place.
+meta-description-login = Sign in to cuentas to manage your profile, your security and your sales team.
+meta-description-signup = Create your cuentas account: your profile, your invoice details and your team of sellers.

@@ -173,3 +173,8 @@ region-SV = El Salvador
 region-US = Estados Unidos
 region-UY = Uruguay
 region-VE = Venezuela
+
+## The page's <meta name="description">: what search results and link previews say.
+meta-description = cuentas: tu cuenta, tu perfil y tu equipo de ventas, en un solo lugar.
+meta-description-login = Entra en cuentas para gestionar tu perfil, tu seguridad y tu equipo de ventas.
+meta-description-signup = Crea tu cuenta de cuentas: tu perfil, tus datos de factura y tu equipo de vendedores.

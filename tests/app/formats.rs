@@ -220,3 +220,41 @@ async fn the_region_is_chosen_on_the_profile_or_left_to_the_time_zone() {
     .await;
     assert_eq!(app.user(user.id).region, None);
 }
+
+#[tokio::test]
+async fn every_public_page_describes_itself_in_the_pages_language() {
+    let app = crate::helpers::spawn_app().await;
+    let client = reqwest::Client::new();
+    for (language, login_words) in [("es", "Entra en cuentas"), ("en", "Sign in to cuentas")] {
+        for path in [
+            "/login/",
+            "/registro/",
+            "/recuperar-password/",
+            "/reenviar-verificacion/",
+        ] {
+            let page = client
+                .get(app.url(path))
+                .header("Accept-Language", language)
+                .send()
+                .await
+                .expect("response")
+                .text()
+                .await
+                .expect("body");
+            let document = Html::parse_document(&page);
+            let description = document
+                .select(&Selector::parse(r#"meta[name="description"]"#).expect("selector"))
+                .filter_map(|meta| meta.value().attr("content"))
+                .collect::<Vec<_>>();
+            assert_eq!(description.len(), 1, "{path} {language}");
+            assert!(description[0].len() > 30, "{path}: {:?}", description[0]);
+            if path == "/login/" {
+                assert!(
+                    description[0].starts_with(login_words),
+                    "{:?}",
+                    description[0]
+                );
+            }
+        }
+    }
+}
