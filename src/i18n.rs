@@ -129,15 +129,6 @@ impl Lang {
     }
 }
 
-/// `at` (UTC) as a reader in the time zone `timezone` (an IANA name; UTC when unknown) reads it.
-pub fn local_time(timezone: &str, at: crate::clock::Timestamp) -> String {
-    use chrono::TimeZone;
-    let tz = timezone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::UTC);
-    tz.from_utc_datetime(&at)
-        .format("%Y-%m-%d %H:%M (%Z)")
-        .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -179,6 +179,16 @@ impl Moment {
         }
     }
 
+    /// The day of `at`: `30 nov 2026`, `2026-11-30` for machines.
+    pub fn day(reader: &Reader, at: Timestamp) -> Self {
+        let local = reader.zone.from_utc_datetime(&at);
+        Self {
+            text: reader.date(at),
+            full: None,
+            datetime: local.format("%Y-%m-%d").to_string(),
+        }
+    }
+
     /// `at` as how long before `now` it was, with the date and time beside for whoever wants it.
     pub fn ago(reader: &Reader, at: Timestamp, now: Timestamp) -> Self {
         let text = reader.ago(at, now);

@@ -258,3 +258,34 @@ async fn every_public_page_describes_itself_in_the_pages_language() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_profile_says_since_when_and_how_long_ago_in_the_readers_locale() {
+    for (reader, since) in [
+        (
+            MADRID,
+            r"^\d{1,2} (ene|feb|mar|abr|may|jun|jul|ago|sept|oct|nov|dic) \d{4}$",
+        ),
+        (
+            MEXICO,
+            r"^\d{1,2} (ene|feb|mar|abr|may|jun|jul|ago|sept|oct|nov|dic) \d{4}$",
+        ),
+        (
+            NEW_YORK,
+            r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}, \d{4}$",
+        ),
+    ] {
+        let (app, user) = spawn_logged_in_as("ana", "admin").await;
+        becomes(&app, &user, &reader);
+        let five_minutes_ago = chrono::Utc::now().naive_utc() - TimeDelta::minutes(5);
+        app.update_user(user.id, users::last_login_at.eq(five_minutes_ago));
+        let page = app.get_page("/perfil/").await;
+        let times = texts(&page, "dd time");
+        assert_eq!(times.len(), 2, "{times:?}");
+        assert!(
+            Regex::new(since).expect("pattern").is_match(&times[0]),
+            "{times:?}"
+        );
+        assert_eq!(times[1], reader.five_minutes_ago);
+    }
+}

@@ -3,7 +3,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::TimeZone;
 
 use crate::accounts;
 use crate::accounts::profile::ProfileFields;
@@ -11,10 +10,11 @@ use crate::auth::CurrentUser;
 use crate::db::users::User;
 use crate::domain::Problems;
 use crate::domain::invoice::InvoiceInput;
-use crate::domain::profile::{CURRENCIES, parse_timezone};
+use crate::domain::profile::CURRENCIES;
 use crate::domain::region::REGIONS;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::locale::{Moment, Reader};
 use crate::render::{FieldErrors, Layout, PageContext, photo_url};
 use crate::state::AppState;
 
@@ -59,8 +59,8 @@ pub struct ProfilePage {
     email_verified: bool,
     phone: String,
     role_label_key: &'static str,
-    member_since: String,
-    last_login: Option<String>,
+    member_since: Moment,
+    last_login: Option<Moment>,
     language_label_key: &'static str,
     currency: String,
     timezone: String,
@@ -130,12 +130,8 @@ impl ProfilePage {
                 errors: FieldErrors::default(),
             })
         });
-        let tz = parse_timezone(&user.timezone).unwrap_or(chrono_tz::UTC);
-        let local = |at: chrono::NaiveDateTime| {
-            tz.from_utc_datetime(&at)
-                .format("%Y-%m-%d %H:%M (%Z)")
-                .to_string()
-        };
+        let reader = Reader::of(user);
+        let now = state.clock.now();
         Ok(Self {
             photo_url: photo_url(user),
             username: user.username.clone(),
@@ -144,8 +140,8 @@ impl ProfilePage {
             email_verified: user.email_verified,
             phone: user.phone.clone(),
             role_label_key: user.role.label_key(),
-            member_since: local(user.created_at),
-            last_login: user.last_login_at.map(local),
+            member_since: Moment::day(&reader, user.created_at),
+            last_login: user.last_login_at.map(|at| Moment::ago(&reader, at, now)),
             language_label_key: language_label_key(&user.language),
             currency: user.currency.clone(),
             timezone: user.timezone.clone(),
