@@ -23,6 +23,8 @@ pub const REAUTHENTICATE: &str = "/reautenticar/";
 pub const END_OTHER_SESSIONS: &str = "/seguridad/sesiones/cerrar-otras/";
 pub const NOT_ME: &str = "/seguridad/no-fui-yo/";
 pub const EXPORT: &str = "/cuenta/exportar/";
+/// The photo a profile form with another error kept for this session.
+pub const PENDING_PHOTO: &str = "/perfil/foto/pendiente/";
 
 /// The button that ends one of the user's sessions, by its public id.
 pub fn end_session(public_id: &str) -> String {

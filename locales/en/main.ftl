@@ -178,3 +178,9 @@ region-VE = Venezuela
 meta-description = cuentas: your account, your profile and your sales team, in one place.
 meta-description-login = Sign in to cuentas to manage your profile, your security and your sales team.
 meta-description-signup = Create your cuentas account: your profile, your invoice details and your team of sellers.
+
+## A photo chosen in a form that had another error, kept for the next valid save.
+profile-pending-photo = Your new photo is ready: it will be saved when you fix the errors and save the profile.
+profile-pending-photo-alt = New photo, waiting to be saved
+profile-pending-photo-discard = Discard the new photo
+profile-pending-photo-discarded = New photo discarded.

@@ -178,3 +178,9 @@ region-VE = Venezuela
 meta-description = cuentas: tu cuenta, tu perfil y tu equipo de ventas, en un solo lugar.
 meta-description-login = Entra en cuentas para gestionar tu perfil, tu seguridad y tu equipo de ventas.
 meta-description-signup = Crea tu cuenta de cuentas: tu perfil, tus datos de factura y tu equipo de vendedores.
+
+## A photo chosen in a form that had another error, kept for the next valid save.
+profile-pending-photo = Tu foto nueva está lista: se guardará cuando corrijas los errores y guardes el perfil.
+profile-pending-photo-alt = Foto nueva, pendiente de guardar
+profile-pending-photo-discard = Descartar la foto nueva
+profile-pending-photo-discarded = Foto nueva descartada.

@@ -11,6 +11,7 @@ use super::{LinkFor, queue_link_mail};
 use crate::db;
 use crate::db::invoice_settings::InvoiceSettings;
 use crate::db::outbox::NewMail;
+use crate::db::pending_photos::{self, PendingPhoto};
 use crate::db::security_events::EventKind;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::{ProfileChanges, Taken, User};
@@ -63,6 +64,10 @@ pub struct ProfileInput {
     pub password_actual: String,
     /// The uploaded file, if one was chosen.
     pub foto_perfil: Option<Vec<u8>>,
+    /// The session a photo is kept for when the rest of the form has an error (for
+    /// `db::pending_photos::LIFETIME`); the next valid save from it stores that photo. `None`:
+    /// a photo that cannot be saved yet is dropped.
+    pub keep_photo_for: Option<String>,
 }
 
 /// What a saved profile started besides the save.
@@ -140,19 +145,36 @@ pub async fn update_profile(
             problems.add("password_actual", "password-old-wrong");
         }
     }
-    // A file input left empty still sends an empty part.
+    // A file input left empty still sends an empty part. The photo is processed even when
+    // another field is wrong if it can be kept for the next save.
     let upload = input.foto_perfil.take().filter(|bytes| !bytes.is_empty());
-    let photo = match upload {
-        Some(bytes) if problems.is_empty() => match state.photos.process(bytes).await? {
-            Ok(jpeg) => Some(jpeg),
-            Err(problem) => {
-                problems.add("foto_perfil", problem);
-                None
+    let keep_for = input.keep_photo_for.take();
+    let fresh = match upload {
+        Some(bytes) if problems.is_empty() || keep_for.is_some() => {
+            match state.photos.process(bytes).await? {
+                Ok(jpeg) => Some(jpeg),
+                Err(problem) => {
+                    problems.add("foto_perfil", problem);
+                    None
+                }
             }
-        },
+        }
         _ => None,
     };
-    let update = problems.or(update)?.ok_or_else(Problems::new)?;
+    let update = match problems.or(update) {
+        Ok(Some(update)) => update,
+        invalid => {
+            if let (Some(session), Some(jpeg)) = (&keep_for, fresh) {
+                keep_pending_photo(state, session, user.id, jpeg).await?;
+            }
+            return Err(invalid.err().unwrap_or_default().into());
+        }
+    };
+    let photo = match (fresh, &keep_for) {
+        (Some(jpeg), _) => Some(jpeg),
+        (None, Some(session)) => pending_photo(state, session, user.id).await?,
+        (None, None) => None,
+    };
 
     let new_photo = match photo {
         Some(jpeg) => {
@@ -194,12 +216,55 @@ pub async fn update_profile(
         remove_photo_file(state, orphan).await;
     }
     saved?;
+    if let Some(session) = keep_for {
+        discard_pending_photo(state, &session).await?;
+    }
     if email_changes {
         state.outbox.wake();
     }
     Ok(ProfileSaved {
         email_change_requested: email_changes,
     })
+}
+
+/// Keeps the processed photo of a form that had another error for `session`, replacing the
+/// one it had.
+async fn keep_pending_photo(
+    state: &AppState,
+    session: &str,
+    user_id: i32,
+    jpeg: Vec<u8>,
+) -> Result<(), Error> {
+    let (session, now) = (session.to_owned(), state.clock.now());
+    db::run_write(&state.pool, move |conn| {
+        Ok::<_, Error>(PendingPhoto::keep(conn, &session, user_id, &jpeg, now)?)
+    })
+    .await
+}
+
+/// The photo kept for `session` (the processed JPEG), if it is still fresh.
+pub async fn pending_photo(
+    state: &AppState,
+    session: &str,
+    user_id: i32,
+) -> Result<Option<Vec<u8>>, Error> {
+    let (session, since) = (
+        session.to_owned(),
+        state.clock.now() - pending_photos::LIFETIME,
+    );
+    db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(PendingPhoto::of_session(conn, &session, user_id, since)?)
+    })
+    .await
+}
+
+/// Drops the photo kept for `session`; true when there was one.
+pub async fn discard_pending_photo(state: &AppState, session: &str) -> Result<bool, Error> {
+    let session = session.to_owned();
+    db::run_write(&state.pool, move |conn| {
+        Ok::<_, Error>(PendingPhoto::discard(conn, &session)?)
+    })
+    .await
 }
 
 /// What a requested address change queues beside the profile update.
@@ -360,6 +425,8 @@ pub struct ProfileExtras {
     pub invoice: Option<InvoiceSettings>,
     /// The account's first steps (its status).
     pub onboarding: super::onboarding::Onboarding,
+    /// This session keeps a photo for the next valid save.
+    pub pending_photo: bool,
 }
 
 /// One trip to the database for the profile page: the pending address and, when asked and
@@ -367,9 +434,11 @@ pub struct ProfileExtras {
 pub async fn extras(
     state: &AppState,
     user: &User,
+    session: &str,
     with_invoice: bool,
 ) -> Result<ProfileExtras, Error> {
     let (id, now) = (user.id, state.clock.now());
+    let session = session.to_owned();
     let load_invoice = with_invoice && user.role == Role::Admin;
     let user = user.clone();
     db::run(&state.pool, move |conn| {
@@ -383,10 +452,13 @@ pub async fn extras(
             Some(saved) => super::onboarding::Onboarding::of(&user, Some(&saved.company_name)),
             None => super::onboarding::load(conn, &user)?,
         };
+        let pending_photo =
+            PendingPhoto::exists(conn, &session, id, now - pending_photos::LIFETIME)?;
         Ok::<_, Error>(ProfileExtras {
             pending_email,
             invoice,
             onboarding,
+            pending_photo,
         })
     })
     .await

@@ -11,6 +11,7 @@ pub mod attempts;
 pub mod invoice_settings;
 pub mod known_browsers;
 pub mod outbox;
+pub mod pending_photos;
 pub mod purge;
 pub mod schema;
 pub mod security_events;

@@ -161,6 +161,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pending_photos (session_id) {
+        session_id -> Text,
+        user_id -> Integer,
+        jpeg -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(invoice_settings -> users (admin_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
@@ -175,5 +184,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     known_browsers,
     totp_secrets,
     recovery_codes,
-    team_settings
+    team_settings,
+    pending_photos
 );

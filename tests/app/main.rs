@@ -20,6 +20,7 @@ mod onboarding;
 mod outbox;
 mod password_change;
 mod password_rules;
+mod pending_photo;
 mod photos;
 mod profile;
 mod proxies;

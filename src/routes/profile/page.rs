@@ -7,7 +7,6 @@ use askama::Template;
 use crate::accounts;
 use crate::accounts::profile::ProfileFields;
 use crate::auth::CurrentUser;
-use crate::db::users::User;
 use crate::domain::Problems;
 use crate::domain::invoice::InvoiceInput;
 use crate::domain::profile::CURRENCIES;
@@ -75,6 +74,8 @@ pub struct ProfilePage {
     invoice: Option<InvoiceSection>,
     /// A new address waiting for its confirmation link.
     pending_email: Option<String>,
+    /// A photo from a form that had another error waits for the next valid save.
+    pending_photo: bool,
     /// The catalog key of the account's status (`onboarding` | `active`).
     status_label_key: &'static str,
 }
@@ -84,29 +85,29 @@ impl ProfilePage {
     /// invoice form (as submitted, else as saved).
     pub async fn build(
         ctx: &PageContext,
-        user: &User,
+        current: &CurrentUser,
         submitted: Submitted,
     ) -> Result<Self, AppError> {
         let layout = ctx.layout();
-        Self::build_with(&ctx.state, layout, user, submitted).await
+        Self::build_with(&ctx.state, layout, current, submitted).await
     }
 
     /// The page with the submitted form's problems: 422.
     pub async fn show_invalid(
         ctx: &PageContext,
-        user: &User,
+        current: &CurrentUser,
         submitted: Submitted,
     ) -> Result<HttpResponse, AppError> {
-        ctx.invalid(&Self::build(ctx, user, submitted).await?)
+        ctx.invalid(&Self::build(ctx, current, submitted).await?)
     }
 
     async fn build_with(
         state: &AppState,
         layout: Layout,
-        user: &User,
+        current: &CurrentUser,
         submitted: Submitted,
     ) -> Result<Self, AppError> {
-        let lang = layout.lang;
+        let (lang, user) = (layout.lang, &current.user);
         let (values, errors, invoice) = match submitted {
             Submitted::Nothing => (ProfileFields::of(user), FieldErrors::default(), None),
             Submitted::Profile(values, problems) => {
@@ -122,7 +123,8 @@ impl ProfilePage {
                 )
             }
         };
-        let extras = accounts::profile::extras(state, user, invoice.is_none()).await?;
+        let session = &current.session.id;
+        let extras = accounts::profile::extras(state, user, session, invoice.is_none()).await?;
         let status_label_key = extras.onboarding.status().label_key();
         let invoice = invoice.or_else(|| {
             extras.invoice.map(|saved| InvoiceSection {
@@ -154,6 +156,7 @@ impl ProfilePage {
             invoice,
             layout,
             pending_email: extras.pending_email,
+            pending_photo: extras.pending_photo,
             status_label_key,
         })
     }
@@ -219,7 +222,7 @@ pub async fn too_large_page(req: HttpRequest) -> Option<String> {
         ProfileFields::of(user),
         Problems::one("foto_perfil", problem),
     );
-    ProfilePage::build_with(state, layout, user, submitted)
+    ProfilePage::build_with(state, layout, &current, submitted)
         .await
         .ok()?
         .render()
