@@ -135,32 +135,9 @@ pub async fn update_profile(
 ) -> Result<ProfileSaved, Error> {
     let mut problems = Problems::new();
     let update = parse(&input.fields, &user.username, &mut problems);
-    let email_changes =
-        EmailAddress::parse(&input.fields.email).is_ok_and(|e| e.as_ref() != user.email);
-    if email_changes {
-        let password = std::mem::take(&mut input.password_actual);
-        if password.is_empty() {
-            problems.add("password_actual", "error-password-needed-for-email");
-        } else if !verify_own(state, client, user, password).await? {
-            problems.add("password_actual", "password-old-wrong");
-        }
-    }
-    // A file input left empty still sends an empty part. The photo is processed even when
-    // another field is wrong if it can be kept for the next save.
-    let upload = input.foto_perfil.take().filter(|bytes| !bytes.is_empty());
+    let email_changes = check_email_change(state, client, user, &mut input, &mut problems).await?;
     let keep_for = input.keep_photo_for.take();
-    let fresh = match upload {
-        Some(bytes) if problems.is_empty() || keep_for.is_some() => {
-            match state.photos.process(bytes).await? {
-                Ok(jpeg) => Some(jpeg),
-                Err(problem) => {
-                    problems.add("foto_perfil", problem);
-                    None
-                }
-            }
-        }
-        _ => None,
-    };
+    let fresh = process_upload(state, &mut input, keep_for.is_some(), &mut problems).await?;
     let update = match problems.or(update) {
         Ok(Some(update)) => update,
         invalid => {
@@ -224,6 +201,48 @@ pub async fn update_profile(
     }
     Ok(ProfileSaved {
         email_change_requested: email_changes,
+    })
+}
+
+/// Whether the form changes the address; if so, the current password must come with it.
+async fn check_email_change(
+    state: &AppState,
+    client: &Client,
+    user: &User,
+    input: &mut ProfileInput,
+    problems: &mut Problems,
+) -> Result<bool, Error> {
+    let changes = EmailAddress::parse(&input.fields.email).is_ok_and(|e| e.as_ref() != user.email);
+    if changes {
+        let password = std::mem::take(&mut input.password_actual);
+        if password.is_empty() {
+            problems.add("password_actual", "error-password-needed-for-email");
+        } else if !verify_own(state, client, user, password).await? {
+            problems.add("password_actual", "password-old-wrong");
+        }
+    }
+    Ok(changes)
+}
+
+/// The uploaded photo through the pipeline (a problem with it goes to `problems`). A file
+/// input left empty still sends an empty part. With other problems already found, it is
+/// processed only if it can be kept for the next save.
+async fn process_upload(
+    state: &AppState,
+    input: &mut ProfileInput,
+    can_keep: bool,
+    problems: &mut Problems,
+) -> Result<Option<Vec<u8>>, Error> {
+    let upload = input.foto_perfil.take().filter(|bytes| !bytes.is_empty());
+    let Some(bytes) = upload.filter(|_| problems.is_empty() || can_keep) else {
+        return Ok(None);
+    };
+    Ok(match state.photos.process(bytes).await? {
+        Ok(jpeg) => Some(jpeg),
+        Err(problem) => {
+            problems.add("foto_perfil", problem);
+            None
+        }
     })
 }
 
