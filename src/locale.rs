@@ -146,7 +146,7 @@ impl Reader {
 
     fn formatters(&self) -> Option<Rc<Formatters>> {
         thread_local! {
-            static BUILT: RefCell<HashMap<(Lang, Option<Region>), Option<Rc<Formatters>>>> =
+            static BUILT: RefCell<HashMap<LocaleKey, Option<Rc<Formatters>>>> =
                 RefCell::new(HashMap::new());
         }
         BUILT.with(|built| {
@@ -215,6 +215,9 @@ pub fn minor_units(currency: &str) -> u8 {
     }
 }
 
+/// A locale the formatters are built for.
+type LocaleKey = (Lang, Option<Region>);
+
 struct Formatters {
     date: FixedCalendarDateTimeFormatter<Gregorian, YMD>,
     date_time: FixedCalendarDateTimeFormatter<Gregorian, YMDT>,
@@ -237,8 +240,9 @@ impl Formatters {
     fn try_build(locale: &str) -> Result<Self, Box<dyn std::error::Error>> {
         let locale: Locale = locale.parse()?;
         // "ayer", not "hace 1 día".
-        let mut relative = RelativeTimeFormatterOptions::default();
-        relative.numeric = Numeric::Auto;
+        let relative = RelativeTimeFormatterOptions {
+            numeric: Numeric::Auto,
+        };
         Ok(Self {
             date: FixedCalendarDateTimeFormatter::try_new((&locale).into(), YMD::medium())?,
             date_time: FixedCalendarDateTimeFormatter::try_new(
