@@ -33,7 +33,7 @@ static ES: LanguageIdentifier = langid!("es");
 static EN: LanguageIdentifier = langid!("en");
 
 /// A language the interface speaks. Spanish is the default.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Lang {
     #[default]
     Es,
@@ -163,15 +163,6 @@ impl Lang {
             .collect();
         self.t_args(problem.key, &args)
     }
-}
-
-/// `at` (UTC) as a reader in the time zone `timezone` (an IANA name; UTC when unknown) reads it.
-pub fn local_time(timezone: &str, at: crate::clock::Timestamp) -> String {
-    use chrono::TimeZone;
-    let tz = timezone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::UTC);
-    tz.from_utc_datetime(&at)
-        .format("%Y-%m-%d %H:%M (%Z)")
-        .to_string()
 }
 
 #[cfg(test)]

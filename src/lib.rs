@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod files;
 pub mod i18n;
+pub mod locale;
 pub mod mail;
 pub mod malloc_tuning;
 pub mod media;

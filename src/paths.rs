@@ -35,6 +35,8 @@ pub const OIDC_LINK: &str = "/seguridad/identidades/vincular/";
 pub fn unlink_identity(id: i32) -> String {
     format!("/seguridad/identidades/{id}/desvincular/")
 }
+/// The photo a profile form with another error kept for this session.
+pub const PENDING_PHOTO: &str = "/perfil/foto/pendiente/";
 
 /// The button that ends one of the user's sessions, by its public id.
 pub fn end_session(public_id: &str) -> String {

@@ -428,6 +428,16 @@ fn routes(cfg: &mut web::ServiceConfig) {
         ))
         .service(only(
             web::get(),
+            paths::PENDING_PHOTO,
+            profile::show_pending_photo,
+        ))
+        .service(only(
+            web::post(),
+            "/perfil/foto/pendiente/descartar/",
+            profile::discard_pending_photo,
+        ))
+        .service(only(
+            web::get(),
             "/media/fotos_perfil/{name}",
             media::profile_photo,
         ))

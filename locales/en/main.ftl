@@ -147,3 +147,41 @@ sign-in-link-title = Confirm the sign-in
 sign-in-link-lead = Press the button to sign in to your account in this browser.
 sign-in-link-submit = Sign in
 sign-in-link-invalid = This link is not valid: it may have expired or been used already. Sign in again to get another one.
+
+## Region: with the language, how dates and amounts are written.
+field-region = Region
+hint-region = How dates and amounts are written. “Automatic” works it out from your time zone.
+region-automatic = Automatic (from the time zone)
+error-region = Choose a region from the list, or “Automatic”.
+region-AR = Argentina
+region-BO = Bolivia
+region-CL = Chile
+region-CO = Colombia
+region-CR = Costa Rica
+region-CU = Cuba
+region-DO = Dominican Republic
+region-EC = Ecuador
+region-ES = Spain
+region-GT = Guatemala
+region-HN = Honduras
+region-MX = Mexico
+region-NI = Nicaragua
+region-PA = Panama
+region-PE = Peru
+region-PR = Puerto Rico
+region-PY = Paraguay
+region-SV = El Salvador
+region-US = United States
+region-UY = Uruguay
+region-VE = Venezuela
+
+## The page's <meta name="description">: what search results and link previews say.
+meta-description = cuentas: your account, your profile and your sales team, in one place.
+meta-description-login = Sign in to cuentas to manage your profile, your security and your sales team.
+meta-description-signup = Create your cuentas account: your profile, your invoice details and your team of sellers.
+
+## A photo chosen in a form that had another error, kept for the next valid save.
+profile-pending-photo = Your new photo is ready: it will be saved when you fix the errors and save the profile.
+profile-pending-photo-alt = New photo, waiting to be saved
+profile-pending-photo-discard = Discard the new photo
+profile-pending-photo-discarded = New photo discarded.

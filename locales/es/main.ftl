@@ -147,3 +147,41 @@ sign-in-link-title = Confirmar el inicio de sesión
 sign-in-link-lead = Pulsa el botón para entrar en tu cuenta en este navegador.
 sign-in-link-submit = Entrar
 sign-in-link-invalid = Este enlace no es válido: puede que haya caducado o que ya se haya usado. Vuelve a iniciar sesión para recibir otro.
+
+## Region: with the language, how dates and amounts are written.
+field-region = Región
+hint-region = Cómo se escriben las fechas y las cantidades. «Automática» la deduce de tu zona horaria.
+region-automatic = Automática (según la zona horaria)
+error-region = Elige una región de la lista o «Automática».
+region-AR = Argentina
+region-BO = Bolivia
+region-CL = Chile
+region-CO = Colombia
+region-CR = Costa Rica
+region-CU = Cuba
+region-DO = República Dominicana
+region-EC = Ecuador
+region-ES = España
+region-GT = Guatemala
+region-HN = Honduras
+region-MX = México
+region-NI = Nicaragua
+region-PA = Panamá
+region-PE = Perú
+region-PR = Puerto Rico
+region-PY = Paraguay
+region-SV = El Salvador
+region-US = Estados Unidos
+region-UY = Uruguay
+region-VE = Venezuela
+
+## The page's <meta name="description">: what search results and link previews say.
+meta-description = cuentas: tu cuenta, tu perfil y tu equipo de ventas, en un solo lugar.
+meta-description-login = Entra en cuentas para gestionar tu perfil, tu seguridad y tu equipo de ventas.
+meta-description-signup = Crea tu cuenta de cuentas: tu perfil, tus datos de factura y tu equipo de vendedores.
+
+## A photo chosen in a form that had another error, kept for the next valid save.
+profile-pending-photo = Tu foto nueva está lista: se guardará cuando corrijas los errores y guardes el perfil.
+profile-pending-photo-alt = Foto nueva, pendiente de guardar
+profile-pending-photo-discard = Descartar la foto nueva
+profile-pending-photo-discarded = Foto nueva descartada.

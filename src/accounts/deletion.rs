@@ -24,6 +24,7 @@ use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::User;
 use crate::db::{self, DbConnection};
 use crate::domain::{Problems, Role};
+use crate::locale::Reader;
 use crate::mail::messages::{Mail, Recipient};
 use crate::state::AppState;
 use crate::token::{is_token_shaped, random_token};
@@ -131,7 +132,7 @@ pub async fn request(
     let now = state.clock.now();
     let purge_after = purge_time(state, now);
     let lifetime = (purge_after - now).to_std().unwrap_or_default();
-    let date = crate::i18n::local_time(&user.timezone, purge_after);
+    let date = Reader::of(user).date_time(purge_after);
     let mail_base = state.settings.base_url.clone();
     let (recipient, id, email, who) = (
         Recipient::of(user),

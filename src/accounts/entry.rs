@@ -94,7 +94,7 @@ fn new_browser_notice(
     Mail::NewSignIn {
         device: to.lang.device(&client.user_agent),
         address: &client.address,
-        time: crate::i18n::local_time(&owner.timezone, now),
+        time: to.reader.date_time(now),
     }
     .compose(&to, base_url, now)
     .map_err(Error::unexpected)

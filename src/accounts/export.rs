@@ -111,6 +111,8 @@ pub struct Preferences {
     pub language: String,
     pub currency: String,
     pub timezone: String,
+    /// The region chosen on the profile; `null` when it comes from the time zone.
+    pub region: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -371,6 +373,7 @@ fn write_archive(
             language: user.language.clone(),
             currency: user.currency.clone(),
             timezone: user.timezone.clone(),
+            region: user.region.clone(),
         },
         verification: Verification {
             email_verified: user.email_verified,

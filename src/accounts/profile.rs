@@ -11,12 +11,15 @@ use super::{LinkFor, queue_link_mail};
 use crate::db;
 use crate::db::invoice_settings::InvoiceSettings;
 use crate::db::outbox::NewMail;
+use crate::db::pending_photos::{self, PendingPhoto};
 use crate::db::security_events::EventKind;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::{ProfileChanges, Taken, User};
 use crate::domain::profile::{PersonName, Phone, parse_currency, parse_timezone};
+use crate::domain::region::Region;
 use crate::domain::{EmailAddress, Problems, Role, Username};
 use crate::i18n::Lang;
+use crate::locale::Reader;
 use crate::mail::messages::{Mail, Recipient};
 use crate::state::AppState;
 
@@ -32,6 +35,8 @@ pub struct ProfileFields {
     pub idioma: String,
     pub moneda: String,
     pub zona_horaria: String,
+    /// Empty: taken from the time zone.
+    pub region: String,
 }
 
 impl ProfileFields {
@@ -46,6 +51,7 @@ impl ProfileFields {
             idioma: user.language.clone(),
             moneda: user.currency.clone(),
             zona_horaria: user.timezone.clone(),
+            region: user.region.clone().unwrap_or_default(),
         }
     }
 }
@@ -58,6 +64,10 @@ pub struct ProfileInput {
     pub password_actual: String,
     /// The uploaded file, if one was chosen.
     pub foto_perfil: Option<Vec<u8>>,
+    /// The session a photo is kept for when the rest of the form has an error (for
+    /// `db::pending_photos::LIFETIME`); the next valid save from it stores that photo. `None`:
+    /// a photo that cannot be saved yet is dropped.
+    pub keep_photo_for: Option<String>,
 }
 
 /// What a saved profile started besides the save.
@@ -77,6 +87,7 @@ struct ProfileUpdate {
     language: Lang,
     currency: &'static str,
     timezone: chrono_tz::Tz,
+    region: Option<Region>,
 }
 
 /// `current_username` is accepted unchanged even when older rules allowed it.
@@ -99,6 +110,7 @@ fn parse(
     );
     let currency = problems.check("moneda", parse_currency(&input.moneda));
     let timezone = problems.check("zona_horaria", parse_timezone(&input.zona_horaria));
+    let region = problems.check("region", Region::parse_optional(&input.region));
     Some(ProfileUpdate {
         username: username?,
         first_name: first_name?,
@@ -108,6 +120,7 @@ fn parse(
         language: language?,
         currency: currency?,
         timezone: timezone?,
+        region: region?,
     })
 }
 
@@ -122,29 +135,23 @@ pub async fn update_profile(
 ) -> Result<ProfileSaved, Error> {
     let mut problems = Problems::new();
     let update = parse(&input.fields, &user.username, &mut problems);
-    let email_changes =
-        EmailAddress::parse(&input.fields.email).is_ok_and(|e| e.as_ref() != user.email);
-    if email_changes {
-        let password = std::mem::take(&mut input.password_actual);
-        if password.is_empty() {
-            problems.add("password_actual", "error-password-needed-for-email");
-        } else if !verify_own(state, client, user, password).await? {
-            problems.add("password_actual", "password-old-wrong");
-        }
-    }
-    // A file input left empty still sends an empty part.
-    let upload = input.foto_perfil.take().filter(|bytes| !bytes.is_empty());
-    let photo = match upload {
-        Some(bytes) if problems.is_empty() => match state.photos.process(bytes).await? {
-            Ok(jpeg) => Some(jpeg),
-            Err(problem) => {
-                problems.add("foto_perfil", problem);
-                None
+    let email_changes = check_email_change(state, client, user, &mut input, &mut problems).await?;
+    let keep_for = input.keep_photo_for.take();
+    let fresh = process_upload(state, &mut input, keep_for.is_some(), &mut problems).await?;
+    let update = match problems.or(update) {
+        Ok(Some(update)) => update,
+        invalid => {
+            if let (Some(session), Some(jpeg)) = (&keep_for, fresh) {
+                keep_pending_photo(state, session, user.id, jpeg).await?;
             }
-        },
-        _ => None,
+            return Err(invalid.err().unwrap_or_default().into());
+        }
     };
-    let update = problems.or(update)?.ok_or_else(Problems::new)?;
+    let photo = match (fresh, &keep_for) {
+        (Some(jpeg), _) => Some(jpeg),
+        (None, Some(session)) => pending_photo(state, session, user.id).await?,
+        (None, None) => None,
+    };
 
     let new_photo = match photo {
         Some(jpeg) => Some(state.media.save(jpeg).await.map_err(Error::unexpected)?),
@@ -180,12 +187,97 @@ pub async fn update_profile(
         remove_photo_file(state, orphan).await;
     }
     saved?;
+    if let Some(session) = keep_for {
+        discard_pending_photo(state, &session).await?;
+    }
     if email_changes {
         state.outbox.wake();
     }
     Ok(ProfileSaved {
         email_change_requested: email_changes,
     })
+}
+
+/// Whether the form changes the address; if so, the current password must come with it.
+async fn check_email_change(
+    state: &AppState,
+    client: &Client,
+    user: &User,
+    input: &mut ProfileInput,
+    problems: &mut Problems,
+) -> Result<bool, Error> {
+    let changes = EmailAddress::parse(&input.fields.email).is_ok_and(|e| e.as_ref() != user.email);
+    if changes {
+        let password = std::mem::take(&mut input.password_actual);
+        if password.is_empty() {
+            problems.add("password_actual", "error-password-needed-for-email");
+        } else if !verify_own(state, client, user, password).await? {
+            problems.add("password_actual", "password-old-wrong");
+        }
+    }
+    Ok(changes)
+}
+
+/// The uploaded photo through the pipeline (a problem with it goes to `problems`). A file
+/// input left empty still sends an empty part. With other problems already found, it is
+/// processed only if it can be kept for the next save.
+async fn process_upload(
+    state: &AppState,
+    input: &mut ProfileInput,
+    can_keep: bool,
+    problems: &mut Problems,
+) -> Result<Option<Vec<u8>>, Error> {
+    let upload = input.foto_perfil.take().filter(|bytes| !bytes.is_empty());
+    let Some(bytes) = upload.filter(|_| problems.is_empty() || can_keep) else {
+        return Ok(None);
+    };
+    Ok(match state.photos.process(bytes).await? {
+        Ok(jpeg) => Some(jpeg),
+        Err(problem) => {
+            problems.add("foto_perfil", problem);
+            None
+        }
+    })
+}
+
+/// Keeps the processed photo of a form that had another error for `session`, replacing the
+/// one it had.
+async fn keep_pending_photo(
+    state: &AppState,
+    session: &str,
+    user_id: i32,
+    jpeg: Vec<u8>,
+) -> Result<(), Error> {
+    let (session, now) = (session.to_owned(), state.clock.now());
+    db::run_write(&state.pool, move |conn| {
+        Ok::<_, Error>(PendingPhoto::keep(conn, &session, user_id, &jpeg, now)?)
+    })
+    .await
+}
+
+/// The photo kept for `session` (the processed JPEG), if it is still fresh.
+pub async fn pending_photo(
+    state: &AppState,
+    session: &str,
+    user_id: i32,
+) -> Result<Option<Vec<u8>>, Error> {
+    let (session, since) = (
+        session.to_owned(),
+        state.clock.now() - pending_photos::LIFETIME,
+    );
+    db::run(&state.pool, move |conn| {
+        Ok::<_, Error>(PendingPhoto::of_session(conn, &session, user_id, since)?)
+    })
+    .await
+}
+
+/// Drops the photo kept for `session`; true when there was one.
+pub async fn discard_pending_photo(state: &AppState, session: &str) -> Result<bool, Error> {
+    let session = session.to_owned();
+    db::run_write(&state.pool, move |conn| {
+        Ok::<_, Error>(PendingPhoto::discard(conn, &session)?)
+    })
+    .await
 }
 
 /// What a requested address change queues beside the profile update.
@@ -208,13 +300,16 @@ impl EmailChange {
         now: crate::clock::Timestamp,
     ) -> Result<Self, Error> {
         let lifetime = state.settings.verify_token_lifetime;
+        let reader = Reader::of(user).with_lang(update.language);
         let new_owner = Recipient {
             address: update.email.as_ref().to_owned(),
             name: update.first_name.as_ref().to_owned(),
             lang: update.language,
+            reader,
         };
         let old_owner = Recipient {
             lang: update.language,
+            reader,
             ..Recipient::of(user)
         };
         let notice = Mail::EmailChangeRequested {
@@ -283,6 +378,7 @@ async fn write(
             language: update.language.code(),
             currency: update.currency,
             timezone: update.timezone.name(),
+            region: update.region.map(Region::code),
             photo_path: photo_path.as_deref(),
             updated_at: now,
         };
@@ -369,6 +465,8 @@ pub struct ProfileExtras {
     pub invoice: Option<InvoiceSettings>,
     /// The account's first steps (its status).
     pub onboarding: super::onboarding::Onboarding,
+    /// This session keeps a photo for the next valid save.
+    pub pending_photo: bool,
 }
 
 /// One trip to the database for the profile page: the pending address and, when asked and
@@ -376,9 +474,11 @@ pub struct ProfileExtras {
 pub async fn extras(
     state: &AppState,
     user: &User,
+    session: &str,
     with_invoice: bool,
 ) -> Result<ProfileExtras, Error> {
     let (id, now) = (user.id, state.clock.now());
+    let session = session.to_owned();
     let load_invoice = with_invoice && user.role == Role::Admin;
     let user = user.clone();
     db::run(&state.pool, move |conn| {
@@ -392,10 +492,13 @@ pub async fn extras(
             Some(saved) => super::onboarding::Onboarding::of(&user, Some(&saved.company_name)),
             None => super::onboarding::load(conn, &user)?,
         };
+        let pending_photo =
+            PendingPhoto::exists(conn, &session, id, now - pending_photos::LIFETIME)?;
         Ok::<_, Error>(ProfileExtras {
             pending_email,
             invoice,
             onboarding,
+            pending_photo,
         })
     })
     .await

@@ -32,6 +32,8 @@ pub struct Profile {
     pub idioma: String,
     pub moneda: String,
     pub zona_horaria: String,
+    /// ISO 3166 (`MX`), or `null` when it comes from the time zone.
+    pub region: Option<String>,
     /// `admin` or `vendedor`.
     pub role: String,
     pub photo_url: String,
@@ -52,7 +54,8 @@ pub fn utc(at: Timestamp) -> String {
 
 /// The profile of `user` (reads the pending address and the onboarding status).
 pub async fn profile_of(state: &AppState, user: &User) -> Result<Profile, ApiError> {
-    let extras = accounts::profile::extras(state, user, false).await?;
+    // The API has no page session to keep a photo for: the empty id matches none.
+    let extras = accounts::profile::extras(state, user, "", false).await?;
     Ok(Profile {
         id: user.id,
         username: user.username.clone(),
@@ -65,6 +68,7 @@ pub async fn profile_of(state: &AppState, user: &User) -> Result<Profile, ApiErr
         idioma: user.language.clone(),
         moneda: user.currency.clone(),
         zona_horaria: user.timezone.clone(),
+        region: user.region.clone(),
         role: user.role.as_str().to_owned(),
         photo_url: crate::render::photo_url(user),
         profile_complete: extras.onboarding.profile_complete(),
@@ -104,6 +108,8 @@ pub struct ProfilePatch {
     pub idioma: Option<String>,
     pub moneda: Option<String>,
     pub zona_horaria: Option<String>,
+    /// ISO 3166 (`MX`) for how dates and amounts are written; `""` takes it from the time zone.
+    pub region: Option<String>,
     /// The current password; needed only when `email` changes.
     pub password_actual: Option<String>,
 }
@@ -122,9 +128,11 @@ impl ProfilePatch {
                 idioma: self.idioma.unwrap_or(saved.idioma),
                 moneda: self.moneda.unwrap_or(saved.moneda),
                 zona_horaria: self.zona_horaria.unwrap_or(saved.zona_horaria),
+                region: self.region.unwrap_or(saved.region),
             },
             password_actual: self.password_actual.unwrap_or_default(),
             foto_perfil: None,
+            keep_photo_for: None,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod known_browsers;
 pub mod linked_identities;
 pub mod outbox;
 pub mod passkeys;
+pub mod pending_photos;
 pub mod purge;
 pub mod schema;
 pub mod security_events;

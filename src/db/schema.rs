@@ -29,6 +29,7 @@ diesel::table! {
         deletion_requested_at -> Nullable<Timestamp>,
         purge_after -> Nullable<Timestamp>,
         google_photo_path -> Nullable<Text>,
+        region -> Nullable<Text>,
     }
 }
 
@@ -212,6 +213,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pending_photos (session_id) {
+        session_id -> Text,
+        user_id -> Integer,
+        jpeg -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(api_tokens -> user_sessions (session_id));
 diesel::joinable!(invoice_settings -> users (admin_id));
@@ -232,5 +242,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     team_settings,
     passkeys,
     passkey_ceremonies,
-    api_tokens
+    api_tokens,
+    pending_photos
 );

@@ -50,6 +50,8 @@ pub struct User {
     /// The provider's picture (`google_photo_url`) as a stored file, shown when no photo was
     /// uploaded.
     pub google_photo_path: Option<String>,
+    /// The region chosen on the profile (see `domain::region`); `None`: from the time zone.
+    pub region: Option<String>,
 }
 
 /// A new account: one INSERT, everything else takes the table's defaults. Built only by the
@@ -190,6 +192,9 @@ pub struct ProfileChanges<'a> {
     pub language: &'a str,
     pub currency: &'a str,
     pub timezone: &'a str,
+    /// `None` clears it (the region then comes from the time zone).
+    #[diesel(treat_none_as_null = true)]
+    pub region: Option<&'a str>,
     /// A new photo; `None` leaves the current one alone.
     pub photo_path: Option<&'a str>,
     pub updated_at: Timestamp,

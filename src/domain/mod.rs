@@ -3,10 +3,10 @@
 
 pub mod email;
 pub mod invoice;
-pub mod money;
 pub mod password;
 pub mod problem;
 pub mod profile;
+pub mod region;
 mod role;
 mod text_enum;
 pub mod username;

@@ -8,6 +8,7 @@ use url::Url;
 use crate::clock::Timestamp;
 use crate::db::outbox::NewMail;
 use crate::i18n::Lang;
+use crate::locale::Reader;
 use crate::paths;
 
 /// Who a mail goes to, and in which language.
@@ -16,14 +17,18 @@ pub struct Recipient {
     pub address: String,
     pub name: String,
     pub lang: Lang,
+    /// How the recipient writes dates and amounts.
+    pub reader: Reader,
 }
 
 impl Recipient {
     pub fn of(user: &crate::db::users::User) -> Self {
+        let reader = Reader::of(user);
         Self {
             address: user.email.clone(),
             name: user.display_name().to_owned(),
             lang: Lang::from_code(&user.language).unwrap_or_default(),
+            reader,
         }
     }
 }
@@ -342,6 +347,7 @@ mod tests {
             address: "ana@example.com".into(),
             name: name.into(),
             lang,
+            reader: Reader::new(lang, None, "UTC"),
         };
         let base = Url::parse("https://cuentas.example/").expect("url");
         mail.compose(&to, &base, chrono::NaiveDateTime::default())

@@ -184,15 +184,20 @@ impl Worker {
             .checked_sub_signed(self.security_events_retention)
             .unwrap_or(chrono::NaiveDateTime::MIN);
         let SessionLifetimes { idle, max } = self.sessions;
-        let (mails, tokens, sessions, events) = db::run(&self.pool, move |conn| {
+        let photos_before = now - crate::db::pending_photos::LIFETIME;
+        let (mails, tokens, sessions, events, photos) = db::run(&self.pool, move |conn| {
             Ok::<_, StorageError>((
                 OutboxMail::purge(conn, before)?,
                 crate::db::tokens::OneTimeToken::purge(conn, before)?,
                 crate::db::sessions::UserSession::purge(conn, before, idle, max)?,
                 SecurityEvent::purge(conn, events_before)?,
+                crate::db::pending_photos::PendingPhoto::delete_expired(conn, photos_before)?,
             ))
         })
         .await?;
+        if photos > 0 {
+            tracing::info!(photos, "dropped photos no valid save came for");
+        }
         if mails + tokens + sessions + events > 0 {
             tracing::info!(
                 mails,

@@ -141,9 +141,14 @@ pub fn pending_deletion(
         let now = ctx.state.clock.now();
         crate::auth::session::allow_restore(&ctx.session, pending.user_id, remember, now)?;
     }
+    // The page's language (nobody is signed in yet), the account's time zone.
+    let layout = ctx.layout();
+    let zone = &pending.timezone;
+    let region = crate::domain::region::Region::of_timezone(zone);
+    let reader = crate::locale::Reader::new(layout.lang, region, zone);
     let template = PendingDeletionPage {
-        layout: ctx.layout(),
-        date: crate::i18n::local_time(&pending.timezone, pending.purge_after),
+        date: reader.date_time(pending.purge_after),
+        layout,
         restorable: pending.restorable,
     };
     page(StatusCode::FORBIDDEN, &template)

@@ -14,7 +14,7 @@ use crate::auth::{RecentUser, session};
 use crate::db::users::User;
 use crate::domain::Problems;
 use crate::error::AppError;
-use crate::i18n::local_time;
+use crate::locale::Reader;
 use crate::paths;
 use crate::render::{
     FieldErrors, FlashLevel, Layout, PageContext, flash, link_button_page, no_referrer, see_other,
@@ -58,7 +58,7 @@ impl DeletePage {
             layout,
             invoice_settings: preview.invoice_settings,
             team: preview.team,
-            date: local_time(&user.timezone, preview.purge_after),
+            date: Reader::of(user).date_time(preview.purge_after),
             confirm_email,
         })
     }
@@ -105,7 +105,7 @@ pub async fn submit_deletion(
             session::forget(&ctx.session);
             let done = DeletedPage {
                 layout: ctx.layout(),
-                date: local_time(&user.timezone, purge_after),
+                date: Reader::of(user).date_time(purge_after),
             };
             ctx.ok(&done)
         }

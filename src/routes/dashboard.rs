@@ -7,6 +7,7 @@ use crate::accounts;
 use crate::auth::CurrentUser;
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::locale::{Moment, Reader};
 use crate::render::{Layout, PageContext};
 
 #[derive(Template)]
@@ -16,7 +17,7 @@ struct DashboardPage {
     display_name: String,
     username: String,
     email: String,
-    member_since: String,
+    member_since: Moment,
     show_tutorial: bool,
     is_admin: bool,
     /// The open first steps: (catalog key, link). Empty once the profile is complete.
@@ -41,7 +42,7 @@ pub async fn show_dashboard(
         display_name: user.display_name().to_owned(),
         username: user.username.clone(),
         email: user.email.clone(),
-        member_since: user.created_at.format("%Y-%m-%d").to_string(),
+        member_since: Moment::day(&Reader::of(user), user.created_at),
         show_tutorial: home.show_tutorial,
         is_admin: user.role == Role::Admin,
         open_steps,

@@ -3,13 +3,11 @@
 
 use actix_web::HttpResponse;
 use askama::Template;
-use chrono::TimeZone;
 
 use crate::accounts;
 use crate::auth::AdminUser;
-use crate::domain::money::format_amount;
-use crate::domain::profile::parse_timezone;
 use crate::error::AppError;
+use crate::locale::Reader;
 use crate::render::{Layout, PageContext};
 
 /// The sample lines: (catalog key of the description, quantity, unit price in US cents).
@@ -75,6 +73,8 @@ pub async fn show_invoice_preview(
     let now = ctx.state.clock.now();
     let layout = ctx.layout();
     let currency = user.currency.as_str();
+    let reader = Reader::of(user);
+    let format_amount = |cents: i64, currency: &str| reader.amount(cents, currency);
     let scale = units_per_dollar(currency);
     let lines: Vec<Line> = SAMPLE_LINES
         .iter()
@@ -91,7 +91,6 @@ pub async fn show_invoice_preview(
         .sum();
     let tax = subtotal * SAMPLE_TAX_PERCENT / 100;
     let shown = |on: bool, value: &str| (on && !value.is_empty()).then(|| value.to_owned());
-    let tz = parse_timezone(&user.timezone).unwrap_or(chrono_tz::UTC);
     let preview = InvoicePreview {
         company_name: if settings.company_name.is_empty() {
             layout.t("invoice-company-placeholder")
@@ -102,7 +101,7 @@ pub async fn show_invoice_preview(
         phone: shown(settings.show_phone, &settings.phone),
         email: shown(settings.show_email, &settings.contact_email),
         message: shown(settings.show_message, &settings.custom_message),
-        date: tz.from_utc_datetime(&now).format("%Y-%m-%d").to_string(),
+        date: reader.date(now),
         lines,
         subtotal: format_amount(subtotal, currency),
         tax_percent: SAMPLE_TAX_PERCENT,

@@ -18,8 +18,9 @@ use crate::accounts::passkeys::{self, PasskeySummary, Started};
 use crate::accounts::{self, Error};
 use crate::auth::browser::{self, browser_of};
 use crate::auth::{CurrentUser, RecentUser, session};
+use crate::db::users::User;
 use crate::error::AppError;
-use crate::i18n::local_time;
+use crate::locale::Reader;
 use crate::paths;
 use crate::render::{FieldErrors, FlashLevel, Layout, PageContext, flash, recovery_codes_page};
 
@@ -62,11 +63,12 @@ impl PasskeysPage {
 
 fn passkeys_page(
     ctx: &PageContext,
-    timezone: &str,
+    user: &User,
     passkeys: Vec<PasskeySummary>,
     failed: Option<(i32, String)>,
 ) -> PasskeysPage {
-    let at = |t| local_time(timezone, t);
+    let reader = Reader::of(user);
+    let at = |t| reader.date_time(t);
     let passkeys = passkeys
         .into_iter()
         .map(|p| PasskeyRow {
@@ -95,7 +97,7 @@ pub async fn show_passkeys(ctx: PageContext, recent: RecentUser) -> Result<HttpR
         return recovery_codes_page(ctx.layout(), codes);
     }
     let list = passkeys::list(&ctx.state, user.id).await?;
-    let page = passkeys_page(&ctx, &user.timezone, list, None);
+    let page = passkeys_page(&ctx, user, list, None);
     no_store(ctx.ok(&page))
 }
 
@@ -120,7 +122,7 @@ pub async fn rename_passkey(
             let error = FieldErrors::new(&problems, ctx.layout().lang).get("nombre");
             let list = passkeys::list(&ctx.state, user.id).await?;
             let failed = error.map(|e| (id, e));
-            let page = passkeys_page(&ctx, &user.timezone, list, failed);
+            let page = passkeys_page(&ctx, user, list, failed);
             no_store(ctx.invalid(&page))
         }
         Err(e) => Err(e.into()),

@@ -11,9 +11,10 @@ use crate::accounts;
 use crate::accounts::security_centre::Centre;
 use crate::auth::session;
 use crate::auth::{CurrentUser, RecentUser};
+use crate::clock::Timestamp;
 use crate::db::users::User;
 use crate::error::AppError;
-use crate::i18n::local_time;
+use crate::locale::{Moment, Reader};
 use crate::paths;
 use crate::render::{FlashLevel, Layout, PageContext, flash, see_other};
 
@@ -28,8 +29,8 @@ pub struct HistoryQuery {
 struct SessionRow {
     device: String,
     address: String,
-    started: String,
-    last_seen: String,
+    started: Moment,
+    last_seen: Moment,
     /// "Recordada hasta …" for a remembered session.
     remembered_until: Option<String>,
     current: bool,
@@ -48,7 +49,7 @@ struct LinkedRow {
 /// An event as the history shows it.
 struct HistoryRow {
     what: String,
-    when: String,
+    when: Moment,
     address: String,
     device: String,
     actor: Option<String>,
@@ -74,7 +75,13 @@ struct SecurityPage {
 }
 
 impl SecurityPage {
-    fn new(layout: Layout, user: &User, centre: Centre, provider: Option<&str>) -> Self {
+    fn new(
+        layout: Layout,
+        user: &User,
+        centre: Centre,
+        provider: Option<&str>,
+        now: Timestamp,
+    ) -> Self {
         let Centre {
             sessions,
             history,
@@ -92,15 +99,16 @@ impl SecurityPage {
             "passkeys-centre-count",
             &[("count", two_step.passkeys.into())],
         );
-        let at = |t| local_time(&user.timezone, t);
+        let reader = Reader::of(user);
+        let ago = |t| Moment::ago(&reader, t, now);
         let sessions = sessions
             .into_iter()
             .map(|s| SessionRow {
                 device: lang.device(&s.user_agent),
                 address: s.client_address,
-                started: at(s.started_at),
-                last_seen: at(s.last_seen_at),
-                remembered_until: s.remember_until.map(at),
+                started: Moment::at(&reader, s.started_at),
+                last_seen: ago(s.last_seen_at),
+                remembered_until: s.remember_until.map(|t| reader.date_time(t)),
                 current: s.current,
                 end_action: paths::end_session(&s.public_id),
             })
@@ -110,7 +118,7 @@ impl SecurityPage {
             .into_iter()
             .map(|e| HistoryRow {
                 what: lang.t(&format!("event-{}", e.kind.as_str().replace('_', "-"))),
-                when: at(e.at),
+                when: ago(e.at),
                 address: e.client_address,
                 device: lang.device(&e.user_agent),
                 actor: e.actor,
@@ -120,7 +128,7 @@ impl SecurityPage {
             .into_iter()
             .map(|l| LinkedRow {
                 email: l.email,
-                since: at(l.created_at),
+                since: reader.date(l.created_at),
                 unlink_action: paths::unlink_identity(l.id),
             })
             .collect();
@@ -160,11 +168,13 @@ pub async fn show_security(
     let centre = accounts::security_centre::centre(&ctx.state, &current.session, page).await?;
     let provider = ctx.state.oidc.as_ref().filter(|p| p.is_ready());
     let name = provider.map(|p| p.settings().name.as_str());
+    let now = ctx.state.clock.now();
     ctx.ok(&SecurityPage::new(
         ctx.layout(),
         &current.user,
         centre,
         name,
+        now,
     ))
 }
 

@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::team::{IssuedPassword, NewVendedorInput, TeamAction};
 use crate::accounts::{self, Error};
 use crate::auth::AdminUser;
-use crate::clock::Timestamp;
 use crate::db::users::User;
 use crate::domain::Problems;
 use crate::error::AppError;
+use crate::locale::{Moment, Reader};
 use crate::paths;
 use crate::render::{FieldErrors, FlashLevel, Layout, PageContext};
 
@@ -84,7 +84,7 @@ struct Member {
     must_change_password: bool,
     temp_password_expired: bool,
     email_verified: bool,
-    last_login: Option<String>,
+    last_login: Option<Moment>,
     /// When a member pending deletion will be purged, in the admin's time zone.
     purge_date: Option<String>,
 }
@@ -109,6 +109,7 @@ impl TeamPage {
         (values, problems): (NewVendedorForm, Problems),
     ) -> Result<Self, AppError> {
         let (layout, now) = (ctx.layout(), ctx.state.clock.now());
+        let reader = Reader::of(admin);
         let members = accounts::team::members(&ctx.state, admin)
             .await?
             .iter()
@@ -121,8 +122,8 @@ impl TeamPage {
                 must_change_password: user.must_change_password,
                 temp_password_expired: user.temp_password_expired(now),
                 email_verified: user.email_verified,
-                last_login: user.last_login_at.map(|at| local_time(admin, at)),
-                purge_date: user.purge_after.map(|at| local_time(admin, at)),
+                last_login: user.last_login_at.map(|at| Moment::ago(&reader, at, now)),
+                purge_date: user.purge_after.map(|at| reader.date_time(at)),
             })
             .collect();
         let require_two_step = accounts::two_step::team_requires(&ctx.state, admin).await?;
@@ -208,17 +209,13 @@ pub async fn submit_team_action(
 fn show_once(session: &Session, admin: &User, issued: IssuedPassword) -> Result<(), AppError> {
     let shown = ShownPassword {
         admin_id: admin.id,
-        expires: local_time(admin, issued.expires_at),
+        expires: Reader::of(admin).date_time(issued.expires_at),
         username: issued.username,
         password: issued.password,
     };
     session
         .insert(ISSUED_KEY, shown)
         .map_err(AppError::unexpected)
-}
-
-fn local_time(viewer: &User, at: Timestamp) -> String {
-    crate::i18n::local_time(&viewer.timezone, at)
 }
 
 #[derive(Default, Deserialize)]

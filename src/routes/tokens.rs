@@ -11,7 +11,7 @@ use crate::accounts::api_tokens::{self, PersonalToken, SCOPES};
 use crate::auth::RecentUser;
 use crate::domain::Problems;
 use crate::error::AppError;
-use crate::i18n::local_time;
+use crate::locale::Reader;
 use crate::paths;
 use crate::render::{FieldErrors, FlashLevel, Layout, PageContext};
 
@@ -104,7 +104,8 @@ async fn page(
     let user = &recent.current.user;
     let listed = api_tokens::list_personal(&ctx.state, &recent.current.session).await?;
     let layout = ctx.layout();
-    let at = |t| local_time(&user.timezone, t);
+    let reader = Reader::of(user);
+    let at = |t| reader.date_time(t);
     let tokens = listed
         .into_iter()
         .map(|t: PersonalToken| TokenRow {

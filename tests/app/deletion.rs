@@ -115,9 +115,7 @@ async fn the_page_says_what_goes_names_the_team_and_gives_the_date() {
         &[("guardar_factura", "1"), ("nombre_empresa", "Tienda")],
     )
     .await;
-    let date = (chrono::Utc::now() + TimeDelta::days(7))
-        .format("%Y-%m-%d")
-        .to_string();
+    let date = purge_day();
     let page = app
         .assert_page_says(
             DELETE,
@@ -244,9 +242,7 @@ async fn deleting_marks_the_account_ends_every_session_and_mails_a_restore_link(
     let outsider_client = app.new_logged_in_client(&outsider).await;
 
     let response = delete_account(&app, &app.client, &admin).await;
-    let date = (chrono::Utc::now() + TimeDelta::days(7))
-        .format("%Y-%m-%d")
-        .to_string();
+    let date = purge_day();
     let page = assert_status_with_text(response, 200, "Tu cuenta se eliminará").await;
     assert!(page.contains(&date), "{page}");
 
@@ -279,9 +275,7 @@ async fn deleting_marks_the_account_ends_every_session_and_mails_a_restore_link(
 async fn the_right_password_during_the_grace_period_offers_the_restore_which_signs_in() {
     let (app, user) = spawn_logged_in_as("ana", "admin").await;
     delete_account(&app, &app.client, &user).await;
-    let date = (chrono::Utc::now() + TimeDelta::days(7))
-        .format("%Y-%m-%d")
-        .to_string();
+    let date = purge_day();
 
     // A wrong password learns nothing.
     let response = app.login(&user.username, "Clave-Equivocada-1").await;
@@ -342,9 +336,7 @@ async fn vendedores_of_an_admin_pending_deletion_cannot_sign_in_until_the_admin_
     let vera = app.create_user("vera", "vendedor").await;
     join_team(&app, &vera, &admin);
     delete_account(&app, &app.client, &admin).await;
-    let date = (chrono::Utc::now() + TimeDelta::days(7))
-        .format("%Y-%m-%d")
-        .to_string();
+    let date = purge_day();
 
     let vera_client = new_client();
     let response = app
@@ -727,9 +719,7 @@ async fn an_admin_deletes_and_restores_a_vendedor_of_their_team() {
     assert!(purge_after(&app, vera.id).is_some());
     let response = app.get_with_client(&vera_client, "/dashboard/").await;
     assert_is_sent_to_login(&response, "/dashboard/");
-    let date = (chrono::Utc::now() + TimeDelta::days(7))
-        .format("%Y-%m-%d")
-        .to_string();
+    let date = purge_day();
     app.assert_page_says(
         "/equipo/",
         &["Se eliminará el", &date, "El vendedor quedó marcado"],
@@ -1007,4 +997,11 @@ async fn the_purge_removes_mail_to_a_pending_new_address_too() {
         "{left:?}"
     );
     assert!(exists(&app, someone.id));
+}
+
+/// The day the purge comes, as a Spanish reader in UTC (the test accounts' zone) reads it: the
+/// pages and the mail write it as "7 dic 2026, 10:00", whose date part this is.
+fn purge_day() -> String {
+    let at = (chrono::Utc::now() + TimeDelta::days(7)).naive_utc();
+    cuentas::locale::Reader::new(cuentas::i18n::Lang::Es, None, "UTC").date(at)
 }

@@ -195,6 +195,7 @@ async fn an_admin_gets_their_profile_invoice_settings_team_sessions_history_and_
     assert_eq!(data["profile"]["photo"], "foto.jpg");
     assert_eq!(data["preferences"]["currency"], "EUR");
     assert_eq!(data["preferences"]["timezone"], "Europe/Madrid");
+    assert_eq!(data["preferences"]["region"], serde_json::Value::Null);
     assert_eq!(data["verification"]["email_verified"], true);
     assert_eq!(data["account"]["status"], "active");
     assert_eq!(data["account"]["profile_complete"], true);

@@ -103,6 +103,21 @@ async fn pages(app: &TestApp) -> Vec<(&'static str, String)> {
         .await,
     ));
     pages.push((
+        "profile with errors and a photo kept for the next save",
+        body(
+            app.post_multipart_with(
+                &app.client,
+                "/actualizar-perfil/",
+                reqwest::multipart::Form::new().text("username", "").part(
+                    "foto_perfil",
+                    reqwest::multipart::Part::bytes(tiny_png()).file_name("foto.png"),
+                ),
+            )
+            .await,
+        )
+        .await,
+    ));
+    pages.push((
         "invoice form with errors",
         body(
             app.post_form(
@@ -346,4 +361,14 @@ pub(crate) fn assert_valid(jar: &str, pages: Vec<(&str, String)>) {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// A small valid PNG for the photo field.
+fn tiny_png() -> Vec<u8> {
+    let image = image::RgbImage::from_pixel(40, 40, image::Rgb([30, 120, 200]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
 }

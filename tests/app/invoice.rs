@@ -336,7 +336,7 @@ async fn the_preview_shows_exactly_the_parts_whose_toggles_are_on() {
         // Totals in the admin's currency, at 18 MXN to the dollar:
         // (2×450 + 10×32.50 + 1200) × 18 = 43,650.00, plus 16 % = 50,634.00.
         let total = select(&document, "#invoice-total");
-        assert_eq!(total[0].text().collect::<String>(), "50,634.00 MXN");
+        assert_eq!(total[0].text().collect::<String>(), "50.634,00\u{a0}MXN");
         assert_eq!(select(&document, ".invoice-lines tbody tr").len(), 3);
     }
 }
@@ -371,9 +371,10 @@ async fn the_sample_is_priced_like_the_admins_currency() {
     let (app, admin) = spawn_logged_in_as("dueña", "admin").await;
     let id = admin.id;
     for (currency, total) in [
-        ("CLP", "2.531.700 CLP"),
-        ("ARS", "2.813.000,00 ARS"),
-        ("USD", "2,813.00 USD"),
+        // A Spanish reader with no region (the test accounts' UTC): CLDR's "es".
+        ("CLP", "2.531.700\u{a0}CLP"),
+        ("ARS", "2.813.000,00\u{a0}ARS"),
+        ("USD", "2813,00\u{a0}US$"),
     ] {
         app.update_user(id, users::currency.eq(currency));
         let body = app.get_page("/factura/vista-previa/").await;

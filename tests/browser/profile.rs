@@ -101,3 +101,94 @@ async fn the_time_zone_field_suggests_every_zone_once_used_and_takes_a_typed_cit
     assert_eq!(app.user(user.id).timezone, "Europe/Madrid");
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_chosen_in_a_form_with_an_error_is_kept_until_the_error_is_fixed() {
+    let Some((browser, app, user)) = start_signed_in("ana", "vendedor", "/perfil/").await else {
+        return;
+    };
+    let photo = app.settings.data_dir.join("retrato.png");
+    std::fs::create_dir_all(&app.settings.data_dir).unwrap();
+    image::DynamicImage::new_rgb8(640, 480)
+        .save(&photo)
+        .unwrap();
+
+    // The names left empty, and a photo.
+    browser.fill_in(&[("#first_name", "")]).await;
+    let input = browser
+        .client
+        .find(Locator::Css("#foto_perfil"))
+        .await
+        .unwrap();
+    input.send_keys(&photo.to_string_lossy()).await.unwrap();
+    browser.submit_form("/actualizar-perfil/").await;
+    browser.wait_until_displayed("#foto-pendiente").await;
+    assert!(
+        browser
+            .text_of("#foto-pendiente")
+            .await
+            .contains("se guardará cuando corrijas los errores")
+    );
+    let loaded: bool = browser
+        .client
+        .execute("const i = document.querySelector('#foto-pendiente img'); return i.complete && i.naturalWidth === 400", vec![])
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap();
+    assert!(loaded, "the kept photo shows in the form");
+    browser
+        .assert_accessible("profile with a photo kept for the next save")
+        .await;
+    assert_eq!(app.user(user.id).photo_path, None);
+
+    // Fixing the name and saving stores it, without choosing the file again.
+    browser
+        .fill_in(&[("#first_name", "Ana"), ("#last_name", "Pérez")])
+        .await;
+    browser
+        .submit_form_to("/actualizar-perfil/", "/perfil/")
+        .await;
+    browser.assert_flash("Tu perfil se ha actualizado").await;
+    assert!(
+        app.user(user.id).photo_path.is_some(),
+        "the kept photo was saved"
+    );
+    assert!(!browser.is_shown("#foto-pendiente").await);
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_chooses_a_region_and_amounts_follow_it() {
+    let Some((browser, app, _user)) = start_signed_in("dueña", "admin", "/perfil/").await else {
+        return;
+    };
+    browser
+        .fill_in(&[("#first_name", "Ana"), ("#last_name", "Pérez")])
+        .await;
+    browser
+        .client
+        .find(Locator::Css("#region"))
+        .await
+        .unwrap()
+        .select_by_value("MX")
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css("#moneda"))
+        .await
+        .unwrap()
+        .select_by_label("MXN")
+        .await
+        .unwrap();
+    browser
+        .submit_form_to("/actualizar-perfil/", "/perfil/")
+        .await;
+    browser.assert_flash("Tu perfil se ha actualizado").await;
+    browser.open(&app, "/factura/vista-previa/").await;
+    // Mexico writes pesos with a dollar sign and a decimal point.
+    let total = browser.text_of("#invoice-total").await;
+    assert!(total.starts_with('$') && total.contains('.'), "{total}");
+    browser.close().await;
+}

@@ -26,6 +26,7 @@ pub struct ProfileForm {
     idioma: Option<Text<String>>,
     moneda: Option<Text<String>>,
     zona_horaria: Option<Text<String>>,
+    region: Option<Text<String>>,
     password_actual: Option<Text<String>>,
     foto_perfil: Option<FilePart>,
 }
@@ -43,9 +44,11 @@ impl From<ProfileForm> for ProfileInput {
                 idioma: text(form.idioma),
                 moneda: text(form.moneda),
                 zona_horaria: text(form.zona_horaria),
+                region: text(form.region),
             },
             password_actual: text(form.password_actual),
             foto_perfil: form.foto_perfil.map(|file| Vec::from(file.data)),
+            keep_photo_for: None,
         }
     }
 }
@@ -54,7 +57,7 @@ pub async fn show_profile(
     ctx: PageContext,
     current: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    let profile = ProfilePage::build(&ctx, &current.user, Submitted::Nothing).await?;
+    let profile = ProfilePage::build(&ctx, &current, Submitted::Nothing).await?;
     ctx.ok(&profile)
 }
 
@@ -63,7 +66,10 @@ pub async fn submit_profile(
     current: CurrentUser,
     MultipartForm(form): MultipartForm<ProfileForm>,
 ) -> Result<HttpResponse, AppError> {
-    let input = ProfileInput::from(form);
+    let input = ProfileInput {
+        keep_photo_for: Some(current.session.id.to_string()),
+        ..ProfileInput::from(form)
+    };
     let typed = input.fields.clone();
     let user = &current.user;
     match accounts::profile::update_profile(&ctx.state, &ctx.client(), user, input).await {
@@ -74,7 +80,7 @@ pub async fn submit_profile(
             ctx.redirect_with(paths::PROFILE, FlashLevel::Success, "profile-updated")
         }
         Err(Error::Invalid(problems)) => {
-            ProfilePage::show_invalid(&ctx, user, Submitted::Profile(typed, problems)).await
+            ProfilePage::show_invalid(&ctx, &current, Submitted::Profile(typed, problems)).await
         }
         Err(e) => Err(e.into()),
     }

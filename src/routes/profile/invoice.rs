@@ -61,7 +61,7 @@ pub async fn submit_invoice_settings(
             ctx.redirect_with(paths::PROFILE, FlashLevel::Error, "invoice-forbidden")
         }
         Err(Error::Invalid(problems)) => {
-            ProfilePage::show_invalid(&ctx, user, Submitted::Invoice(input, problems)).await
+            ProfilePage::show_invalid(&ctx, &current, Submitted::Invoice(input, problems)).await
         }
         Err(e) => Err(e.into()),
     }

@@ -3,17 +3,17 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::TimeZone;
 
 use crate::accounts;
 use crate::accounts::profile::ProfileFields;
 use crate::auth::CurrentUser;
-use crate::db::users::User;
 use crate::domain::Problems;
 use crate::domain::invoice::InvoiceInput;
-use crate::domain::profile::{CURRENCIES, parse_timezone};
+use crate::domain::profile::CURRENCIES;
+use crate::domain::region::REGIONS;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::locale::{Moment, Reader};
 use crate::render::{FieldErrors, Layout, PageContext, photo_url};
 use crate::state::AppState;
 
@@ -58,19 +58,22 @@ pub struct ProfilePage {
     email_verified: bool,
     phone: String,
     role_label_key: &'static str,
-    member_since: String,
-    last_login: Option<String>,
+    member_since: Moment,
+    last_login: Option<Moment>,
     language_label_key: &'static str,
     currency: String,
     timezone: String,
     values: ProfileFields,
     errors: FieldErrors,
     currencies: &'static [&'static str],
+    regions: &'static [&'static str],
     photo_hint: String,
     /// The second form, for admins only.
     invoice: Option<InvoiceSection>,
     /// A new address waiting for its confirmation link.
     pending_email: Option<String>,
+    /// A photo from a form that had another error waits for the next valid save.
+    pending_photo: bool,
     /// The catalog key of the account's status (`onboarding` | `active`).
     status_label_key: &'static str,
 }
@@ -80,29 +83,29 @@ impl ProfilePage {
     /// invoice form (as submitted, else as saved).
     pub async fn build(
         ctx: &PageContext,
-        user: &User,
+        current: &CurrentUser,
         submitted: Submitted,
     ) -> Result<Self, AppError> {
         let layout = ctx.layout();
-        Self::build_with(&ctx.state, layout, user, submitted).await
+        Self::build_with(&ctx.state, layout, current, submitted).await
     }
 
     /// The page with the submitted form's problems: 422.
     pub async fn show_invalid(
         ctx: &PageContext,
-        user: &User,
+        current: &CurrentUser,
         submitted: Submitted,
     ) -> Result<HttpResponse, AppError> {
-        ctx.invalid(&Self::build(ctx, user, submitted).await?)
+        ctx.invalid(&Self::build(ctx, current, submitted).await?)
     }
 
     async fn build_with(
         state: &AppState,
         layout: Layout,
-        user: &User,
+        current: &CurrentUser,
         submitted: Submitted,
     ) -> Result<Self, AppError> {
-        let lang = layout.lang;
+        let (lang, user) = (layout.lang, &current.user);
         let (values, errors, invoice) = match submitted {
             Submitted::Nothing => (ProfileFields::of(user), FieldErrors::default(), None),
             Submitted::Profile(values, problems) => {
@@ -118,7 +121,8 @@ impl ProfilePage {
                 )
             }
         };
-        let extras = accounts::profile::extras(state, user, invoice.is_none()).await?;
+        let session = &current.session.id;
+        let extras = accounts::profile::extras(state, user, session, invoice.is_none()).await?;
         let status_label_key = extras.onboarding.status().label_key();
         let invoice = invoice.or_else(|| {
             extras.invoice.map(|saved| InvoiceSection {
@@ -126,12 +130,8 @@ impl ProfilePage {
                 errors: FieldErrors::default(),
             })
         });
-        let tz = parse_timezone(&user.timezone).unwrap_or(chrono_tz::UTC);
-        let local = |at: chrono::NaiveDateTime| {
-            tz.from_utc_datetime(&at)
-                .format("%Y-%m-%d %H:%M (%Z)")
-                .to_string()
-        };
+        let reader = Reader::of(user);
+        let now = state.clock.now();
         Ok(Self {
             photo_url: photo_url(user),
             username: user.username.clone(),
@@ -140,18 +140,20 @@ impl ProfilePage {
             email_verified: user.email_verified,
             phone: user.phone.clone(),
             role_label_key: user.role.label_key(),
-            member_since: local(user.created_at),
-            last_login: user.last_login_at.map(local),
+            member_since: Moment::day(&reader, user.created_at),
+            last_login: user.last_login_at.map(|at| Moment::ago(&reader, at, now)),
             language_label_key: language_label_key(&user.language),
             currency: user.currency.clone(),
             timezone: user.timezone.clone(),
             values,
             errors,
             currencies: &CURRENCIES,
+            regions: &REGIONS,
             photo_hint: photo_hint(lang, state.settings.max_upload_bytes),
             invoice,
             layout,
             pending_email: extras.pending_email,
+            pending_photo: extras.pending_photo,
             status_label_key,
         })
     }
@@ -192,7 +194,7 @@ pub async fn too_large_page(req: HttpRequest) -> Option<String> {
         ProfileFields::of(user),
         Problems::one("foto_perfil", problem),
     );
-    ProfilePage::build_with(state, layout, user, submitted)
+    ProfilePage::build_with(state, layout, &current, submitted)
         .await
         .ok()?
         .render()
