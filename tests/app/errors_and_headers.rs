@@ -112,7 +112,10 @@ async fn an_internal_failure_is_a_generic_500_page_without_details() {
     let (app, user) = spawn_with_user("ana", "admin").await;
     app.login("ana", &user.password).await;
     // Break the database under a logged-in user: the identity lookup now fails.
-    app.db(|c| diesel::sql_query("DROP TABLE user_sessions").execute(c))
+    // PostgreSQL needs CASCADE (tokens and kept photos refer to sessions); SQLite has no such
+    // word and drops it as it is.
+    app.db(|c| diesel::sql_query("DROP TABLE user_sessions CASCADE").execute(c))
+        .or_else(|_| app.db(|c| diesel::sql_query("DROP TABLE user_sessions").execute(c)))
         .unwrap();
     let response = app.get("/dashboard/").await;
     assert_eq!(response.status().as_u16(), 500);
