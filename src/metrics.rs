@@ -82,6 +82,12 @@ pub fn request_finished(route: &str, method: &str, status: u16, elapsed: Duratio
     let Ok(mut requests) = REGISTRY.requests.lock() else {
         return;
     };
+    // Any other word a client sends as a method is one series, or made-up methods would grow
+    // the registry without end.
+    let method = match method {
+        "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+        _ => "OTHER",
+    };
     requests
         .entry((route.to_owned(), method.to_owned(), status))
         .or_default()
@@ -284,6 +290,32 @@ mod tests {
         assert!(out.contains("x_bucket{a=\"b\",le=\"10\"} 2\n"), "{out}");
         assert!(out.contains("x_bucket{a=\"b\",le=\"+Inf\"} 3\n"), "{out}");
         assert!(out.contains("x_count{a=\"b\"} 3\n"), "{out}");
+    }
+
+    #[test]
+    fn a_made_up_method_is_one_series() {
+        for method in ["AAAA", "AAAB", "BREW"] {
+            request_finished(
+                "/made-up-method-test/",
+                method,
+                405,
+                Duration::from_millis(1),
+            );
+        }
+        request_finished(
+            "/made-up-method-test/",
+            "GET",
+            200,
+            Duration::from_millis(1),
+        );
+        let requests = REGISTRY.requests.lock().expect("lock");
+        let methods: Vec<&str> = requests
+            .keys()
+            .filter(|(route, _, _)| route == "/made-up-method-test/")
+            .map(|(_, method, _)| method.as_str())
+            .collect();
+        assert_eq!(methods.len(), 2, "{methods:?}");
+        assert!(methods.contains(&"OTHER") && methods.contains(&"GET"));
     }
 
     #[test]

@@ -59,3 +59,4 @@ mail-passkey-added-subject = New passkey on cuentas
 mail-passkey-added-body = A passkey was added to your account: it can sign in without a password.
 mail-passkey-removed-subject = Passkey removed on cuentas
 mail-passkey-removed-body = A passkey was removed from your account.
+passkey-remove-last-way-in = It is your only way to sign in: set a password (with “Forgot your password?”) or link another account before removing this passkey.

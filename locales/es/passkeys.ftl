@@ -59,3 +59,4 @@ mail-passkey-added-subject = Nueva llave de acceso en cuentas
 mail-passkey-added-body = Se añadió una llave de acceso a tu cuenta: con ella se puede entrar sin contraseña.
 mail-passkey-removed-subject = Llave de acceso quitada en cuentas
 mail-passkey-removed-body = Se quitó una llave de acceso de tu cuenta.
+passkey-remove-last-way-in = Es tu única forma de entrar: crea una contraseña (con «¿Olvidaste tu contraseña?») o vincula otra cuenta antes de quitar esta llave.

@@ -346,6 +346,9 @@ pub async fn remove(
     let (user_id, who) = (user.id, client.clone());
     db::run_write(&state.pool, move |conn| {
         let row = PasskeyRow::find_own(conn, user_id, id)?.ok_or(Error::NotFound)?;
+        if is_last_way_in(conn, user_id)? {
+            return Err(Error::Forbidden);
+        }
         if !PasskeyRow::remove(conn, user_id, id)? {
             return Err(Error::NotFound);
         }
@@ -360,6 +363,17 @@ pub async fn remove(
     .await?;
     state.outbox.wake();
     Ok(())
+}
+
+/// True when the account's only way in is its one passkey: no usable password (an account
+/// made through the OpenID Connect provider) and no linked identity left.
+fn is_last_way_in(conn: &mut DbConnection, user_id: i32) -> Result<bool, Error> {
+    let user = User::find(conn, user_id)?.ok_or(Error::NotFound)?;
+    Ok(
+        user.password_hash.expose() == crate::auth::password::UNUSABLE
+            && PasskeyRow::count(conn, user_id)? <= 1
+            && crate::db::linked_identities::LinkedIdentity::of_user(conn, user_id)?.is_empty(),
+    )
 }
 
 /// Starts a passwordless sign-in: any discoverable passkey of this site may answer. Counted
@@ -426,17 +440,23 @@ pub async fn finish_sign_in(
         .unwrap_or_else(random_token);
     let (id, who, remembered) = (ceremony.to_owned(), client.clone(), browser_id.clone());
     let base_url = state.settings.base_url.clone();
-    let (user, noticed) = db::run_write(&state.pool, move |conn| {
-        let auth = take_ceremony(conn, &id, None, Purpose::SignIn, now)?;
+    // The ceremony is used up in a transaction of its own: a wrong answer (which rolls the
+    // sign-in back) must not leave it for another try.
+    let auth = db::run_write(&state.pool, move |conn| {
+        take_ceremony::<DiscoverableAuthentication>(conn, &id, None, Purpose::SignIn, now)
+    })
+    .await?;
+    let entered = db::run_write(&state.pool, move |conn| {
         let (row, passkey) = check_discoverable(&rp, conn, auth, &answer)?;
         let user = User::find(conn, row.user_id)?
             .filter(|u| u.is_active && !u.temp_password_expired(now))
             .ok_or_else(refused)?;
         if let Some(pending) = super::deletion::pending_in(conn, &user)? {
+            // Committed: the refusal is kept in the account's history.
             let event =
                 Event::new(EventKind::SignInFailed, user.id).with("reason", "pending_deletion");
             security_log::record(conn, &who, now, &event)?;
-            return Err(Error::PendingDeletion(Box::new(pending)));
+            return Ok(Err(Box::new(pending)));
         }
         let json = serde_json::to_string(&passkey).map_err(Error::unexpected)?;
         PasskeyRow::mark_used(conn, row.id, &json, now)?;
@@ -449,9 +469,10 @@ pub async fn finish_sign_in(
             via: None,
         }
         .record_with(conn, now, &base_url, Some("passkey"))?;
-        Ok((user, noticed))
+        Ok::<_, Error>(Ok((user, noticed)))
     })
     .await?;
+    let (user, noticed) = entered.map_err(Error::PendingDeletion)?;
     if noticed {
         state.outbox.wake();
     }

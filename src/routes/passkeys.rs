@@ -136,15 +136,22 @@ pub async fn remove_passkey(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let user = &recent.current.user;
-    passkeys::remove(
+    let removed = passkeys::remove(
         &ctx.state,
         &ctx.client(),
         user,
         recent.recent,
         id.into_inner(),
     )
-    .await?;
-    ctx.redirect_with(paths::PASSKEYS, FlashLevel::Success, "passkey-removed")
+    .await;
+    match removed {
+        Ok(()) => ctx.redirect_with(paths::PASSKEYS, FlashLevel::Success, "passkey-removed"),
+        Err(Error::Forbidden) => {
+            let why = "passkey-remove-last-way-in";
+            ctx.redirect_with(paths::PASSKEYS, FlashLevel::Error, why)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /seguridad/llaves/opciones/` (JSON `{"nombre": …}`): the options for

@@ -274,6 +274,67 @@ async fn a_replayed_answer_finds_no_ceremony() {
 }
 
 #[tokio::test]
+async fn a_wrong_answer_uses_the_ceremony_up() {
+    let (app, ana, mut authenticator, registered) = ana_with_passkey().await;
+    let client = new_client();
+    let good = passwordless_answer(&app, &client, &mut authenticator, &registered).await;
+    let mut bad = good.clone();
+    let signature = bad["response"]["signature"].as_str().unwrap().to_owned();
+    let flipped = if signature.starts_with('M') { "N" } else { "M" };
+    bad["response"]["signature"] = json!(format!("{flipped}{}", &signature[1..]));
+    assert_eq!(sign_in(&app, &client, &bad).await.0, 422);
+    // The right answer to the same ceremony comes too late: one answer per ceremony.
+    let (status, value) = sign_in(&app, &client, &good).await;
+    assert_eq!(status, 422, "{value}");
+    // Ana's own password sign-in may be there; no sign-in with the passkey is.
+    let signed_in = events(&app, ana.id, "signed_in");
+    assert!(
+        signed_in.iter().all(|d| !d.contains("passkey")),
+        "{signed_in:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_passkey_sign_in_of_an_account_pending_deletion_stays_in_its_history() {
+    let (app, ana, mut authenticator, registered) = ana_with_passkey().await;
+    let fields = [
+        ("confirmar_email", ana.email.as_str()),
+        ("password", ana.password.as_str()),
+    ];
+    app.post_form("/cuenta/eliminar/", &fields).await;
+    let client = new_client();
+    let answer = passwordless_answer(&app, &client, &mut authenticator, &registered).await;
+    assert_eq!(sign_in(&app, &client, &answer).await.0, 403);
+    let failures = events(&app, ana.id, "sign_in_failed");
+    assert!(
+        failures.iter().any(|d| d.contains("pending_deletion")),
+        "{failures:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_last_passkey_of_an_account_without_a_password_stays() {
+    use cuentas::db::schema::users;
+    let (app, ana, _, _) = ana_with_passkey().await;
+    // An account made through the provider: no usable password, no identity left linked.
+    app.update_user(
+        ana.id,
+        users::password_hash.eq(cuentas::auth::password::UNUSABLE),
+    );
+    let id = passkey_ids(&app, ana.id)[0];
+    let response = app
+        .post_form(&format!("/seguridad/llaves/{id}/eliminar/"), &[])
+        .await;
+    assert_is_redirect_to(&response, "/seguridad/llaves/");
+    assert_eq!(passkey_ids(&app, ana.id), [id], "still there");
+    assert!(
+        app.get_page("/seguridad/llaves/")
+            .await
+            .contains("Es tu única forma de entrar")
+    );
+}
+
+#[tokio::test]
 async fn an_expired_ceremony_is_refused() {
     let (app, _ana, mut authenticator, registered) = ana_with_passkey().await;
     let client = new_client();
