@@ -32,7 +32,9 @@ async fn delete_from_the_profile(browser: &Browser, app: &TestApp, user: &TestUs
         ])
         .await;
     browser.submit_form("/cuenta/eliminar/").await;
-    let date = browser.text_of("#deletion-date").await;
+    // The form page has a #deletion-date too: wait for the answer's (`.lead`), or the old
+    // page's element goes stale under our feet.
+    let date = browser.text_of("#deletion-date.lead").await;
     let year = (chrono::Utc::now() + chrono::TimeDelta::days(7))
         .format("%Y")
         .to_string();

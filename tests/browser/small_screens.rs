@@ -236,7 +236,8 @@ async fn every_kind_of_page_fits_a_320_pixel_wide_screen() {
         ])
         .await;
     browser.submit_form("/cuenta/eliminar/").await;
-    browser.text_of("#deletion-date").await;
+    // The answer's date (`.lead`), not the form's, which has the same id.
+    browser.text_of("#deletion-date.lead").await;
     assert_fits(&browser, "account deleted").await;
     browser.open(&app, "/login/").await;
     browser.submit_login(&admin.username, &admin.password).await;
