@@ -9,11 +9,14 @@ use serde::Deserialize;
 
 use crate::accounts;
 use crate::accounts::security_centre::Centre;
+use crate::accounts::security_log::HistoryEntry;
+use crate::accounts::sessions::SessionSummary;
 use crate::auth::session;
 use crate::auth::{CurrentUser, RecentUser};
 use crate::clock::Timestamp;
 use crate::db::users::User;
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::locale::{Moment, Reader};
 use crate::paths;
 use crate::render::{FlashLevel, Layout, PageContext, flash, see_other};
@@ -74,6 +77,32 @@ struct SecurityPage {
     passkeys_text: String,
 }
 
+impl SessionRow {
+    fn new(lang: Lang, reader: &Reader, s: SessionSummary, now: Timestamp) -> Self {
+        Self {
+            device: lang.device(&s.user_agent),
+            address: s.client_address,
+            started: Moment::at(reader, s.started_at),
+            last_seen: Moment::ago(reader, s.last_seen_at, now),
+            remembered_until: s.remember_until.map(|t| reader.date_time(t)),
+            current: s.current,
+            end_action: paths::end_session(&s.public_id),
+        }
+    }
+}
+
+impl HistoryRow {
+    fn new(lang: Lang, reader: &Reader, e: HistoryEntry, now: Timestamp) -> Self {
+        Self {
+            what: lang.t(&format!("event-{}", e.kind.as_str().replace('_', "-"))),
+            when: Moment::ago(reader, e.at, now),
+            address: e.client_address,
+            device: lang.device(&e.user_agent),
+            actor: e.actor,
+        }
+    }
+}
+
 impl SecurityPage {
     fn new(
         layout: Layout,
@@ -91,38 +120,15 @@ impl SecurityPage {
         let lang = layout.lang;
         let link_button =
             provider.map(|name| lang.t_args("oidc-link-with", &[("name", name.to_owned().into())]));
-        let codes_left_text = lang.t_args(
-            "two-step-centre-codes-left",
-            &[("left", two_step.codes_left.into())],
-        );
-        let passkeys_text = lang.t_args(
-            "passkeys-centre-count",
-            &[("count", two_step.passkeys.into())],
-        );
         let reader = Reader::of(user);
-        let ago = |t| Moment::ago(&reader, t, now);
         let sessions = sessions
             .into_iter()
-            .map(|s| SessionRow {
-                device: lang.device(&s.user_agent),
-                address: s.client_address,
-                started: Moment::at(&reader, s.started_at),
-                last_seen: ago(s.last_seen_at),
-                remembered_until: s.remember_until.map(|t| reader.date_time(t)),
-                current: s.current,
-                end_action: paths::end_session(&s.public_id),
-            })
+            .map(|s| SessionRow::new(lang, &reader, s, now))
             .collect();
         let rows = history
             .entries
             .into_iter()
-            .map(|e| HistoryRow {
-                what: lang.t(&format!("event-{}", e.kind.as_str().replace('_', "-"))),
-                when: ago(e.at),
-                address: e.client_address,
-                device: lang.device(&e.user_agent),
-                actor: e.actor,
-            })
+            .map(|e| HistoryRow::new(lang, &reader, e, now))
             .collect();
         let linked = linked
             .into_iter()
@@ -140,11 +146,17 @@ impl SecurityPage {
             page: history.page,
             previous_page: (history.page > 1).then(|| link(history.page - 1)),
             next_page: history.has_next.then(|| link(history.page + 1)),
+            codes_left_text: lang.t_args(
+                "two-step-centre-codes-left",
+                &[("left", two_step.codes_left.into())],
+            ),
+            passkeys_text: lang.t_args(
+                "passkeys-centre-count",
+                &[("count", two_step.passkeys.into())],
+            ),
             two_step,
-            codes_left_text,
             linked,
             link_button,
-            passkeys_text,
         }
     }
 
