@@ -137,10 +137,24 @@ impl Browser {
             .await;
     }
 
-    /// Submits the form whose action is `action` and waits for the page at `path`.
+    /// Submits the form whose action is `action` and waits for the new page at `path`.
+    /// The old page must be gone first: when the answer comes back to the same path (a form
+    /// re-rendered with its errors), the path alone is already right before the answer arrives.
     pub async fn submit_form_to(&self, action: &str, path: &str) {
+        let old_page = self.client.find(Locator::Css("html")).await.unwrap();
         self.submit_form(action).await;
+        self.wait_until_gone(&old_page).await;
         self.wait_for_path(path).await;
+    }
+
+    /// Waits (up to 10 s) until `element`'s page has been replaced: WebDriver then answers
+    /// that the element is stale.
+    pub async fn wait_until_gone(&self, element: &Element) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while element.tag_name().await.is_ok() {
+            assert!(Instant::now() < deadline, "the page was not replaced");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Fails unless the page's flash message says `text`.
