@@ -71,5 +71,6 @@ mail-locked-down-action = Choose a new password
 mail-locked-down-note = If it was not you who pressed "It was not me", choose a new password anyway: nobody can sign in with the old one.
 mail-new-sign-in-subject = New sign-in to cuentas
 mail-new-sign-in-body = Someone signed in to your account from a browser it had not used before: { $device }, from the address { $address }, on { $time }.
+mail-new-api-sign-in-body = Someone signed in to your account through the API with the client “{ $device }”, from the address { $address }, on { $time }. Every sign-in through the API is reported, since its clients keep no browser we could recognise.
 mail-new-sign-in-action = Review my security
 mail-new-sign-in-note = If it was you, there is nothing to do. If not, go to Security and press "It was not me".

@@ -71,5 +71,6 @@ mail-locked-down-action = Elegir una contraseña nueva
 mail-locked-down-note = Si no fuiste tú quien pulsó «No fui yo», elige igualmente una contraseña nueva: nadie puede entrar con la anterior.
 mail-new-sign-in-subject = Nuevo inicio de sesión en cuentas
 mail-new-sign-in-body = Se inició sesión en tu cuenta desde un navegador que no había usado antes: { $device }, desde la dirección { $address }, el { $time }.
+mail-new-api-sign-in-body = Se inició sesión en tu cuenta a través de la API con el cliente «{ $device }», desde la dirección { $address }, el { $time }. Avisamos de cada inicio de sesión por la API, porque sus clientes no guardan un navegador que podamos reconocer.
 mail-new-sign-in-action = Revisar mi seguridad
 mail-new-sign-in-note = Si fuiste tú, no hace falta que hagas nada. Si no, entra en Seguridad y pulsa «No fui yo».

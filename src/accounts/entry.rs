@@ -91,8 +91,12 @@ fn new_browser_notice(
     base_url: &url::Url,
 ) -> Result<NewMail, Error> {
     let to = Recipient::of(owner);
+    let api_client = client
+        .user_agent
+        .strip_prefix(crate::i18n::API_DEVICE_PREFIX);
     Mail::NewSignIn {
-        device: to.lang.device(&client.user_agent),
+        device: api_client.map_or_else(|| to.lang.device(&client.user_agent), str::to_owned),
+        through_api: api_client.is_some(),
         address: &client.address,
         time: to.reader.date_time(now),
     }

@@ -75,10 +75,13 @@ pub enum Mail<'a> {
         token: &'a str,
         minutes: u64,
     },
-    /// A sign-in from a browser the account had not used before.
+    /// A sign-in from a browser the account had not used before, or through the API (whose
+    /// clients keep no browser to recognise, so each of their sign-ins is told).
     NewSignIn {
-        /// The browser and system in words.
+        /// The browser and system in words, or the API client's name.
         device: String,
+        /// The sign-in was through the API: `device` is the client's name.
+        through_api: bool,
         address: &'a str,
         /// The time in the recipient's time zone.
         time: String,
@@ -229,13 +232,18 @@ impl Mail<'_> {
             ),
             Self::NewSignIn {
                 device,
+                through_api,
                 address,
                 time,
             } => (
                 ("mail-new-sign-in-subject", "mail-new-sign-in-action"),
                 Some(link(paths::SECURITY.into())),
                 vec![with(
-                    "mail-new-sign-in-body",
+                    if *through_api {
+                        "mail-new-api-sign-in-body"
+                    } else {
+                        "mail-new-sign-in-body"
+                    },
                     &[
                         ("device", device.clone().into()),
                         ("address", (*address).to_owned().into()),

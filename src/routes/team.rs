@@ -29,37 +29,16 @@ pub struct NewVendedorForm {
     last_name: String,
 }
 
-/// The `{action}` words of `/equipo/{id}/{action}/`.
-#[derive(Clone, Copy, Debug, Deserialize)]
-pub enum ActionWord {
-    #[serde(rename = "desactivar")]
-    Desactivar,
-    #[serde(rename = "activar")]
-    Activar,
-    #[serde(rename = "restablecer-password")]
-    RestablecerPassword,
-    #[serde(rename = "reiniciar-tutorial")]
-    ReiniciarTutorial,
-    #[serde(rename = "eliminar")]
-    Eliminar,
-    #[serde(rename = "restaurar")]
-    Restaurar,
-    #[serde(rename = "reiniciar-dos-pasos")]
-    ReiniciarDosPasos,
-}
-
-impl ActionWord {
-    /// The action, and the flash message that confirms it.
-    fn action(self) -> (TeamAction, &'static str) {
-        match self {
-            Self::Desactivar => (TeamAction::Deactivate, "team-deactivated"),
-            Self::Activar => (TeamAction::Activate, "team-activated"),
-            Self::RestablecerPassword => (TeamAction::ResetPassword, "team-password-reset"),
-            Self::ReiniciarTutorial => (TeamAction::ResetTutorial, "team-tutorial-reset"),
-            Self::Eliminar => (TeamAction::Delete, "team-deleted"),
-            Self::Restaurar => (TeamAction::Restore, "team-restored"),
-            Self::ReiniciarDosPasos => (TeamAction::ResetTwoStep, "team-two-step-reset"),
-        }
+/// The flash message that confirms `action`.
+fn confirmation(action: TeamAction) -> &'static str {
+    match action {
+        TeamAction::Deactivate => "team-deactivated",
+        TeamAction::Activate => "team-activated",
+        TeamAction::ResetPassword => "team-password-reset",
+        TeamAction::ResetTutorial => "team-tutorial-reset",
+        TeamAction::Delete => "team-deleted",
+        TeamAction::Restore => "team-restored",
+        TeamAction::ResetTwoStep => "team-two-step-reset",
     }
 }
 
@@ -191,17 +170,17 @@ pub async fn submit_new_vendedor(
 pub async fn submit_team_action(
     ctx: PageContext,
     AdminUser(current): AdminUser,
-    path: web::Path<(i32, ActionWord)>,
+    path: web::Path<(i32, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, word) = path.into_inner();
-    let (action, message) = word.action();
+    let action = TeamAction::from_word(&word).ok_or(AppError::NotFound)?;
     let admin = &current.user;
     if let Some(issued) =
         accounts::team::act_on_member(&ctx.state, &ctx.client(), admin, id, action).await?
     {
         show_once(&ctx.session, admin, issued)?;
     }
-    ctx.redirect_with(paths::TEAM, FlashLevel::Success, message)
+    ctx.redirect_with(paths::TEAM, FlashLevel::Success, confirmation(action))
 }
 
 /// Keeps a new temporary password in the (encrypted) session cookie until the team page

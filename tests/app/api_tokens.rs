@@ -459,3 +459,109 @@ async fn with_two_step_on_the_token_needs_the_code_too() {
     assert_eq!(guess.status, 401);
     assert_eq!(guess.problem_type(), "urn:cuentas:problem:unauthorized");
 }
+
+#[tokio::test]
+async fn an_app_code_opens_the_token_endpoint_once() {
+    let app = spawn_app().await;
+    let user = app.logged_in("admin").await;
+    let (secret, _) = super::two_step::enable(&app, &app.client).await;
+    let code = super::two_step::code_at(&app, &secret, 0);
+    let with_code =
+        || Body::Json(json!({"login": user.username, "password": user.password, "codigo": code}));
+    let first = call(
+        &app,
+        Method::POST,
+        "/api/v1/auth/token",
+        Auth::None,
+        with_code(),
+    )
+    .await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let access = first.body["access_token"].as_str().unwrap();
+    assert_eq!(me_status(&app, access).await, 200);
+    // The same code again (someone who saw it): refused, and no new family.
+    let families = app
+        .db(|c| {
+            api_tokens::table
+                .filter(api_tokens::kind.eq("refresh"))
+                .count()
+                .get_result::<i64>(c)
+        })
+        .unwrap();
+    let replayed = call(
+        &app,
+        Method::POST,
+        "/api/v1/auth/token",
+        Auth::None,
+        with_code(),
+    )
+    .await;
+    assert_eq!(replayed.status, 422);
+    assert_eq!(replayed.field_errors()[0].0, "codigo");
+    let after = app
+        .db(|c| {
+            api_tokens::table
+                .filter(api_tokens::kind.eq("refresh"))
+                .count()
+                .get_result::<i64>(c)
+        })
+        .unwrap();
+    assert_eq!(after, families);
+}
+
+#[tokio::test]
+async fn each_api_sign_in_is_mailed_naming_the_client() {
+    let app = spawn_app().await;
+    // A browser sign-in first: the account's first sign-in ever is never told.
+    let user = app.logged_in("admin").await;
+    let seen = app.mails_to(&user.email).len();
+    for (round, client) in ["inventario-movil/2.1", "inventario-movil/2.1"]
+        .iter()
+        .enumerate()
+    {
+        let answer = call_with(
+            &app,
+            Method::POST,
+            "/api/v1/auth/token",
+            Auth::None,
+            token_request(&user.username, &user.password),
+            &[("user-agent", client)],
+        )
+        .await;
+        assert_eq!(answer.status, 200);
+        let mail = app.wait_for_mail_to(&user.email, seen + round).await;
+        assert!(mail.subject.contains("Nuevo inicio de sesión"), "{mail:?}");
+        let text = mail.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            text.contains("a través de la API con el cliente «inventario-movil/2.1»"),
+            "{text}"
+        );
+        assert!(!text.contains("navegador que no había usado"));
+    }
+}
+
+#[tokio::test]
+async fn bad_bearer_tokens_use_up_no_ones_sign_in_attempts() {
+    let app = spawn_app().await;
+    let user = app.create_user("ana", "admin").await;
+    // A bearer token names no account, so a wrong one cannot count against one; and at 256
+    // bits a guess is hopeless, so it is refused without writing anything.
+    for token in [
+        "cta_nope",
+        "x",
+        &"a".repeat(43),
+        &format!("cta_{}", "b".repeat(43)),
+    ] {
+        assert_eq!(me_status(&app, token).await, 401);
+    }
+    assert_eq!(app.throttle_attempts(), 0);
+    let answer = call(
+        &app,
+        Method::POST,
+        "/api/v1/auth/token",
+        Auth::None,
+        token_request(&user.username, &user.password),
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+}

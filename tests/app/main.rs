@@ -1,6 +1,7 @@
 //! Black-box tests: each starts the real server on port 0 with its own database.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
+mod api_cookie;
 mod api_me;
 mod api_scopes;
 mod api_support;

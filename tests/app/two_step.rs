@@ -21,7 +21,7 @@ async fn offered_secret(app: &TestApp, client: &Client) -> String {
 }
 
 /// The code of `secret` for the step `offset` steps from now on the app's clock.
-fn code_at(app: &TestApp, secret: &str, offset: i64) -> String {
+pub(crate) fn code_at(app: &TestApp, secret: &str, offset: i64) -> String {
     let bytes = base32_decode(secret).unwrap();
     format!("{:06}", totp(&bytes, step_at(app.clock.now()) + offset))
 }
