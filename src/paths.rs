@@ -23,6 +23,9 @@ pub const PASSKEYS: &str = "/seguridad/llaves/";
 pub const REAUTHENTICATE: &str = "/reautenticar/";
 pub const END_OTHER_SESSIONS: &str = "/seguridad/sesiones/cerrar-otras/";
 pub const NOT_ME: &str = "/seguridad/no-fui-yo/";
+/// The probes of load balancers and orchestrators: plain text, never the error page.
+pub const HEALTHZ: &str = "/healthz";
+pub const READYZ: &str = "/readyz";
 pub const EXPORT: &str = "/cuenta/exportar/";
 pub const PERSONAL_TOKENS: &str = "/seguridad/tokens/";
 /// Sign-in with the OpenID Connect provider: the start and the provider's way back.

@@ -537,8 +537,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
             export::export_page,
             export::download_export,
         ))
-        .service(only(web::get(), "/healthz", health::healthz))
-        .service(only(web::get(), "/readyz", health::readyz))
+        .service(only(web::get(), paths::HEALTHZ, health::healthz))
+        .service(only(web::get(), paths::READYZ, health::readyz))
         .configure(crate::api::routes)
         .service(
             web::resource("/static/{path:.*}")

@@ -1,5 +1,6 @@
 //! The error page: every 4xx and 5xx response that is not already a page of its own (a form
-//! re-rendered with 422, a JSON answer) gets a translated page in the site layout.
+//! re-rendered with 422, a JSON answer, a probe's plain text) gets a translated page in the
+//! site layout.
 
 use actix_web::HttpRequest;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
@@ -42,7 +43,12 @@ fn keys_for(status: StatusCode) -> (&'static str, &'static str) {
 pub fn render<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    if crate::api::problem::is_api_path(res.request().path()) {
+    let path = res.request().path();
+    // A probe's 503 says what is not ready, in plain text for the machine that asks.
+    if path == crate::paths::HEALTHZ || path == crate::paths::READYZ {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    if crate::api::problem::is_api_path(path) {
         return Ok(ErrorHandlerResponse::Response(
             crate::api::problem::problem_response(res),
         ));

@@ -107,6 +107,26 @@ async fn readyz_says_ready_when_database_migrations_and_media_answer() {
 }
 
 #[tokio::test]
+async fn readyz_names_what_is_not_ready_in_plain_text() {
+    let app = spawn_app().await;
+    // As if a newer binary's migration were missing: the latest one is forgotten.
+    app.db(|c| {
+        diesel::sql_query(
+            "DELETE FROM __diesel_schema_migrations WHERE version = \
+             (SELECT MAX(version) FROM __diesel_schema_migrations)",
+        )
+        .execute(c)
+    })
+    .unwrap();
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status().as_u16(), 503);
+    let content_type = response.headers()["content-type"].to_str().unwrap();
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    assert_eq!(response.text().await.unwrap(), "migrations not current");
+    assert_eq!(app.status_of("/healthz").await, 200, "still alive");
+}
+
+#[tokio::test]
 async fn metrics_are_served_on_their_own_listener_only() {
     let app = spawn_app_with(|s| s.metrics_bind = Some("127.0.0.1:0".parse().unwrap())).await;
     let metrics = app.metrics_address.clone().expect("a metrics listener");

@@ -43,5 +43,14 @@ async fn an_unreachable_bucket_makes_readyz_fail_but_not_healthz() {
     })
     .await;
     assert_eq!(app.status_of("/healthz").await, 200);
-    assert_eq!(app.status_of("/readyz").await, 503);
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status().as_u16(), 503);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain"),
+        "a probe's answer, not the error page"
+    );
+    assert_eq!(response.text().await.unwrap(), "media store unavailable");
 }
