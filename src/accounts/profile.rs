@@ -176,12 +176,13 @@ pub async fn update_profile(
         None
     };
     let saved = write(state, user.id, update, new_photo.clone(), email_change).await;
-    // The file no row points at any more: the old photo after a change, or the new one when
-    // the row was not written. Deleted only after the database decided.
-    let orphan = match (&saved, &new_photo) {
-        (Ok(()), Some(_)) => user.photo_path.clone(),
-        (Err(_), Some(new)) => Some(new.clone()),
-        _ => None,
+    // The file no row points at any more: the photo the row pointed at when it was written
+    // (not the one this request saw, which a save at the same time may have replaced), or
+    // the new one when the row was not written. Deleted only after the database decided.
+    let orphan = match (&saved, new_photo) {
+        (Ok(replaced), Some(_)) => replaced.clone(),
+        (Err(_), new) => new,
+        (Ok(_), None) => None,
     };
     if let Some(orphan) = orphan {
         remove_photo_file(state, orphan).await;
@@ -353,14 +354,15 @@ impl EmailChange {
     }
 }
 
-/// One transaction: the address still free, the profile's columns, the change's link and mails.
+/// One transaction: the address still free, the profile's columns, the change's link and
+/// mails. Returns the uploaded photo that a new one replaced.
 async fn write(
     state: &AppState,
     id: i32,
     update: ProfileUpdate,
     photo_path: Option<String>,
     email_change: Option<EmailChange>,
-) -> Result<(), Error> {
+) -> Result<Option<String>, Error> {
     let now = state.clock.now();
     db::run_write(&state.pool, move |conn| {
         if let Some(change) = &email_change
@@ -382,17 +384,17 @@ async fn write(
             photo_path: photo_path.as_deref(),
             updated_at: now,
         };
-        match User::write_profile(conn, id, &changes)? {
-            Ok(()) => {}
+        let replaced = match User::write_profile(conn, id, &changes)? {
+            Ok(replaced) => replaced,
             Err(Taken::Username) => {
                 return Err(Error::field("username", "error-username-taken"));
             }
             Err(Taken::Email) => return Err(Error::field("email", "error-email-taken")),
-        }
+        };
         if let Some(change) = &email_change {
             change.queue(conn, id, now)?;
         }
-        Ok(())
+        Ok(replaced)
     })
     .await
 }

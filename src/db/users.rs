@@ -435,21 +435,28 @@ impl User {
     }
 
     /// Writes the profile form's columns, or says which unique field another account holds.
+    /// With a new photo, returns the uploaded photo it replaced (read under the row's lock,
+    /// see [`Self::photos_for_update`]), for the caller to delete.
     pub fn write_profile(
         conn: &mut DbConnection,
         id: i32,
         changes: &ProfileChanges<'_>,
-    ) -> QueryResult<Result<(), Taken>> {
+    ) -> QueryResult<Result<Option<String>, Taken>> {
         if let Some(taken) = Self::which_taken(conn, changes.username_normalized, None, Some(id))? {
             return Ok(Err(taken));
         }
         // A savepoint when called inside a transaction (see `insert`).
         match conn.transaction(|c| {
+            let replaced = match changes.photo_path {
+                Some(new) => Self::photos_for_update(c, id)?.0.filter(|old| old != new),
+                None => None,
+            };
             diesel::update(users::table.find(id))
                 .set(changes)
-                .execute(c)
+                .execute(c)?;
+            Ok(replaced)
         }) {
-            Ok(_) => Ok(Ok(())),
+            Ok(replaced) => Ok(Ok(replaced)),
             Err(e) if super::is_unique_violation(&e) => Ok(Err(Self::which_taken(
                 conn,
                 changes.username_normalized,
@@ -458,6 +465,25 @@ impl User {
             )?
             .unwrap_or(Taken::Username))),
             Err(e) => Err(e),
+        }
+    }
+
+    /// The account's stored photos (uploaded, provider's), read inside a write transaction
+    /// so that they stay so until it ends: the row is locked on PostgreSQL (`FOR UPDATE`); on
+    /// SQLite the write transaction (`BEGIN IMMEDIATE`) already keeps other writers out. Two
+    /// saves at once then each learn the file the other one replaced, and none is left
+    /// without a row pointing at it.
+    fn photos_for_update(
+        conn: &mut DbConnection,
+        id: i32,
+    ) -> QueryResult<(Option<String>, Option<String>)> {
+        let query = users::table
+            .find(id)
+            .select((users::photo_path, users::google_photo_path));
+        match conn {
+            DbConnection::Sqlite(c) => query.get_result(c),
+            #[cfg(feature = "postgres")]
+            DbConnection::Postgres(c) => query.for_update().get_result(c),
         }
     }
 
@@ -479,10 +505,7 @@ impl User {
         now: Timestamp,
     ) -> QueryResult<Option<String>> {
         super::write_transaction(conn, |conn| {
-            let previous: Option<String> = users::table
-                .find(id)
-                .select(users::photo_path)
-                .get_result(conn)?;
+            let previous = Self::photos_for_update(conn, id)?.0;
             diesel::update(users::table.find(id))
                 .set((users::photo_path.eq(path), users::updated_at.eq(now)))
                 .execute(conn)?;
@@ -501,10 +524,7 @@ impl User {
         now: Timestamp,
     ) -> QueryResult<Option<String>> {
         super::write_transaction(conn, |conn| {
-            let previous: Option<String> = users::table
-                .find(id)
-                .select(users::google_photo_path)
-                .get_result(conn)?;
+            let previous = Self::photos_for_update(conn, id)?.1;
             diesel::update(users::table.find(id))
                 .set((
                     users::google_photo_url.eq(url),

@@ -262,6 +262,24 @@ async fn removing_the_photo_deletes_the_file() {
 }
 
 #[tokio::test]
+async fn saves_at_the_same_time_leave_one_file_the_one_the_row_points_at() {
+    let (app, user) = spawn_logged_in("vendedor").await;
+    upload(&app, &user, "a.png", picture(ImageFormat::Png, 200, 200)).await;
+    // Six saves at once, each of which saw the first photo when it began: each must delete
+    // the file it replaced in the database, not the one it saw.
+    let saves = (0..6).map(|_| upload(&app, &user, "b.png", picture(ImageFormat::Png, 300, 200)));
+    for response in futures_util::future::join_all(saves).await {
+        assert_is_redirect_to(&response, "/perfil/");
+    }
+    let kept = app.user(user.id).photo_path.expect("a photo");
+    assert_eq!(
+        stored_files(&app).await,
+        vec![kept],
+        "no file without its row"
+    );
+}
+
+#[tokio::test]
 async fn media_urls_only_serve_names_of_our_shape() {
     let app = spawn_app().await;
     // (With the S3 suite the folder is not the store, and nothing there is reachable either.)
@@ -319,4 +337,38 @@ async fn a_photo_is_streamed_with_its_length_and_tag_and_a_held_copy_gets_304() 
         .unwrap();
     assert_eq!(again.status().as_u16(), 304);
     assert!(again.bytes().await.unwrap().is_empty());
+
+    // The date it was sent with (or a later one) is as good as the tag; an earlier one, or
+    // another tag beside it (the tag wins), gets the photo.
+    let modified = served_header(&app, &path, "last-modified").await;
+    let get = |headers: Vec<(&'static str, String)>| {
+        let mut request = app.client.get(app.url(&format!("/media/{path}")));
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(
+        get(vec![("If-Modified-Since", modified.clone())]).await,
+        304
+    );
+    let later = "Fri, 01 Jan 2100 00:00:00 GMT".to_owned();
+    assert_eq!(get(vec![("If-Modified-Since", later)]).await, 304);
+    let earlier = "Thu, 01 Jan 2015 00:00:00 GMT".to_owned();
+    assert_eq!(get(vec![("If-Modified-Since", earlier)]).await, 200);
+    let other_tag = vec![
+        ("If-None-Match", "\"otra\"".to_owned()),
+        ("If-Modified-Since", modified),
+    ];
+    assert_eq!(get(other_tag).await, 200);
+    assert_eq!(
+        get(vec![("If-Modified-Since", "ayer".to_owned())]).await,
+        200,
+        "a date that is not one is ignored"
+    );
+}
+
+async fn served_header(app: &TestApp, path: &str, name: &str) -> String {
+    let served = app.get(&format!("/media/{path}")).await;
+    served.headers()[name].to_str().unwrap().to_owned()
 }
