@@ -451,9 +451,9 @@ fn routes(cfg: &mut web::ServiceConfig) {
             account_deletion::deletion_form,
             account_deletion::submit_deletion,
         ))
-        .service(only(
-            web::post(),
+        .service(form(
             paths::RESTORE_ACCOUNT,
+            account_deletion::restore_page,
             account_deletion::submit_restore,
         ))
         .service(form(

@@ -207,6 +207,15 @@ pub async fn pending_of(state: &AppState, user: &User) -> Result<Option<Pending>
     db::run(&state.pool, move |conn| pending_in(conn, &user)).await
 }
 
+/// [`pending_in`] for the account `user_id` (`None` when it is gone or not pending).
+pub async fn pending_by_id(state: &AppState, user_id: i32) -> Result<Option<Pending>, Error> {
+    db::run(&state.pool, move |conn| match User::find(conn, user_id)? {
+        Some(user) => pending_in(conn, &user),
+        None => Ok(None),
+    })
+    .await
+}
+
 /// What restoring at sign-in came to.
 pub enum Restored {
     /// The session started.

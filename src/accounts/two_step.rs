@@ -242,27 +242,36 @@ pub async fn disable(
     client: &Client,
     user: &User,
     _recent: Recent,
-) -> Result<(), Error> {
+) -> Result<StillOn, Error> {
     let now = state.clock.now();
-    let notice = notice(state, user, TwoStepNotice::Disabled, now)?;
+    let off = notice(state, user, TwoStepNotice::Disabled, now)?;
+    let app_removed = notice(state, user, TwoStepNotice::AppRemoved, now)?;
     let (user_id, who) = (user.id, client.clone());
-    db::run_write(&state.pool, move |conn| {
+    let still_on = db::run_write(&state.pool, move |conn| {
         if !TotpSecret::remove(conn, user_id)? {
             return Err(Error::NotFound);
         }
         // Codes stay while passkeys still make two-step sign-in.
-        if !status_in(conn, user_id)?.enabled() {
+        let still_on = status_in(conn, user_id)?.enabled();
+        if still_on {
+            app_removed.enqueue(conn)?;
+        } else {
             RecoveryCodes::remove(conn, user_id)?;
+            off.enqueue(conn)?;
         }
-        notice.enqueue(conn)?;
         let event = Event::new(EventKind::TwoStepDisabled, user_id).with("method", "app");
         security_log::record(conn, &who, now, &event)?;
-        Ok(())
+        Ok(StillOn(still_on))
     })
     .await?;
     state.outbox.wake();
-    Ok(())
+    Ok(still_on)
 }
+
+/// After the app is turned off: whether two-step sign-in is still on (passkeys remain, and
+/// with them the recovery codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StillOn(pub bool);
 
 /// An admin removes the factors of `member`, one of their vendedores (the caller checked
 /// that): the app's secret, the passkeys and the recovery codes go, and the vendedor is told by mail. Nothing

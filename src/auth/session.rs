@@ -186,6 +186,13 @@ pub fn allow_restore(
         .map_err(AppError::unexpected)
 }
 
+/// The account this browser may restore now, left in the cookie (for the page that offers
+/// the button).
+pub fn may_restore(session: &Session, now: crate::clock::Timestamp) -> Option<i32> {
+    let ticket = session.get::<RestoreTicket>(RESTORE_KEY).ok().flatten()?;
+    (now.and_utc().timestamp() < ticket.until).then_some(ticket.user_id)
+}
+
 /// The account this browser may restore now, and how its session should last; taken out of
 /// the cookie (it works once).
 pub fn take_restore(

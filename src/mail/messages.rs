@@ -93,6 +93,8 @@ pub enum Mail<'a> {
 pub enum TwoStepNotice {
     Enabled,
     Disabled,
+    /// The authenticator app was turned off while passkeys still make the second step.
+    AppRemoved,
     /// The vendedor's admin removed the factors.
     ResetByAdmin,
     NewCodes,
@@ -261,6 +263,10 @@ impl Mail<'_> {
                     TwoStepNotice::Disabled => (
                         "mail-two-step-disabled-subject",
                         "mail-two-step-disabled-body",
+                    ),
+                    TwoStepNotice::AppRemoved => (
+                        "mail-two-step-app-removed-subject",
+                        "mail-two-step-app-removed-body",
                     ),
                     TwoStepNotice::ResetByAdmin => {
                         ("mail-two-step-reset-subject", "mail-two-step-reset-body")

@@ -12,7 +12,7 @@ mod pages;
 pub use context::PageContext;
 pub use pages::{
     LinkKind, link_button_page, link_invalid, no_referrer, password_rules, pending_deletion,
-    provider_button, recovery_codes_page,
+    pending_deletion_page, provider_button, recovery_codes_page,
 };
 
 use crate::auth::{CurrentUser, csrf};

@@ -141,6 +141,16 @@ pub fn pending_deletion(
         let now = ctx.state.clock.now();
         crate::auth::session::allow_restore(&ctx.session, pending.user_id, remember, now)?;
     }
+    pending_deletion_page(ctx, pending, StatusCode::FORBIDDEN)
+}
+
+/// The page of [`pending_deletion`] alone, for a browser already allowed to restore (after
+/// a passkey sign-in, whose script goes on to `GET /cuenta/restaurar/`).
+pub fn pending_deletion_page(
+    ctx: &super::PageContext,
+    pending: &crate::accounts::deletion::Pending,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     // The page's language (nobody is signed in yet), the account's time zone.
     let layout = ctx.layout();
     let zone = &pending.timezone;
@@ -151,5 +161,5 @@ pub fn pending_deletion(
         layout,
         restorable: pending.restorable,
     };
-    page(StatusCode::FORBIDDEN, &template)
+    page(status, &template)
 }

@@ -2,6 +2,7 @@
 //! it right after a sign-in refused for it) and `GET, POST /cuenta/restaurar/{token}/` (the
 //! mailed restore link). The work is in `accounts::deletion`.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use fluent_templates::fluent_bundle::FluentValue;
@@ -17,7 +18,8 @@ use crate::error::AppError;
 use crate::locale::Reader;
 use crate::paths;
 use crate::render::{
-    FieldErrors, FlashLevel, Layout, PageContext, flash, link_button_page, no_referrer, see_other,
+    FieldErrors, FlashLevel, Layout, PageContext, flash, link_button_page, no_referrer,
+    pending_deletion_page, see_other,
 };
 
 #[derive(Default, Deserialize)]
@@ -114,6 +116,20 @@ pub async fn submit_deletion(
             ctx.invalid(&page)
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /cuenta/restaurar/`: the date and the restore button, while this browser may
+/// restore the account (a passkey sign-in's script comes here, since it cannot show the
+/// form itself); otherwise back to the sign-in page.
+pub async fn restore_page(ctx: PageContext) -> Result<HttpResponse, AppError> {
+    let pending = match session::may_restore(&ctx.session, ctx.state.clock.now()) {
+        Some(user_id) => accounts::deletion::pending_by_id(&ctx.state, user_id).await?,
+        None => None,
+    };
+    match pending.filter(|p| p.restorable) {
+        Some(pending) => pending_deletion_page(&ctx, &pending, StatusCode::OK),
+        None => ctx.redirect_with(paths::LOGIN, FlashLevel::Error, "deletion-restore-expired"),
     }
 }
 

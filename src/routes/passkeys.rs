@@ -15,6 +15,7 @@ use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
 use crate::accounts::login::SecondFactor;
 use crate::accounts::passkeys::{self, PasskeySummary, Started};
+use crate::accounts::sessions::Remember;
 use crate::accounts::{self, Error};
 use crate::auth::browser::{self, browser_of};
 use crate::auth::{CurrentUser, RecentUser, session};
@@ -340,16 +341,36 @@ fn json_error(ctx: &PageContext, error: Error) -> Result<HttpResponse, AppError>
             "llave",
             lang.t("two-step-sign-in-expired"),
         ),
-        Error::PendingDeletion(_) => (
-            StatusCode::FORBIDDEN,
-            "llave",
-            lang.t("passkey-pending-deletion"),
-        ),
+        Error::PendingDeletion(pending) => {
+            let message = lang.t("passkey-pending-deletion");
+            if !pending.restorable {
+                return refusal(StatusCode::FORBIDDEN, "llave", message);
+            }
+            // Its owner may restore it from this browser for a few minutes: the script goes
+            // on to the page with the button.
+            let now = ctx.state.clock.now();
+            session::allow_restore(&ctx.session, pending.user_id, Remember::No, now)?;
+            return Ok(HttpResponse::Forbidden()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(json!({
+                    "error": message,
+                    "field": "llave",
+                    "redirect": paths::RESTORE_ACCOUNT,
+                })));
+        }
         Error::Throttled { retry_after_secs } => {
-            return Err(AppError::TooManyRequests { retry_after_secs });
+            return Ok(HttpResponse::TooManyRequests()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((header::RETRY_AFTER, retry_after_secs.to_string()))
+                .json(json!({ "error": lang.t("error-429-message"), "field": "llave" })));
         }
         e => return Err(e.into()),
     };
+    refusal(status, field, message)
+}
+
+/// `{"error": message, "field": name}` with `status`, for the script to show.
+fn refusal(status: StatusCode, field: &str, message: String) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::build(status)
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(json!({ "error": message, "field": field })))

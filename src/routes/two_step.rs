@@ -27,6 +27,24 @@ struct TwoStepPage {
 }
 
 impl TwoStepPage {
+    /// The words of turning the app off: all of two-step sign-in, or only the app when
+    /// passkeys remain (and with them the second step and the recovery codes).
+    fn turn_off_keys(&self) -> (&'static str, &'static str, &'static str) {
+        if self.status.passkeys > 0 {
+            (
+                "two-step-remove-app",
+                "two-step-remove-app-confirm",
+                "two-step-remove-app-yes",
+            )
+        } else {
+            (
+                "two-step-disable",
+                "two-step-disable-confirm",
+                "two-step-disable-yes",
+            )
+        }
+    }
+
     fn error_items(&self) -> Vec<(&'static str, String)> {
         self.codigo_error
             .clone()
@@ -113,9 +131,14 @@ pub async fn confirm_app(
 pub async fn disable(ctx: PageContext, recent: RecentUser) -> Result<HttpResponse, AppError> {
     let user = &recent.current.user;
     match two_step::disable(&ctx.state, &ctx.client(), user, recent.recent).await {
-        Ok(()) => {
+        Ok(two_step::StillOn(still_on)) => {
             session::drop_set_up_secret(&ctx.session);
-            ctx.redirect_with(paths::SECURITY, FlashLevel::Success, "two-step-disabled")
+            let message = if still_on {
+                "two-step-app-removed"
+            } else {
+                "two-step-disabled"
+            };
+            ctx.redirect_with(paths::SECURITY, FlashLevel::Success, message)
         }
         Err(Error::NotFound) => {
             ctx.redirect_with(paths::TWO_STEP, FlashLevel::Info, "two-step-already-off")

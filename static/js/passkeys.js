@@ -197,7 +197,9 @@
           return post(signIn.dataset.finish, assertion(credential));
         })
         .then(function (result) {
-          if (!result.ok) {
+          // A refusal that leads somewhere (an account pending deletion: the page with its
+          // restore button) is followed.
+          if (!result.ok && !(result.body && result.body.redirect)) {
             throw refusal(result, signIn.dataset.msgFailed);
           }
           go(result);

@@ -739,6 +739,21 @@ async fn a_passkey_does_not_open_an_account_pending_deletion_or_inactive() {
     );
     let response = app.get_with_client(&client, "/dashboard/").await;
     assert_eq!(response.status().as_u16(), 303);
+    // Its owner goes on to the page with the restore button, as after a password.
+    assert_eq!(value["redirect"], "/cuenta/restaurar/");
+    let page = app.get_page_with(&client, "/cuenta/restaurar/").await;
+    assert!(page.contains("id=\"pending-date\""), "{page}");
+    assert!(page.contains("action=\"/cuenta/restaurar/\""), "{page}");
+    // Another browser, without that permission, is sent to sign in.
+    let stranger = app
+        .get_with_client(&new_client(), "/cuenta/restaurar/")
+        .await;
+    assert_is_redirect_to(&stranger, "/login/");
+    // Restored; the session then waits for a second step, as after a password (the
+    // permission does not say how the first step was passed).
+    let restored = app.post_form_with(&client, "/cuenta/restaurar/", &[]).await;
+    assert_is_redirect_to(&restored, "/login/dos-pasos/");
+    assert!(app.user(ana.id).purge_after.is_none());
     // Inactive: the same refusal as a passkey nobody knows.
     app.update_user(
         ana.id,
@@ -766,6 +781,16 @@ async fn passwordless_starts_are_counted_per_client() {
     let response = post_json(&app, &client, "/login/llave/opciones/", &json!({})).await;
     assert_eq!(response.status().as_u16(), 429);
     assert!(response.headers().contains_key("retry-after"));
+    // The script shows the refusal's words beside the button, as for any other refusal.
+    let value: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(value["field"], "llave");
+    assert!(
+        value["error"]
+            .as_str()
+            .unwrap()
+            .contains("demasiados intentos"),
+        "{value}"
+    );
 }
 
 #[tokio::test]
@@ -786,4 +811,49 @@ async fn an_old_sign_in_types_the_password_again_before_passkeys_change() {
     let remove = format!("/seguridad/llaves/{id}/eliminar/");
     assert_eq!(app.post_form(&remove, &[]).await.status().as_u16(), 303);
     assert_eq!(passkey_ids(&app, ana.id), vec![id]);
+}
+
+#[tokio::test]
+async fn turning_the_app_off_beside_a_passkey_says_that_the_second_step_stays() {
+    let (app, ana, _, _) = ana_with_passkey().await;
+    crate::two_step::enable(&app, &app.client).await;
+    let page = app.get_page("/seguridad/dos-pasos/").await;
+    assert!(
+        page.contains("Quitar la aplicación de autenticación"),
+        "{page}"
+    );
+    assert!(
+        page.contains("seguirán sirviendo como segundo paso"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("para entrar bastará la contraseña"),
+        "{page}"
+    );
+
+    let response = app.post_form("/seguridad/dos-pasos/desactivar/", &[]).await;
+    crate::helpers::assert_is_redirect_to(&response, "/seguridad/");
+    let centre = app.get_page("/seguridad/").await;
+    assert!(
+        centre.contains("Se quitó la aplicación de autenticación."),
+        "{centre}"
+    );
+    assert_eq!(codes_left(&app, ana.id), 10, "the codes stay");
+    app.wait_for_outbox_drained().await;
+    let mails = app.mails_to(&ana.email);
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.subject.contains("Aplicación de autenticación quitada")),
+        "{mails:?}"
+    );
+    assert!(
+        !mails
+            .iter()
+            .any(|m| m.subject.contains("Verificación en dos pasos desactivada")),
+        "two-step sign-in is not off"
+    );
+    // Without a passkey, the same button turns all of it off, as it says.
+    let page = app.get_page("/seguridad/dos-pasos/").await;
+    assert!(!page.contains("Quitar la aplicación"), "the app is off now");
 }
