@@ -4,13 +4,15 @@
 //! `Nov 30, 2026, 7:44 AM`, `5 minutes ago` and `€1,234.56` in English.
 //!
 //! The formatters are built once per thread and locale: building one loads its data, formatting
-//! with it only writes.
+//! with it only writes. The data is baked into the binary for the locales we ship
+//! (`icu_data/`, made by `icu_data/generate.sh`); any other locale falls back to its language.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use chrono::{Datelike, TimeZone, Timelike};
+use cuentas_icu_data::Baked;
 use fixed_decimal::Decimal;
 use icu_calendar::Gregorian;
 use icu_datetime::FixedCalendarDateTimeFormatter;
@@ -243,17 +245,43 @@ impl Formatters {
         let relative = RelativeTimeFormatterOptions {
             numeric: Numeric::Auto,
         };
+        let data = &Baked;
         Ok(Self {
-            date: FixedCalendarDateTimeFormatter::try_new((&locale).into(), YMD::medium())?,
-            date_time: FixedCalendarDateTimeFormatter::try_new(
+            date: FixedCalendarDateTimeFormatter::try_new_unstable(
+                data,
+                (&locale).into(),
+                YMD::medium(),
+            )?,
+            date_time: FixedCalendarDateTimeFormatter::try_new_unstable(
+                data,
                 (&locale).into(),
                 YMD::medium().with_time_hm(),
             )?,
-            seconds: RelativeTimeFormatter::try_new_long_second((&locale).into(), relative)?,
-            minutes: RelativeTimeFormatter::try_new_long_minute((&locale).into(), relative)?,
-            hours: RelativeTimeFormatter::try_new_long_hour((&locale).into(), relative)?,
-            days: RelativeTimeFormatter::try_new_long_day((&locale).into(), relative)?,
-            currency: CurrencyFormatter::try_new((&locale).into(), Default::default())?,
+            seconds: RelativeTimeFormatter::try_new_long_second_unstable(
+                data,
+                (&locale).into(),
+                relative,
+            )?,
+            minutes: RelativeTimeFormatter::try_new_long_minute_unstable(
+                data,
+                (&locale).into(),
+                relative,
+            )?,
+            hours: RelativeTimeFormatter::try_new_long_hour_unstable(
+                data,
+                (&locale).into(),
+                relative,
+            )?,
+            days: RelativeTimeFormatter::try_new_long_day_unstable(
+                data,
+                (&locale).into(),
+                relative,
+            )?,
+            currency: CurrencyFormatter::try_new_unstable(
+                data,
+                (&locale).into(),
+                Default::default(),
+            )?,
         })
     }
 }
