@@ -322,6 +322,38 @@ mod tests {
         }
     }
 
+    // The baked data (`icu_data/`) must hold each region's own conventions, and English
+    // readers' too (`en-ES` falls back to `en-150`, not to `en`).
+    #[test]
+    fn regions_keep_their_own_conventions_in_the_baked_data() {
+        let instant = at(2026, 11, 30, 19, 44);
+        let utc = |lang, region| reader(lang, Some(region), "UTC");
+        let written = |lang, region, currency| {
+            let r = utc(lang, region);
+            let amount = r
+                .amount(-123_456, currency)
+                .replace(['\u{a0}', '\u{202f}'], " ");
+            (r.date(instant), amount)
+        };
+        assert_eq!(
+            written(Lang::Es, "CL", "CLP"),
+            ("30-11-2026".into(), "-$1.235".into())
+        );
+        assert_eq!(
+            written(Lang::Es, "AR", "ARS"),
+            ("30 de nov de 2026".into(), "-$ 1.234,56".into())
+        );
+        assert_eq!(
+            written(Lang::Es, "PE", "PEN"),
+            ("30 nov. 2026".into(), "-S/ 1,234.56".into())
+        );
+        assert_eq!(
+            written(Lang::En, "ES", "EUR"),
+            ("30 Nov 2026".into(), "-1.234,56 €".into())
+        );
+        assert_eq!(utc(Lang::En, "ES").date_time(instant), "30 Nov 2026, 19:44");
+    }
+
     // CLDR keeps a number and its unit together with no-break spaces: U+00A0 before a currency,
     // U+202F (narrow) before "a.m." and "AM".
     #[test]
