@@ -117,6 +117,10 @@ pub struct PendingSignIn {
     pub browser_id: Option<String>,
     /// "Recordarme" was ticked.
     pub remember: bool,
+    /// The OpenID Connect issuer that vouched for the first step, recorded with the sign-in
+    /// once the second passes (absent in cookies made before it was kept).
+    #[serde(default)]
+    pub via: Option<String>,
 }
 
 /// How long a pending sign-in waits for its second step.
@@ -129,6 +133,15 @@ impl PendingSignIn {
             epoch: user.session_epoch,
             browser_id,
             remember: remember == Remember::Yes,
+            via: None,
+        }
+    }
+
+    /// The first step was the OpenID Connect provider `issuer`.
+    pub fn via(self, issuer: &str) -> Self {
+        Self {
+            via: Some(issuer.to_owned()),
+            ..self
         }
     }
 }

@@ -111,6 +111,7 @@ pub async fn complete_second_step(
             passkey_second_step(state, client, &user, ceremony, *answer).await?
         }
     };
+    let via = pending.via.clone();
     let browser_id = pending
         .browser_id
         .filter(|id| is_token_shaped(id))
@@ -124,7 +125,7 @@ pub async fn complete_second_step(
             browser_id: &remembered,
             rehash: None,
             second_step: true,
-            via: None,
+            via: via.as_deref(),
         };
         sign_in.record(conn, now, &base_url)
     })

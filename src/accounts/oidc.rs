@@ -202,6 +202,7 @@ async fn sign_in_known(
         return Err(Error::PendingDeletion(Box::new(pending)));
     }
     let second_step = super::two_step::status(state, user.id).await?.enabled();
+    let issuer = link.issuer.clone();
     let (owner, who, browser_id, base_url) = (
         user.clone(),
         client.clone(),
@@ -234,7 +235,7 @@ async fn sign_in_known(
     }
     refresh_picture(state, &user, &visit.identity).await;
     if second_step {
-        let pending = PendingSignIn::of(&user, Some(visit.browser_id), Remember::No);
+        let pending = PendingSignIn::of(&user, Some(visit.browser_id), Remember::No).via(&issuer);
         return Ok(Outcome::SecondStep(pending));
     }
     start(state, client, user, visit).await

@@ -314,7 +314,7 @@ async fn a_known_identity_with_two_step_goes_to_the_second_step() {
     let (provider, app) = spawn().await;
     let ana = app.create_user("ana", "admin").await;
     let client = app.new_logged_in_client(&ana).await;
-    crate::two_step::enable(&app, &client).await;
+    let (secret, _) = crate::two_step::enable(&app, &client).await;
     app.db(|c| {
         LinkedIdentity::link(
             c,
@@ -334,6 +334,24 @@ async fn a_known_identity_with_two_step_goes_to_the_second_step() {
         &app.get_with_client(&other, "/dashboard/").await,
         "/login/?next=%2Fdashboard%2F",
     );
+    // The code finishes it; the history says the provider was the first step.
+    let code = crate::two_step::code_at(&app, &secret, 0);
+    let passed = app
+        .post_form_with(&other, "/login/dos-pasos/", &[("codigo", &code)])
+        .await;
+    assert_is_redirect_to(&passed, "/dashboard/");
+    let last: String = app
+        .db(|c| {
+            security_events::table
+                .filter(security_events::user_id.eq(ana.id))
+                .filter(security_events::kind.eq("signed_in"))
+                .order(security_events::id.desc())
+                .select(security_events::details)
+                .first(c)
+        })
+        .unwrap();
+    assert!(last.contains("\"second_step\":true"), "{last}");
+    assert!(last.contains(&provider.issuer), "{last}");
 }
 
 #[tokio::test]
