@@ -25,6 +25,7 @@ use super::security_log::{self, Event};
 use super::{Client, Error};
 use crate::clock::Timestamp;
 use crate::db::invoice_settings::InvoiceSettings;
+use crate::db::linked_identities::LinkedIdentity;
 use crate::db::security_events::{EventKind, SecurityEvent};
 use crate::db::sessions::SessionRecord;
 use crate::db::tokens::OneTimeToken;
@@ -59,7 +60,23 @@ pub struct Export<'c> {
     pub team: Option<Vec<TeamMember>>,
     pub sessions: Vec<SessionExport>,
     pub two_step: TwoStepExport,
+    /// The OpenID Connect identities that sign in to the account.
+    pub linked_identities: Vec<LinkedIdentityExport>,
     pub security_history: History<'c>,
+}
+
+/// One identity at an OpenID Connect provider linked to the account.
+#[derive(Serialize)]
+pub struct LinkedIdentityExport {
+    pub issuer: String,
+    /// The provider's id for the person (`sub`).
+    pub subject: String,
+    /// The address the provider gave when it was linked.
+    pub email: String,
+    #[serde(serialize_with = "utc")]
+    pub linked_at: Timestamp,
+    #[serde(serialize_with = "utc")]
+    pub last_used_at: Timestamp,
 }
 
 /// Whether two-step sign-in is on; never the secret or a code.
@@ -352,6 +369,16 @@ fn write_archive(
             })
             .collect(),
     };
+    let linked_identities = LinkedIdentity::of_user(conn, user.id)?
+        .into_iter()
+        .map(|identity| LinkedIdentityExport {
+            issuer: identity.issuer,
+            subject: identity.subject,
+            email: identity.email,
+            linked_at: identity.created_at,
+            last_used_at: identity.last_used_at,
+        })
+        .collect();
     let export = Export {
         format: FORMAT,
         generated_at: now,
@@ -390,6 +417,7 @@ fn write_archive(
         team,
         sessions,
         two_step,
+        linked_identities,
         security_history: History {
             conn: RefCell::new(conn),
             user_id: user.id,

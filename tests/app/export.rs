@@ -326,3 +326,37 @@ async fn with_no_grace_every_export_asks_for_the_password() {
     // The pass was spent by that download.
     assert_is_redirect_to(&ask().await, "/reautenticar/?next=%2Fcuenta%2Fexportar%2F");
 }
+
+#[tokio::test]
+async fn linked_identities_are_in_the_export_and_only_ones_own() {
+    let (app, dora) = spawn_logged_in_as("Dora", "admin").await;
+    let other = app.create_user("otra", "admin").await;
+    let now = chrono::Utc::now().naive_utc();
+    for (user, subject, email) in [
+        (dora.id, "sub-dora", "dora@gmail.example"),
+        (other.id, "sub-otra", "otra@gmail.example"),
+    ] {
+        app.db(|c| {
+            cuentas::db::linked_identities::LinkedIdentity::link(
+                c,
+                user,
+                "https://accounts.google.com",
+                subject,
+                email,
+                now,
+            )
+        })
+        .unwrap();
+    }
+    let archive = download(&app, &app.client, "Dora").await;
+    let linked = archive.data["linked_identities"]
+        .as_array()
+        .expect("linked_identities");
+    assert_eq!(linked.len(), 1, "{linked:?}");
+    assert_eq!(linked[0]["issuer"], "https://accounts.google.com");
+    assert_eq!(linked[0]["subject"], "sub-dora");
+    assert_eq!(linked[0]["email"], "dora@gmail.example");
+    assert!(linked[0]["linked_at"].as_str().unwrap().ends_with('Z'));
+    let text = String::from_utf8_lossy(&archive.bytes);
+    assert!(!text.contains("sub-otra"), "another account's identity");
+}
