@@ -355,30 +355,8 @@ fn write_archive(
             user_agent: s.user_agent,
         })
         .collect();
-    let app = crate::db::two_step::TotpSecret::find(conn, user.id)?;
-    let two_step = TwoStepExport {
-        authenticator_app: app.is_some(),
-        app_added_at: app.map(|a| a.created_at),
-        recovery_codes_left: crate::db::two_step::RecoveryCodes::remaining(conn, user.id)?,
-        passkeys: crate::db::passkeys::PasskeyRow::of_user(conn, user.id)?
-            .into_iter()
-            .map(|p| PasskeyExport {
-                name: p.name,
-                added_at: p.created_at,
-                last_used_at: p.last_used_at,
-            })
-            .collect(),
-    };
-    let linked_identities = LinkedIdentity::of_user(conn, user.id)?
-        .into_iter()
-        .map(|identity| LinkedIdentityExport {
-            issuer: identity.issuer,
-            subject: identity.subject,
-            email: identity.email,
-            linked_at: identity.created_at,
-            last_used_at: identity.last_used_at,
-        })
-        .collect();
+    let two_step = two_step_export(conn, user.id)?;
+    let linked_identities = linked_identities_export(conn, user.id)?;
     let export = Export {
         format: FORMAT,
         generated_at: now,
@@ -448,6 +426,40 @@ fn zip_into(file: File, export: &Export<'_>, photo: Option<bytes::Bytes>) -> any
     file.flush()?;
     file.seek(SeekFrom::Start(0))?;
     Ok(file)
+}
+
+/// Whether two-step sign-in is on, and the passkeys by name.
+fn two_step_export(conn: &mut DbConnection, user_id: i32) -> diesel::QueryResult<TwoStepExport> {
+    let app = crate::db::two_step::TotpSecret::find(conn, user_id)?;
+    Ok(TwoStepExport {
+        authenticator_app: app.is_some(),
+        app_added_at: app.map(|a| a.created_at),
+        recovery_codes_left: crate::db::two_step::RecoveryCodes::remaining(conn, user_id)?,
+        passkeys: crate::db::passkeys::PasskeyRow::of_user(conn, user_id)?
+            .into_iter()
+            .map(|p| PasskeyExport {
+                name: p.name,
+                added_at: p.created_at,
+                last_used_at: p.last_used_at,
+            })
+            .collect(),
+    })
+}
+
+fn linked_identities_export(
+    conn: &mut DbConnection,
+    user_id: i32,
+) -> diesel::QueryResult<Vec<LinkedIdentityExport>> {
+    Ok(LinkedIdentity::of_user(conn, user_id)?
+        .into_iter()
+        .map(|identity| LinkedIdentityExport {
+            issuer: identity.issuer,
+            subject: identity.subject,
+            email: identity.email,
+            linked_at: identity.created_at,
+            last_used_at: identity.last_used_at,
+        })
+        .collect())
 }
 
 fn invoice_export(saved: &InvoiceSettings) -> InvoiceExport {
