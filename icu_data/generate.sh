@@ -7,7 +7,7 @@
 #
 # Needs (none of it at build time, only to regenerate):
 #   cargo install icu4x-datagen@2.1.1 --no-default-features --features provider,baked_exporter,experimental,rayon --locked
-#   npm, for CLDR's JSON (version 48, which ICU4X 2.1 reads)
+#   npm, for CLDR's JSON (version 48, which ICU4X 2.1 reads), and python3
 #   Debian's icu-devtools, for `icuexportdata`: the currency formats' spacing rules name
 #   Unicode properties, which datagen reads from ICU's export (published only on GitHub
 #   otherwise). ICU 72's export lacks the `values` table that ICU4X 2.1 reads from
@@ -41,6 +41,8 @@ names = [("Cn", "Unassigned"), ("Lu", "Uppercase_Letter"), ("Ll", "Lowercase_Let
     ("Pi", "Initial_Punctuation"), ("Pf", "Final_Punctuation")]
 path = sys.argv[1]
 text = open(path).read()
+assert 'short_name = "gc"\n' in text, "gc.toml has a layout this script does not know"
+assert "\nvalues = [" not in text, "this ICU exports the values itself: drop this patch"
 values = "values = [\n" + "".join(
     f'  {{discr={i}, long="{long}", short="{short}"}},\n' for i, (short, long) in enumerate(names)
 ) + "]\n"
@@ -56,7 +58,6 @@ locales=(@und @en @es)
 for region in AR BO CL CO CR CU DO EC ES GT HN MX NI PA PE PR PY SV US UY VE; do
   locales+=("@es-$region" "@en-$region")
 done
-find . -name '*.rs.data' -delete
 icu4x-datagen --format baked --use-separate-crates --overwrite -o "$WORK/out" \
   --cldr-root "$WORK/node_modules" --icuexport-root "$WORK/icuexport" \
   --locales "${locales[@]}" \
@@ -64,4 +65,6 @@ icu4x-datagen --format baked --use-separate-crates --overwrite -o "$WORK/out" \
     DatetimeNamesYearGregorianV1 DatetimeNamesMonthGregorianV1 DatetimeNamesDayperiodV1 \
     DecimalSymbolsV1 DecimalDigitsV1 PluralsCardinalV1 CurrencyEssentialsV1 \
     LongSecondRelativeV1 LongMinuteRelativeV1 LongHourRelativeV1 LongDayRelativeV1
+# Replaced only once the new data is complete.
+find . -name '*.rs.data' -delete
 cp "$WORK/out"/* .

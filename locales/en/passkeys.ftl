@@ -48,7 +48,8 @@ passkey-malformed = The passkey's answer is not valid.
 passkey-name-invalid = The name must be at most 60 characters, without control characters.
 passkey-already-added = This passkey is already added.
 passkey-none = This account has no passkeys.
-passkey-pending-deletion = This account is pending deletion. Sign in with your password to restore it.
+passkey-pending-deletion = This account is pending deletion.
+passkey-pending-deletion-ask-admin = This account is pending deletion. If this is a mistake, ask your admin to restore it.
 
 ## Security history
 event-passkey-added = Passkey added

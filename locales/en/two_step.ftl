@@ -63,6 +63,7 @@ two-step-expired = The set-up expired. Scan the code again.
 ## Security history
 event-two-step-enabled = Two-step sign-in turned on
 event-two-step-disabled = Two-step sign-in turned off
+event-two-step-app-removed = Authenticator app removed (passkeys remain)
 event-recovery-codes-replaced = New recovery codes
 event-recovery-code-used = Signed in with a recovery code
 

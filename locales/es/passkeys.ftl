@@ -48,7 +48,8 @@ passkey-malformed = La respuesta de la llave de acceso no es válida.
 passkey-name-invalid = El nombre debe tener como mucho 60 caracteres, sin caracteres de control.
 passkey-already-added = Esta llave de acceso ya está añadida.
 passkey-none = No hay llaves de acceso para esta cuenta.
-passkey-pending-deletion = Esta cuenta está pendiente de eliminación. Entra con tu contraseña para restaurarla.
+passkey-pending-deletion = Esta cuenta está pendiente de eliminación.
+passkey-pending-deletion-ask-admin = Esta cuenta está pendiente de eliminación. Si es un error, pide a tu administrador que la restaure.
 
 ## Security history
 event-passkey-added = Llave de acceso añadida

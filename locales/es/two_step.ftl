@@ -63,6 +63,7 @@ two-step-expired = La configuración caducó. Escanea de nuevo el código.
 ## Security history
 event-two-step-enabled = Verificación en dos pasos activada
 event-two-step-disabled = Verificación en dos pasos desactivada
+event-two-step-app-removed = Aplicación de autenticación quitada (las llaves de acceso siguen)
 event-recovery-codes-replaced = Códigos de recuperación nuevos
 event-recovery-code-used = Inicio de sesión con un código de recuperación
 

@@ -37,6 +37,9 @@ pub struct LiveSession {
     /// An unspent re-authentication (see [`spend_recent`]).
     pub reauth_pass_at: Option<Timestamp>,
     pub user: Arc<User>,
+    /// The user has no second factor and must set one up before anything else (see
+    /// `two_step::set_up_required_in`).
+    pub two_step_set_up_required: bool,
 }
 
 /// Whether a new session should outlive the browser ("recordarme").
@@ -95,6 +98,7 @@ impl Lifetimes {
 pub async fn resolve(state: &AppState, session_id: String) -> Result<Option<LiveSession>, Error> {
     let now = state.clock.now();
     let lifetimes = Lifetimes::of(&state.settings);
+    let require_admins = state.settings.require_two_step_admins;
     db::run(&state.pool, move |conn| {
         let Some((row, user)) = UserSession::find_with_user(conn, &session_id)? else {
             return Ok(None);
@@ -106,6 +110,8 @@ pub async fn resolve(state: &AppState, session_id: String) -> Result<Option<Live
         if now - row.last_seen_at >= TOUCH_INTERVAL {
             UserSession::touch(conn, &row.id, now)?;
         }
+        let two_step_set_up_required =
+            super::two_step::set_up_required_in(conn, &user, require_admins)?;
         Ok(Some(LiveSession {
             id: row.id.into(),
             public_id: row.public_id.into(),
@@ -113,6 +119,7 @@ pub async fn resolve(state: &AppState, session_id: String) -> Result<Option<Live
             remember_until: row.remember_until,
             reauth_pass_at: row.reauth_pass_at,
             user: Arc::new(user),
+            two_step_set_up_required,
         }))
     })
     .await

@@ -94,26 +94,27 @@ pub async fn status(state: &AppState, user_id: i32) -> Result<Status, Error> {
 }
 
 /// True when `user` has no factor and must set one up before doing anything else: an admin
-/// under `CUENTAS_REQUIRE_TWO_STEP_ADMINS`, or a vendedor whose admin requires it.
-pub async fn set_up_required(state: &AppState, user: &User) -> Result<bool, Error> {
-    let by_settings = state.settings.require_two_step_admins && user.role == Role::Admin;
+/// under `CUENTAS_REQUIRE_TWO_STEP_ADMINS` (`require_admins`), or a vendedor whose admin
+/// requires it. Answered inside the trip that resolves the session (`sessions::resolve`), so
+/// that a vendedor's every request makes no second trip for it.
+pub(super) fn set_up_required_in(
+    conn: &mut DbConnection,
+    user: &User,
+    require_admins: bool,
+) -> Result<bool, Error> {
+    let by_settings = require_admins && user.role == Role::Admin;
     let admin = user.manager_id.filter(|_| user.role == Role::Vendedor);
     if !by_settings && admin.is_none() {
         return Ok(false);
     }
-    let user_id = user.id;
-    db::run(&state.pool, move |conn| {
-        if status_in(conn, user_id)?.enabled() {
-            return Ok(false);
-        }
-        let required = match admin {
-            _ if by_settings => true,
-            Some(admin) => TeamSettings::requires_two_step(conn, admin)?,
-            None => false,
-        };
-        Ok::<_, Error>(required)
+    if status_in(conn, user.id)?.enabled() {
+        return Ok(false);
+    }
+    Ok(match admin {
+        _ if by_settings => true,
+        Some(admin) => TeamSettings::requires_two_step(conn, admin)?,
+        None => false,
     })
-    .await
 }
 
 /// Whether the admin requires two-step sign-in of their team.
@@ -253,13 +254,15 @@ pub async fn disable(
         }
         // Codes stay while passkeys still make two-step sign-in.
         let still_on = status_in(conn, user_id)?.enabled();
-        if still_on {
+        let kind = if still_on {
             app_removed.enqueue(conn)?;
+            EventKind::TwoStepAppRemoved
         } else {
             RecoveryCodes::remove(conn, user_id)?;
             off.enqueue(conn)?;
-        }
-        let event = Event::new(EventKind::TwoStepDisabled, user_id).with("method", "app");
+            EventKind::TwoStepDisabled
+        };
+        let event = Event::new(kind, user_id).with("method", "app");
         security_log::record(conn, &who, now, &event)?;
         Ok(StillOn(still_on))
     })

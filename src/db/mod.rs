@@ -228,7 +228,7 @@ pub fn connect(database_url: &str) -> anyhow::Result<Pool> {
     // Eight each, measured on two cores (README, Performance): on PostgreSQL, sixteen
     // connections kept sixteen server processes and as many blocking threads runnable at
     // once, and the p99 grew to 100-250 ms while the p50 stayed at 1-4 ms; eight serve as
-    // many requests with a p99 under 20 ms. Four cost SQLite a sixth of its throughput.
+    // many requests with every p99 under 18 ms. Four cost SQLite a sixth of its throughput.
     let max_size = match manager.backend {
         Backend::Sqlite(_) => 8,
         #[cfg(feature = "postgres")]

@@ -72,6 +72,8 @@ crate::text_enum! {
         TwoStepEnabled = "two_step_enabled",
         /// Two-step sign-in was turned off.
         TwoStepDisabled = "two_step_disabled",
+        /// The authenticator app was removed; passkeys keep two-step sign-in on.
+        TwoStepAppRemoved = "two_step_app_removed",
         /// A new set of recovery codes replaced the old one.
         RecoveryCodesReplaced = "recovery_codes_replaced",
         /// A recovery code was used to sign in.

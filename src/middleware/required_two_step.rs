@@ -7,13 +7,11 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpResponse, web};
+use actix_web::{HttpMessage, HttpResponse};
 
 use crate::auth::CurrentUser;
-use crate::error::AppError;
 use crate::paths::{PASSKEYS, REAUTHENTICATE, TWO_STEP};
 use crate::render::{see_other, wants_json};
-use crate::state::AppState;
 
 /// Paths a user who must set up two-step sign-in may still use: the set-up of either factor
 /// (and the password it may ask for again), signing out, files and the health check.
@@ -31,30 +29,12 @@ pub async fn enforce(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let user = req
+    // Found while the session was resolved (`accounts::sessions::resolve`): no trip here.
+    let required = req
         .extensions()
         .get::<CurrentUser>()
-        .map(|current| current.user.clone());
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let (Some(user), Some(state)) = (user, state) else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body);
-    };
-    if allowed(req.method(), req.path()) {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body);
-    }
-    let required = match crate::accounts::two_step::set_up_required(&state, &user).await {
-        Ok(required) => required,
-        Err(e) => {
-            return Ok(req.error_response(AppError::from(e)).map_into_right_body());
-        }
-    };
-    if !required {
+        .is_some_and(|current| current.session.two_step_set_up_required);
+    if !required || allowed(req.method(), req.path()) {
         return next
             .call(req)
             .await

@@ -1,6 +1,6 @@
-//! `GET, POST /cuenta/eliminar/` (delete one's own account), `POST /cuenta/restaurar/` (restore
-//! it right after a sign-in refused for it) and `GET, POST /cuenta/restaurar/{token}/` (the
-//! mailed restore link). The work is in `accounts::deletion`.
+//! `GET, POST /cuenta/eliminar/` (delete one's own account), `GET, POST /cuenta/restaurar/`
+//! (restore it right after a sign-in refused for it) and `GET, POST /cuenta/restaurar/{token}/`
+//! (the mailed restore link). The work is in `accounts::deletion`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

@@ -342,10 +342,13 @@ fn json_error(ctx: &PageContext, error: Error) -> Result<HttpResponse, AppError>
             lang.t("two-step-sign-in-expired"),
         ),
         Error::PendingDeletion(pending) => {
-            let message = lang.t("passkey-pending-deletion");
             if !pending.restorable {
+                // A vendedor deleted by their admin, or whose admin is pending deletion: only
+                // the admin can restore it.
+                let message = lang.t("passkey-pending-deletion-ask-admin");
                 return refusal(StatusCode::FORBIDDEN, "llave", message);
             }
+            let message = lang.t("passkey-pending-deletion");
             // Its owner may restore it from this browser for a few minutes: the script goes
             // on to the page with the button.
             let now = ctx.state.clock.now();

@@ -21,14 +21,14 @@ fn png() -> Vec<u8> {
     out.into_inner()
 }
 
-/// Sends the same request twice with `client`'s cookie: first without the CSRF token
-/// (which must be refused with 403 before anything happens), then with it.
-async fn without_then_with_csrf(
+/// Sends the same request twice with `client`'s cookie: first without the CSRF token, which
+/// must be refused with 403 and leave `unchanged()` true, then with it.
+async fn without_then_with_csrf<F: Future<Output = bool>>(
     app: &TestApp,
     client: &Client,
-    method: Method,
-    path: &str,
+    (method, path): (Method, &str),
     body: impl Fn() -> Body,
+    unchanged: impl Fn() -> F,
 ) -> ApiAnswer {
     let refused = call(
         app,
@@ -44,6 +44,10 @@ async fn without_then_with_csrf(
     assert_eq!(
         refused.status, 403,
         "{method} {path} without the CSRF token"
+    );
+    assert!(
+        unchanged().await,
+        "{method} {path} acted without the CSRF token"
     );
     call(
         app,
@@ -79,8 +83,15 @@ async fn the_team_is_run_with_the_session_cookie_and_its_csrf_token() {
     assert_eq!(refused.status, 403);
     assert!(app.user_by_email("vera@example.com").is_none(), "not made");
 
-    let created =
-        without_then_with_csrf(&app, &app.client, Method::POST, "/api/v1/team", new_member).await;
+    let nobody_new = || async { app.user_by_email("vera@example.com").is_none() };
+    let created = without_then_with_csrf(
+        &app,
+        &app.client,
+        (Method::POST, "/api/v1/team"),
+        new_member,
+        nobody_new,
+    )
+    .await;
     assert_eq!(created.status, 201, "{}", created.body);
     assert!(created.body["temporary_password"].is_string());
     let id = i32::try_from(created.body["member"]["id"].as_i64().unwrap()).unwrap();
@@ -101,15 +112,29 @@ async fn the_team_is_run_with_the_session_cookie_and_its_csrf_token() {
     assert_eq!(member.body["username"], "vera");
 
     let deactivate = format!("/api/v1/team/{id}/desactivar");
-    let deactivated =
-        without_then_with_csrf(&app, &app.client, Method::POST, &deactivate, || Body::None).await;
+    let still_active = || async { app.user(id).is_active };
+    let deactivated = without_then_with_csrf(
+        &app,
+        &app.client,
+        (Method::POST, &deactivate),
+        || Body::None,
+        still_active,
+    )
+    .await;
     assert_eq!(deactivated.status, 204);
     assert!(!app.user(id).is_active);
 
     let before = app.user(id).password_hash;
     let reset = format!("/api/v1/team/{id}/restablecer-password");
-    let issued =
-        without_then_with_csrf(&app, &app.client, Method::POST, &reset, || Body::None).await;
+    let same_password = || async { app.user(id).password_hash == before };
+    let issued = without_then_with_csrf(
+        &app,
+        &app.client,
+        (Method::POST, &reset),
+        || Body::None,
+        same_password,
+    )
+    .await;
     assert_eq!(issued.status, 200);
     assert!(issued.body["temporary_password"].is_string());
     assert_ne!(app.user(id).password_hash, before);
@@ -146,20 +171,26 @@ async fn the_refused_team_action_without_csrf_changes_nothing() {
 async fn the_photo_is_put_and_removed_with_the_session_cookie() {
     let app = spawn_app().await;
     let user = app.logged_in("admin").await;
-    let put = without_then_with_csrf(&app, &app.client, Method::PUT, "/api/v1/me/photo", || {
-        Body::Raw("image/png", png())
-    })
+    let no_photo = || async { app.user(user.id).photo_path.is_none() };
+    let put = without_then_with_csrf(
+        &app,
+        &app.client,
+        (Method::PUT, "/api/v1/me/photo"),
+        || Body::Raw("image/png", png()),
+        no_photo,
+    )
     .await;
     assert_eq!(put.status, 200, "{}", put.body);
     let stored = app.user(user.id).photo_path.expect("a photo");
     assert_eq!(app.stored_photos().await.len(), 1);
 
+    let photo_kept = || async { app.user(user.id).photo_path.as_ref() == Some(&stored) };
     let removed = without_then_with_csrf(
         &app,
         &app.client,
-        Method::DELETE,
-        "/api/v1/me/photo",
+        (Method::DELETE, "/api/v1/me/photo"),
         || Body::None,
+        photo_kept,
     )
     .await;
     assert_eq!(removed.status, 204);
@@ -215,8 +246,16 @@ async fn another_session_is_ended_with_the_session_cookie() {
         .find(|s| s["current"] == false)
         .expect("the phone's session");
     let path = format!("/api/v1/me/sessions/{}", other["id"].as_str().unwrap());
-    let ended =
-        without_then_with_csrf(&app, &app.client, Method::DELETE, &path, || Body::None).await;
+    let phone_signed_in =
+        || async { app.get_with_client(&phone, "/perfil/").await.status() == 200 };
+    let ended = without_then_with_csrf(
+        &app,
+        &app.client,
+        (Method::DELETE, &path),
+        || Body::None,
+        phone_signed_in,
+    )
+    .await;
     assert_eq!(ended.status, 204);
     let phone_now = app.get_with_client(&phone, "/perfil/").await;
     assert_eq!(phone_now.status().as_u16(), 303, "the phone is signed out");

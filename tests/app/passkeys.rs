@@ -853,7 +853,21 @@ async fn turning_the_app_off_beside_a_passkey_says_that_the_second_step_stays() 
             .any(|m| m.subject.contains("Verificación en dos pasos desactivada")),
         "two-step sign-in is not off"
     );
+    let history = app.get_page("/seguridad/").await;
+    assert!(
+        history.contains("Aplicación de autenticación quitada"),
+        "{history}"
+    );
     // Without a passkey, the same button turns all of it off, as it says.
+    let ids = passkey_ids(&app, ana.id);
+    let remove = format!("/seguridad/llaves/{}/eliminar/", ids[0]);
+    app.post_form(&remove, &[]).await;
+    assert!(passkey_ids(&app, ana.id).is_empty());
+    crate::two_step::enable(&app, &app.client).await;
     let page = app.get_page("/seguridad/dos-pasos/").await;
-    assert!(!page.contains("Quitar la aplicación"), "the app is off now");
+    assert!(
+        page.contains("Desactivar la verificación en dos pasos"),
+        "{page}"
+    );
+    assert!(!page.contains("Quitar la aplicación"), "{page}");
 }
