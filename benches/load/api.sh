@@ -4,6 +4,7 @@
 #
 #   benches/load/api.sh            # wrk -t2 -c32 -d10s each
 #   DURATION=30 benches/load/api.sh
+#   BIN=target/release/cuentas benches/load/api.sh   # measure that binary as it is (no build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -13,8 +14,10 @@ PORT=${PORT:-18081}
 WORK=$(mktemp -d)
 trap 'kill "${SERVER:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-cargo build --release --quiet
-BIN=${CARGO_TARGET_DIR:-target}/release/cuentas
+if [[ -z "${BIN:-}" ]]; then
+  cargo build --release --quiet
+  BIN=${CARGO_TARGET_DIR:-target}/release/cuentas
+fi
 export CUENTAS_DATA_DIR="$WORK/data" CUENTAS_MEDIA_ROOT="$WORK/media" \
   CUENTAS_BIND="127.0.0.1:$PORT" RUST_LOG=warn
 PASSWORD='Tortuga-Verde-Lenta-42'
