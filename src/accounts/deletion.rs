@@ -239,6 +239,7 @@ pub async fn restore_after_sign_in(
         replacing,
         remember,
         browser,
+        by_passkey,
     } = restore;
     let now = state.clock.now();
     let browser_id = browser
@@ -256,8 +257,8 @@ pub async fn restore_after_sign_in(
         }
         let restored = Event::new(EventKind::DeletionCancelled, user_id).with("via", "sign_in");
         security_log::record(conn, &who, now, &restored)?;
-        // With a second factor, the sign-in is recorded once it passes.
-        let second_step = super::two_step::status_in(conn, user_id)?.enabled();
+        // With a second factor, the sign-in is recorded once it passes; a passkey was both.
+        let second_step = !by_passkey && super::two_step::status_in(conn, user_id)?.enabled();
         let noticed = if second_step {
             false
         } else {
@@ -269,7 +270,7 @@ pub async fn restore_after_sign_in(
                 second_step: false,
                 via: None,
             };
-            sign_in.record(conn, now, &base_url)?
+            sign_in.record_with(conn, now, &base_url, by_passkey.then_some("passkey"))?
         };
         let user = User::find(conn, user_id)?.ok_or(Error::NotFound)?;
         Ok((user, noticed, second_step))
@@ -298,6 +299,8 @@ pub struct RestoreAfterSignIn {
     pub replacing: Option<String>,
     pub remember: sessions::Remember,
     pub browser: Option<String>,
+    /// The refused sign-in was a passkey's, which also passed the second step.
+    pub by_passkey: bool,
 }
 
 /// True when `token` is a live restore link for an account that can still be restored

@@ -166,6 +166,9 @@ struct RestoreTicket {
     until: i64,
     /// "Recordarme" was ticked on the sign-in form.
     remember: bool,
+    /// The sign-in was a passkey's (absent in cookies made before it was kept).
+    #[serde(default)]
+    by_passkey: bool,
 }
 
 /// Remembers, for [`RESTORE_WINDOW_SECONDS`], that this browser may restore `user_id` (and
@@ -176,14 +179,50 @@ pub fn allow_restore(
     remember: accounts::sessions::Remember,
     now: crate::clock::Timestamp,
 ) -> Result<(), AppError> {
+    hold_restore(session, user_id, remember, false, now)
+}
+
+/// [`allow_restore`] after a passkey sign-in: the passkey was both steps, so restoring
+/// signs in without asking for a second one.
+pub fn allow_restore_by_passkey(
+    session: &Session,
+    user_id: i32,
+    now: crate::clock::Timestamp,
+) -> Result<(), AppError> {
+    hold_restore(
+        session,
+        user_id,
+        accounts::sessions::Remember::No,
+        true,
+        now,
+    )
+}
+
+fn hold_restore(
+    session: &Session,
+    user_id: i32,
+    remember: accounts::sessions::Remember,
+    by_passkey: bool,
+    now: crate::clock::Timestamp,
+) -> Result<(), AppError> {
     let ticket = RestoreTicket {
         user_id,
         until: now.and_utc().timestamp() + RESTORE_WINDOW_SECONDS,
         remember: remember == accounts::sessions::Remember::Yes,
+        by_passkey,
     };
     session
         .insert(RESTORE_KEY, ticket)
         .map_err(AppError::unexpected)
+}
+
+/// What a browser may restore (see [`take_restore`]).
+#[derive(Clone, Copy, Debug)]
+pub struct RestorePermission {
+    pub user_id: i32,
+    pub remember: accounts::sessions::Remember,
+    /// The refused sign-in was a passkey's, which also passed the second step.
+    pub by_passkey: bool,
 }
 
 /// The account this browser may restore now, left in the cookie (for the page that offers
@@ -193,12 +232,9 @@ pub fn may_restore(session: &Session, now: crate::clock::Timestamp) -> Option<i3
     (now.and_utc().timestamp() < ticket.until).then_some(ticket.user_id)
 }
 
-/// The account this browser may restore now, and how its session should last; taken out of
-/// the cookie (it works once).
-pub fn take_restore(
-    session: &Session,
-    now: crate::clock::Timestamp,
-) -> Option<(i32, accounts::sessions::Remember)> {
+/// The account this browser may restore now, and how; taken out of the cookie (it works
+/// once).
+pub fn take_restore(session: &Session, now: crate::clock::Timestamp) -> Option<RestorePermission> {
     let ticket = session
         .remove_as::<RestoreTicket>(RESTORE_KEY)
         .and_then(Result::ok)?;
@@ -207,7 +243,11 @@ pub fn take_restore(
     } else {
         accounts::sessions::Remember::No
     };
-    (now.and_utc().timestamp() < ticket.until).then_some((ticket.user_id, remember))
+    (now.and_utc().timestamp() < ticket.until).then_some(RestorePermission {
+        user_id: ticket.user_id,
+        remember,
+        by_passkey: ticket.by_passkey,
+    })
 }
 
 const SECOND_STEP_KEY: &str = "second_step";

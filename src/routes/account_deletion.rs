@@ -136,17 +136,17 @@ pub async fn restore_page(ctx: PageContext) -> Result<HttpResponse, AppError> {
 /// The restore button after the right password at sign-in: restores and signs in. Without a
 /// live restore permission in the cookie, back to the sign-in page.
 pub async fn submit_restore(ctx: PageContext) -> Result<HttpResponse, AppError> {
-    let Some((user_id, remember)) = session::take_restore(&ctx.session, ctx.state.clock.now())
-    else {
+    let Some(permission) = session::take_restore(&ctx.session, ctx.state.clock.now()) else {
         return ctx.redirect_with(paths::LOGIN, FlashLevel::Error, "deletion-restore-expired");
     };
     let replacing = session::session_id(&ctx.session);
     let client = ctx.client();
     let restore = RestoreAfterSignIn {
-        user_id,
+        user_id: permission.user_id,
         replacing,
-        remember,
+        remember: permission.remember,
         browser: browser_of(&ctx.req),
+        by_passkey: permission.by_passkey,
     };
     let restored = accounts::deletion::restore_after_sign_in(&ctx.state, &client, restore).await;
     match restored {

@@ -15,7 +15,6 @@ use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
 use crate::accounts::login::SecondFactor;
 use crate::accounts::passkeys::{self, PasskeySummary, Started};
-use crate::accounts::sessions::Remember;
 use crate::accounts::{self, Error};
 use crate::auth::browser::{self, browser_of};
 use crate::auth::{CurrentUser, RecentUser, session};
@@ -352,7 +351,7 @@ fn json_error(ctx: &PageContext, error: Error) -> Result<HttpResponse, AppError>
             // Its owner may restore it from this browser for a few minutes: the script goes
             // on to the page with the button.
             let now = ctx.state.clock.now();
-            session::allow_restore(&ctx.session, pending.user_id, Remember::No, now)?;
+            session::allow_restore_by_passkey(&ctx.session, pending.user_id, now)?;
             return Ok(HttpResponse::Forbidden()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .json(json!({

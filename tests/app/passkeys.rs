@@ -749,11 +749,19 @@ async fn a_passkey_does_not_open_an_account_pending_deletion_or_inactive() {
         .get_with_client(&new_client(), "/cuenta/restaurar/")
         .await;
     assert_is_redirect_to(&stranger, "/login/");
-    // Restored; the session then waits for a second step, as after a password (the
-    // permission does not say how the first step was passed).
+    // Restored and signed in: the passkey was both steps, so no second one is asked for.
     let restored = app.post_form_with(&client, "/cuenta/restaurar/", &[]).await;
-    assert_is_redirect_to(&restored, "/login/dos-pasos/");
+    assert_is_redirect_to(&restored, "/dashboard/");
     assert!(app.user(ana.id).purge_after.is_none());
+    let dashboard = app.get_with_client(&client, "/dashboard/").await;
+    assert_eq!(dashboard.status().as_u16(), 200);
+    let signed_in = events(&app, ana.id, "signed_in");
+    assert!(
+        signed_in
+            .last()
+            .is_some_and(|d| d.contains("\"method\":\"passkey\"")),
+        "{signed_in:?}"
+    );
     // Inactive: the same refusal as a passkey nobody knows.
     app.update_user(
         ana.id,
