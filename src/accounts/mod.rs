@@ -10,6 +10,7 @@ pub mod api_tokens;
 pub mod deletion;
 pub mod entry;
 pub mod export;
+pub mod factors;
 pub mod invoice;
 pub mod lockdown;
 pub mod login;

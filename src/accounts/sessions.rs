@@ -38,7 +38,7 @@ pub struct LiveSession {
     pub reauth_pass_at: Option<Timestamp>,
     pub user: Arc<User>,
     /// The user has no second factor and must set one up before anything else (see
-    /// `two_step::set_up_required_in`).
+    /// `factors::set_up_required_in`).
     pub two_step_set_up_required: bool,
 }
 
@@ -111,7 +111,7 @@ pub async fn resolve(state: &AppState, session_id: String) -> Result<Option<Live
             UserSession::touch(conn, &row.id, now)?;
         }
         let two_step_set_up_required =
-            super::two_step::set_up_required_in(conn, &user, require_admins)?;
+            super::factors::set_up_required_in(conn, &user, require_admins)?;
         Ok(Some(LiveSession {
             id: row.id.into(),
             public_id: row.public_id.into(),

@@ -26,6 +26,7 @@ use chrono::TimeDelta;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 
+pub use super::factors::{Status, status_in};
 use super::security_log::{self, Event};
 use super::sessions::Recent;
 use super::throttle::{self, Throttle};
@@ -58,63 +59,12 @@ const SEAL_PURPOSE: &str = "totp-secret-v1";
 /// another character (a typed o counts as 0, an i or l as 1).
 const CODE_ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
 
-/// Where an account stands.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Status {
-    /// The authenticator app is on.
-    pub app: bool,
-    /// Unused recovery codes.
-    pub codes_left: i64,
-    /// Passkeys (`accounts::passkeys`).
-    pub passkeys: i64,
-}
-
-impl Status {
-    /// Any second factor: a sign-in with the password alone is not enough.
-    pub fn enabled(&self) -> bool {
-        self.app || self.passkeys > 0
-    }
-}
-
-/// The account's two-step status, inside a connection.
-pub fn status_in(conn: &mut DbConnection, user_id: i32) -> diesel::QueryResult<Status> {
-    Ok(Status {
-        app: TotpSecret::find(conn, user_id)?.is_some(),
-        codes_left: RecoveryCodes::remaining(conn, user_id)?,
-        passkeys: PasskeyRow::count(conn, user_id)?,
-    })
-}
-
 /// The account's two-step status.
 pub async fn status(state: &AppState, user_id: i32) -> Result<Status, Error> {
     db::run(&state.pool, move |conn| {
         Ok::<_, Error>(status_in(conn, user_id)?)
     })
     .await
-}
-
-/// True when `user` has no factor and must set one up before doing anything else: an admin
-/// under `CUENTAS_REQUIRE_TWO_STEP_ADMINS` (`require_admins`), or a vendedor whose admin
-/// requires it. Answered inside the trip that resolves the session (`sessions::resolve`), so
-/// that a vendedor's every request makes no second trip for it.
-pub(super) fn set_up_required_in(
-    conn: &mut DbConnection,
-    user: &User,
-    require_admins: bool,
-) -> Result<bool, Error> {
-    let by_settings = require_admins && user.role == Role::Admin;
-    let admin = user.manager_id.filter(|_| user.role == Role::Vendedor);
-    if !by_settings && admin.is_none() {
-        return Ok(false);
-    }
-    if status_in(conn, user.id)?.enabled() {
-        return Ok(false);
-    }
-    Ok(match admin {
-        _ if by_settings => true,
-        Some(admin) => TeamSettings::requires_two_step(conn, admin)?,
-        None => false,
-    })
 }
 
 /// Whether the admin requires two-step sign-in of their team.
@@ -245,23 +195,24 @@ pub async fn disable(
     _recent: Recent,
 ) -> Result<StillOn, Error> {
     let now = state.clock.now();
-    let off = notice(state, user, TwoStepNotice::Disabled, now)?;
-    let app_removed = notice(state, user, TwoStepNotice::AppRemoved, now)?;
     let (user_id, who) = (user.id, client.clone());
+    let (to, base_url) = (Recipient::of(user), state.settings.base_url.clone());
     let still_on = db::run_write(&state.pool, move |conn| {
         if !TotpSecret::remove(conn, user_id)? {
             return Err(Error::NotFound);
         }
         // Codes stay while passkeys still make two-step sign-in.
         let still_on = status_in(conn, user_id)?.enabled();
-        let kind = if still_on {
-            app_removed.enqueue(conn)?;
-            EventKind::TwoStepAppRemoved
+        let (kind, told) = if still_on {
+            (EventKind::TwoStepAppRemoved, TwoStepNotice::AppRemoved)
         } else {
             RecoveryCodes::remove(conn, user_id)?;
-            off.enqueue(conn)?;
-            EventKind::TwoStepDisabled
+            (EventKind::TwoStepDisabled, TwoStepNotice::Disabled)
         };
+        Mail::TwoStep(told)
+            .compose(&to, &base_url, now)
+            .map_err(Error::unexpected)?
+            .enqueue(conn)?;
         let event = Event::new(kind, user_id).with("method", "app");
         security_log::record(conn, &who, now, &event)?;
         Ok(StillOn(still_on))

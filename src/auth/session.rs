@@ -171,6 +171,13 @@ struct RestoreTicket {
     by_passkey: bool,
 }
 
+impl RestoreTicket {
+    /// Still within its [`RESTORE_WINDOW_SECONDS`].
+    fn live(&self, now: crate::clock::Timestamp) -> bool {
+        now.and_utc().timestamp() < self.until
+    }
+}
+
 /// Remembers, for [`RESTORE_WINDOW_SECONDS`], that this browser may restore `user_id` (and
 /// whether the session it then starts is a "recordarme" one).
 pub fn allow_restore(
@@ -229,7 +236,7 @@ pub struct RestorePermission {
 /// the button).
 pub fn may_restore(session: &Session, now: crate::clock::Timestamp) -> Option<i32> {
     let ticket = session.get::<RestoreTicket>(RESTORE_KEY).ok().flatten()?;
-    (now.and_utc().timestamp() < ticket.until).then_some(ticket.user_id)
+    ticket.live(now).then_some(ticket.user_id)
 }
 
 /// The account this browser may restore now, and how; taken out of the cookie (it works
@@ -243,7 +250,7 @@ pub fn take_restore(session: &Session, now: crate::clock::Timestamp) -> Option<R
     } else {
         accounts::sessions::Remember::No
     };
-    (now.and_utc().timestamp() < ticket.until).then_some(RestorePermission {
+    ticket.live(now).then_some(RestorePermission {
         user_id: ticket.user_id,
         remember,
         by_passkey: ticket.by_passkey,

@@ -22,7 +22,7 @@ fn allowed(method: &Method, path: &str) -> bool {
         || (path == "/logout/" && method == Method::POST)
         || path.starts_with("/static/")
         || path.starts_with("/media/")
-        || path == "/healthz"
+        || path == crate::paths::HEALTHZ
 }
 
 pub async fn enforce(
