@@ -214,10 +214,9 @@ fn a_password_over_plain_smtp_to_another_machine_stops_the_start() {
     }
 }
 
-/// Starts `serve` and returns its log lines up to the one that says it listens (the server
-/// is then killed; after ten seconds without that line, the test fails).
-fn start_log(dir: &std::path::Path, env: &[(&str, &str)]) -> Vec<String> {
-    use std::io::BufRead;
+/// `cuentas serve` on loopback port 0 with only `env` (and `PATH`) set, its data and media in
+/// `dir`, its log (`info`) on a piped standard error.
+pub(crate) fn serve_command(dir: &std::path::Path, env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cuentas"));
     command
         .arg("serve")
@@ -233,7 +232,14 @@ fn start_log(dir: &std::path::Path, env: &[(&str, &str)]) -> Vec<String> {
     for (name, value) in env {
         command.env(name, value);
     }
-    let mut child = command.spawn().unwrap();
+    command
+}
+
+/// Starts `serve` and returns its log lines up to the one that says it listens (the server
+/// is then killed; after ten seconds without that line, the test fails).
+fn start_log(dir: &std::path::Path, env: &[(&str, &str)]) -> Vec<String> {
+    use std::io::BufRead;
+    let mut child = serve_command(dir, env).spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let (send, receive) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

@@ -4,14 +4,14 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use cuentas::db::outbox::MailStatus;
 use cuentas::db::schema::mail_outbox;
 use diesel::prelude::*;
 
-use crate::cli::{cuentas, stderr};
+use crate::cli::{cuentas, serve_command, stderr};
 use crate::helpers::{new_client, spawn_app, spawn_app_with};
 
 #[tokio::test]
@@ -208,22 +208,7 @@ struct Server {
 
 impl Server {
     fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_cuentas"));
-        command
-            .arg("serve")
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("CUENTAS_DATA_DIR", dir)
-            .env("CUENTAS_MEDIA_ROOT", dir.join("media"))
-            .env("CUENTAS_BIND", "127.0.0.1:0")
-            .env("RUST_LOG", "info")
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        let mut child = command.spawn().unwrap();
+        let mut child = serve_command(dir, env).spawn().unwrap();
         let stderr = child.stderr.take().unwrap();
         let (send, log) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
