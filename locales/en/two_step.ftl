@@ -33,6 +33,7 @@ two-step-remove-app = Remove the authenticator app
 two-step-remove-app-confirm = The app's key will be deleted. Your passkeys and your recovery codes will still serve as the second step.
 two-step-remove-app-yes = Yes, remove it
 two-step-app-removed = The authenticator app was removed. Your passkeys still protect your sign-in.
+two-step-app-enabled-codes-kept = The authenticator app is on. Your recovery codes are unchanged: the ones you saved still work.
 two-step-already-off = Two-step sign-in was already off.
 two-step-codes-title = Recovery codes
 two-step-codes-intro = Unused codes:

@@ -33,6 +33,7 @@ two-step-remove-app = Quitar la aplicación de autenticación
 two-step-remove-app-confirm = Se borrará la clave de la aplicación. Tus llaves de acceso y tus códigos de recuperación seguirán sirviendo como segundo paso.
 two-step-remove-app-yes = Sí, quitarla
 two-step-app-removed = Se quitó la aplicación de autenticación. Tus llaves de acceso siguen protegiendo el inicio de sesión.
+two-step-app-enabled-codes-kept = La aplicación de autenticación está activada. Tus códigos de recuperación siguen siendo los mismos: los que guardaste siguen valiendo.
 two-step-already-off = La verificación en dos pasos ya estaba desactivada.
 two-step-codes-title = Códigos de recuperación
 two-step-codes-intro = Códigos sin usar:

@@ -9,7 +9,8 @@
 //!   accepted step is stored and moved forward in a conditional UPDATE.
 //! - Ten recovery codes (16 characters of an alphabet without look-alikes, shown once, stored
 //!   as SHA-256 hashes: they are 80 random bits, so a slow hash adds nothing) come with the
-//!   app; each is consumed in a conditional UPDATE, so two requests cannot both use one.
+//!   first factor (the app, or a passkey); each is consumed in a conditional UPDATE, so two
+//!   requests cannot both use one.
 //! - At sign-in ([`second_step`]) every attempt is counted per account (5 in 15 minutes); a
 //!   right code forgives them.
 //!
@@ -153,7 +154,8 @@ impl SetUp {
 }
 
 /// Turns the app on: `secret` (what the set-up page showed) must be confirmed by `code`.
-/// Replaces the recovery codes and returns the new ones (to show once). Problems are on
+/// When it is the account's first factor, returns the new recovery codes (to show once);
+/// beside a passkey the codes the user saved stay good, and `None` says so. Problems are on
 /// `codigo`.
 pub async fn enable(
     state: &AppState,
@@ -162,7 +164,7 @@ pub async fn enable(
     _recent: Recent,
     secret: &str,
     code: &str,
-) -> Result<Vec<String>, Error> {
+) -> Result<Option<Vec<String>>, Error> {
     let bytes = base32_decode(secret).ok_or_else(|| Error::field("codigo", "two-step-expired"))?;
     let code = parse_app_code(code)?;
     let now = state.clock.now();
@@ -173,17 +175,20 @@ pub async fn enable(
     let hashes: Vec<String> = codes.iter().map(|c| code_hash(c)).collect();
     let notice = notice(state, user, TwoStepNotice::Enabled, now)?;
     let (user_id, who) = (user.id, client.clone());
-    db::run_write(&state.pool, move |conn| {
+    let first = db::run_write(&state.pool, move |conn| {
+        let first = !status_in(conn, user_id)?.enabled();
         TotpSecret::replace(conn, user_id, &sealed, step, now)?;
-        RecoveryCodes::replace(conn, user_id, &hashes, now)?;
+        if first {
+            RecoveryCodes::replace(conn, user_id, &hashes, now)?;
+        }
         notice.enqueue(conn)?;
         let event = Event::new(EventKind::TwoStepEnabled, user_id).with("method", "app");
         security_log::record(conn, &who, now, &event)?;
-        Ok::<_, Error>(())
+        Ok::<_, Error>(first)
     })
     .await?;
     state.outbox.wake();
-    Ok(codes)
+    Ok(first.then_some(codes))
 }
 
 /// Turns two-step sign-in off: the app's secret and the recovery codes go.

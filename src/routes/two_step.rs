@@ -87,7 +87,7 @@ pub async fn two_step_page(ctx: PageContext, recent: RecentUser) -> Result<HttpR
 }
 
 /// `POST /seguridad/dos-pasos/`: the code confirms the secret on offer; the recovery codes
-/// are shown.
+/// are shown when the app is the first factor (beside a passkey the old ones stay).
 pub async fn confirm_app(
     ctx: PageContext,
     recent: RecentUser,
@@ -110,7 +110,15 @@ pub async fn confirm_app(
     match enabled {
         Ok(codes) => {
             session::drop_set_up_secret(&ctx.session);
-            codes_page(&ctx, codes)
+            match codes {
+                Some(codes) => codes_page(&ctx, codes),
+                // Beside a passkey: the codes the user saved still work.
+                None => ctx.redirect_with(
+                    paths::TWO_STEP,
+                    FlashLevel::Success,
+                    "two-step-app-enabled-codes-kept",
+                ),
+            }
         }
         Err(Error::Invalid(problems)) => {
             let layout = ctx.layout();

@@ -822,9 +822,33 @@ async fn an_old_sign_in_types_the_password_again_before_passkeys_change() {
 }
 
 #[tokio::test]
+async fn the_app_beside_a_passkey_keeps_the_recovery_codes_the_user_saved() {
+    let (app, ana, _, _) = ana_with_passkey().await;
+    let saved = crate::two_step::codes_in(&app.get_page("/seguridad/llaves/").await);
+    assert_eq!(saved.len(), 10);
+    let (_, response) = crate::two_step::confirm_app(&app, &app.client).await;
+    // No new codes to show: the page says the saved ones still work.
+    assert_is_redirect_to(&response, "/seguridad/dos-pasos/");
+    let page = app.get_page("/seguridad/dos-pasos/").await;
+    assert!(page.contains("los que guardaste siguen valiendo"), "{page}");
+    assert!(crate::two_step::codes_in(&page).is_empty(), "{page}");
+    assert!(page.contains("Quitar la aplicación de autenticación"));
+    assert_eq!(codes_left(&app, ana.id), 10);
+    assert_eq!(events(&app, ana.id, "recovery_codes_replaced").len(), 0);
+    // A saved code still passes the second step.
+    let client = at_second_step(&app, &ana).await;
+    let response = app
+        .post_form_with(&client, "/login/dos-pasos/", &[("codigo", &saved[0])])
+        .await;
+    assert_is_redirect_to(&response, "/dashboard/");
+    assert_eq!(codes_left(&app, ana.id), 9);
+}
+
+#[tokio::test]
 async fn turning_the_app_off_beside_a_passkey_says_that_the_second_step_stays() {
     let (app, ana, _, _) = ana_with_passkey().await;
-    crate::two_step::enable(&app, &app.client).await;
+    let (_, response) = crate::two_step::confirm_app(&app, &app.client).await;
+    assert_is_redirect_to(&response, "/seguridad/dos-pasos/");
     let page = app.get_page("/seguridad/dos-pasos/").await;
     assert!(
         page.contains("Quitar la aplicación de autenticación"),

@@ -27,7 +27,7 @@ pub(crate) fn code_at(app: &TestApp, secret: &str, offset: i64) -> String {
 }
 
 /// The recovery codes a page shows.
-fn codes_in(page: &str) -> Vec<String> {
+pub(crate) fn codes_in(page: &str) -> Vec<String> {
     let document = scraper::Html::parse_document(page);
     let selector = scraper::Selector::parse("#recovery-codes code").unwrap();
     document
@@ -49,20 +49,27 @@ fn align_to_step_start(app: &TestApp) {
     app.clock.advance(Duration::from_millis(wait));
 }
 
-/// Turns the app on for the user `client` is signed in as; returns the secret and the codes.
-pub(crate) async fn enable(app: &TestApp, client: &Client) -> (String, Vec<String>) {
+/// Confirms the app's secret with a right code for the user `client` is signed in as;
+/// returns the secret and the answer. The code is spent: the clock moves past its step.
+pub(crate) async fn confirm_app(app: &TestApp, client: &Client) -> (String, reqwest::Response) {
     align_to_step_start(app);
     let secret = offered_secret(app, client).await;
     let code = code_at(app, &secret, 0);
     let response = app
         .post_form_with(client, "/seguridad/dos-pasos/", &[("codigo", &code)])
         .await;
+    app.clock.advance(Duration::from_secs(30));
+    (secret, response)
+}
+
+/// Turns the app on, as the first factor, for the user `client` is signed in as; returns
+/// the secret and the codes.
+pub(crate) async fn enable(app: &TestApp, client: &Client) -> (String, Vec<String>) {
+    let (secret, response) = confirm_app(app, client).await;
     assert_eq!(response.status().as_u16(), 200);
     let page = body_of(response).await;
     let codes = codes_in(&page);
     assert_eq!(codes.len(), 10, "{page}");
-    // The code that confirmed the secret is spent: move past its step.
-    app.clock.advance(Duration::from_secs(30));
     (secret, codes)
 }
 
