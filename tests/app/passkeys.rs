@@ -594,6 +594,25 @@ async fn a_passkey_is_renamed_and_removed_only_by_its_owner() {
     assert!(passkey_ids(&app, ana.id).is_empty());
     assert_eq!(codes_left(&app, ana.id), 0);
     assert_eq!(events(&app, ana.id, "passkey_removed").len(), 1);
+    app.wait_for_outbox_drained().await;
+    let mails = app.mails_to(&ana.email);
+    let removed = mails
+        .iter()
+        .find(|m| m.subject.contains("Llave de acceso quitada"))
+        .unwrap_or_else(|| panic!("no notice of the removal: {mails:#?}"));
+    assert!(
+        removed.text.contains("Se quitó una llave de acceso"),
+        "{}",
+        removed.text
+    );
+    // Bruno's refused attempts told nobody.
+    let bruno_told = app.mails_to(&bruno.email);
+    assert!(
+        bruno_told
+            .iter()
+            .all(|m| !m.subject.contains("Llave de acceso")),
+        "{bruno_told:#?}"
+    );
     let response = app
         .login_with(&new_client(), &ana.username, &ana.password)
         .await;

@@ -418,6 +418,19 @@ async fn new_recovery_codes_replace_all_the_old_ones() {
     let new = codes_in(&body_of(response).await);
     assert_eq!(new.len(), 10);
     assert!(new.iter().all(|c| !old.contains(c)));
+    // Told by mail (after the one for turning it on), without the codes.
+    let mail = app.wait_for_mail_to(&user.email, 1).await;
+    assert!(
+        mail.subject.contains("Nuevos códigos de recuperación"),
+        "{}",
+        mail.subject
+    );
+    assert!(
+        mail.text.contains("los anteriores ya no sirven"),
+        "{}",
+        mail.text
+    );
+    assert!(new.iter().all(|c| !mail.raw.contains(c.as_str())));
     let client = at_second_step(&app, &user).await;
     assert_eq!(
         send_code(&app, &client, &old[0]).await.status().as_u16(),
