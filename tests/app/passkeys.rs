@@ -397,6 +397,134 @@ async fn a_tampered_challenge_or_origin_is_refused() {
     );
 }
 
+/// A challenge the server never issued (32 zero bytes, base64url).
+const FORGED_CHALLENGE: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+/// Registration options for `client`, changed by `tamper`, answered by the authenticator as
+/// if from `at`, and sent to `POST /seguridad/llaves/`.
+async fn register_tampered(
+    app: &TestApp,
+    client: &Client,
+    authenticator: &mut SoftPasskey,
+    at: Url,
+    tamper: impl FnOnce(&mut Value),
+) -> (u16, Value) {
+    let (options, _) = registration_options(app, client, "Cambiada").await;
+    let mut options = serde_json::to_value(options).unwrap();
+    tamper(&mut options);
+    let options: CreationChallengeResponse = serde_json::from_value(options).unwrap();
+    let credential = authenticator
+        .do_registration(at, options)
+        .expect("the authenticator registers");
+    let body = serde_json::to_value(&credential).unwrap();
+    json_of(post_json(app, client, "/seguridad/llaves/", &body).await).await
+}
+
+#[tokio::test]
+async fn a_registration_answer_to_a_tampered_challenge_or_origin_adds_nothing() {
+    let (app, ana, _, _) = ana_with_passkey().await;
+    let mut authenticator = SoftPasskey::new(true);
+    let forged = |options: &mut Value| options["publicKey"]["challenge"] = json!(FORGED_CHALLENGE);
+    let elsewhere = Url::parse("http://localhost:9999").unwrap();
+    let refusals = [
+        register_tampered(&app, &app.client, &mut authenticator, origin(), forged).await,
+        register_tampered(&app, &app.client, &mut authenticator, elsewhere, |_| {}).await,
+    ];
+    for (status, value) in refusals {
+        assert_eq!(
+            (status, value["field"].as_str()),
+            (422, Some("llave")),
+            "{value}"
+        );
+        // Refused by the check of the answer, not for want of a ceremony.
+        assert!(
+            value["error"].as_str().unwrap().contains("no es válida"),
+            "{value}"
+        );
+    }
+    assert_eq!(passkey_ids(&app, ana.id).len(), 1, "only the first passkey");
+    assert_eq!(events(&app, ana.id, "passkey_added").len(), 1);
+    // The same authenticator, answering the real challenge from the real origin, is welcome.
+    register(&app, &app.client, &mut authenticator, "Portátil").await;
+    assert_eq!(passkey_ids(&app, ana.id).len(), 2);
+}
+
+#[tokio::test]
+async fn a_second_step_answer_to_a_tampered_challenge_is_refused() {
+    let (app, ana, mut authenticator, _) = ana_with_passkey().await;
+    let client = at_second_step(&app, &ana).await;
+    let mut options = second_step_options(&app, &client).await;
+    options["publicKey"]["challenge"] = json!(FORGED_CHALLENGE);
+    let options: RequestChallengeResponse = serde_json::from_value(options).unwrap();
+    let credential = authenticator.do_authentication(origin(), options).unwrap();
+    let answer = serde_json::to_value(&credential).unwrap();
+    let (status, value) = sign_in(&app, &client, &answer).await;
+    assert_eq!(
+        (status, value["field"].as_str()),
+        (422, Some("llave")),
+        "{value}"
+    );
+    assert!(
+        value["error"].as_str().unwrap().contains("no es válida"),
+        "{value}"
+    );
+    assert_eq!(
+        app.get_with_client(&client, "/dashboard/")
+            .await
+            .status()
+            .as_u16(),
+        303,
+        "no session"
+    );
+    let failures = events(&app, ana.id, "sign_in_failed");
+    assert!(
+        failures.iter().any(|d| d.contains("wrong_passkey")),
+        "{failures:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_ceremony_is_finished_only_at_the_endpoint_it_was_started_for() {
+    let (app, ana, mut authenticator, registered) = ana_with_passkey().await;
+    // A registration answered, then a passwordless sign-in started in the same browser: the
+    // registration answer finds a sign-in ceremony, not its own.
+    let (options, _) = registration_options(&app, &app.client, "Otra").await;
+    let mut second = SoftPasskey::new(true);
+    let credential = second.do_registration(origin(), options).unwrap();
+    let body = serde_json::to_value(&credential).unwrap();
+    post_json(&app, &app.client, "/login/llave/opciones/", &json!({})).await;
+    let response = post_json(&app, &app.client, "/seguridad/llaves/", &body).await;
+    let (status, value) = json_of(response).await;
+    assert_eq!(status, 422, "{value}");
+    assert!(
+        value["error"].as_str().unwrap().contains("caducó"),
+        "{value}"
+    );
+    assert_eq!(passkey_ids(&app, ana.id).len(), 1);
+    // A passwordless answer, then a registration started in the same browser: the answer
+    // finds a registration ceremony, which signs nobody in.
+    let answer = passwordless_answer(&app, &app.client, &mut authenticator, &registered).await;
+    let response = post_json(
+        &app,
+        &app.client,
+        "/seguridad/llaves/opciones/",
+        &json!({ "nombre": "X" }),
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let (status, value) = sign_in(&app, &app.client, &answer).await;
+    assert_eq!(status, 422, "{value}");
+    assert!(
+        value["error"].as_str().unwrap().contains("caducó"),
+        "{value}"
+    );
+    let signed_in = events(&app, ana.id, "signed_in");
+    assert!(
+        signed_in.iter().all(|d| !d.contains("passkey")),
+        "{signed_in:?}"
+    );
+}
+
 /// A fresh browser that typed `user`'s right password: it stands at the second step.
 async fn at_second_step(app: &TestApp, user: &TestUser) -> Client {
     let client = new_client();
