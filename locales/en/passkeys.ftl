@@ -31,6 +31,7 @@ passkeys-centre-manage = Manage passkeys
 passkey-added = Passkey added.
 passkey-renamed = Passkey renamed.
 passkey-removed = Passkey removed.
+passkey-removed-two-step-off = Passkey removed. It was your last second step: two-step sign-in is off and your recovery codes no longer work.
 
 ## Sign-in
 passkey-sign-in-button = Sign in with a passkey
@@ -60,4 +61,6 @@ mail-passkey-added-subject = New passkey on cuentas
 mail-passkey-added-body = A passkey was added to your account: it can sign in without a password.
 mail-passkey-removed-subject = Passkey removed on cuentas
 mail-passkey-removed-body = A passkey was removed from your account.
+mail-passkey-removed-two-step-off-subject = Passkey removed and two-step sign-in turned off on cuentas
+mail-passkey-removed-two-step-off-body = The last passkey of your account was removed, and with it two-step sign-in: no second step is asked for when signing in, and your recovery codes no longer work.
 passkey-remove-last-way-in = It is your only way to sign in: set a password (with “Forgot your password?”) or link another account before removing this passkey.

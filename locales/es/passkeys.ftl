@@ -31,6 +31,7 @@ passkeys-centre-manage = Gestionar las llaves de acceso
 passkey-added = Llave de acceso añadida.
 passkey-renamed = Nombre de la llave de acceso cambiado.
 passkey-removed = Llave de acceso quitada.
+passkey-removed-two-step-off = Llave de acceso quitada. Era tu último segundo paso: la verificación en dos pasos está desactivada y tus códigos de recuperación ya no sirven.
 
 ## Sign-in
 passkey-sign-in-button = Entrar con una llave de acceso
@@ -60,4 +61,6 @@ mail-passkey-added-subject = Nueva llave de acceso en cuentas
 mail-passkey-added-body = Se añadió una llave de acceso a tu cuenta: con ella se puede entrar sin contraseña.
 mail-passkey-removed-subject = Llave de acceso quitada en cuentas
 mail-passkey-removed-body = Se quitó una llave de acceso de tu cuenta.
+mail-passkey-removed-two-step-off-subject = Llave de acceso quitada y verificación en dos pasos desactivada en cuentas
+mail-passkey-removed-two-step-off-body = Se quitó la última llave de acceso de tu cuenta, y con ella la verificación en dos pasos: al entrar ya no se pide un segundo paso y tus códigos de recuperación ya no sirven.
 passkey-remove-last-way-in = Es tu única forma de entrar: crea una contraseña (con «¿Olvidaste tu contraseña?») o vincula otra cuenta antes de quitar esta llave.

@@ -10,7 +10,8 @@
 //!   ceremony is bound to its purpose and account, lives [`CEREMONY_LIFETIME`] and is deleted
 //!   when it is finished, so a replayed answer finds nothing.
 //! - Passkeys are a two-step factor: the first factor of an account brings recovery codes,
-//!   removing the last one takes them away; every change is a security event and a notice.
+//!   removing the last one takes them away (and turns two-step sign-in off, which the notice
+//!   and the history say); every change is a security event and a notice.
 //! - Problems (a refused answer, an expired ceremony, a bad name) are on the field `llave`
 //!   or `nombre`.
 
@@ -28,6 +29,7 @@ use super::entry::{PendingSignIn, SignInRecord, SignedIn};
 use super::security_log::{self, Event};
 use super::sessions::{self, Recent, Remember};
 use super::throttle::{self, Throttle};
+use super::two_step::StillOn;
 use super::{Client, Error, two_step};
 use crate::clock::Timestamp;
 use crate::config::Settings;
@@ -36,7 +38,7 @@ use crate::db::security_events::EventKind;
 use crate::db::two_step::RecoveryCodes;
 use crate::db::users::User;
 use crate::db::{self, DbConnection};
-use crate::mail::messages::TwoStepNotice;
+use crate::mail::messages::{Mail, Recipient, TwoStepNotice};
 use crate::state::AppState;
 use crate::token::{is_token_shaped, random_token, sha256_hex};
 
@@ -332,19 +334,21 @@ pub async fn rename(
     }
 }
 
-/// Removes the passkey `id` of `user`; with it went the last factor, the recovery codes go
-/// too. [`Error::NotFound`] when it is not theirs.
+/// Removes the passkey `id` of `user`. When it was the last factor, two-step sign-in is off:
+/// the recovery codes go too, and the notice and the history say so (as when the app is
+/// turned off). Returns whether two-step sign-in is still on. [`Error::NotFound`] when it is
+/// not theirs.
 pub async fn remove(
     state: &AppState,
     client: &Client,
     user: &User,
     _recent: Recent,
     id: i32,
-) -> Result<(), Error> {
+) -> Result<StillOn, Error> {
     let now = state.clock.now();
-    let notice = two_step::notice(state, user, TwoStepNotice::PasskeyRemoved, now)?;
     let (user_id, who) = (user.id, client.clone());
-    db::run_write(&state.pool, move |conn| {
+    let (to, base_url) = (Recipient::of(user), state.settings.base_url.clone());
+    let still_on = db::run_write(&state.pool, move |conn| {
         let row = PasskeyRow::find_own(conn, user_id, id)?.ok_or(Error::NotFound)?;
         if is_last_way_in(conn, user_id)? {
             return Err(Error::Forbidden);
@@ -352,17 +356,28 @@ pub async fn remove(
         if !PasskeyRow::remove(conn, user_id, id)? {
             return Err(Error::NotFound);
         }
-        if !two_step::status_in(conn, user_id)?.enabled() {
+        let still_on = two_step::status_in(conn, user_id)?.enabled();
+        let told = if still_on {
+            TwoStepNotice::PasskeyRemoved
+        } else {
             RecoveryCodes::remove(conn, user_id)?;
-        }
-        notice.enqueue(conn)?;
+            TwoStepNotice::LastPasskeyRemoved
+        };
+        Mail::TwoStep(told)
+            .compose(&to, &base_url, now)
+            .map_err(Error::unexpected)?
+            .enqueue(conn)?;
         let event = Event::new(EventKind::PasskeyRemoved, user_id).with("name", row.name.as_str());
         security_log::record(conn, &who, now, &event)?;
-        Ok(())
+        if !still_on {
+            let event = Event::new(EventKind::TwoStepDisabled, user_id).with("method", "passkey");
+            security_log::record(conn, &who, now, &event)?;
+        }
+        Ok(StillOn(still_on))
     })
     .await?;
     state.outbox.wake();
-    Ok(())
+    Ok(still_on)
 }
 
 /// True when the account's only way in is its one passkey: no usable password (an account

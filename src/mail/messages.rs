@@ -108,6 +108,8 @@ pub enum TwoStepNotice {
     PasskeyAdded,
     /// A passkey was removed from the account.
     PasskeyRemoved,
+    /// The account's last factor, a passkey, was removed: two-step sign-in is off.
+    LastPasskeyRemoved,
 }
 
 #[derive(Template)]
@@ -284,6 +286,10 @@ impl Mail<'_> {
                     TwoStepNotice::PasskeyRemoved => {
                         ("mail-passkey-removed-subject", "mail-passkey-removed-body")
                     }
+                    TwoStepNotice::LastPasskeyRemoved => (
+                        "mail-passkey-removed-two-step-off-subject",
+                        "mail-passkey-removed-two-step-off-body",
+                    ),
                 };
                 let mut paragraphs = vec![t(body)];
                 if let TwoStepNotice::CodeUsed { left, low } = notice {

@@ -145,7 +145,14 @@ pub async fn remove_passkey(
     )
     .await;
     match removed {
-        Ok(()) => ctx.redirect_with(paths::PASSKEYS, FlashLevel::Success, "passkey-removed"),
+        Ok(accounts::two_step::StillOn(still_on)) => {
+            let message = if still_on {
+                "passkey-removed"
+            } else {
+                "passkey-removed-two-step-off"
+            };
+            ctx.redirect_with(paths::PASSKEYS, FlashLevel::Success, message)
+        }
         Err(Error::Forbidden) => {
             let why = "passkey-remove-last-way-in";
             ctx.redirect_with(paths::PASSKEYS, FlashLevel::Error, why)

@@ -729,7 +729,7 @@ async fn a_passkey_is_renamed_and_removed_only_by_its_owner() {
         .find(|m| m.subject.contains("Llave de acceso quitada"))
         .unwrap_or_else(|| panic!("no notice of the removal: {mails:#?}"));
     assert!(
-        removed.text.contains("Se quitó una llave de acceso"),
+        removed.text.contains("Se quitó la última llave de acceso"),
         "{}",
         removed.text
     );
@@ -746,6 +746,60 @@ async fn a_passkey_is_renamed_and_removed_only_by_its_owner() {
         .await;
     assert_is_redirect_to(&response, "/dashboard/");
     assert_eq!(app.post_form(&remove, &[]).await.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn removing_the_last_passkey_says_that_two_step_sign_in_is_off() {
+    let (app, ana, mut authenticator, _) = ana_with_passkey().await;
+    register(&app, &app.client, &mut authenticator, "Portátil").await;
+    let ids = passkey_ids(&app, ana.id);
+    app.get_page("/seguridad/llaves/").await; // the recovery codes, once
+    app.wait_for_outbox_drained().await;
+    let seen = app.mails_to(&ana.email).len();
+    // One of two: a passkey is gone, two-step sign-in stays.
+    let response = app
+        .post_form(&format!("/seguridad/llaves/{}/eliminar/", ids[0]), &[])
+        .await;
+    assert_is_redirect_to(&response, "/seguridad/llaves/");
+    let page = app.get_page("/seguridad/llaves/").await;
+    assert!(page.contains("Llave de acceso quitada."), "{page}");
+    assert!(!page.contains("verificación en dos pasos está desactivada"));
+    let mail = app.wait_for_mail_to(&ana.email, seen).await;
+    assert_eq!(mail.subject, "Llave de acceso quitada en cuentas");
+    assert_eq!(codes_left(&app, ana.id), 10);
+    assert!(events(&app, ana.id, "two_step_disabled").is_empty());
+    // The last one: two-step sign-in is off, and the flash, the mail and the history say so.
+    let response = app
+        .post_form(&format!("/seguridad/llaves/{}/eliminar/", ids[1]), &[])
+        .await;
+    assert_is_redirect_to(&response, "/seguridad/llaves/");
+    let page = app.get_page("/seguridad/llaves/").await;
+    assert!(
+        page.contains("la verificación en dos pasos está desactivada"),
+        "{page}"
+    );
+    let mail = app.wait_for_mail_to(&ana.email, seen + 1).await;
+    assert!(
+        mail.subject
+            .contains("verificación en dos pasos desactivada"),
+        "{}",
+        mail.subject
+    );
+    assert!(
+        mail.text.contains("ya no se pide un segundo paso"),
+        "{}",
+        mail.text
+    );
+    assert_eq!(codes_left(&app, ana.id), 0);
+    assert_eq!(events(&app, ana.id, "passkey_removed").len(), 2);
+    let off = events(&app, ana.id, "two_step_disabled");
+    assert_eq!(off.len(), 1, "{off:?}");
+    assert!(off[0].contains("\"method\":\"passkey\""), "{off:?}");
+    let centre = app.get_page("/seguridad/").await;
+    assert!(
+        centre.contains("Verificación en dos pasos desactivada"),
+        "{centre}"
+    );
 }
 
 #[tokio::test]
