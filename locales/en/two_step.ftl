@@ -86,11 +86,12 @@ mail-two-step-not-you = If it was not you, press "It was not me" on the security
 
 ## Admins
 team-action-reset-two-step = Remove two-step sign-in
-team-confirm-reset-two-step = Their authenticator app and recovery codes will be removed (say, when the phone was lost with the codes). They can sign in with the password alone and turn it on again.
+team-confirm-reset-two-step = Their authenticator app, passkeys and recovery codes will be removed (say, when the phone was lost with the codes). Until they turn it on again, no second step is asked for when they sign in.
+team-confirm-reset-two-step-required = Their authenticator app, passkeys and recovery codes will be removed (say, when the phone was lost with the codes). As the team requires two-step sign-in, they will have to set it up again when they sign in, before doing anything else.
 team-confirm-yes-reset-two-step = Yes, remove it for
 team-two-step-reset = Two-step sign-in was removed; we told them by mail.
 mail-two-step-reset-subject = Your admin removed two-step sign-in at cuentas
-mail-two-step-reset-body = Your admin removed two-step sign-in from your account: your authenticator app and recovery codes are gone. Turn it on again on the security page.
+mail-two-step-reset-body = Your admin removed two-step sign-in from your account: your authenticator app, passkeys and recovery codes are gone. Turn it on again on the security page; if your team requires it, you will be asked to when you sign in.
 team-two-step-title = The team's two-step sign-in
 team-two-step-field = Require two-step sign-in of every vendedor (whoever lacks it must set it up when signing in)
 team-two-step-save = Save

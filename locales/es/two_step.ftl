@@ -86,11 +86,12 @@ mail-two-step-not-you = Si no fuiste tú, pulsa «No fui yo» en la página de s
 
 ## Admins
 team-action-reset-two-step = Quitar la verificación en dos pasos
-team-confirm-reset-two-step = Se borrarán su aplicación de autenticación y sus códigos de recuperación (por ejemplo, si perdió el teléfono y los códigos). Podrá entrar solo con la contraseña y volver a activarla.
+team-confirm-reset-two-step = Se borrarán su aplicación de autenticación, sus llaves de acceso y sus códigos de recuperación (por ejemplo, si perdió el teléfono y los códigos). Hasta que vuelva a activarla, al entrar no se le pedirá un segundo paso.
+team-confirm-reset-two-step-required = Se borrarán su aplicación de autenticación, sus llaves de acceso y sus códigos de recuperación (por ejemplo, si perdió el teléfono y los códigos). Como el equipo exige la verificación en dos pasos, al entrar tendrá que configurarla de nuevo antes de hacer nada más.
 team-confirm-yes-reset-two-step = Sí, quitársela a
 team-two-step-reset = Se quitó la verificación en dos pasos; le avisamos por correo.
 mail-two-step-reset-subject = Tu administrador quitó la verificación en dos pasos en cuentas
-mail-two-step-reset-body = Tu administrador quitó la verificación en dos pasos de tu cuenta: se borraron tu aplicación de autenticación y tus códigos de recuperación. Vuelve a activarla en la página de seguridad.
+mail-two-step-reset-body = Tu administrador quitó la verificación en dos pasos de tu cuenta: se borraron tu aplicación de autenticación, tus llaves de acceso y tus códigos de recuperación. Vuelve a activarla en la página de seguridad; si tu equipo la exige, se te pedirá al entrar.
 team-two-step-title = Verificación en dos pasos del equipo
 team-two-step-field = Exigir la verificación en dos pasos a todos los vendedores (quien no la tenga deberá configurarla al entrar)
 team-two-step-save = Guardar

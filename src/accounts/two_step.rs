@@ -233,8 +233,8 @@ pub async fn disable(
 pub struct StillOn(pub bool);
 
 /// An admin removes the factors of `member`, one of their vendedores (the caller checked
-/// that): the app's secret, the passkeys and the recovery codes go, and the vendedor is told by mail. Nothing
-/// happens (and nobody is told) when there was nothing to remove.
+/// that): the app's secret, the passkeys and the recovery codes go, and the vendedor is told
+/// by mail. Nothing happens (and nobody is told) when there was nothing to remove.
 pub async fn reset_by_admin(
     state: &AppState,
     client: &Client,

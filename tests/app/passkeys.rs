@@ -910,7 +910,12 @@ async fn a_passkey_satisfies_a_team_rule_and_the_admin_can_remove_it() {
     register(&app, &vera_client, &mut key, "Móvil").await;
     let free = app.get_with_client(&vera_client, "/dashboard/").await;
     assert_eq!(free.status().as_u16(), 200);
-    // Her admin removes her factors: the passkey goes, and she is held again.
+    // Her admin removes her factors: the passkey goes, and she is held again, as the team
+    // page warns.
+    let team = app.get_page("/equipo/").await;
+    assert!(team.contains("sus llaves de acceso"), "{team}");
+    assert!(team.contains("tendrá que configurarla de nuevo"), "{team}");
+    assert!(!team.contains("no se le pedirá un segundo paso"));
     let path = format!("/equipo/{}/reiniciar-dos-pasos/", vera.id);
     assert_is_redirect_to(&app.post_form(&path, &[]).await, "/equipo/");
     assert!(passkey_ids(&app, vera.id).is_empty());

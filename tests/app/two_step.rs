@@ -566,6 +566,13 @@ async fn an_admin_removes_a_vendedors_factors_and_no_one_elses() {
     // Her admin: done, she is told, the event names the admin.
     let page = app.get_page("/equipo/").await;
     assert!(page.contains(&path));
+    // What goes, and what follows when the team does not require it.
+    assert!(
+        page.contains("su aplicación de autenticación, sus llaves de acceso y sus códigos"),
+        "{page}"
+    );
+    assert!(page.contains("al entrar no se le pedirá un segundo paso"));
+    assert!(!page.contains("tendrá que configurarla de nuevo"));
     assert_is_redirect_to(&app.post_form(&path, &[]).await, "/equipo/");
     assert_eq!(secrets(&app), 0);
     let codes: i64 = app
@@ -577,6 +584,12 @@ async fn an_admin_removes_a_vendedors_factors_and_no_one_elses() {
         mail.subject.contains("quitó la verificación en dos pasos"),
         "{}",
         mail.subject
+    );
+    assert!(
+        mail.text
+            .contains("tu aplicación de autenticación, tus llaves de acceso y tus códigos"),
+        "{}",
+        mail.text
     );
     let actor: Option<i32> = app
         .db(|c| {
