@@ -3,8 +3,11 @@
 
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use cuentas::accounts::two_step::{base32_decode, step_at, totp};
 use cuentas::db::schema::{recovery_codes, security_events, totp_secrets};
+use cuentas::token::sha256_hex;
 use diesel::prelude::*;
 use reqwest::Client;
 
@@ -157,16 +160,19 @@ async fn the_set_up_page_offers_a_qr_code_the_uri_and_the_key_and_a_code_confirm
                 .first(c)
         })
         .unwrap();
-    assert!(!sealed.contains(&secret));
-    let hashes: Vec<String> = app
+    assert_secret_is_sealed_for(&app, &user, &sealed, &secret);
+    let mut hashes: Vec<String> = app
         .db(|c| {
             recovery_codes::table
                 .select(recovery_codes::code_hash)
                 .load(c)
         })
         .unwrap();
-    assert_eq!(hashes.len(), 10);
-    assert!(codes.iter().all(|c| !hashes.iter().any(|h| h.contains(c))));
+    // Exactly the SHA-256 of each code shown, and nothing else.
+    let mut expected: Vec<String> = codes.iter().map(|c| sha256_hex(c)).collect();
+    hashes.sort();
+    expected.sort();
+    assert_eq!(hashes, expected);
     // Told by mail, recorded, shown in the security centre.
     let mail = app.wait_for_mail_to(&user.email, 0).await;
     assert!(mail.subject.contains("Verificación en dos pasos activada"));
@@ -176,6 +182,68 @@ async fn the_set_up_page_offers_a_qr_code_the_uri_and_the_key_and_a_code_confirm
         &["Activada", "Te quedan 10 códigos de recuperación."],
     )
     .await;
+}
+
+/// `sealed` (the stored value) holds `secret` (base32) only encrypted: the raw bytes are not
+/// in it, and it opens with AES-256-GCM under the key derived from the app's secret key for
+/// TOTP secrets, bound to `user`'s id, and with nothing else.
+fn assert_secret_is_sealed_for(app: &TestApp, user: &TestUser, sealed: &str, secret: &str) {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use aes_gcm::{Aes256Gcm, Nonce};
+    let raw = base32_decode(secret).unwrap();
+    let stored = STANDARD.decode(sealed).expect("base64");
+    assert!(
+        !stored.windows(raw.len()).any(|w| w == raw.as_slice()),
+        "the raw secret is in the stored value"
+    );
+    assert_eq!(stored.len(), 12 + raw.len() + 16, "nonce, ciphertext, tag");
+    let (nonce, body) = stored.split_at(12);
+    let open = |purpose: &str, user_id: i32| {
+        let key = app.settings.secret_key.subkey(purpose);
+        let aad = user_id.to_be_bytes();
+        Aes256Gcm::new_from_slice(&key).unwrap().decrypt(
+            Nonce::from_slice(nonce),
+            Payload {
+                msg: body,
+                aad: &aad,
+            },
+        )
+    };
+    assert_eq!(open("totp-secret-v1", user.id).ok(), Some(raw));
+    assert!(
+        open("totp-secret-v1", user.id + 1).is_err(),
+        "bound to the account"
+    );
+    assert!(open("another-purpose", user.id).is_err(), "its own key");
+}
+
+#[tokio::test]
+async fn the_recovery_codes_download_holds_exactly_the_codes_shown() {
+    let (app, _) = spawn_logged_in("admin").await;
+    let (_, response) = confirm_app(&app, &app.client).await;
+    let page = body_of(response).await;
+    let shown = codes_in(&page);
+    assert_eq!(shown.len(), 10, "{page}");
+    let document = scraper::Html::parse_document(&page);
+    let selector = scraper::Selector::parse("a[download]").unwrap();
+    let link = document.select(&selector).next().expect("a download link");
+    assert_eq!(
+        link.attr("download"),
+        Some("cuentas-codigos-recuperacion.txt")
+    );
+    assert_eq!(link.text().collect::<String>(), "Descargar como .txt");
+    let href = link.attr("href").unwrap();
+    let data = href
+        .strip_prefix("data:text/plain;charset=utf-8;base64,")
+        .unwrap_or_else(|| panic!("not a base64 text data: URL: {href}"));
+    let text = String::from_utf8(STANDARD.decode(data).unwrap()).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Códigos de recuperación de cuentas (cada uno sirve una vez)")
+    );
+    assert_eq!(lines.next(), Some(""));
+    assert_eq!(lines.collect::<Vec<_>>(), shown);
 }
 
 #[tokio::test]
