@@ -138,8 +138,10 @@ pub fn session_id(session: &Session) -> Option<String> {
 pub fn establish(session: &Session, session_id: String) -> Result<(), AppError> {
     session.renew();
     // A restore offered to whoever typed another account's password earlier in this browser
-    // is not for whoever signs in now.
+    // is not for whoever signs in now, nor is a sign-in left waiting for its second step
+    // (its code would swap this session for that account's).
     session.remove(RESTORE_KEY);
+    session.remove(SECOND_STEP_KEY);
     session
         .insert(SESSION_ID_KEY, session_id)
         .map_err(AppError::unexpected)?;

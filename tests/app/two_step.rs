@@ -424,6 +424,21 @@ async fn a_pending_sign_in_expires_and_cannot_be_carried_or_forged() {
 }
 
 #[tokio::test]
+async fn a_sign_in_to_another_account_drops_a_pending_second_step() {
+    let (app, user) = spawn_logged_in("admin").await;
+    let (secret, _) = enable(&app, &app.client).await;
+    let other = app.create_user("bruno", "admin").await;
+    // Ana typed her password here, then Bruno signed in with his in the same browser.
+    let client = at_second_step(&app, &user).await;
+    app.log_in_with(&client, &other).await;
+    // Ana's pending sign-in went with it: her code no longer finishes it.
+    let before = sessions_of(&app, &user);
+    let response = send_code(&app, &client, &code_at(&app, &secret, 0)).await;
+    assert_is_redirect_to(&response, "/login/");
+    assert_eq!(sessions_of(&app, &user), before);
+}
+
+#[tokio::test]
 async fn each_recovery_code_works_once_in_any_case_with_or_without_dashes() {
     let (app, user) = spawn_logged_in("admin").await;
     let (_, codes) = enable(&app, &app.client).await;
