@@ -36,6 +36,8 @@ passkey-removed-two-step-off = Passkey removed. It was your last second step: tw
 ## Sign-in
 passkey-sign-in-button = Sign in with a passkey
 passkey-second-step-button = Use a passkey
+passkey-sign-in-need-js = Signing in with a passkey needs JavaScript: turn it on in your browser, or sign in with your username and password.
+passkey-second-step-need-js = Using a passkey needs JavaScript: turn it on in your browser, or type a code from your app or a recovery code.
 
 ## Script messages
 passkey-js-waiting = Follow your browser's prompts…

@@ -36,6 +36,8 @@ passkey-removed-two-step-off = Llave de acceso quitada. Era tu último segundo p
 ## Sign-in
 passkey-sign-in-button = Entrar con una llave de acceso
 passkey-second-step-button = Usar una llave de acceso
+passkey-sign-in-need-js = Entrar con una llave de acceso necesita JavaScript: actívalo en tu navegador, o entra con tu usuario y contraseña.
+passkey-second-step-need-js = Usar una llave de acceso necesita JavaScript: actívalo en tu navegador, o escribe un código de tu aplicación o uno de recuperación.
 
 ## Script messages
 passkey-js-waiting = Sigue las indicaciones de tu navegador…

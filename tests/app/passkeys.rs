@@ -554,6 +554,10 @@ async fn a_passkey_passes_the_second_step_after_the_password() {
     let client = at_second_step(&app, &ana).await;
     let page = app.get_page_with(&client, "/login/dos-pasos/").await;
     assert!(page.contains("Usar una llave de acceso"), "{page}");
+    assert!(
+        page.contains("<noscript><p class=\"notice\" id=\"passkey-sign-in-need-js\">Usar una llave de acceso necesita JavaScript"),
+        "{page}"
+    );
     let options = second_step_options(&app, &client).await;
     let options: RequestChallengeResponse = serde_json::from_value(options).unwrap();
     let credential: PublicKeyCredential =
@@ -826,6 +830,14 @@ async fn the_login_page_offers_a_passkey_and_the_page_works_without_script() {
     let login = app.get_page("/login/").await;
     assert!(login.contains("Entrar con una llave de acceso"), "{login}");
     assert!(login.contains("/static/js/passkeys."));
+    // The button stays hidden without the script; a line says why.
+    let document = scraper::Html::parse_document(&login);
+    let noscript = scraper::Selector::parse("noscript").unwrap();
+    let said: String = document.select(&noscript).flat_map(|e| e.text()).collect();
+    assert!(
+        said.contains("Entrar con una llave de acceso necesita JavaScript"),
+        "{login}"
+    );
     app.logged_in("admin").await;
     let page = app.get_page("/seguridad/llaves/").await;
     assert!(page.contains("id=\"passkeys-need-js\""), "{page}");
