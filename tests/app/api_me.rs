@@ -531,3 +531,28 @@ async fn a_forced_password_change_leaves_only_the_password_endpoint_open() {
     .await;
     assert_eq!(changed.status, 204);
 }
+
+#[tokio::test]
+async fn a_vendedor_held_by_the_teams_two_step_rule_gets_403_json_with_a_token() {
+    let app = spawn_app().await;
+    let admin = app.logged_in("admin").await;
+    let vera = app.create_user("vera", "vendedor").await;
+    app.update_user(vera.id, users::manager_id.eq(admin.id));
+    let response = app
+        .post_form("/equipo/dos-pasos/", &[("exigir_dos_pasos", "on")])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    // No factor yet: the password alone gives her a token, which opens nothing.
+    let (access, _) = tokens_for(&app, &vera).await;
+    for (method, path) in [
+        (Method::GET, "/api/v1/me"),
+        (Method::GET, "/api/v1/me/sessions"),
+    ] {
+        let answer = call(&app, method, path, Auth::Bearer(&access), Body::None).await;
+        assert_eq!(answer.status, 403, "{path}: {}", answer.body);
+        assert!(answer.body.get("id").is_none(), "{path}: {}", answer.body);
+    }
+    // Her admin is not held.
+    let (admin_access, _) = tokens_for(&app, &admin).await;
+    assert_eq!(me_status(&app, &admin_access).await, 200);
+}
