@@ -17,6 +17,7 @@ api-problem-unsupported-type = Unsupported content type: application/json expect
 api-problem-invalid = Some fields are not valid
 api-problem-throttled = Too many attempts; try again later
 api-problem-reauth = This action needs a recent sign-in
+api-problem-set-up-two-step = Set up two-step sign-in on the security page before going on
 api-problem-server = Internal error
 api-error-unknown-field = Unknown field
 api-error-forbidden-field = This field cannot be set

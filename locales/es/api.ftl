@@ -17,6 +17,7 @@ api-problem-unsupported-type = Tipo de contenido no admitido: se espera applicat
 api-problem-invalid = Algunos campos no son válidos
 api-problem-throttled = Demasiados intentos; prueba más tarde
 api-problem-reauth = Esta acción necesita una sesión iniciada hace poco
+api-problem-set-up-two-step = Antes de seguir, configura la verificación en dos pasos en la página de seguridad
 api-problem-server = Error interno
 api-error-unknown-field = Campo desconocido
 api-error-forbidden-field = Este campo no se puede establecer

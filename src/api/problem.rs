@@ -92,6 +92,8 @@ pub enum ApiError {
     Throttled(u64),
     #[error("a recent sign-in is required")]
     ReauthRequired,
+    #[error("two-step sign-in must be set up first")]
+    TwoStepRequired,
     #[error(transparent)]
     Unexpected(anyhow::Error),
 }
@@ -123,6 +125,7 @@ impl ApiError {
             Self::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             Self::Throttled(_) => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
             Self::ReauthRequired => (StatusCode::FORBIDDEN, "reauth"),
+            Self::TwoStepRequired => (StatusCode::FORBIDDEN, "set-up-two-step"),
             Self::Unexpected(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server"),
         };
         ProblemSpec {

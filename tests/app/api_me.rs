@@ -550,8 +550,33 @@ async fn a_vendedor_held_by_the_teams_two_step_rule_gets_403_json_with_a_token()
     ] {
         let answer = call(&app, method, path, Auth::Bearer(&access), Body::None).await;
         assert_eq!(answer.status, 403, "{path}: {}", answer.body);
-        assert!(answer.body.get("id").is_none(), "{path}: {}", answer.body);
+        // The problem says why, so that the client can send her to the security page.
+        assert_eq!(
+            answer.problem_type(),
+            "urn:cuentas:problem:set-up-two-step",
+            "{path}: {}",
+            answer.body
+        );
+        assert!(
+            answer.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("verificación en dos pasos"),
+            "{}",
+            answer.body
+        );
     }
+    // She may still sign the token out.
+    let out = call(
+        &app,
+        Method::POST,
+        "/api/v1/auth/logout",
+        Auth::Bearer(&access),
+        Body::None,
+    )
+    .await;
+    assert_eq!(out.status, 204, "{}", out.body);
+    assert_eq!(me_status(&app, &access).await, 401);
     // Her admin is not held.
     let (admin_access, _) = tokens_for(&app, &admin).await;
     assert_eq!(me_status(&app, &admin_access).await, 200);
