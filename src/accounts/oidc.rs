@@ -7,8 +7,8 @@
 //!   asks for its second step; the sign-in, its browser, the new-browser notice and the event
 //!   are recorded as for a password.
 //! - An unknown identity whose verified address has an account is not signed in: the person
-//!   signs in to that account once with its password (and second step) and the identity is
-//!   linked then ([`complete_link`]). An unverified provider address never links or signs in.
+//!   signs in to that account once with its password (and second step, by code or passkey)
+//!   and the identity is linked then ([`complete_link`]). An unverified provider address never links or signs in.
 //! - An unknown identity with a new verified address creates an admin account when sign-up
 //!   is on (the address confirmed, the names from the claims, a username made from the
 //!   address), with no usable password.
@@ -389,16 +389,40 @@ async fn link(
     .await
 }
 
-/// After the person signed in to `user` with the password (and second step): links the
-/// identity that waited for it, when it was waiting for this account and is still fresh.
-/// True when it was linked now.
+/// How a completed sign-in began.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FirstStep {
+    /// The account's password (a mailed sign-in link is sent only after it).
+    Password,
+    /// The OpenID Connect provider (or anything else that is not the password).
+    Other,
+}
+
+impl FirstStep {
+    /// The first step of a pending sign-in that just passed its second step.
+    pub fn of(pending: &PendingSignIn) -> Self {
+        if pending.via.is_some() {
+            Self::Other
+        } else {
+            Self::Password
+        }
+    }
+}
+
+/// After the person signed in to `user` with the password (`first_step`) and, when the
+/// account has one, the second step: links the identity that waited for it, when it was
+/// waiting for this account and is still fresh. True when it was linked now.
 pub async fn complete_link(
     state: &AppState,
     client: &Client,
     user: &User,
     pending: PendingLink,
+    first_step: FirstStep,
 ) -> Result<bool, Error> {
-    if pending.user_id != user.id || pending.expires_at < state.clock.now() {
+    if first_step != FirstStep::Password
+        || pending.user_id != user.id
+        || pending.expires_at < state.clock.now()
+    {
         return Ok(false);
     }
     let linked = link(state, client, user.id, &pending.identity).await?;

@@ -309,6 +309,100 @@ async fn a_pending_link_is_for_that_account_only() {
     assert!(identities(&app).is_empty());
 }
 
+/// `ana`'s address at the provider, not linked yet, in a fresh browser: the provider holds it
+/// for her password; the password leads to the second step, where nothing is linked yet.
+async fn waiting_for_the_second_step(
+    app: &TestApp,
+    provider: &TestProvider,
+    ana: &crate::helpers::TestUser,
+) -> Client {
+    provider.sign_in_as(Person::new("sub-ana", &ana.email));
+    let client = new_client();
+    assert_is_redirect_to(&sign_in_with(app, &client).await, "/login/");
+    let response = app.login_with(&client, &ana.username, &ana.password).await;
+    assert_is_redirect_to(&response, "/login/dos-pasos/");
+    assert!(identities(app).is_empty(), "linked before the second step");
+    client
+}
+
+/// The identity waiting for `ana` is linked now, and the history says so.
+async fn assert_linked_to(app: &TestApp, client: &Client, ana: &crate::helpers::TestUser) {
+    let linked = identities(app);
+    assert_eq!(linked.len(), 1);
+    assert_eq!(
+        (linked[0].user_id, linked[0].subject.as_str()),
+        (ana.id, "sub-ana")
+    );
+    assert!(kinds(app, ana.id).contains(&"identity_linked".to_owned()));
+    let page = app.get_page_with(client, "/dashboard/").await;
+    assert!(page.contains("Cuenta del proveedor vinculada"), "{page}");
+}
+
+#[tokio::test]
+async fn a_link_waits_for_the_code_of_the_second_step() {
+    let (provider, app) = spawn().await;
+    let ana = app.create_user("ana", "admin").await;
+    let (secret, _) = crate::two_step::enable(&app, &app.new_logged_in_client(&ana).await).await;
+    let client = waiting_for_the_second_step(&app, &provider, &ana).await;
+    let code = crate::two_step::code_at(&app, &secret, 0);
+    let passed = app
+        .post_form_with(&client, "/login/dos-pasos/", &[("codigo", &code)])
+        .await;
+    assert_is_redirect_to(&passed, "/dashboard/");
+    assert_linked_to(&app, &client, &ana).await;
+}
+
+#[tokio::test]
+async fn a_link_waits_for_a_passkey_as_the_second_step() {
+    use webauthn_authenticator_rs::WebauthnAuthenticator;
+    let (provider, app) = spawn_with(|s| {
+        s.base_url = url::Url::parse("http://localhost/").unwrap();
+    })
+    .await;
+    let ana = app.create_user("ana", "admin").await;
+    app.log_in_with(&app.client, &ana).await;
+    let mut authenticator = webauthn_authenticator_rs::softpasskey::SoftPasskey::new(true);
+    crate::passkeys::register(&app, &app.client, &mut authenticator, "Teléfono").await;
+    let client = waiting_for_the_second_step(&app, &provider, &ana).await;
+    let options = crate::passkeys::second_step_options(&app, &client).await;
+    let credential = authenticator
+        .do_authentication(
+            crate::passkeys::origin(),
+            serde_json::from_value(options).unwrap(),
+        )
+        .unwrap();
+    let answer = serde_json::to_value(&credential).unwrap();
+    let (status, value) = crate::passkeys::sign_in(&app, &client, &answer).await;
+    assert_eq!(status, 200, "{value}");
+    assert_eq!(value["redirect"], "/dashboard/");
+    assert_linked_to(&app, &client, &ana).await;
+}
+
+#[tokio::test]
+async fn a_waiting_link_needs_the_password_not_another_provider_sign_in() {
+    let (provider, app) = spawn().await;
+    let ana = app.create_user("ana", "admin").await;
+    let (secret, _) = crate::two_step::enable(&app, &app.new_logged_in_client(&ana).await).await;
+    let now = chrono::Utc::now().naive_utc();
+    app.db(|c| LinkedIdentity::link(c, ana.id, &provider.issuer, "sub-work", &ana.email, now))
+        .unwrap();
+    // A second identity with her address waits for her password...
+    provider.sign_in_as(Person::new("sub-ana", &ana.email));
+    let client = new_client();
+    assert_is_redirect_to(&sign_in_with(&app, &client).await, "/login/");
+    // ...but she signs in with the linked one and its second step instead.
+    provider.sign_in_as(Person::new("sub-work", &ana.email));
+    assert_is_redirect_to(&sign_in_with(&app, &client).await, "/login/dos-pasos/");
+    let code = crate::two_step::code_at(&app, &secret, 0);
+    let passed = app
+        .post_form_with(&client, "/login/dos-pasos/", &[("codigo", &code)])
+        .await;
+    assert_is_redirect_to(&passed, "/dashboard/");
+    let linked = identities(&app);
+    assert_eq!(linked.len(), 1);
+    assert_eq!(linked[0].subject, "sub-work");
+}
+
 #[tokio::test]
 async fn a_known_identity_with_two_step_goes_to_the_second_step() {
     let (provider, app) = spawn().await;
