@@ -201,24 +201,22 @@ async fn sign_in_known(
         record(state, client, event).await?;
         return Err(Error::PendingDeletion(Box::new(pending)));
     }
-    let second_step = super::two_step::status(state, user.id).await?.enabled();
-    let issuer = link.issuer.clone();
+    // Nothing changes before the second step passes (`accounts::login::complete_second_step`
+    // does it then): the provider alone does not get to touch the account.
+    if super::two_step::status(state, user.id).await?.enabled() {
+        let pending = PendingSignIn::of(&user, Some(visit.browser_id), Remember::No)
+            .vouched_by(visit.identity);
+        return Ok(Outcome::SecondStep(pending));
+    }
     let (owner, who, browser_id, base_url) = (
         user.clone(),
         client.clone(),
         visit.browser_id.clone(),
         state.settings.base_url.clone(),
     );
-    let email = visit.identity.email.clone();
+    let identity = visit.identity.clone();
     let noticed = db::run_write(&state.pool, move |conn| {
-        LinkedIdentity::touch(conn, link.id, now)?;
-        // The provider vouches for the address the account is waiting to confirm.
-        if must_verify(&owner) && email.as_deref() == Some(owner.email.as_str()) {
-            User::mark_email_verified(conn, owner.id, &owner.email, now)?;
-        }
-        if second_step {
-            return Ok(false);
-        }
+        record_use(conn, &owner, &identity, now)?;
         let sign_in = SignInRecord {
             owner: &owner,
             client: &who,
@@ -234,11 +232,26 @@ async fn sign_in_known(
         state.outbox.wake();
     }
     refresh_picture(state, &user, &visit.identity).await;
-    if second_step {
-        let pending = PendingSignIn::of(&user, Some(visit.browser_id), Remember::No).via(&issuer);
-        return Ok(Outcome::SecondStep(pending));
-    }
     start(state, client, user, visit).await
+}
+
+/// What a sign-in through the provider changes once it is complete (at once, or after its
+/// second step): the identity's last use, and the address the account waits to confirm when
+/// the provider vouches for that very address. Call inside a write transaction.
+pub(super) fn record_use(
+    conn: &mut DbConnection,
+    owner: &User,
+    identity: &Identity,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let link = LinkedIdentity::find(conn, &identity.issuer, &identity.subject)?;
+    if let Some(link) = link.filter(|link| link.user_id == owner.id) {
+        LinkedIdentity::touch(conn, link.id, now)?;
+    }
+    if must_verify(owner) && identity.email.as_deref() == Some(owner.email.as_str()) {
+        User::mark_email_verified(conn, owner.id, &owner.email, now)?;
+    }
+    Ok(())
 }
 
 async fn start(
@@ -485,7 +498,7 @@ pub async fn unlink(state: &AppState, client: &Client, user: &User, id: i32) -> 
 /// Fetches the identity's `picture` (when it names one we have not stored yet) through the
 /// photo pipeline into its own file and points `google_photo_url`/`google_photo_path` at it.
 /// A failure changes nothing and is one log line.
-async fn refresh_picture(state: &AppState, user: &User, identity: &Identity) {
+pub(super) async fn refresh_picture(state: &AppState, user: &User, identity: &Identity) {
     let (Some(url), Some(provider)) = (identity.picture.clone(), state.oidc.as_ref()) else {
         return;
     };

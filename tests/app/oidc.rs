@@ -409,6 +409,7 @@ async fn a_known_identity_with_two_step_goes_to_the_second_step() {
     let ana = app.create_user("ana", "admin").await;
     let client = app.new_logged_in_client(&ana).await;
     let (secret, _) = crate::two_step::enable(&app, &client).await;
+    let a_day_ago = chrono::Utc::now().naive_utc() - chrono::TimeDelta::days(1);
     app.db(|c| {
         LinkedIdentity::link(
             c,
@@ -416,11 +417,14 @@ async fn a_known_identity_with_two_step_goes_to_the_second_step() {
             &provider.issuer,
             "sub-ana",
             &ana.email,
-            chrono::Utc::now().naive_utc(),
+            a_day_ago,
         )
     })
     .unwrap();
-    provider.sign_in_as(Person::new("sub-ana", &ana.email));
+    provider.sign_in_as(Person {
+        picture: Some("/picture.png".into()),
+        ..Person::new("sub-ana", &ana.email)
+    });
     let other = new_client();
     let response = sign_in_with(&app, &other).await;
     assert_is_redirect_to(&response, "/login/dos-pasos/");
@@ -428,12 +432,26 @@ async fn a_known_identity_with_two_step_goes_to_the_second_step() {
         &app.get_with_client(&other, "/dashboard/").await,
         "/login/?next=%2Fdashboard%2F",
     );
+    // The provider alone changed nothing: no picture, the identity not used yet.
+    let waiting = app.user(ana.id);
+    assert_eq!(
+        (waiting.google_photo_url, waiting.google_photo_path),
+        (None, None)
+    );
+    assert_eq!(identities(&app)[0].last_used_at, a_day_ago);
     // The code finishes it; the history says the provider was the first step.
     let code = crate::two_step::code_at(&app, &secret, 0);
     let passed = app
         .post_form_with(&other, "/login/dos-pasos/", &[("codigo", &code)])
         .await;
     assert_is_redirect_to(&passed, "/dashboard/");
+    let signed_in = app.user(ana.id);
+    assert_eq!(
+        signed_in.google_photo_url.as_deref(),
+        Some(provider.url("/picture.png").as_str())
+    );
+    assert!(signed_in.google_photo_path.is_some());
+    assert!(identities(&app)[0].last_used_at > a_day_ago);
     let last: String = app
         .db(|c| {
             security_events::table
