@@ -497,7 +497,9 @@ pub async fn unlink(state: &AppState, client: &Client, user: &User, id: i32) -> 
 
 /// Fetches the identity's `picture` (when it names one we have not stored yet) through the
 /// photo pipeline into its own file and points `google_photo_url`/`google_photo_path` at it.
-/// A failure changes nothing and is one log line.
+/// A failure changes nothing and is one log line: the URL stays the one the stored file came
+/// from (not the claim's), so the next sign-in tries the new picture again and the data export
+/// never names a picture the account does not show.
 pub(super) async fn refresh_picture(state: &AppState, user: &User, identity: &Identity) {
     let (Some(url), Some(provider)) = (identity.picture.clone(), state.oidc.as_ref()) else {
         return;

@@ -805,6 +805,24 @@ async fn a_failed_fetch_keeps_the_picture_there_was_and_the_upload_wins_over_it(
 }
 
 #[tokio::test]
+async fn a_picture_that_failed_is_fetched_again_at_the_next_sign_in() {
+    let (provider, app) = spawn().await;
+    let first = picture_after(&provider, &app, "/picture.png").await;
+    // The new picture fails: the URL stays the one the stored file came from...
+    let failed = picture_after(&provider, &app, "/flaky.png").await;
+    assert_eq!(failed.google_photo_url, first.google_photo_url);
+    assert_eq!(failed.google_photo_path, first.google_photo_path);
+    // ...so the next sign-in knows to try it again.
+    let fetched = picture_after(&provider, &app, "/flaky.png").await;
+    assert_eq!(
+        fetched.google_photo_url.as_deref(),
+        Some(provider.url("/flaky.png").as_str())
+    );
+    assert!(fetched.google_photo_path.is_some());
+    assert_ne!(fetched.google_photo_path, first.google_photo_path);
+}
+
+#[tokio::test]
 async fn the_provider_pages_are_plain_and_nothing_loads_from_the_provider() {
     let (provider, app) = spawn().await;
     provider.sign_in_as(Person {

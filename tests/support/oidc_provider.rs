@@ -72,6 +72,8 @@ struct Inner {
     fault: Option<Fault>,
     grants: HashMap<String, Grant>,
     token_requests: usize,
+    /// `/flaky.png` fails its first request only.
+    flaky_served: bool,
 }
 
 #[derive(Clone)]
@@ -131,6 +133,7 @@ impl TestProvider {
                 .route("/picture.png", web::get().to(picture))
                 .route("/big.png", web::get().to(big_picture))
                 .route("/not-an-image", web::get().to(not_an_image))
+                .route("/flaky.png", web::get().to(flaky_picture))
                 .route("/same-host-redirect", web::get().to(same_host_redirect))
                 .route("/other-host-redirect", web::get().to(other_host_redirect))
         })
@@ -343,6 +346,16 @@ async fn picture() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("image/png")
         .body(png(64, 48))
+}
+
+/// 503 the first time, the picture after.
+async fn flaky_picture(provider: web::Data<TestProvider>) -> HttpResponse {
+    let served = std::mem::replace(&mut provider.inner.lock().unwrap().flaky_served, true);
+    if served {
+        picture().await
+    } else {
+        HttpResponse::ServiceUnavailable().finish()
+    }
 }
 
 /// Larger than a 1 MiB upload limit.
