@@ -547,7 +547,8 @@ async fn a_wrong_or_missing_state_and_a_replayed_code_are_refused() {
     ] {
         assert_refused(&app, &new_client(), path).await;
     }
-    // A code used once does not work again, even in a new flow of the same browser.
+    // A code used once does not work in another browser's flow either (its PKCE verifier
+    // differs; the true replay, with the flow it was made for, is the next test).
     let start = app.get("/login/oidc/").await;
     let callback = approve(&app, &app.client, start).await;
     assert_is_redirect_to(&app.get(&callback).await, "/dashboard/");
@@ -571,6 +572,52 @@ async fn a_wrong_or_missing_state_and_a_replayed_code_are_refused() {
         )
         .await;
     assert_eq!(response.status().as_u16(), 400);
+}
+
+/// The cookies a response sets, as a `Cookie` header.
+fn cookies_set_by(response: &Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[tokio::test]
+async fn a_callback_replayed_with_the_cookie_of_its_flow_is_refused() {
+    let (provider, app) = spawn().await;
+    provider.sign_in_as(dora());
+    // A browser that keeps its cookies by hand, to send the one from before the callback twice.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let start = browser.get(app.url("/login/oidc/")).send().await.unwrap();
+    let with_flow = cookies_set_by(&start);
+    assert!(!with_flow.is_empty());
+    let callback = approve(&app, &browser, start).await;
+    let send = || {
+        browser
+            .get(app.url(&callback))
+            .header("cookie", &with_flow)
+            .send()
+    };
+    assert_is_redirect_to(&send().await.unwrap(), "/dashboard/");
+    let sessions = || -> i64 {
+        use cuentas::db::schema::user_sessions;
+        app.db(|c| user_sessions::table.count().get_result(c))
+            .unwrap()
+    };
+    assert_eq!((sessions(), provider.token_requests()), (1, 1));
+    // The old cookie still holds the flow (state, nonce, PKCE verifier all match): the code
+    // goes to the provider again, which refuses it as spent, and nothing starts.
+    let replay = send().await.unwrap();
+    assert_eq!(replay.status().as_u16(), 400);
+    assert!(body_of(replay).await.contains("No se pudo iniciar sesión"));
+    assert_eq!((sessions(), provider.token_requests()), (1, 2));
+    assert_eq!(user_count(&app), 1);
 }
 
 #[tokio::test]
