@@ -135,6 +135,27 @@ async fn an_issuer_that_is_down_hides_the_button_and_the_start_says_so() {
 }
 
 #[tokio::test]
+async fn discovery_is_retried_and_the_button_shows_once_the_issuer_is_up() {
+    let provider = TestProvider::start().await;
+    provider.set_fault(Some(Fault::IssuerDown));
+    let mut settings = provider.settings();
+    settings.discovery_retry = std::time::Duration::from_millis(100);
+    let app = spawn_app_with(move |s| s.oidc = Some(settings)).await;
+    assert!(!app.get_page("/login/").await.contains("/login/oidc/"));
+    provider.set_fault(None);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !app.get_page("/login/").await.contains("/login/oidc/") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still no button 10 s after the issuer came up"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    provider.sign_in_as(dora());
+    assert_is_redirect_to(&sign_in_with(&app, &new_client()).await, "/dashboard/");
+}
+
+#[tokio::test]
 async fn a_new_verified_address_creates_a_confirmed_admin_signed_in_with_the_photo() {
     let (provider, app) = spawn().await;
     provider.sign_in_as(Person {

@@ -57,6 +57,8 @@ pub enum Fault {
     WrongNonce,
     /// The token endpoint answers 500.
     TokenEndpointDown,
+    /// Discovery answers 503 (the issuer is down).
+    IssuerDown,
 }
 
 struct Grant {
@@ -155,6 +157,7 @@ impl TestProvider {
             name: "Google".to_owned(),
             picture_hosts: vec!["127.0.0.1".to_owned()],
             allow_http: true,
+            discovery_retry: std::time::Duration::from_secs(60),
         }
     }
 
@@ -228,6 +231,9 @@ impl TestProvider {
 }
 
 async fn discovery(provider: web::Data<TestProvider>) -> HttpResponse {
+    if provider.inner.lock().unwrap().fault == Some(Fault::IssuerDown) {
+        return HttpResponse::ServiceUnavailable().finish();
+    }
     HttpResponse::Ok().json(json!({
         "issuer": provider.issuer,
         "authorization_endpoint": provider.url("/authorize"),
