@@ -666,6 +666,19 @@ async fn id_tokens_that_fail_verification_sign_nobody_in() {
 }
 
 #[tokio::test]
+async fn a_token_endpoint_that_redirects_to_another_host_is_not_followed() {
+    let (provider, app) = spawn().await;
+    provider.sign_in_as(dora());
+    provider.set_fault(Some(Fault::TokenRedirectsElsewhere));
+    let client = new_client();
+    let start = app.get_with_client(&client, "/login/oidc/").await;
+    let callback = approve(&app, &client, start).await;
+    assert_refused(&app, &client, &callback).await;
+    assert_eq!(provider.token_requests(), 1);
+    assert_eq!(provider.elsewhere_requests(), 0);
+}
+
+#[tokio::test]
 async fn the_callback_of_a_link_needs_the_same_user_still_signed_in() {
     let (provider, app) = spawn().await;
     let ana = app.create_user("ana", "admin").await;
