@@ -106,7 +106,13 @@ pub struct OidcSettings {
     pub picture_hosts: Vec<String>,
     /// `http://` issuers and pictures are accepted (tests and local development only).
     pub allow_http: bool,
+    /// While discovery fails, it is tried again this often ([`OIDC_DISCOVERY_RETRY`]; not a
+    /// variable: tests shorten it).
+    pub discovery_retry: Duration,
 }
+
+/// How often a failed OpenID Connect discovery is tried again.
+pub const OIDC_DISCOVERY_RETRY: Duration = Duration::from_secs(60);
 
 impl std::fmt::Debug for OidcSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -116,6 +122,7 @@ impl std::fmt::Debug for OidcSettings {
             .field("name", &self.name)
             .field("picture_hosts", &self.picture_hosts)
             .field("allow_http", &self.allow_http)
+            .field("discovery_retry", &self.discovery_retry)
             .finish_non_exhaustive()
     }
 }
@@ -163,6 +170,7 @@ impl OidcSettings {
             name: var("CUENTAS_OIDC_NAME").unwrap_or_else(|| "Google".into()),
             picture_hosts,
             allow_http,
+            discovery_retry: OIDC_DISCOVERY_RETRY,
         }))
     }
 }
@@ -547,6 +555,7 @@ mod tests {
         assert_eq!(oidc.name, "Google");
         assert_eq!(oidc.picture_hosts, ["lh3.googleusercontent.com"]);
         assert!(!oidc.allow_http);
+        assert_eq!(oidc.discovery_retry, Duration::from_secs(60));
         assert!(
             !format!("{oidc:?}").contains("shh"),
             "the secret never prints"

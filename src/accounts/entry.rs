@@ -15,6 +15,7 @@ use crate::db::outbox::NewMail;
 use crate::db::security_events::EventKind;
 use crate::db::users::User;
 use crate::mail::messages::{Mail, Recipient};
+use crate::oidc::Identity;
 
 /// A session begun.
 pub struct SignedIn {
@@ -121,6 +122,11 @@ pub struct PendingSignIn {
     /// once the second passes (absent in cookies made before it was kept).
     #[serde(default)]
     pub via: Option<String>,
+    /// The identity that vouched: what its sign-in changes (the identity's last use, the
+    /// address it confirms, the provider's picture) waits for the second step (absent in
+    /// cookies made before it was kept: then nothing of it is done).
+    #[serde(default)]
+    pub identity: Option<Box<Identity>>,
 }
 
 /// How long a pending sign-in waits for its second step.
@@ -134,13 +140,15 @@ impl PendingSignIn {
             browser_id,
             remember: remember == Remember::Yes,
             via: None,
+            identity: None,
         }
     }
 
-    /// The first step was the OpenID Connect provider `issuer`.
-    pub fn via(self, issuer: &str) -> Self {
+    /// The first step was the OpenID Connect provider vouching for `identity`.
+    pub fn vouched_by(self, identity: Identity) -> Self {
         Self {
-            via: Some(issuer.to_owned()),
+            via: Some(identity.issuer.clone()),
+            identity: Some(Box::new(identity)),
             ..self
         }
     }

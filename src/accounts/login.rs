@@ -111,14 +111,18 @@ pub async fn complete_second_step(
             passkey_second_step(state, client, &user, ceremony, *answer).await?
         }
     };
-    let via = pending.via.clone();
+    let (via, vouched) = (pending.via.clone(), pending.identity.clone());
     let browser_id = pending
         .browser_id
         .filter(|id| is_token_shaped(id))
         .unwrap_or_else(random_token);
     let (owner, remembered, who) = (user.clone(), browser_id.clone(), client.clone());
     let base_url = state.settings.base_url.clone();
+    let identity = vouched.clone();
     let noticed = db::run_write(&state.pool, move |conn| {
+        if let Some(identity) = &identity {
+            super::oidc::record_use(conn, &owner, identity, now)?;
+        }
         let sign_in = SignInRecord {
             owner: &owner,
             client: &who,
@@ -132,6 +136,9 @@ pub async fn complete_second_step(
     .await?;
     if noticed {
         state.outbox.wake();
+    }
+    if let Some(identity) = &vouched {
+        super::oidc::refresh_picture(state, &user, identity).await;
     }
     let remember = if pending.remember {
         Remember::Yes

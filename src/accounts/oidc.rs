@@ -7,8 +7,8 @@
 //!   asks for its second step; the sign-in, its browser, the new-browser notice and the event
 //!   are recorded as for a password.
 //! - An unknown identity whose verified address has an account is not signed in: the person
-//!   signs in to that account once with its password (and second step) and the identity is
-//!   linked then ([`complete_link`]). An unverified provider address never links or signs in.
+//!   signs in to that account once with its password (and second step, by code or passkey)
+//!   and the identity is linked then ([`complete_link`]). An unverified provider address never links or signs in.
 //! - An unknown identity with a new verified address creates an admin account when sign-up
 //!   is on (the address confirmed, the names from the claims, a username made from the
 //!   address), with no usable password.
@@ -201,24 +201,22 @@ async fn sign_in_known(
         record(state, client, event).await?;
         return Err(Error::PendingDeletion(Box::new(pending)));
     }
-    let second_step = super::two_step::status(state, user.id).await?.enabled();
-    let issuer = link.issuer.clone();
+    // Nothing changes before the second step passes (`accounts::login::complete_second_step`
+    // does it then): the provider alone does not get to touch the account.
+    if super::two_step::status(state, user.id).await?.enabled() {
+        let pending = PendingSignIn::of(&user, Some(visit.browser_id), Remember::No)
+            .vouched_by(visit.identity);
+        return Ok(Outcome::SecondStep(pending));
+    }
     let (owner, who, browser_id, base_url) = (
         user.clone(),
         client.clone(),
         visit.browser_id.clone(),
         state.settings.base_url.clone(),
     );
-    let email = visit.identity.email.clone();
+    let identity = visit.identity.clone();
     let noticed = db::run_write(&state.pool, move |conn| {
-        LinkedIdentity::touch(conn, link.id, now)?;
-        // The provider vouches for the address the account is waiting to confirm.
-        if must_verify(&owner) && email.as_deref() == Some(owner.email.as_str()) {
-            User::mark_email_verified(conn, owner.id, &owner.email, now)?;
-        }
-        if second_step {
-            return Ok(false);
-        }
+        record_use(conn, &owner, &identity, now)?;
         let sign_in = SignInRecord {
             owner: &owner,
             client: &who,
@@ -234,11 +232,26 @@ async fn sign_in_known(
         state.outbox.wake();
     }
     refresh_picture(state, &user, &visit.identity).await;
-    if second_step {
-        let pending = PendingSignIn::of(&user, Some(visit.browser_id), Remember::No).via(&issuer);
-        return Ok(Outcome::SecondStep(pending));
-    }
     start(state, client, user, visit).await
+}
+
+/// What a sign-in through the provider changes once it is complete (at once, or after its
+/// second step): the identity's last use, and the address the account waits to confirm when
+/// the provider vouches for that very address. Call inside a write transaction.
+pub(super) fn record_use(
+    conn: &mut DbConnection,
+    owner: &User,
+    identity: &Identity,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let link = LinkedIdentity::find(conn, &identity.issuer, &identity.subject)?;
+    if let Some(link) = link.filter(|link| link.user_id == owner.id) {
+        LinkedIdentity::touch(conn, link.id, now)?;
+    }
+    if must_verify(owner) && identity.email.as_deref() == Some(owner.email.as_str()) {
+        User::mark_email_verified(conn, owner.id, &owner.email, now)?;
+    }
+    Ok(())
 }
 
 async fn start(
@@ -389,16 +402,40 @@ async fn link(
     .await
 }
 
-/// After the person signed in to `user` with the password (and second step): links the
-/// identity that waited for it, when it was waiting for this account and is still fresh.
-/// True when it was linked now.
+/// How a completed sign-in began.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FirstStep {
+    /// The account's password (a mailed sign-in link is sent only after it).
+    Password,
+    /// The OpenID Connect provider (or anything else that is not the password).
+    Other,
+}
+
+impl FirstStep {
+    /// The first step of a pending sign-in that just passed its second step.
+    pub fn of(pending: &PendingSignIn) -> Self {
+        if pending.via.is_some() {
+            Self::Other
+        } else {
+            Self::Password
+        }
+    }
+}
+
+/// After the person signed in to `user` with the password (`first_step`) and, when the
+/// account has one, the second step: links the identity that waited for it, when it was
+/// waiting for this account and is still fresh. True when it was linked now.
 pub async fn complete_link(
     state: &AppState,
     client: &Client,
     user: &User,
     pending: PendingLink,
+    first_step: FirstStep,
 ) -> Result<bool, Error> {
-    if pending.user_id != user.id || pending.expires_at < state.clock.now() {
+    if first_step != FirstStep::Password
+        || pending.user_id != user.id
+        || pending.expires_at < state.clock.now()
+    {
         return Ok(false);
     }
     let linked = link(state, client, user.id, &pending.identity).await?;
@@ -460,8 +497,10 @@ pub async fn unlink(state: &AppState, client: &Client, user: &User, id: i32) -> 
 
 /// Fetches the identity's `picture` (when it names one we have not stored yet) through the
 /// photo pipeline into its own file and points `google_photo_url`/`google_photo_path` at it.
-/// A failure changes nothing and is one log line.
-async fn refresh_picture(state: &AppState, user: &User, identity: &Identity) {
+/// A failure changes nothing and is one log line: the URL stays the one the stored file came
+/// from (not the claim's), so the next sign-in tries the new picture again and the data export
+/// never names a picture the account does not show.
+pub(super) async fn refresh_picture(state: &AppState, user: &User, identity: &Identity) {
     let (Some(url), Some(provider)) = (identity.picture.clone(), state.oidc.as_ref()) else {
         return;
     };

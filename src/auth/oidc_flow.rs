@@ -5,10 +5,12 @@
 
 use actix_session::Session;
 
-use crate::accounts::oidc::PendingLink;
+use crate::accounts::oidc::{self, FirstStep, PendingLink};
 use crate::clock::Timestamp;
+use crate::db::users::User;
 use crate::error::AppError;
 use crate::oidc::Flow;
+use crate::render::{FlashLevel, PageContext, flash};
 
 const FLOW_KEY: &str = "oidc_flow";
 const LINK_KEY: &str = "oidc_link";
@@ -60,4 +62,23 @@ pub fn take_link(session: &Session) -> Option<PendingLink> {
     session
         .remove_as::<PendingLink>(LINK_KEY)
         .and_then(Result::ok)
+}
+
+/// A sign-in into `user` is complete (the second step too, when the account has one): the
+/// identity waiting in this browser is linked when it waited for `user` and the first step was
+/// the password (see `accounts::oidc::complete_link`), and the next page says so. Whatever
+/// came of it, the wait is over. Every way a sign-in completes in a browser calls this.
+pub async fn link_waiting(
+    ctx: &PageContext,
+    user: &User,
+    first_step: FirstStep,
+) -> Result<(), AppError> {
+    let Some(pending) = take_link(&ctx.session) else {
+        return Ok(());
+    };
+    let linked = oidc::complete_link(&ctx.state, &ctx.client(), user, pending, first_step).await?;
+    if linked {
+        flash(&ctx.session, FlashLevel::Success, "oidc-linked");
+    }
+    Ok(())
 }

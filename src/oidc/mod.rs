@@ -4,8 +4,8 @@
 //! expiry, nonce). It knows nothing of accounts, sessions or pages: `accounts::oidc` decides
 //! what a verified identity means, `routes::oidc` carries the browser.
 //!
-//! Discovery happens at start and, while it fails, again every [`RETRY_EVERY`] in the
-//! background (one log line per failure; the button stays hidden meanwhile). Once it worked it
+//! Discovery happens at start and, while it fails, again every
+//! [`OidcSettings::discovery_retry`] (a minute) in the background (one log line per failure; the button stays hidden meanwhile). Once it worked it
 //! is refreshed every [`REFRESH_EVERY`] so rotated signing keys are picked up.
 
 pub mod http;
@@ -27,8 +27,6 @@ use self::http::ProviderHttp;
 use self::picture::PictureFetcher;
 use crate::config::OidcSettings;
 
-/// While discovery fails, it is tried again this often.
-pub const RETRY_EVERY: Duration = Duration::from_secs(60);
 /// A working discovery is refreshed this often (the provider rotates its keys).
 pub const REFRESH_EVERY: Duration = Duration::from_secs(6 * 60 * 60);
 
@@ -156,13 +154,14 @@ impl Provider {
     }
 
     /// Discovery again in the background (the first one, at start, gave `discovered`):
-    /// every [`RETRY_EVERY`] while it fails, every [`REFRESH_EVERY`] once it works.
+    /// every [`OidcSettings::discovery_retry`] while it fails, every [`REFRESH_EVERY`] once it
+    /// works.
     pub async fn keep_discovered(self: Arc<Self>, mut discovered: bool) {
         loop {
             let wait = if discovered {
                 REFRESH_EVERY
             } else {
-                RETRY_EVERY
+                self.settings.discovery_retry
             };
             tokio::time::sleep(wait).await;
             discovered = self.discover().await;

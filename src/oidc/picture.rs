@@ -61,7 +61,8 @@ impl PictureFetcher {
             .build()?;
         Ok(Self {
             client,
-            hosts,
+            // Host names compare without regard to case (URLs come lower-cased).
+            hosts: hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
             allow_http,
             max_bytes,
         })
@@ -109,5 +110,59 @@ impl PictureFetcher {
         tokio::time::timeout(TIMEOUT, fetch)
             .await
             .unwrap_or(Err(PictureError::TimedOut))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fetcher(hosts: &[&str], allow_http: bool) -> PictureFetcher {
+        let hosts = hosts.iter().map(|h| (*h).to_owned()).collect();
+        PictureFetcher::new(hosts, allow_http, 1024).unwrap()
+    }
+
+    fn allows(fetcher: &PictureFetcher, url: &str) -> bool {
+        fetcher.allows(&Url::parse(url).unwrap())
+    }
+
+    #[test]
+    fn https_only_unless_the_test_switch_is_on() {
+        let strict = fetcher(&["lh3.googleusercontent.com"], false);
+        assert!(allows(&strict, "https://lh3.googleusercontent.com/a/photo"));
+        assert!(!allows(&strict, "http://lh3.googleusercontent.com/a/photo"));
+        let relaxed = fetcher(&["lh3.googleusercontent.com"], true);
+        assert!(allows(&relaxed, "http://lh3.googleusercontent.com/a/photo"));
+        for other in ["ftp://lh3.googleusercontent.com/a", "file:///etc/passwd"] {
+            assert!(!allows(&relaxed, other), "{other}");
+        }
+    }
+
+    #[test]
+    fn only_the_listed_hosts_and_not_look_alikes() {
+        let fetcher = fetcher(&["lh3.googleusercontent.com"], false);
+        for url in [
+            "https://evil.example/photo",
+            "https://lh4.googleusercontent.com/photo",
+            "https://lh3.googleusercontent.com.evil.example/photo",
+            "https://lh3.googleusercontent.com@evil.example/photo",
+            "https://127.0.0.1/photo",
+        ] {
+            assert!(!allows(&fetcher, url), "{url}");
+        }
+    }
+
+    #[test]
+    fn host_names_compare_without_regard_to_case() {
+        let listed_lower = fetcher(&["lh3.googleusercontent.com"], false);
+        assert!(allows(
+            &listed_lower,
+            "https://LH3.GoogleUserContent.COM/photo"
+        ));
+        let listed_upper = fetcher(&["LH3.GoogleUserContent.com"], false);
+        assert!(allows(
+            &listed_upper,
+            "https://lh3.googleusercontent.com/photo"
+        ));
     }
 }

@@ -8,6 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts::login::{Credentials, PendingSignIn, SecondFactor, SignInOutcome, SignedIn};
+use crate::accounts::oidc::FirstStep;
 use crate::accounts::sessions::Remember;
 use crate::accounts::two_step::{LOW_CODES, Passed};
 use crate::accounts::{self, Error};
@@ -150,7 +151,7 @@ pub async fn submit_login(
     match outcome {
         Ok(SignInOutcome::SignedIn(signed_in)) => {
             let target = safe_next(&form.next).unwrap_or(paths::DASHBOARD);
-            enter(&ctx, *signed_in, target).await
+            enter(&ctx, *signed_in, FirstStep::Password, target).await
         }
         Ok(SignInOutcome::LinkSent) => ctx.ok(&LoginPage {
             link_sent: true,
@@ -171,20 +172,15 @@ pub async fn submit_login(
 }
 
 /// Starts the session and goes to `target` (see `auth::browser::enter`). An identity from the
-/// OpenID Connect provider that waited for this account's owner to sign in is linked now.
+/// OpenID Connect provider that waited for this account's owner to sign in is linked now
+/// (`auth::oidc_flow::link_waiting`).
 async fn enter(
     ctx: &PageContext,
     signed_in: SignedIn,
+    first_step: FirstStep,
     target: &str,
 ) -> Result<HttpResponse, AppError> {
-    if let Some(pending) = oidc_flow::take_link(&ctx.session) {
-        let linked =
-            accounts::oidc::complete_link(&ctx.state, &ctx.client(), &signed_in.user, pending)
-                .await?;
-        if linked {
-            flash(&ctx.session, FlashLevel::Success, "oidc-linked");
-        }
-    }
+    oidc_flow::link_waiting(ctx, &signed_in.user, first_step).await?;
     let https = ctx.state.settings.is_https();
     browser::enter(&ctx.req, &ctx.session, https, signed_in, target)
 }
@@ -224,9 +220,11 @@ pub async fn submit_sign_in_link(
     )
     .await;
     match confirmed {
-        Ok(SignInOutcome::SignedIn(signed_in)) => enter(&ctx, *signed_in, paths::DASHBOARD)
-            .await
-            .map(no_referrer),
+        Ok(SignInOutcome::SignedIn(signed_in)) => {
+            enter(&ctx, *signed_in, FirstStep::Password, paths::DASHBOARD)
+                .await
+                .map(no_referrer)
+        }
         Ok(SignInOutcome::SecondStep(pending)) => {
             to_second_step(&ctx, pending, String::new()).map(no_referrer)
         }
@@ -337,7 +335,7 @@ pub async fn submit_second_step(
         return second_step_expired(&ctx);
     };
     let replacing = session::session_id(&ctx.session);
-    let user_id = pending.user_id;
+    let (user_id, first_step) = (pending.user_id, FirstStep::of(&pending));
     let passed = accounts::login::complete_second_step(
         &ctx.state,
         &ctx.client(),
@@ -354,7 +352,7 @@ pub async fn submit_second_step(
             } else {
                 &next
             };
-            let response = enter(&ctx, passed.signed_in, target).await?;
+            let response = enter(&ctx, passed.signed_in, first_step, target).await?;
             if let Passed::RecoveryCode { left } = passed.how {
                 let key = if left <= LOW_CODES {
                     "two-step-codes-low"

@@ -14,10 +14,11 @@ use serde_json::json;
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
 use crate::accounts::login::SecondFactor;
+use crate::accounts::oidc::FirstStep;
 use crate::accounts::passkeys::{self, PasskeySummary, Started};
 use crate::accounts::{self, Error};
 use crate::auth::browser::{self, browser_of};
-use crate::auth::{CurrentUser, RecentUser, session};
+use crate::auth::{CurrentUser, RecentUser, oidc_flow, session};
 use crate::db::users::User;
 use crate::error::AppError;
 use crate::locale::Reader;
@@ -253,6 +254,7 @@ pub async fn sign_in_with_passkey(
         else {
             return json_error(&ctx, Error::LinkInvalid);
         };
+        let first_step = FirstStep::of(&pending);
         let factor = SecondFactor::Passkey {
             ceremony: &ceremony,
             answer: Box::new(answer),
@@ -268,6 +270,7 @@ pub async fn sign_in_with_passkey(
                 } else {
                     &next
                 };
+                oidc_flow::link_waiting(&ctx, &passed.signed_in.user, first_step).await?;
                 entered(&ctx, passed.signed_in, target)
             }
             Err(e) => json_error(&ctx, e),

@@ -135,6 +135,27 @@ async fn an_issuer_that_is_down_hides_the_button_and_the_start_says_so() {
 }
 
 #[tokio::test]
+async fn discovery_is_retried_and_the_button_shows_once_the_issuer_is_up() {
+    let provider = TestProvider::start().await;
+    provider.set_fault(Some(Fault::IssuerDown));
+    let mut settings = provider.settings();
+    settings.discovery_retry = std::time::Duration::from_millis(100);
+    let app = spawn_app_with(move |s| s.oidc = Some(settings)).await;
+    assert!(!app.get_page("/login/").await.contains("/login/oidc/"));
+    provider.set_fault(None);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !app.get_page("/login/").await.contains("/login/oidc/") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still no button 10 s after the issuer came up"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    provider.sign_in_as(dora());
+    assert_is_redirect_to(&sign_in_with(&app, &new_client()).await, "/dashboard/");
+}
+
+#[tokio::test]
 async fn a_new_verified_address_creates_a_confirmed_admin_signed_in_with_the_photo() {
     let (provider, app) = spawn().await;
     provider.sign_in_as(Person {
@@ -309,12 +330,107 @@ async fn a_pending_link_is_for_that_account_only() {
     assert!(identities(&app).is_empty());
 }
 
+/// `ana`'s address at the provider, not linked yet, in a fresh browser: the provider holds it
+/// for her password; the password leads to the second step, where nothing is linked yet.
+async fn waiting_for_the_second_step(
+    app: &TestApp,
+    provider: &TestProvider,
+    ana: &crate::helpers::TestUser,
+) -> Client {
+    provider.sign_in_as(Person::new("sub-ana", &ana.email));
+    let client = new_client();
+    assert_is_redirect_to(&sign_in_with(app, &client).await, "/login/");
+    let response = app.login_with(&client, &ana.username, &ana.password).await;
+    assert_is_redirect_to(&response, "/login/dos-pasos/");
+    assert!(identities(app).is_empty(), "linked before the second step");
+    client
+}
+
+/// The identity waiting for `ana` is linked now, and the history says so.
+async fn assert_linked_to(app: &TestApp, client: &Client, ana: &crate::helpers::TestUser) {
+    let linked = identities(app);
+    assert_eq!(linked.len(), 1);
+    assert_eq!(
+        (linked[0].user_id, linked[0].subject.as_str()),
+        (ana.id, "sub-ana")
+    );
+    assert!(kinds(app, ana.id).contains(&"identity_linked".to_owned()));
+    let page = app.get_page_with(client, "/dashboard/").await;
+    assert!(page.contains("Cuenta del proveedor vinculada"), "{page}");
+}
+
+#[tokio::test]
+async fn a_link_waits_for_the_code_of_the_second_step() {
+    let (provider, app) = spawn().await;
+    let ana = app.create_user("ana", "admin").await;
+    let (secret, _) = crate::two_step::enable(&app, &app.new_logged_in_client(&ana).await).await;
+    let client = waiting_for_the_second_step(&app, &provider, &ana).await;
+    let code = crate::two_step::code_at(&app, &secret, 0);
+    let passed = app
+        .post_form_with(&client, "/login/dos-pasos/", &[("codigo", &code)])
+        .await;
+    assert_is_redirect_to(&passed, "/dashboard/");
+    assert_linked_to(&app, &client, &ana).await;
+}
+
+#[tokio::test]
+async fn a_link_waits_for_a_passkey_as_the_second_step() {
+    use webauthn_authenticator_rs::WebauthnAuthenticator;
+    let (provider, app) = spawn_with(|s| {
+        s.base_url = url::Url::parse("http://localhost/").unwrap();
+    })
+    .await;
+    let ana = app.create_user("ana", "admin").await;
+    app.log_in_with(&app.client, &ana).await;
+    let mut authenticator = webauthn_authenticator_rs::softpasskey::SoftPasskey::new(true);
+    crate::passkeys::register(&app, &app.client, &mut authenticator, "Teléfono").await;
+    let client = waiting_for_the_second_step(&app, &provider, &ana).await;
+    let options = crate::passkeys::second_step_options(&app, &client).await;
+    let credential = authenticator
+        .do_authentication(
+            crate::passkeys::origin(),
+            serde_json::from_value(options).unwrap(),
+        )
+        .unwrap();
+    let answer = serde_json::to_value(&credential).unwrap();
+    let (status, value) = crate::passkeys::sign_in(&app, &client, &answer).await;
+    assert_eq!(status, 200, "{value}");
+    assert_eq!(value["redirect"], "/dashboard/");
+    assert_linked_to(&app, &client, &ana).await;
+}
+
+#[tokio::test]
+async fn a_waiting_link_needs_the_password_not_another_provider_sign_in() {
+    let (provider, app) = spawn().await;
+    let ana = app.create_user("ana", "admin").await;
+    let (secret, _) = crate::two_step::enable(&app, &app.new_logged_in_client(&ana).await).await;
+    let now = chrono::Utc::now().naive_utc();
+    app.db(|c| LinkedIdentity::link(c, ana.id, &provider.issuer, "sub-work", &ana.email, now))
+        .unwrap();
+    // A second identity with her address waits for her password...
+    provider.sign_in_as(Person::new("sub-ana", &ana.email));
+    let client = new_client();
+    assert_is_redirect_to(&sign_in_with(&app, &client).await, "/login/");
+    // ...but she signs in with the linked one and its second step instead.
+    provider.sign_in_as(Person::new("sub-work", &ana.email));
+    assert_is_redirect_to(&sign_in_with(&app, &client).await, "/login/dos-pasos/");
+    let code = crate::two_step::code_at(&app, &secret, 0);
+    let passed = app
+        .post_form_with(&client, "/login/dos-pasos/", &[("codigo", &code)])
+        .await;
+    assert_is_redirect_to(&passed, "/dashboard/");
+    let linked = identities(&app);
+    assert_eq!(linked.len(), 1);
+    assert_eq!(linked[0].subject, "sub-work");
+}
+
 #[tokio::test]
 async fn a_known_identity_with_two_step_goes_to_the_second_step() {
     let (provider, app) = spawn().await;
     let ana = app.create_user("ana", "admin").await;
     let client = app.new_logged_in_client(&ana).await;
     let (secret, _) = crate::two_step::enable(&app, &client).await;
+    let a_day_ago = chrono::Utc::now().naive_utc() - chrono::TimeDelta::days(1);
     app.db(|c| {
         LinkedIdentity::link(
             c,
@@ -322,11 +438,14 @@ async fn a_known_identity_with_two_step_goes_to_the_second_step() {
             &provider.issuer,
             "sub-ana",
             &ana.email,
-            chrono::Utc::now().naive_utc(),
+            a_day_ago,
         )
     })
     .unwrap();
-    provider.sign_in_as(Person::new("sub-ana", &ana.email));
+    provider.sign_in_as(Person {
+        picture: Some("/picture.png".into()),
+        ..Person::new("sub-ana", &ana.email)
+    });
     let other = new_client();
     let response = sign_in_with(&app, &other).await;
     assert_is_redirect_to(&response, "/login/dos-pasos/");
@@ -334,12 +453,26 @@ async fn a_known_identity_with_two_step_goes_to_the_second_step() {
         &app.get_with_client(&other, "/dashboard/").await,
         "/login/?next=%2Fdashboard%2F",
     );
+    // The provider alone changed nothing: no picture, the identity not used yet.
+    let waiting = app.user(ana.id);
+    assert_eq!(
+        (waiting.google_photo_url, waiting.google_photo_path),
+        (None, None)
+    );
+    assert_eq!(identities(&app)[0].last_used_at, a_day_ago);
     // The code finishes it; the history says the provider was the first step.
     let code = crate::two_step::code_at(&app, &secret, 0);
     let passed = app
         .post_form_with(&other, "/login/dos-pasos/", &[("codigo", &code)])
         .await;
     assert_is_redirect_to(&passed, "/dashboard/");
+    let signed_in = app.user(ana.id);
+    assert_eq!(
+        signed_in.google_photo_url.as_deref(),
+        Some(provider.url("/picture.png").as_str())
+    );
+    assert!(signed_in.google_photo_path.is_some());
+    assert!(identities(&app)[0].last_used_at > a_day_ago);
     let last: String = app
         .db(|c| {
             security_events::table
@@ -435,7 +568,8 @@ async fn a_wrong_or_missing_state_and_a_replayed_code_are_refused() {
     ] {
         assert_refused(&app, &new_client(), path).await;
     }
-    // A code used once does not work again, even in a new flow of the same browser.
+    // A code used once does not work in another browser's flow either (its PKCE verifier
+    // differs; the true replay, with the flow it was made for, is the next test).
     let start = app.get("/login/oidc/").await;
     let callback = approve(&app, &app.client, start).await;
     assert_is_redirect_to(&app.get(&callback).await, "/dashboard/");
@@ -461,6 +595,52 @@ async fn a_wrong_or_missing_state_and_a_replayed_code_are_refused() {
     assert_eq!(response.status().as_u16(), 400);
 }
 
+/// The cookies a response sets, as a `Cookie` header.
+fn cookies_set_by(response: &Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[tokio::test]
+async fn a_callback_replayed_with_the_cookie_of_its_flow_is_refused() {
+    let (provider, app) = spawn().await;
+    provider.sign_in_as(dora());
+    // A browser that keeps its cookies by hand, to send the one from before the callback twice.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let start = browser.get(app.url("/login/oidc/")).send().await.unwrap();
+    let with_flow = cookies_set_by(&start);
+    assert!(!with_flow.is_empty());
+    let callback = approve(&app, &browser, start).await;
+    let send = || {
+        browser
+            .get(app.url(&callback))
+            .header("cookie", &with_flow)
+            .send()
+    };
+    assert_is_redirect_to(&send().await.unwrap(), "/dashboard/");
+    let sessions = || -> i64 {
+        use cuentas::db::schema::user_sessions;
+        app.db(|c| user_sessions::table.count().get_result(c))
+            .unwrap()
+    };
+    assert_eq!((sessions(), provider.token_requests()), (1, 1));
+    // The old cookie still holds the flow (state, nonce, PKCE verifier all match): the code
+    // goes to the provider again, which refuses it as spent, and nothing starts.
+    let replay = send().await.unwrap();
+    assert_eq!(replay.status().as_u16(), 400);
+    assert!(body_of(replay).await.contains("No se pudo iniciar sesión"));
+    assert_eq!((sessions(), provider.token_requests()), (1, 2));
+    assert_eq!(user_count(&app), 1);
+}
+
 #[tokio::test]
 async fn id_tokens_that_fail_verification_sign_nobody_in() {
     let (provider, app) = spawn().await;
@@ -483,6 +663,19 @@ async fn id_tokens_that_fail_verification_sign_nobody_in() {
     }
     provider.set_fault(None);
     assert_is_redirect_to(&sign_in_with(&app, &new_client()).await, "/dashboard/");
+}
+
+#[tokio::test]
+async fn a_token_endpoint_that_redirects_to_another_host_is_not_followed() {
+    let (provider, app) = spawn().await;
+    provider.sign_in_as(dora());
+    provider.set_fault(Some(Fault::TokenRedirectsElsewhere));
+    let client = new_client();
+    let start = app.get_with_client(&client, "/login/oidc/").await;
+    let callback = approve(&app, &client, start).await;
+    assert_refused(&app, &client, &callback).await;
+    assert_eq!(provider.token_requests(), 1);
+    assert_eq!(provider.elsewhere_requests(), 0);
 }
 
 #[tokio::test]
@@ -690,6 +883,24 @@ async fn a_failed_fetch_keeps_the_picture_there_was_and_the_upload_wins_over_it(
     );
     let page = app.get_page_with(&client, "/perfil/").await;
     assert!(page.contains(&format!("/media/{stored}")), "{page}");
+}
+
+#[tokio::test]
+async fn a_picture_that_failed_is_fetched_again_at_the_next_sign_in() {
+    let (provider, app) = spawn().await;
+    let first = picture_after(&provider, &app, "/picture.png").await;
+    // The new picture fails: the URL stays the one the stored file came from...
+    let failed = picture_after(&provider, &app, "/flaky.png").await;
+    assert_eq!(failed.google_photo_url, first.google_photo_url);
+    assert_eq!(failed.google_photo_path, first.google_photo_path);
+    // ...so the next sign-in knows to try it again.
+    let fetched = picture_after(&provider, &app, "/flaky.png").await;
+    assert_eq!(
+        fetched.google_photo_url.as_deref(),
+        Some(provider.url("/flaky.png").as_str())
+    );
+    assert!(fetched.google_photo_path.is_some());
+    assert_ne!(fetched.google_photo_path, first.google_photo_path);
 }
 
 #[tokio::test]

@@ -32,12 +32,12 @@ async fn spawn_passkey_app() -> TestApp {
 }
 
 /// A passkey the authenticator made: its credential id and the account's user handle.
-struct Registered {
+pub(crate) struct Registered {
     credential_id: String,
     user_handle: String,
 }
 
-fn origin() -> Url {
+pub(crate) fn origin() -> Url {
     Url::parse(ORIGIN).unwrap()
 }
 
@@ -111,7 +111,7 @@ async fn try_register(
     (status, value, Some(registered))
 }
 
-async fn register(
+pub(crate) async fn register(
     app: &TestApp,
     client: &Client,
     authenticator: &mut SoftPasskey,
@@ -150,7 +150,7 @@ async fn passwordless_answer(
     answer
 }
 
-async fn sign_in(app: &TestApp, client: &Client, answer: &Value) -> (u16, Value) {
+pub(crate) async fn sign_in(app: &TestApp, client: &Client, answer: &Value) -> (u16, Value) {
     json_of(post_json(app, client, "/login/llave/", answer).await).await
 }
 
@@ -535,7 +535,7 @@ async fn at_second_step(app: &TestApp, user: &TestUser) -> Client {
     client
 }
 
-async fn second_step_options(app: &TestApp, client: &Client) -> Value {
+pub(crate) async fn second_step_options(app: &TestApp, client: &Client) -> Value {
     let response = post_json(
         app,
         client,

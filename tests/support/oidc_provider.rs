@@ -57,6 +57,11 @@ pub enum Fault {
     WrongNonce,
     /// The token endpoint answers 500.
     TokenEndpointDown,
+    /// Discovery answers 503 (the issuer is down).
+    IssuerDown,
+    /// The token endpoint answers 302 to another host (`/token-elsewhere` on `localhost`,
+    /// which would answer with a good ID token).
+    TokenRedirectsElsewhere,
 }
 
 struct Grant {
@@ -72,6 +77,10 @@ struct Inner {
     fault: Option<Fault>,
     grants: HashMap<String, Grant>,
     token_requests: usize,
+    /// `/flaky.png` fails its first request only.
+    flaky_served: bool,
+    /// Requests that reached `/token-elsewhere`.
+    elsewhere_requests: usize,
 }
 
 #[derive(Clone)]
@@ -128,9 +137,11 @@ impl TestProvider {
                 .route("/jwks", web::get().to(jwks))
                 .route("/authorize", web::get().to(authorize))
                 .route("/token", web::post().to(token))
+                .route("/token-elsewhere", web::route().to(token_elsewhere))
                 .route("/picture.png", web::get().to(picture))
                 .route("/big.png", web::get().to(big_picture))
                 .route("/not-an-image", web::get().to(not_an_image))
+                .route("/flaky.png", web::get().to(flaky_picture))
                 .route("/same-host-redirect", web::get().to(same_host_redirect))
                 .route("/other-host-redirect", web::get().to(other_host_redirect))
         })
@@ -152,6 +163,7 @@ impl TestProvider {
             name: "Google".to_owned(),
             picture_hosts: vec!["127.0.0.1".to_owned()],
             allow_http: true,
+            discovery_retry: std::time::Duration::from_secs(60),
         }
     }
 
@@ -170,6 +182,11 @@ impl TestProvider {
 
     pub fn token_requests(&self) -> usize {
         self.inner.lock().unwrap().token_requests
+    }
+
+    /// Requests that followed the token endpoint's redirect to another host.
+    pub fn elsewhere_requests(&self) -> usize {
+        self.inner.lock().unwrap().elsewhere_requests
     }
 
     fn id_token(&self, nonce: &str) -> String {
@@ -225,6 +242,9 @@ impl TestProvider {
 }
 
 async fn discovery(provider: web::Data<TestProvider>) -> HttpResponse {
+    if provider.inner.lock().unwrap().fault == Some(Fault::IssuerDown) {
+        return HttpResponse::ServiceUnavailable().finish();
+    }
     HttpResponse::Ok().json(json!({
         "issuer": provider.issuer,
         "authorization_endpoint": provider.url("/authorize"),
@@ -303,6 +323,18 @@ async fn token(
         if inner.fault == Some(Fault::TokenEndpointDown) {
             return HttpResponse::InternalServerError().finish();
         }
+        if inner.fault == Some(Fault::TokenRedirectsElsewhere) {
+            let code = form.get("code").cloned().unwrap_or_default();
+            let mut elsewhere = url::Url::parse(&format!(
+                "http://localhost:{}/token-elsewhere",
+                provider.port
+            ))
+            .expect("url");
+            elsewhere.query_pairs_mut().append_pair("code", &code);
+            return HttpResponse::Found()
+                .insert_header(("location", elsewhere.as_str()))
+                .finish();
+        }
     }
     let expected = format!(
         "Basic {}",
@@ -331,18 +363,51 @@ async fn token(
         grant.used = true;
         grant.nonce.clone()
     };
+    token_answer(&provider, &nonce)
+}
+
+/// A good token answer: an ID token for `nonce`.
+fn token_answer(provider: &TestProvider, nonce: &str) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "access_token": "access",
         "token_type": "Bearer",
         "expires_in": 3600,
-        "id_token": provider.id_token(&nonce),
+        "id_token": provider.id_token(nonce),
     }))
+}
+
+/// Where [`Fault::TokenRedirectsElsewhere`] points: a good answer for the code in the query,
+/// whatever the method, so that a client following the redirect would sign in.
+async fn token_elsewhere(
+    provider: web::Data<TestProvider>,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let nonce = {
+        let mut inner = provider.inner.lock().unwrap();
+        inner.elsewhere_requests += 1;
+        let code = query.get("code").cloned().unwrap_or_default();
+        match inner.grants.get(&code) {
+            Some(grant) => grant.nonce.clone(),
+            None => return HttpResponse::BadRequest().json(json!({"error": "invalid_grant"})),
+        }
+    };
+    token_answer(&provider, &nonce)
 }
 
 async fn picture() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("image/png")
         .body(png(64, 48))
+}
+
+/// 503 the first time, the picture after.
+async fn flaky_picture(provider: web::Data<TestProvider>) -> HttpResponse {
+    let served = std::mem::replace(&mut provider.inner.lock().unwrap().flaky_served, true);
+    if served {
+        picture().await
+    } else {
+        HttpResponse::ServiceUnavailable().finish()
+    }
 }
 
 /// Larger than a 1 MiB upload limit.
