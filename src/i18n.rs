@@ -2,8 +2,8 @@
 //! choice of language for a request.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::RwLock;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
@@ -23,11 +23,20 @@ static_loader! {
     };
 }
 
-/// Messages without arguments, per language, formatted once. Each Fluent lookup negotiates
-/// the language (allocating) and formats the pattern, and a page asks for dozens. Only keys the catalogs have are kept, so the maps hold
-/// at most the catalogs.
-static PLAIN_MESSAGES: [RwLock<BTreeMap<Box<str>, String>>; 2] =
-    [const { RwLock::new(BTreeMap::new()) }; 2];
+/// Every message id of the catalogs (listed by `build.rs`).
+const MESSAGE_IDS: &[&str] = include!(concat!(env!("OUT_DIR"), "/message_ids.rs"));
+
+/// Every message formatted without arguments, per language ([`Lang::index`]), once, on first
+/// use: a page shows dozens of labels, and a Fluent lookup negotiates the language and formats
+/// the pattern (allocating) each time. Read-only after that, so read without a lock.
+static PLAIN_MESSAGES: LazyLock<[HashMap<&'static str, String>; 2]> = LazyLock::new(|| {
+    Lang::ALL.map(|lang| {
+        MESSAGE_IDS
+            .iter()
+            .filter_map(|id| Some((*id, LOCALES.try_lookup(lang.id(), id)?)))
+            .collect()
+    })
+});
 
 static ES: LanguageIdentifier = langid!("es");
 static EN: LanguageIdentifier = langid!("en");
@@ -91,20 +100,15 @@ impl Lang {
 
     /// The message for `key` in this language.
     pub fn t(self, key: &str) -> String {
-        let cache = &PLAIN_MESSAGES[self.index()];
-        if let Ok(messages) = cache.read()
-            && let Some(message) = messages.get(key)
-        {
-            return message.clone();
-        }
-        match LOCALES.try_lookup(self.id(), key) {
-            Some(message) => {
-                if let Ok(mut messages) = cache.write() {
-                    messages.insert(key.into(), message.clone());
-                }
-                message
-            }
-            None => LOCALES.lookup(self.id(), key),
+        self.text(key).into_owned()
+    }
+
+    /// [`Self::t`] without a copy: borrowed from [`PLAIN_MESSAGES`] (only a key the catalogs
+    /// lack is formatted here, as Fluent words a missing message). Pages use it for labels.
+    pub fn text(self, key: &str) -> Cow<'static, str> {
+        match PLAIN_MESSAGES[self.index()].get(key) {
+            Some(message) => Cow::Borrowed(message),
+            None => Cow::Owned(LOCALES.lookup(self.id(), key)),
         }
     }
 
@@ -168,6 +172,23 @@ impl Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_catalog_message_is_formatted_once_and_nothing_else() {
+        // build.rs found the messages of every file, and no term, attribute or comment.
+        for id in ["region-MX", "hint-photo", "error-429-message", "mail-new-api-sign-in-body"] {
+            assert!(MESSAGE_IDS.contains(&id), "{id} was not listed");
+        }
+        assert!(MESSAGE_IDS.iter().all(|id| !id.starts_with(['-', '#', ' ', '.'])));
+        for lang in Lang::ALL {
+            assert_eq!(PLAIN_MESSAGES[lang.index()].len(), MESSAGE_IDS.len());
+        }
+        assert_eq!(Lang::En.text("region-MX"), "Mexico");
+        assert_eq!(Lang::Es.text("region-MX"), "México");
+        assert!(matches!(Lang::Es.text("region-MX"), Cow::Borrowed(_)));
+        // A key the catalogs lack is worded by Fluent, never an empty label.
+        assert!(!Lang::Es.text("no-such-message").is_empty());
+    }
 
     #[test]
     fn accept_language_is_ranked_by_quality() {

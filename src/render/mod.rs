@@ -133,8 +133,8 @@ impl Layout {
     }
 
     /// The message for `key` in the page's language.
-    pub fn t(&self, key: &str) -> String {
-        self.lang.t(key)
+    pub fn t(&self, key: &str) -> std::borrow::Cow<'static, str> {
+        self.lang.text(key)
     }
 }
 

@@ -34,7 +34,7 @@ struct RecoveryCodesPage {
 
 /// The page of new recovery codes, out of every cache.
 pub fn recovery_codes_page(layout: Layout, codes: Vec<String>) -> Result<HttpResponse, AppError> {
-    let mut text = format!("{}\r\n\r\n", layout.t("two-step-codes-file-title"));
+    let mut text = format!("{}\r\n\r\n", layout.lang.t("two-step-codes-file-title"));
     for code in &codes {
         text.push_str(code);
         text.push_str("\r\n");

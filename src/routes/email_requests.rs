@@ -83,7 +83,7 @@ impl EmailRequest {
             Ok(email) => email,
             Err(problem) => {
                 let layout = ctx.layout();
-                let error = Some(layout.t(problem.message_key()));
+                let error = Some(layout.lang.t(problem.message_key()));
                 return ctx.invalid(&self.page(layout, form.email, error));
             }
         };

@@ -79,7 +79,7 @@ pub async fn show_invoice_preview(
     let lines: Vec<Line> = SAMPLE_LINES
         .iter()
         .map(|&(key, quantity, unit_cents)| Line {
-            description: layout.t(key),
+            description: layout.lang.t(key),
             quantity,
             unit_price: format_amount(unit_cents * scale, currency),
             amount: format_amount(unit_cents * scale * quantity, currency),
@@ -93,7 +93,7 @@ pub async fn show_invoice_preview(
     let shown = |on: bool, value: &str| (on && !value.is_empty()).then(|| value.to_owned());
     let preview = InvoicePreview {
         company_name: if settings.company_name.is_empty() {
-            layout.t("invoice-company-placeholder")
+            layout.lang.t("invoice-company-placeholder")
         } else {
             settings.company_name.clone()
         },

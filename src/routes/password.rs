@@ -37,7 +37,7 @@ struct ChangePasswordPage {
 impl ChangePasswordPage {
     fn new(layout: Layout, state: &AppState, user: &User, problems: &Problems) -> Self {
         let mut rules = password_rules(layout.lang, state.settings.password_policy());
-        rules.push(layout.t("password-rule-different"));
+        rules.push(layout.lang.t("password-rule-different"));
         let errors = FieldErrors::new(problems, layout.lang);
         Self {
             rules,

@@ -64,6 +64,7 @@ impl TokensPage {
 
     fn scope_label(&self, scope: &str) -> String {
         self.layout
+            .lang
             .t(&format!("tokens-scope-{}", scope.replace(':', "-")))
     }
 }
@@ -112,10 +113,12 @@ async fn page(
             name: t.name,
             scopes: t.scopes.join(", "),
             created: at(t.created_at),
-            expires: t.expires_at.map_or_else(|| layout.t("tokens-never"), at),
+            expires: t
+                .expires_at
+                .map_or_else(|| layout.lang.t("tokens-never"), at),
             last_used: t
                 .last_used_at
-                .map_or_else(|| layout.t("tokens-never-used"), at),
+                .map_or_else(|| layout.lang.t("tokens-never-used"), at),
             revoke_action: format!("{}{}/revocar/", paths::PERSONAL_TOKENS, t.id),
         })
         .collect();
