@@ -14,6 +14,7 @@ use crate::domain::Role;
 use crate::state::AppState;
 
 use super::Error;
+use super::sessions::LiveSession;
 
 /// One first step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,17 +184,23 @@ pub struct Home {
     pub onboarding: Onboarding,
 }
 
-/// The dashboard's one call: claims the tutorial when it is still to show, and reads the
-/// onboarding steps.
-pub async fn home(state: &AppState, user: &User) -> Result<Home, Error> {
-    let user = user.clone();
+/// The dashboard's one call: the onboarding steps from what the session read (the account
+/// and an admin's company name), and the tutorial, claimed when it is still to show: the only
+/// database trip, once per account.
+pub async fn home(state: &AppState, session: &LiveSession) -> Result<Home, Error> {
+    let user = &session.user;
+    let onboarding = Onboarding::of(user, session.company_name.as_deref());
+    let show_tutorial = !user.tutorial_seen && claim_tutorial(state, user.id).await?;
+    Ok(Home {
+        show_tutorial,
+        onboarding,
+    })
+}
+
+/// Marks the dashboard's tutorial seen; true only for the request that did (show it then).
+pub async fn claim_tutorial(state: &AppState, user_id: i32) -> Result<bool, Error> {
     db::run(&state.pool, move |conn| {
-        let show_tutorial = !user.tutorial_seen && User::claim_tutorial(conn, user.id)?;
-        let onboarding = load(conn, &user)?;
-        Ok(Home {
-            show_tutorial,
-            onboarding,
-        })
+        Ok::<_, Error>(User::claim_tutorial(conn, user_id)?)
     })
     .await
 }

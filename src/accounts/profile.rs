@@ -12,6 +12,7 @@ use crate::db;
 use crate::db::invoice_settings::InvoiceSettings;
 use crate::db::outbox::NewMail;
 use crate::db::pending_photos::{self, PendingPhoto};
+use crate::db::profile_page::{ProfilePageKey, ProfilePageRows};
 use crate::db::security_events::EventKind;
 use crate::db::tokens::{OneTimeToken, Purpose};
 use crate::db::users::{ProfileChanges, Taken, User};
@@ -471,8 +472,9 @@ pub struct ProfileExtras {
     pub pending_photo: bool,
 }
 
-/// One trip to the database for the profile page: the pending address and, when asked and
-/// the user is an admin, the saved invoice settings.
+/// One trip to the database for the profile page (one statement, see
+/// [`ProfilePageRows::read`]): the pending address, the kept photo and, when asked and the
+/// user is an admin, the saved invoice settings.
 pub async fn extras(
     state: &AppState,
     user: &User,
@@ -484,23 +486,26 @@ pub async fn extras(
     let load_invoice = with_invoice && user.role == Role::Admin;
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        let pending_email = OneTimeToken::pending_email(conn, id, now)?;
-        let invoice = if load_invoice {
-            Some(InvoiceSettings::get_or_create(conn, id, now)?)
-        } else {
-            None
+        let key = ProfilePageKey {
+            user_id: id,
+            session_id: &session,
+            now,
+            photos_since: now - pending_photos::LIFETIME,
         };
-        let onboarding = match &invoice {
+        let mut rows = ProfilePageRows::read(conn, key, load_invoice)?;
+        if load_invoice && rows.invoice.is_none() {
+            // The first sight of an admin's page makes the row with the defaults.
+            rows.invoice = Some(InvoiceSettings::get_or_create(conn, id, now)?);
+        }
+        let onboarding = match &rows.invoice {
             Some(saved) => super::onboarding::Onboarding::of(&user, Some(&saved.company_name)),
             None => super::onboarding::load(conn, &user)?,
         };
-        let pending_photo =
-            PendingPhoto::exists(conn, &session, id, now - pending_photos::LIFETIME)?;
         Ok::<_, Error>(ProfileExtras {
-            pending_email,
-            invoice,
+            pending_email: rows.pending_email,
+            invoice: rows.invoice,
             onboarding,
-            pending_photo,
+            pending_photo: rows.pending_photo,
         })
     })
     .await
@@ -510,15 +515,6 @@ pub async fn extras(
 pub async fn reload(state: &AppState, id: i32) -> Result<User, Error> {
     db::run(&state.pool, move |conn| {
         User::find(conn, id)?.ok_or(Error::NotFound)
-    })
-    .await
-}
-
-/// Marks the dashboard's tutorial seen; true only for the request that did (show it then).
-pub async fn claim_tutorial(state: &AppState, user: &User) -> Result<bool, Error> {
-    let id = user.id;
-    db::run(&state.pool, move |conn| {
-        Ok::<_, Error>(User::claim_tutorial(conn, id)?)
     })
     .await
 }

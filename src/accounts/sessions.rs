@@ -40,6 +40,9 @@ pub struct LiveSession {
     /// The user has no second factor and must set one up before anything else (see
     /// `factors::set_up_required_in`).
     pub two_step_set_up_required: bool,
+    /// An admin's saved invoice company name (the last of an admin's first steps), read with
+    /// the session so that the dashboard needs no trip of its own.
+    pub company_name: Option<String>,
 }
 
 /// Whether a new session should outlive the browser ("recordarme").
@@ -100,7 +103,8 @@ pub async fn resolve(state: &AppState, session_id: String) -> Result<Option<Live
     let lifetimes = Lifetimes::of(&state.settings);
     let require_admins = state.settings.require_two_step_admins;
     db::run(&state.pool, move |conn| {
-        let Some((row, user)) = UserSession::find_with_user(conn, &session_id)? else {
+        let Some((row, user, company_name)) = UserSession::find_with_user(conn, &session_id)?
+        else {
             return Ok(None);
         };
         if !lifetimes.is_live(&row, &user, now) {
@@ -120,6 +124,7 @@ pub async fn resolve(state: &AppState, session_id: String) -> Result<Option<Live
             reauth_pass_at: row.reauth_pass_at,
             user: Arc::new(user),
             two_step_set_up_required,
+            company_name,
         }))
     })
     .await

@@ -16,6 +16,7 @@ pub mod linked_identities;
 pub mod outbox;
 pub mod passkeys;
 pub mod pending_photos;
+pub mod profile_page;
 pub mod purge;
 pub mod schema;
 pub mod security_events;

@@ -53,22 +53,6 @@ impl PendingPhoto {
             .optional()
     }
 
-    /// Whether the session has a photo kept after `since` (without reading it).
-    pub fn exists(
-        conn: &mut DbConnection,
-        session_id: &str,
-        user_id: i32,
-        since: Timestamp,
-    ) -> QueryResult<bool> {
-        diesel::select(diesel::dsl::exists(
-            pending_photos::table
-                .find(session_id)
-                .filter(pending_photos::user_id.eq(user_id))
-                .filter(pending_photos::created_at.gt(since)),
-        ))
-        .get_result(conn)
-    }
-
     /// Drops the session's photo. True when there was one.
     pub fn discard(conn: &mut DbConnection, session_id: &str) -> QueryResult<bool> {
         diesel::delete(pending_photos::table.find(session_id))

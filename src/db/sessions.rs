@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{user_sessions, users};
+use super::schema::{invoice_settings, user_sessions, users};
 use super::users::User;
 use crate::clock::Timestamp;
 
@@ -40,17 +40,23 @@ impl UserSession {
             .map(drop)
     }
 
-    /// The live session with this id and its user, in one query. It runs on every request:
-    /// no `LIMIT` (the id is the primary key), which lets SQLite reuse the prepared statement.
+    /// The live session with this id, its user and, for an admin who saved one, the invoice's
+    /// company name (the last of an admin's first steps, which the dashboard shows), in one
+    /// query. It runs on every request: no `LIMIT` (the id is the primary key), which lets
+    /// SQLite reuse the prepared statement.
     pub fn find_with_user(
         conn: &mut DbConnection,
         id: &str,
-    ) -> QueryResult<Option<(UserSession, User)>> {
+    ) -> QueryResult<Option<(UserSession, User, Option<String>)>> {
         crate::on_backend!(conn, |c| user_sessions::table
-            .inner_join(users::table)
+            .inner_join(users::table.left_join(invoice_settings::table))
             .filter(user_sessions::id.eq(id))
             .filter(user_sessions::revoked_at.is_null())
-            .select((UserSession::as_select(), User::as_select()))
+            .select((
+                UserSession::as_select(),
+                User::as_select(),
+                invoice_settings::company_name.nullable(),
+            ))
             .get_result(c)
             .optional())
     }

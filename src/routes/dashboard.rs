@@ -30,7 +30,7 @@ pub async fn show_dashboard(
 ) -> Result<HttpResponse, AppError> {
     let user = &current.user;
     // The tutorial shows once: the request that flips the flag is the one that shows it.
-    let home = accounts::onboarding::home(&ctx.state, user).await?;
+    let home = accounts::onboarding::home(&ctx.state, &current.session).await?;
     let open_steps = home
         .onboarding
         .open_steps()

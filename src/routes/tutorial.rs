@@ -24,7 +24,7 @@ pub async fn mark_tutorial_seen(
             HttpResponse::Unauthorized().json(json!({ "ok": false, "error": "login_required" }))
         );
     };
-    accounts::profile::claim_tutorial(&state, &current.user).await?;
+    accounts::onboarding::claim_tutorial(&state, current.user.id).await?;
     let from_script = req
         .headers()
         .get(header::ACCEPT)

@@ -1,0 +1,81 @@
+//! What the profile page reads beside the account, in one statement: the address waiting for
+//! its confirmation link, whether the session keeps a photo, and an admin's invoice settings.
+//! It is the busiest form page; on PostgreSQL every statement is a round trip, and this one
+//! runs on the backend's own connection, so its prepared statement is reused.
+
+use diesel::dsl::exists;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::invoice_settings::InvoiceSettings;
+use super::schema::{invoice_settings, one_time_tokens, pending_photos};
+use super::tokens::Purpose;
+use crate::clock::Timestamp;
+
+/// The page's reads (see the module).
+#[derive(Debug)]
+pub struct ProfilePageRows {
+    pub pending_email: Option<String>,
+    pub pending_photo: bool,
+    /// `None` when not asked for, or when the admin has no row yet.
+    pub invoice: Option<InvoiceSettings>,
+}
+
+/// Whose page, for which session, and as of when.
+#[derive(Clone, Copy, Debug)]
+pub struct ProfilePageKey<'a> {
+    pub user_id: i32,
+    pub session_id: &'a str,
+    pub now: Timestamp,
+    /// A kept photo older than this is gone.
+    pub photos_since: Timestamp,
+}
+
+impl ProfilePageRows {
+    /// Reads the page's rows; with `with_invoice`, the invoice settings too (one statement
+    /// either way, two when the admin has no settings row yet).
+    pub fn read(
+        conn: &mut DbConnection,
+        key: ProfilePageKey<'_>,
+        with_invoice: bool,
+    ) -> QueryResult<Self> {
+        // The newest live address change (issuing one voids the older ones).
+        let pending_email = one_time_tokens::table
+            .filter(one_time_tokens::user_id.eq(key.user_id))
+            .filter(one_time_tokens::purpose.eq(Purpose::ChangeEmail.as_str()))
+            .filter(one_time_tokens::used_at.is_null())
+            .filter(one_time_tokens::expires_at.gt(key.now))
+            .order(one_time_tokens::id.desc())
+            .select(one_time_tokens::email)
+            .single_value();
+        let pending_photo = exists(
+            pending_photos::table
+                .find(key.session_id)
+                .filter(pending_photos::user_id.eq(key.user_id))
+                .filter(pending_photos::created_at.gt(key.photos_since)),
+        );
+        if with_invoice {
+            let found: Option<(InvoiceSettings, Option<String>, bool)> =
+                crate::on_backend!(conn, |c| invoice_settings::table
+                    .filter(invoice_settings::admin_id.eq(key.user_id))
+                    .select((InvoiceSettings::as_select(), pending_email, pending_photo))
+                    .get_result(c)
+                    .optional())?;
+            if let Some((invoice, pending_email, pending_photo)) = found {
+                return Ok(Self {
+                    pending_email,
+                    pending_photo,
+                    invoice: Some(invoice),
+                });
+            }
+        }
+        let (pending_email, pending_photo) =
+            crate::on_backend!(conn, |c| diesel::select((pending_email, pending_photo))
+                .get_result(c))?;
+        Ok(Self {
+            pending_email,
+            pending_photo,
+            invoice: None,
+        })
+    }
+}
