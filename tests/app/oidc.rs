@@ -430,7 +430,10 @@ async fn a_known_identity_with_two_step_goes_to_the_second_step() {
     let ana = app.create_user("ana", "admin").await;
     let client = app.new_logged_in_client(&ana).await;
     let (secret, _) = crate::two_step::enable(&app, &client).await;
-    let a_day_ago = chrono::Utc::now().naive_utc() - chrono::TimeDelta::days(1);
+    // Whole seconds: PostgreSQL keeps microseconds, and the value is compared after a trip.
+    let a_day_ago = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp() - 86_400, 0)
+        .unwrap()
+        .naive_utc();
     app.db(|c| {
         LinkedIdentity::link(
             c,
