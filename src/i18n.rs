@@ -189,8 +189,8 @@ mod tests {
                 .iter()
                 .all(|id| !id.starts_with(['-', '#', ' ', '.']))
         );
-        // Every message without arguments is in the table, in both languages; one with
-        // arguments does not format without them, and is left to `t_args`.
+        // For every listed id the table holds what Fluent formats without arguments, in both
+        // languages; a message with arguments does not format without them (left to `t_args`).
         for lang in Lang::ALL {
             let table = &PLAIN_MESSAGES[lang.index()];
             for id in MESSAGE_IDS {

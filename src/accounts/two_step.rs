@@ -176,7 +176,9 @@ pub async fn enable(
     let notice = notice(state, user, TwoStepNotice::Enabled, now)?;
     let (user_id, who) = (user.id, client.clone());
     let first = db::run_write(&state.pool, move |conn| {
-        let first = !status_in(conn, user_id)?.enabled();
+        // New codes with the first factor, or when every saved one is used up.
+        let status = status_in(conn, user_id)?;
+        let first = !status.enabled() || status.codes_left == 0;
         TotpSecret::replace(conn, user_id, &sealed, step, now)?;
         if first {
             RecoveryCodes::replace(conn, user_id, &hashes, now)?;

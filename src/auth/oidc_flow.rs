@@ -67,7 +67,9 @@ pub fn take_link(session: &Session) -> Option<PendingLink> {
 /// A sign-in into `user` is complete (the second step too, when the account has one): the
 /// identity waiting in this browser is linked when it waited for `user` and the first step was
 /// the password (see `accounts::oidc::complete_link`), and the next page says so. Whatever
-/// came of it, the wait is over. Every way a sign-in completes in a browser calls this.
+/// came of it, the wait is over. The password sign-in and both second steps (code and
+/// passkey) call this; an arrival from the provider drops the wait (`routes::oidc`), and a
+/// passkey sign-in on its own leaves it for a password sign-in that may follow.
 pub async fn link_waiting(
     ctx: &PageContext,
     user: &User,

@@ -136,6 +136,10 @@ fn failed(ctx: &PageContext) -> Result<HttpResponse, AppError> {
 /// The page or redirect for what the arrival came to.
 fn respond(ctx: &PageContext, outcome: Result<Outcome, Error>) -> Result<HttpResponse, AppError> {
     let https = ctx.state.settings.is_https();
+    // An arrival from the provider ends a link waiting from an earlier one (`LinkFirst` holds
+    // its own): only a password sign-in may complete a link, and the restore of an account
+    // pending deletion that begins here would otherwise look like one.
+    oidc_flow::take_link(&ctx.session);
     match outcome {
         Ok(Outcome::SignedIn(signed_in)) => {
             browser::enter(&ctx.req, &ctx.session, https, *signed_in, paths::DASHBOARD)
