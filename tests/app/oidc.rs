@@ -524,6 +524,42 @@ async fn a_known_identity_of_an_inactive_or_deleted_account_does_not_sign_in() {
 }
 
 #[tokio::test]
+async fn a_restore_begun_at_the_provider_does_not_complete_a_waiting_link() {
+    let (provider, app) = spawn().await;
+    let ana = app.create_user("ana", "admin").await;
+    let (secret, _) = crate::two_step::enable(&app, &app.new_logged_in_client(&ana).await).await;
+    let now = chrono::Utc::now().naive_utc();
+    app.db(|c| LinkedIdentity::link(c, ana.id, &provider.issuer, "sub-work", &ana.email, now))
+        .unwrap();
+    app.update_user(
+        ana.id,
+        (
+            users::purge_after.eq(Some(now + chrono::TimeDelta::days(3))),
+            users::deletion_requested_at.eq(Some(now)),
+        ),
+    );
+    // A second identity with her address waits for her password...
+    provider.sign_in_as(Person::new("sub-ana", &ana.email));
+    let client = new_client();
+    assert_is_redirect_to(&sign_in_with(&app, &client).await, "/login/");
+    // ...but the linked one arrives instead, and the account is restored and entered with
+    // the second step: no password was typed, so nothing is linked.
+    provider.sign_in_as(Person::new("sub-work", &ana.email));
+    assert_eq!(sign_in_with(&app, &client).await.status().as_u16(), 403);
+    let restored = app.post_form_with(&client, "/cuenta/restaurar/", &[]).await;
+    assert_is_redirect_to(&restored, "/login/dos-pasos/");
+    let code = crate::two_step::code_at(&app, &secret, 0);
+    let passed = app
+        .post_form_with(&client, "/login/dos-pasos/", &[("codigo", &code)])
+        .await;
+    assert_is_redirect_to(&passed, "/dashboard/");
+    assert_eq!(app.user(ana.id).purge_after, None);
+    let linked = identities(&app);
+    assert_eq!(linked.len(), 1);
+    assert_eq!(linked[0].subject, "sub-work");
+}
+
+#[tokio::test]
 async fn a_forced_password_change_still_holds_after_a_provider_sign_in() {
     let (provider, app) = spawn().await;
     let ana = app.create_user("ana", "admin").await;
