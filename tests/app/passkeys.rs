@@ -1063,6 +1063,25 @@ async fn the_app_beside_a_passkey_keeps_the_recovery_codes_the_user_saved() {
 }
 
 #[tokio::test]
+async fn the_app_beside_a_passkey_brings_new_codes_when_every_saved_one_is_used() {
+    let (app, ana, _, _) = ana_with_passkey().await;
+    let now = chrono::Utc::now().naive_utc();
+    app.db(|c| {
+        diesel::update(recovery_codes::table.filter(recovery_codes::user_id.eq(ana.id)))
+            .set(recovery_codes::used_at.eq(Some(now)))
+            .execute(c)
+    })
+    .unwrap();
+    assert_eq!(codes_left(&app, ana.id), 0);
+    // None left to keep: the app comes with ten new ones, shown once.
+    let (_, response) = crate::two_step::confirm_app(&app, &app.client).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let page = body_of(response).await;
+    assert_eq!(crate::two_step::codes_in(&page).len(), 10, "{page}");
+    assert_eq!(codes_left(&app, ana.id), 10);
+}
+
+#[tokio::test]
 async fn turning_the_app_off_beside_a_passkey_says_that_the_second_step_stays() {
     let (app, ana, _, _) = ana_with_passkey().await;
     let (_, response) = crate::two_step::confirm_app(&app, &app.client).await;
