@@ -8,8 +8,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let root =
-        PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default()).join("static");
+    let root = manifest_dir().join("static");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     collect(&root, &mut files);
@@ -35,8 +34,7 @@ fn main() {
 
 /// `message_ids.rs`: every message id the catalogs under `locales/` define, in any language.
 fn list_message_ids() {
-    let root =
-        PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default()).join("locales");
+    let root = manifest_dir().join("locales");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     collect(&root, &mut files);
@@ -66,6 +64,10 @@ fn message_id(line: &str) -> Option<&str> {
     let mut chars = id.chars();
     let starts = chars.next()?.is_ascii_alphabetic();
     (starts && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')).then_some(id)
+}
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default())
 }
 
 fn write_out(name: &str, code: &str) {

@@ -402,15 +402,7 @@ async fn a_link_waits_for_a_passkey_as_the_second_step() {
 #[tokio::test]
 async fn a_waiting_link_needs_the_password_not_another_provider_sign_in() {
     let (provider, app) = spawn().await;
-    let ana = app.create_user("ana", "admin").await;
-    let (secret, _) = crate::two_step::enable(&app, &app.new_logged_in_client(&ana).await).await;
-    let now = chrono::Utc::now().naive_utc();
-    app.db(|c| LinkedIdentity::link(c, ana.id, &provider.issuer, "sub-work", &ana.email, now))
-        .unwrap();
-    // A second identity with her address waits for her password...
-    provider.sign_in_as(Person::new("sub-ana", &ana.email));
-    let client = new_client();
-    assert_is_redirect_to(&sign_in_with(&app, &client).await, "/login/");
+    let (ana, secret, client) = a_link_waiting_beside_a_linked_identity(&provider, &app).await;
     // ...but she signs in with the linked one and its second step instead.
     provider.sign_in_as(Person::new("sub-work", &ana.email));
     assert_is_redirect_to(&sign_in_with(&app, &client).await, "/login/dos-pasos/");
@@ -419,7 +411,31 @@ async fn a_waiting_link_needs_the_password_not_another_provider_sign_in() {
         .post_form_with(&client, "/login/dos-pasos/", &[("codigo", &code)])
         .await;
     assert_is_redirect_to(&passed, "/dashboard/");
-    let linked = identities(&app);
+    assert_only_the_linked_identity(&app);
+}
+
+/// Ana with two-step sign-in on and a linked identity (`sub-work`), and a browser in which a
+/// second identity with her address (`sub-ana`) waits for her password to be linked. Returns
+/// her, her app's secret and that browser.
+async fn a_link_waiting_beside_a_linked_identity(
+    provider: &TestProvider,
+    app: &TestApp,
+) -> (crate::helpers::TestUser, String, Client) {
+    let ana = app.create_user("ana", "admin").await;
+    let (secret, _) = crate::two_step::enable(app, &app.new_logged_in_client(&ana).await).await;
+    let now = chrono::Utc::now().naive_utc();
+    app.db(|c| LinkedIdentity::link(c, ana.id, &provider.issuer, "sub-work", &ana.email, now))
+        .unwrap();
+    // A second identity with her address waits for her password...
+    provider.sign_in_as(Person::new("sub-ana", &ana.email));
+    let client = new_client();
+    assert_is_redirect_to(&sign_in_with(app, &client).await, "/login/");
+    (ana, secret, client)
+}
+
+/// Only `sub-work`, linked before the test, is linked.
+fn assert_only_the_linked_identity(app: &TestApp) {
+    let linked = identities(app);
     assert_eq!(linked.len(), 1);
     assert_eq!(linked[0].subject, "sub-work");
 }
@@ -526,11 +542,8 @@ async fn a_known_identity_of_an_inactive_or_deleted_account_does_not_sign_in() {
 #[tokio::test]
 async fn a_restore_begun_at_the_provider_does_not_complete_a_waiting_link() {
     let (provider, app) = spawn().await;
-    let ana = app.create_user("ana", "admin").await;
-    let (secret, _) = crate::two_step::enable(&app, &app.new_logged_in_client(&ana).await).await;
+    let (ana, secret, client) = a_link_waiting_beside_a_linked_identity(&provider, &app).await;
     let now = chrono::Utc::now().naive_utc();
-    app.db(|c| LinkedIdentity::link(c, ana.id, &provider.issuer, "sub-work", &ana.email, now))
-        .unwrap();
     app.update_user(
         ana.id,
         (
@@ -538,10 +551,6 @@ async fn a_restore_begun_at_the_provider_does_not_complete_a_waiting_link() {
             users::deletion_requested_at.eq(Some(now)),
         ),
     );
-    // A second identity with her address waits for her password...
-    provider.sign_in_as(Person::new("sub-ana", &ana.email));
-    let client = new_client();
-    assert_is_redirect_to(&sign_in_with(&app, &client).await, "/login/");
     // ...but the linked one arrives instead, and the account is restored and entered with
     // the second step: no password was typed, so nothing is linked.
     provider.sign_in_as(Person::new("sub-work", &ana.email));
@@ -554,9 +563,7 @@ async fn a_restore_begun_at_the_provider_does_not_complete_a_waiting_link() {
         .await;
     assert_is_redirect_to(&passed, "/dashboard/");
     assert_eq!(app.user(ana.id).purge_after, None);
-    let linked = identities(&app);
-    assert_eq!(linked.len(), 1);
-    assert_eq!(linked[0].subject, "sub-work");
+    assert_only_the_linked_identity(&app);
 }
 
 #[tokio::test]
