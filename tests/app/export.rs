@@ -32,7 +32,8 @@ async fn download(app: &TestApp, client: &reqwest::Client, username: &str) -> Ar
             .unwrap_or_default()
             .to_owned()
     };
-    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d");
+    // The app's clock, which a test may have moved on (across midnight too).
+    let today = app.clock.now().date().format("%Y-%m-%d");
     assert_eq!(
         header("content-disposition"),
         format!("attachment; filename=\"cuentas-{username}-{today}.zip\"")
