@@ -6,6 +6,7 @@
 
 use super::password::verify_own;
 use super::security_log::{self, Event};
+use super::sessions::{self, LiveSession};
 use super::{Client, Error, throttle};
 use super::{LinkFor, queue_link_mail};
 use crate::db;
@@ -492,23 +493,68 @@ pub async fn extras(
             now,
             photos_since: now - pending_photos::LIFETIME,
         };
-        let mut rows = ProfilePageRows::read(conn, key, load_invoice)?;
-        if load_invoice && rows.invoice.is_none() {
-            // The first sight of an admin's page makes the row with the defaults.
-            rows.invoice = Some(InvoiceSettings::get_or_create(conn, id, now)?);
-        }
-        let onboarding = match &rows.invoice {
-            Some(saved) => super::onboarding::Onboarding::of(&user, Some(&saved.company_name)),
-            None => super::onboarding::load(conn, &user)?,
-        };
-        Ok::<_, Error>(ProfileExtras {
-            pending_email: rows.pending_email,
-            invoice: rows.invoice,
-            onboarding,
-            pending_photo: rows.pending_photo,
-        })
+        let rows = ProfilePageRows::read(conn, key, load_invoice)?;
+        extras_of(conn, &user, rows, load_invoice, now)
     })
     .await
+}
+
+/// The request's session, checked as [`sessions::resolve`] checks it, and the profile page's
+/// rows, in one trip and one statement ([`ProfilePageRows::read_with_session`]): the identity
+/// middleware reads them ahead for the page's `GET`. No extras come back when the page will
+/// not be shown (the password must be changed, or two-step sign-in set up, first).
+pub async fn resolve_with_page(
+    state: &AppState,
+    session_id: String,
+) -> Result<Option<(LiveSession, Option<ProfileExtras>)>, Error> {
+    let checks = sessions::Checks::of(state);
+    db::run(&state.pool, move |conn| {
+        let now = checks.now();
+        let since = now - pending_photos::LIFETIME;
+        let Some((row, user, rows)) =
+            ProfilePageRows::read_with_session(conn, &session_id, now, since)?
+        else {
+            return Ok(None);
+        };
+        let company_name = rows.invoice.as_ref().map(|i| i.company_name.clone());
+        let Some(live) = checks.keep(conn, row, user, company_name)? else {
+            return Ok(None);
+        };
+        let user = &live.user;
+        if user.must_change_password || live.two_step_set_up_required {
+            return Ok(Some((live, None)));
+        }
+        let load_invoice = user.role == Role::Admin;
+        let extras = extras_of(conn, user, rows, load_invoice, now)?;
+        Ok(Some((live, Some(extras))))
+    })
+    .await
+}
+
+/// The page's extras from its rows: the first sight of an admin's page makes the invoice
+/// settings with the defaults.
+fn extras_of(
+    conn: &mut db::DbConnection,
+    user: &User,
+    mut rows: ProfilePageRows,
+    load_invoice: bool,
+    now: crate::clock::Timestamp,
+) -> Result<ProfileExtras, Error> {
+    if !load_invoice {
+        rows.invoice = None;
+    } else if rows.invoice.is_none() {
+        rows.invoice = Some(InvoiceSettings::get_or_create(conn, user.id, now)?);
+    }
+    let onboarding = match &rows.invoice {
+        Some(saved) => super::onboarding::Onboarding::of(user, Some(&saved.company_name)),
+        None => super::onboarding::load(conn, user)?,
+    };
+    Ok(ProfileExtras {
+        pending_email: rows.pending_email,
+        invoice: rows.invoice,
+        onboarding,
+        pending_photo: rows.pending_photo,
+    })
 }
 
 /// The account as stored now (after a change, to show it).

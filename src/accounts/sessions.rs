@@ -99,15 +99,51 @@ impl Lifetimes {
 /// timeouts, the account active, not pending deletion, and its temporary password (if any)
 /// unexpired. A session that fails any of these is revoked and `None` comes back.
 pub async fn resolve(state: &AppState, session_id: String) -> Result<Option<LiveSession>, Error> {
-    let now = state.clock.now();
-    let lifetimes = Lifetimes::of(&state.settings);
-    let require_admins = state.settings.require_two_step_admins;
+    let checks = Checks::of(state);
     db::run(&state.pool, move |conn| {
         let Some((row, user, company_name)) = UserSession::find_with_user(conn, &session_id)?
         else {
             return Ok(None);
         };
-        if !lifetimes.is_live(&row, &user, now) {
+        checks.keep(conn, row, user, company_name)
+    })
+    .await
+}
+
+/// What [`resolve`] holds a session to, taken from the settings before its trip.
+#[derive(Clone, Copy, Debug)]
+pub struct Checks {
+    now: Timestamp,
+    lifetimes: Lifetimes,
+    require_admins: bool,
+}
+
+impl Checks {
+    pub fn of(state: &AppState) -> Self {
+        Self {
+            now: state.clock.now(),
+            lifetimes: Lifetimes::of(&state.settings),
+            require_admins: state.settings.require_two_step_admins,
+        }
+    }
+
+    /// The moment the checks are made at.
+    pub fn now(self) -> Timestamp {
+        self.now
+    }
+
+    /// The live session of the rows a session query found (not revoked, for that id), in the
+    /// same trip: a session that fails a check is revoked and `None` comes back; a live one is
+    /// touched at most once a [`TOUCH_INTERVAL`].
+    pub fn keep(
+        self,
+        conn: &mut DbConnection,
+        row: UserSession,
+        user: User,
+        company_name: Option<String>,
+    ) -> Result<Option<LiveSession>, Error> {
+        let now = self.now;
+        if !self.lifetimes.is_live(&row, &user, now) {
             UserSession::revoke(conn, &row.id, now)?;
             return Ok(None);
         }
@@ -115,7 +151,7 @@ pub async fn resolve(state: &AppState, session_id: String) -> Result<Option<Live
             UserSession::touch(conn, &row.id, now)?;
         }
         let two_step_set_up_required =
-            super::factors::set_up_required_in(conn, &user, require_admins)?;
+            super::factors::set_up_required_in(conn, &user, self.require_admins)?;
         Ok(Some(LiveSession {
             id: row.id.into(),
             public_id: row.public_id.into(),
@@ -126,8 +162,7 @@ pub async fn resolve(state: &AppState, session_id: String) -> Result<Option<Live
             two_step_set_up_required,
             company_name,
         }))
-    })
-    .await
+    }
 }
 
 /// The row of a new session for `user` (not yet stored): a fresh random id and public id.

@@ -1,15 +1,21 @@
 //! What the profile page reads beside the account, in one statement: the address waiting for
 //! its confirmation link, whether the session keeps a photo, and an admin's invoice settings.
-//! It is the busiest form page; on PostgreSQL every statement is a round trip, and this one
-//! runs on the backend's own connection, so its prepared statement is reused.
+//! It is the busiest form page; on PostgreSQL every statement is a round trip, and these run
+//! on the backend's own connection, so their prepared statements are reused.
+//!
+//! [`ProfilePageRows::read_with_session`] reads the same together with the request's session
+//! and its user: the page's `GET` then costs one statement in all (see
+//! `accounts::profile::resolve_with_page`).
 
 use diesel::dsl::exists;
 use diesel::prelude::*;
 
 use super::DbConnection;
 use super::invoice_settings::InvoiceSettings;
-use super::schema::{invoice_settings, one_time_tokens, pending_photos};
+use super::schema::{invoice_settings, one_time_tokens, pending_photos, user_sessions, users};
+use super::sessions::UserSession;
 use super::tokens::Purpose;
+use super::users::User;
 use crate::clock::Timestamp;
 
 /// The page's reads (see the module).
@@ -20,6 +26,16 @@ pub struct ProfilePageRows {
     /// `None` when not asked for, or when the admin has no row yet.
     pub invoice: Option<InvoiceSettings>,
 }
+
+/// What [`ProfilePageRows::read_with_session`] selects: the session, its user, the invoice
+/// settings, the pending address and whether a photo is kept.
+type SessionPageRow = (
+    UserSession,
+    User,
+    Option<InvoiceSettings>,
+    Option<String>,
+    bool,
+);
 
 /// Whose page, for which session, and as of when.
 #[derive(Clone, Copy, Debug)]
@@ -32,6 +48,56 @@ pub struct ProfilePageKey<'a> {
 }
 
 impl ProfilePageRows {
+    /// The session with this id when it is not revoked, its user (as
+    /// [`UserSession::find_with_user`] reads them, the timeouts left to the caller) and the
+    /// page's rows, with an admin's invoice settings when saved: one statement. The page's
+    /// rows are those of the session's own user and of this session, whatever comes of the
+    /// caller's checks.
+    pub fn read_with_session(
+        conn: &mut DbConnection,
+        session_id: &str,
+        now: Timestamp,
+        photos_since: Timestamp,
+    ) -> QueryResult<Option<(UserSession, User, Self)>> {
+        let pending_email = one_time_tokens::table
+            .filter(one_time_tokens::user_id.eq(users::id))
+            .filter(one_time_tokens::purpose.eq(Purpose::ChangeEmail.as_str()))
+            .filter(one_time_tokens::used_at.is_null())
+            .filter(one_time_tokens::expires_at.gt(now))
+            .order(one_time_tokens::id.desc())
+            .select(one_time_tokens::email)
+            .single_value();
+        let pending_photo = exists(
+            pending_photos::table
+                .find(session_id)
+                .filter(pending_photos::user_id.eq(users::id))
+                .filter(pending_photos::created_at.gt(photos_since)),
+        );
+        let found: Option<SessionPageRow> = crate::on_backend!(conn, |c| user_sessions::table
+            .inner_join(users::table.left_join(invoice_settings::table))
+            .filter(user_sessions::id.eq(session_id))
+            .filter(user_sessions::revoked_at.is_null())
+            .select((
+                UserSession::as_select(),
+                User::as_select(),
+                Option::<InvoiceSettings>::as_select(),
+                pending_email,
+                pending_photo,
+            ))
+            .get_result(c)
+            .optional())?;
+        Ok(
+            found.map(|(session, user, invoice, pending_email, pending_photo)| {
+                let rows = Self {
+                    pending_email,
+                    pending_photo,
+                    invoice,
+                };
+                (session, user, rows)
+            }),
+        )
+    }
+
     /// Reads the page's rows; with `with_invoice`, the invoice settings too (one statement
     /// either way, two when the admin has no settings row yet).
     pub fn read(

@@ -35,6 +35,7 @@ mod password_rules;
 mod pending_photo;
 mod photos;
 mod profile;
+mod profile_read_ahead;
 mod proxies;
 mod request_bodies;
 mod reset;

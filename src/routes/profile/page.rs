@@ -1,11 +1,14 @@
 //! The profile page's model: what it shows (the saved account), what its two forms hold
 //! (saved or submitted values) and their errors.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::accounts;
-use crate::accounts::profile::ProfileFields;
+use crate::accounts::profile::{ProfileExtras, ProfileFields};
 use crate::auth::CurrentUser;
 use crate::domain::Problems;
 use crate::domain::invoice::InvoiceInput;
@@ -87,7 +90,8 @@ impl ProfilePage {
         submitted: Submitted,
     ) -> Result<Self, AppError> {
         let layout = ctx.layout();
-        Self::build_with(&ctx.state, layout, current, submitted).await
+        let read_ahead = crate::auth::session::take_profile_read_ahead(&ctx.req);
+        Self::build_with(&ctx.state, layout, current, submitted, read_ahead).await
     }
 
     /// The page with the submitted form's problems: 422.
@@ -104,6 +108,7 @@ impl ProfilePage {
         layout: Layout,
         current: &CurrentUser,
         submitted: Submitted,
+        read_ahead: Option<ProfileExtras>,
     ) -> Result<Self, AppError> {
         let (lang, user) = (layout.lang, &current.user);
         let (values, errors, invoice) = match submitted {
@@ -121,8 +126,13 @@ impl ProfilePage {
                 )
             }
         };
-        let session = &current.session.id;
-        let extras = accounts::profile::extras(state, user, session, invoice.is_none()).await?;
+        let extras = match read_ahead {
+            Some(extras) => extras,
+            None => {
+                let session = &current.session.id;
+                accounts::profile::extras(state, user, session, invoice.is_none()).await?
+            }
+        };
         let status_label_key = extras.onboarding.status().label_key();
         let invoice = invoice.or_else(|| {
             extras.invoice.map(|saved| InvoiceSection {
@@ -171,10 +181,20 @@ impl ProfilePage {
     }
 }
 
-/// "JPEG, PNG, GIF, WebP or BMP, up to N MB."
+/// "JPEG, PNG, GIF, WebP or BMP, up to N MB." Formatted once per language and limit (a
+/// Fluent message with an argument is formatted anew on every call).
 fn photo_hint(lang: Lang, max_upload_bytes: usize) -> String {
+    thread_local! {
+        static FORMATTED: RefCell<HashMap<(Lang, usize), String>> = RefCell::new(HashMap::new());
+    }
     let megabytes = max_upload_bytes / (1024 * 1024);
-    lang.t_args("hint-photo", &[("mb", megabytes.into())])
+    FORMATTED.with(|formatted| {
+        formatted
+            .borrow_mut()
+            .entry((lang, megabytes))
+            .or_insert_with(|| lang.t_args("hint-photo", &[("mb", megabytes.into())]))
+            .clone()
+    })
 }
 
 /// The profile page with the "photo too large" error, for the 413 that the body limit gives
@@ -194,7 +214,7 @@ pub async fn too_large_page(req: HttpRequest) -> Option<String> {
         ProfileFields::of(user),
         Problems::one("foto_perfil", problem),
     );
-    ProfilePage::build_with(state, layout, &current, submitted)
+    ProfilePage::build_with(state, layout, &current, submitted, None)
         .await
         .ok()?
         .render()
