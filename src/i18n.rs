@@ -27,16 +27,112 @@ static_loader! {
 const MESSAGE_IDS: &[&str] = include!(concat!(env!("OUT_DIR"), "/message_ids.rs"));
 
 /// Every message formatted without arguments, per language ([`Lang::index`]), once, on first
-/// use: a page shows dozens of labels, and a Fluent lookup negotiates the language and formats
-/// the pattern (allocating) each time. Read-only after that, so read without a lock.
-static PLAIN_MESSAGES: LazyLock<[HashMap<&'static str, String>; 2]> = LazyLock::new(|| {
-    Lang::ALL.map(|lang| {
-        MESSAGE_IDS
-            .iter()
-            .filter_map(|id| Some((*id, LOCALES.try_lookup(lang.id(), id)?)))
-            .collect()
-    })
-});
+/// use, as text and as HTML: a page shows dozens of labels, and a Fluent lookup negotiates the
+/// language and formats the pattern (allocating) each time, and escaping scans every byte.
+/// Read-only after that, so read without a lock.
+static PLAIN_MESSAGES: LazyLock<[HashMap<&'static str, Formatted, IdHasher>; 2]> =
+    LazyLock::new(|| {
+        Lang::ALL.map(|lang| {
+            MESSAGE_IDS
+                .iter()
+                .filter_map(|id| {
+                    let text = LOCALES.try_lookup(lang.id(), id)?;
+                    Some((*id, Formatted::new(text)))
+                })
+                .collect()
+        })
+    });
+
+/// A message formatted once: as text, and escaped for HTML.
+struct Formatted {
+    text: String,
+    html: String,
+}
+
+impl Formatted {
+    fn new(text: String) -> Self {
+        let html = escape_html(&text);
+        Self { text, html }
+    }
+}
+
+/// `text` escaped as the templates escape what they print (askama's HTML escaper), so that
+/// text and attribute values alike are safe.
+fn escape_html(text: &str) -> String {
+    use askama::filters::Escaper;
+    let mut html = String::with_capacity(text.len());
+    // Writing into a `String` cannot fail.
+    let _ = askama::filters::Html.write_escaped_str(&mut html, text);
+    html
+}
+
+/// The message table's hash: its keys are the catalogs' ids, chosen by the code and never by a
+/// visitor, so a hash that resists chosen keys (the default, SipHash) buys nothing, and a
+/// page's hundred lookups spent more time hashing than anything else in the table. Eight
+/// bytes at a time, each mixed in with a folded multiply (as foldhash does): `FxHasher`'s
+/// plain multiply made `region-ES` and `region-UY` collide.
+type IdHasher = std::hash::BuildHasherDefault<IdHash>;
+
+#[derive(Default)]
+struct IdHash(u64);
+
+impl IdHash {
+    fn add(&mut self, word: u64) {
+        let product = u128::from(self.0 ^ word) * 0x5851_f42d_4c95_7f2d;
+        // The high half folded into the low one: every input bit reaches every output bit.
+        self.0 = (product as u64) ^ ((product >> 64) as u64);
+    }
+}
+
+impl std::hash::Hasher for IdHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+}
+
+/// A message as a page prints it: already escaped for HTML (see [`Lang::html`]), so the
+/// templates write it as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HtmlText(Cow<'static, str>);
+
+impl HtmlText {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The escaped text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for HtmlText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Escaped when it was made: a template prints it without escaping it again.
+impl askama::filters::HtmlSafe for HtmlText {}
 
 static ES: LanguageIdentifier = langid!("es");
 static EN: LanguageIdentifier = langid!("en");
@@ -107,8 +203,17 @@ impl Lang {
     /// lack is formatted here, as Fluent words a missing message). Pages use it for labels.
     pub fn text(self, key: &str) -> Cow<'static, str> {
         match PLAIN_MESSAGES[self.index()].get(key) {
-            Some(message) => Cow::Borrowed(message),
+            Some(message) => Cow::Borrowed(&message.text),
             None => Cow::Owned(LOCALES.lookup(self.id(), key)),
+        }
+    }
+
+    /// [`Self::text`] escaped for HTML, borrowed from the table that escaped it once. Pages
+    /// print their labels with it.
+    pub fn html(self, key: &str) -> HtmlText {
+        match PLAIN_MESSAGES[self.index()].get(key) {
+            Some(message) => HtmlText(Cow::Borrowed(&message.html)),
+            None => HtmlText(Cow::Owned(escape_html(&LOCALES.lookup(self.id(), key)))),
         }
     }
 
@@ -195,7 +300,16 @@ mod tests {
             let table = &PLAIN_MESSAGES[lang.index()];
             for id in MESSAGE_IDS {
                 let lookup = LOCALES.try_lookup(lang.id(), id);
-                assert_eq!(table.get(id), lookup.as_ref(), "{id} in {lang:?}");
+                let formatted = table.get(id);
+                let text = formatted.map(|f| &f.text);
+                assert_eq!(text, lookup.as_ref(), "{id} in {lang:?}");
+                let html = formatted.map(|f| f.html.as_str());
+                let escaped = lookup.as_deref().map(|text| {
+                    askama::filters::escape(text, askama::filters::Html)
+                        .unwrap()
+                        .to_string()
+                });
+                assert_eq!(html, escaped.as_deref(), "{id} in {lang:?}");
             }
             assert!(
                 table.len() > MESSAGE_IDS.len() * 9 / 10,
@@ -209,6 +323,30 @@ mod tests {
         assert!(matches!(Lang::Es.text("region-MX"), Cow::Borrowed(_)));
         // A key the catalogs lack is worded by Fluent, never an empty label.
         assert!(!Lang::Es.text("no-such-message").is_empty());
+    }
+
+    #[test]
+    fn every_message_id_has_a_hash_of_its_own() {
+        use std::hash::BuildHasher;
+        let hashes: std::collections::HashSet<u64> = MESSAGE_IDS
+            .iter()
+            .map(|id| IdHasher::default().hash_one(id))
+            .collect();
+        assert_eq!(hashes.len(), MESSAGE_IDS.len());
+        assert_eq!(Lang::Es.html("region-MX"), Lang::Es.html("region-MX"));
+        assert!(matches!(Lang::Es.html("region-MX").0, Cow::Borrowed(_)));
+        assert_eq!(
+            Lang::En.html("hint-timezone").as_str(),
+            escape_html(&Lang::En.t("hint-timezone"))
+        );
+        assert!(
+            Lang::En
+                .html("hint-timezone")
+                .as_str()
+                .contains("zone&#39;s")
+        );
+        // A key the catalogs lack is worded by Fluent and escaped too.
+        assert!(!Lang::Es.html("no-such-message").is_empty());
     }
 
     #[test]

@@ -187,7 +187,7 @@ impl Moment {
         Self {
             text: reader.date(at),
             full: None,
-            datetime: local.format("%Y-%m-%d").to_string(),
+            datetime: machine_day(local.date_naive()),
         }
     }
 
@@ -204,7 +204,25 @@ impl Moment {
 }
 
 fn machine_time(at: Timestamp) -> String {
-    at.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    // Written by hand: a chrono format string is parsed again on every call, and pages print
+    // a few of these each.
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        machine_day(at.date()),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// `2026-11-30` (a year before 1 or after 9999 keeps its sign and digits, as chrono's `%Y`).
+fn machine_day(day: chrono::NaiveDate) -> String {
+    let year = day.year();
+    if (0..=9999).contains(&year) {
+        format!("{year:04}-{:02}-{:02}", day.month(), day.day())
+    } else {
+        day.format("%Y-%m-%d").to_string()
+    }
 }
 
 /// The digits after the decimal point that a currency uses (ISO 4217): none for the Chilean
@@ -296,6 +314,23 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, d)
             .and_then(|date| date.and_hms_opt(h, min, 0))
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn machine_times_are_written_as_chrono_writes_them() {
+        let seconds = |t: Timestamp, s: u32| t.with_second(s).unwrap_or(t);
+        for t in [
+            at(2026, 11, 30, 6, 44),
+            seconds(at(2026, 1, 2, 3, 4), 5),
+            seconds(at(999, 12, 31, 23, 59), 59),
+            at(1, 1, 1, 0, 0),
+            at(10_000, 1, 1, 0, 0),
+            at(-5, 3, 1, 12, 0),
+        ] {
+            let chrono = t.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+            assert_eq!(machine_time(t), chrono);
+            assert_eq!(machine_day(t.date()), t.format("%Y-%m-%d").to_string());
+        }
     }
 
     fn reader(lang: Lang, region: Option<&str>, zone: &str) -> Reader {

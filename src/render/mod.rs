@@ -132,9 +132,10 @@ impl Layout {
         }
     }
 
-    /// The message for `key` in the page's language.
-    pub fn t(&self, key: &str) -> std::borrow::Cow<'static, str> {
-        self.lang.text(key)
+    /// The message for `key` in the page's language, escaped for HTML (once, for the whole
+    /// catalog): a template prints it as it is.
+    pub fn t(&self, key: &str) -> crate::i18n::HtmlText {
+        self.lang.html(key)
     }
 }
 
@@ -189,11 +190,18 @@ impl FieldErrors {
 }
 
 /// Renders a page with the given status.
+/// What [`page`] sets aside for a page (the largest, the team page with its vendedores, runs
+/// past it and grows).
+const PAGE_BUFFER: usize = 16 * 1024;
+
 pub fn page(
     status: StatusCode,
     template: &impl askama::Template,
 ) -> Result<HttpResponse, AppError> {
-    let body = template.render()?;
+    // Room for a whole page up front: grown from askama's estimate, the buffer was copied a
+    // dozen times on the way to the profile page's 11 KB.
+    let mut body = String::with_capacity(PAGE_BUFFER);
+    template.render_into(&mut body)?;
     Ok(HttpResponse::build(status)
         .insert_header(ContentType::html())
         .body(body))

@@ -329,6 +329,18 @@ async fn every_kind_of_page_is_valid_html5() {
     assert_valid(&jar, pages(&app).await);
 }
 
+/// Labels come escaped from the catalog table and the templates print them as they are; an
+/// entity escaped a second time (`&amp;#39;`) would show on the page as written.
+#[tokio::test]
+async fn no_page_escapes_its_text_twice() {
+    let app = spawn_app().await;
+    for (name, html) in pages(&app).await {
+        for twice in ["&amp;#", "&amp;amp;", "&amp;quot;", "&amp;lt;", "&amp;gt;"] {
+            assert!(!html.contains(twice), "{name}: {twice}");
+        }
+    }
+}
+
 /// The passkey pages need a base URL with a host name: an app of their own.
 #[tokio::test]
 async fn the_passkey_pages_are_valid_html5() {

@@ -162,6 +162,21 @@ async fn english_messages_for_english_speakers() {
 }
 
 #[tokio::test]
+async fn labels_are_escaped_once() {
+    // Labels are escaped when the catalog is loaded, not as the page is written: an
+    // apostrophe must come out as one entity, neither raw nor escaped twice.
+    let (app, user) = spawn_logged_in("admin").await;
+    app.update_user(user.id, users::language.eq("en"));
+    let page = app.get_page("/perfil/").await;
+    assert!(page.contains("or the zone&#39;s name, such as America/Mexico_City."));
+    assert!(!page.contains("zone's name"));
+    assert!(!page.contains("&amp;#"), "escaped twice");
+    let document = scraper::Html::parse_document(&page);
+    let hint = crate::helpers::text_at(&document, "#zona_horaria-hint").expect("the hint");
+    assert!(hint.contains("the zone's name"), "{hint}");
+}
+
+#[tokio::test]
 async fn fields_outside_the_form_can_never_change_those_columns() {
     let (app, user) = spawn_logged_in("vendedor").await;
     app.update_user(user.id, users::email_verified.eq(false));
