@@ -92,15 +92,17 @@ impl std::hash::Hasher for IdHash {
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
-            let mut word = [0; 8];
-            word.copy_from_slice(chunk);
+            let word: [u8; 8] = chunk.try_into().unwrap_or_default();
             self.add(u64::from_le_bytes(word));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut word = [0; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
+            // Byte by byte: a copy of a length unknown at compile time is a call to memcpy.
+            let word = rest
+                .iter()
+                .rev()
+                .fold(0, |word, byte| (word << 8) | u64::from(*byte));
+            self.add(word);
         }
     }
 
@@ -133,6 +135,17 @@ impl std::fmt::Display for HtmlText {
 
 /// Escaped when it was made: a template prints it without escaping it again.
 impl askama::filters::HtmlSafe for HtmlText {}
+
+/// Written straight into the page, without the formatting machinery.
+impl askama::FastWritable for HtmlText {
+    fn write_into(
+        &self,
+        dest: &mut dyn std::fmt::Write,
+        _: &dyn askama::Values,
+    ) -> askama::Result<()> {
+        Ok(dest.write_str(&self.0)?)
+    }
+}
 
 static ES: LanguageIdentifier = langid!("es");
 static EN: LanguageIdentifier = langid!("en");
