@@ -79,7 +79,7 @@ struct IdHash(u64);
 impl IdHash {
     fn add(&mut self, word: u64) {
         let product = u128::from(self.0 ^ word) * 0x5851_f42d_4c95_7f2d;
-        // The high half folded into the low one: every input bit reaches every output bit.
+        // The high half folded into the low one, so the word's high bits count as well.
         self.0 = (product as u64) ^ ((product >> 64) as u64);
     }
 }
@@ -213,7 +213,7 @@ impl Lang {
     }
 
     /// [`Self::t`] without a copy: borrowed from [`PLAIN_MESSAGES`] (only a key the catalogs
-    /// lack is formatted here, as Fluent words a missing message). Pages use it for labels.
+    /// lack is formatted here, as Fluent words a missing message).
     pub fn text(self, key: &str) -> Cow<'static, str> {
         match PLAIN_MESSAGES[self.index()].get(key) {
             Some(message) => Cow::Borrowed(&message.text),

@@ -215,7 +215,7 @@ fn machine_time(at: Timestamp) -> String {
     )
 }
 
-/// `2026-11-30` (a year before 1 or after 9999 keeps its sign and digits, as chrono's `%Y`).
+/// `2026-11-30` (a year outside 0–9999 is left to chrono's `%Y`, which gives it a sign).
 fn machine_day(day: chrono::NaiveDate) -> String {
     let year = day.year();
     if (0..=9999).contains(&year) {

@@ -500,9 +500,10 @@ pub async fn extras(
 }
 
 /// The request's session, checked as [`sessions::resolve`] checks it, and the profile page's
-/// rows, in one trip and one statement ([`ProfilePageRows::read_with_session`]): the identity
-/// middleware reads them ahead for the page's `GET`. No extras come back when the page will
-/// not be shown (the password must be changed, or two-step sign-in set up, first).
+/// rows, in one trip, read by one statement ([`ProfilePageRows::read_with_session`]; the
+/// session's own checks may add theirs, as for any request, and an admin's first sight of the
+/// page makes the invoice settings): the identity middleware reads them ahead for the page's
+/// `GET`. No extras come back for a [`LiveSession::held`] user: the page will not be shown.
 pub async fn resolve_with_page(
     state: &AppState,
     session_id: String,
@@ -520,10 +521,10 @@ pub async fn resolve_with_page(
         let Some(live) = checks.keep(conn, row, user, company_name)? else {
             return Ok(None);
         };
-        let user = &live.user;
-        if user.must_change_password || live.two_step_set_up_required {
+        if live.held() {
             return Ok(Some((live, None)));
         }
+        let user = &live.user;
         let load_invoice = user.role == Role::Admin;
         let extras = extras_of(conn, user, rows, load_invoice, now)?;
         Ok(Some((live, Some(extras))))

@@ -45,6 +45,16 @@ pub struct LiveSession {
     pub company_name: Option<String>,
 }
 
+impl LiveSession {
+    /// The user may do nothing before clearing a hold: a temporary password to change
+    /// (`middleware::forced_password_change`) or two-step sign-in to set up
+    /// (`middleware::required_two_step`). A new hold belongs here too: what is read ahead for
+    /// a page (`accounts::profile::resolve_with_page`) is not read for a held user.
+    pub fn held(&self) -> bool {
+        self.user.must_change_password || self.two_step_set_up_required
+    }
+}
+
 /// Whether a new session should outlive the browser ("recordarme").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Remember {

@@ -50,9 +50,9 @@ pub struct ProfilePageKey<'a> {
 impl ProfilePageRows {
     /// The session with this id when it is not revoked, its user (as
     /// [`UserSession::find_with_user`] reads them, the timeouts left to the caller) and the
-    /// page's rows, with an admin's invoice settings when saved: one statement. The page's
-    /// rows are those of the session's own user and of this session, whatever comes of the
-    /// caller's checks.
+    /// page's rows, with the user's invoice settings row if there is one (the caller keeps it
+    /// for admins only): one statement. The page's rows are those of the session's own user
+    /// and of this session, whatever comes of the caller's checks.
     pub fn read_with_session(
         conn: &mut DbConnection,
         session_id: &str,

@@ -191,11 +191,11 @@ impl FieldErrors {
     }
 }
 
-/// Renders a page with the given status.
 /// What [`page`] sets aside for a page (the largest, the team page with its vendedores, runs
 /// past it and grows).
 const PAGE_BUFFER: usize = 16 * 1024;
 
+/// Renders a page with the given status.
 pub fn page(
     status: StatusCode,
     template: &impl askama::Template,
