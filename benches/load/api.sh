@@ -18,14 +18,8 @@ if [[ -z "${BIN:-}" ]]; then
   cargo build --release --quiet
   BIN=${CARGO_TARGET_DIR:-target}/release/cuentas
 fi
-export CUENTAS_DATA_DIR="$WORK/data" CUENTAS_MEDIA_ROOT="$WORK/media" \
-  CUENTAS_BIND="127.0.0.1:$PORT" RUST_LOG=warn
-PASSWORD='Tortuga-Verde-Lenta-42'
-printf '%s\n' "$PASSWORD" | "$BIN" create-admin --email bench@example.com --username bench --password-stdin >/dev/null
-"$BIN" serve &
-SERVER=$!
-BASE="http://127.0.0.1:$PORT"
-for _ in $(seq 1 50); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+source benches/load/server.sh
+start_server
 
 ACCESS=$(curl -fsS -X POST "$BASE/api/v1/auth/token" -H 'content-type: application/json' \
   -d "{\"login\":\"bench\",\"password\":\"$PASSWORD\"}" \

@@ -22,20 +22,9 @@ if [[ "${DATABASE_URL:-}" == postgres* ]]; then
   base=${DATABASE_URL%/*} name=${DATABASE_URL##*/}
   psql -q "$base/postgres" -c "DROP DATABASE IF EXISTS \"$name\"" -c "CREATE DATABASE \"$name\""
 fi
-export CUENTAS_DATA_DIR="$WORK/data" CUENTAS_MEDIA_ROOT="$WORK/media" \
-  CUENTAS_BIND="127.0.0.1:$PORT" RUST_LOG=warn
-PASSWORD='Tortuga-Verde-Lenta-42'
-printf '%s\n' "$PASSWORD" | "$BIN" create-admin --email bench@example.com --username bench --password-stdin >/dev/null
-"$BIN" serve &
-SERVER=$!
-BASE="http://127.0.0.1:$PORT"
-for _ in $(seq 1 50); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
-
-JAR="$WORK/jar"
-TOKEN=$(curl -fs -c "$JAR" "$BASE/login/" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
-curl -fs -b "$JAR" -c "$JAR" -o /dev/null --data-urlencode "csrf_token=$TOKEN" \
-  --data-urlencode login=bench --data-urlencode "password=$PASSWORD" "$BASE/login/"
-COOKIE=$(awk '$6 == "cuentas_session" {print $7}' "$JAR")
+source benches/load/server.sh
+start_server
+sign_in
 test "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: cuentas_session=$COOKIE" "$BASE$PAGE")" = 200
 
 rps() { wrk -t2 -c32 -d "${DURATION}s" "$@" | awk '/Requests\/sec/ {print $2}'; }

@@ -31,22 +31,10 @@ if [[ -z "${BIN:-}" ]]; then
   cargo build --release --quiet "${FEATURES[@]}"
   BIN=${CARGO_TARGET_DIR:-target}/release/cuentas
 fi
-export CUENTAS_DATA_DIR="$WORK/data" CUENTAS_MEDIA_ROOT="$WORK/media" \
-  CUENTAS_BIND="127.0.0.1:$PORT" RUST_LOG=warn
-PASSWORD='Tortuga-Verde-Lenta-42'
-printf '%s\n' "$PASSWORD" | "$BIN" create-admin --email bench@example.com --username bench --password-stdin >/dev/null
-"$BIN" serve &
-SERVER=$!
-BASE="http://127.0.0.1:$PORT"
-for _ in $(seq 1 50); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
-
+source benches/load/server.sh
+start_server
 # Log in once with curl to get a session cookie (and a CSRF token for the login load).
-JAR="$WORK/jar"
-TOKEN=$(curl -fs -c "$JAR" "$BASE/login/" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
-ANON_COOKIE=$(awk '$6 == "cuentas_session" {print $7}' "$JAR")
-curl -fs -b "$JAR" -c "$JAR" -o /dev/null --data-urlencode "csrf_token=$TOKEN" \
-  --data-urlencode login=bench --data-urlencode "password=$PASSWORD" "$BASE/login/"
-COOKIE=$(awk '$6 == "cuentas_session" {print $7}' "$JAR")
+sign_in
 test "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: cuentas_session=$COOKIE" "$BASE/dashboard/")" = 200
 
 # A team of 20 vendedores for the admin pages.

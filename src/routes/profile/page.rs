@@ -10,6 +10,7 @@ use askama::Template;
 use crate::accounts;
 use crate::accounts::profile::{ProfileExtras, ProfileFields};
 use crate::auth::CurrentUser;
+use crate::db::users::User;
 use crate::domain::Problems;
 use crate::domain::invoice::InvoiceInput;
 use crate::domain::profile::CURRENCIES;
@@ -47,6 +48,30 @@ pub enum Submitted {
     Nothing,
     Profile(ProfileFields, Problems),
     Invoice(InvoiceInput, Problems),
+}
+
+impl Submitted {
+    /// The profile form's values and errors, and the invoice form when it was the one
+    /// submitted (else it shows the saved settings): the form not submitted shows saved values.
+    fn into_forms(
+        self,
+        user: &User,
+        lang: Lang,
+    ) -> (ProfileFields, FieldErrors, Option<InvoiceSection>) {
+        match self {
+            Self::Nothing => (ProfileFields::of(user), FieldErrors::default(), None),
+            Self::Profile(values, problems) => (values, FieldErrors::new(&problems, lang), None),
+            Self::Invoice(values, problems) => {
+                let errors = FieldErrors::new(&problems, lang);
+                let section = InvoiceSection { values, errors };
+                (
+                    ProfileFields::of(user),
+                    FieldErrors::default(),
+                    Some(section),
+                )
+            }
+        }
+    }
 }
 
 #[derive(Template)]
@@ -111,21 +136,7 @@ impl ProfilePage {
         read_ahead: Option<ProfileExtras>,
     ) -> Result<Self, AppError> {
         let (lang, user) = (layout.lang, &current.user);
-        let (values, errors, invoice) = match submitted {
-            Submitted::Nothing => (ProfileFields::of(user), FieldErrors::default(), None),
-            Submitted::Profile(values, problems) => {
-                (values, FieldErrors::new(&problems, lang), None)
-            }
-            Submitted::Invoice(values, problems) => {
-                let errors = FieldErrors::new(&problems, lang);
-                let section = InvoiceSection { values, errors };
-                (
-                    ProfileFields::of(user),
-                    FieldErrors::default(),
-                    Some(section),
-                )
-            }
-        };
+        let (values, errors, invoice) = submitted.into_forms(user, lang);
         let extras = match read_ahead {
             Some(extras) => extras,
             None => {
