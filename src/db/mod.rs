@@ -16,6 +16,8 @@ pub mod linked_identities;
 pub mod outbox;
 pub mod passkeys;
 pub mod pending_photos;
+#[cfg(feature = "postgres")]
+mod postgres_url;
 pub mod profile_page;
 pub mod purge;
 pub mod schema;
@@ -130,15 +132,11 @@ impl Backend {
 
 #[cfg(feature = "postgres")]
 fn postgres_backend(url: &str) -> anyhow::Result<Backend> {
-    // libpq waits forever for an unreachable host unless told otherwise.
-    let url = if url.contains("connect_timeout=") {
-        url.to_owned()
-    } else if url.contains('?') {
-        format!("{url}&connect_timeout=5")
-    } else {
-        format!("{url}?connect_timeout=5")
-    };
-    Ok(Backend::Postgres(url))
+    let env_sslmode = std::env::var("PGSSLMODE").ok();
+    Ok(Backend::Postgres(postgres_url::with_defaults(
+        url,
+        env_sslmode.as_deref(),
+    )))
 }
 
 #[cfg(not(feature = "postgres"))]
@@ -219,6 +217,17 @@ pub fn connect(database_url: &str) -> anyhow::Result<Pool> {
             crate::files::make_private(std::path::Path::new(&side))
                 .with_context(|| format!("cannot restrict {}", path.display()))?;
         }
+    }
+    #[cfg(feature = "postgres")]
+    if let Backend::Postgres(url) = &backend
+        && let Some(host) =
+            postgres_url::unverified_remote_host(url, std::env::var("PGSSLMODE").ok().as_deref())
+    {
+        tracing::warn!(
+            %host,
+            "DATABASE_URL reaches PostgreSQL on another machine without sslmode=verify-full \
+             (or verify-ca): libpq does not check that the server is the one meant"
+        );
     }
     let manager = Manager { backend };
     let mut first = manager

@@ -34,6 +34,8 @@ mod password_change;
 mod password_rules;
 mod pending_photo;
 mod photos;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod profile;
 mod profile_read_ahead;
 mod proxies;

@@ -1,0 +1,69 @@
+//! What only the PostgreSQL suite can show (`TEST_DATABASE_URL`, `--features postgres`).
+
+use diesel::sql_types::Bool;
+use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
+
+use cuentas::db::Backend;
+
+#[derive(QueryableByName)]
+struct Transport {
+    #[diesel(sql_type = Bool)]
+    ssl: bool,
+}
+
+/// Whether this connection to the server runs over TLS.
+fn over_tls(url: &str) -> bool {
+    let mut conn = PgConnection::establish(url).expect("connects");
+    diesel::sql_query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .get_result::<Transport>(&mut conn)
+        .expect("pg_stat_ssl")
+        .ssl
+}
+
+#[derive(QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    ssl: String,
+}
+
+fn server_offers_tls(url: &str) -> bool {
+    let mut conn = PgConnection::establish(url).expect("connects");
+    diesel::sql_query("SELECT current_setting('ssl') AS ssl")
+        .get_result::<Setting>(&mut conn)
+        .expect("the ssl setting")
+        .ssl
+        == "on"
+}
+
+/// The URL cuentas connects with, from a `DATABASE_URL`.
+fn as_cuentas_connects(url: &str) -> String {
+    match Backend::from_url(url).expect("a PostgreSQL URL") {
+        Backend::Postgres(url) => url,
+        Backend::Sqlite(_) => panic!("not a PostgreSQL URL"),
+    }
+}
+
+/// On loopback TLS protects nothing and costs a fifth of the profile page's throughput, so a
+/// URL that does not ask for it connects without; one that names its `sslmode` gets it.
+#[test]
+fn a_server_on_this_machine_is_reached_without_tls_unless_asked() {
+    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+        return; // the SQLite run
+    };
+    let url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+    assert!(
+        matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")),
+        "the PostgreSQL suite runs against a server on this machine: {admin_url}"
+    );
+    assert!(
+        url.query().is_none() && std::env::var_os("PGSSLMODE").is_none(),
+        "a TEST_DATABASE_URL without sslmode, and no PGSSLMODE"
+    );
+    assert!(!over_tls(&as_cuentas_connects(&admin_url)));
+    let asked = as_cuentas_connects(&format!("{admin_url}?sslmode=prefer"));
+    assert!(asked.contains("sslmode=prefer") && !asked.contains("sslmode=disable"));
+    // A server that offers TLS (Debian's does, CI's too) shows the difference.
+    if server_offers_tls(&admin_url) {
+        assert!(over_tls(&asked));
+    }
+}
