@@ -831,9 +831,10 @@ impl TestDatabase {
                     .take(20)
                     .collect::<String>()
             );
+            let template = postgres_template::name(&admin_url);
             let mut admin =
                 diesel::PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL connects");
-            diesel::sql_query(format!("CREATE DATABASE {name}"))
+            diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
                 .execute(&mut admin)
                 .expect("create test database");
             let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
@@ -861,6 +862,114 @@ impl Drop for TestDatabase {
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .execute(&mut admin);
         }
+    }
+}
+
+/// The database every PostgreSQL test database is copied from: migrated once, so a test
+/// starts from a copy (a few milliseconds) instead of running every migration again (most of
+/// a short test's time on a slow disk). Named after the migrations it holds, so a run after a
+/// migration changed makes a new one; it is left for the next run.
+#[cfg(feature = "postgres")]
+mod postgres_template {
+    use std::sync::OnceLock;
+
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+
+    /// The template's name, made on first use.
+    pub fn name(admin_url: &str) -> &'static str {
+        static NAME: OnceLock<String> = OnceLock::new();
+        NAME.get_or_init(|| make(admin_url))
+    }
+
+    fn make(admin_url: &str) -> String {
+        let name = format!("cuentas_test_template_{:016x}", migrations_digest());
+        let mut admin = PgConnection::establish(admin_url).expect("TEST_DATABASE_URL connects");
+        if exists(&mut admin, &name) {
+            return name;
+        }
+        // Made under a name of its own and renamed when complete: another test process
+        // never copies a half-migrated template.
+        let building = format!("{name}_{}", std::process::id());
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building}"))
+            .execute(&mut admin)
+            .expect("drop a leftover template");
+        diesel::sql_query(format!("CREATE DATABASE {building}"))
+            .execute(&mut admin)
+            .expect("create the template");
+        let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(&building);
+        {
+            let mut conn = cuentas::db::DbConnection::Postgres(
+                PgConnection::establish(url.as_str()).expect("template connects"),
+            );
+            cuentas::db::run_migrations(&mut conn).expect("migrate the template");
+        }
+        // The server ends the closed connection's process a moment later; until then the
+        // rename is refused.
+        for _ in 0..100 {
+            let renamed = diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
+                .execute(&mut admin);
+            if renamed.is_ok() {
+                return name;
+            }
+            if exists(&mut admin, &name) {
+                // Another process finished its own first; use that one.
+                let _ =
+                    diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                        .execute(&mut admin);
+                return name;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the template {building} could not be renamed to {name}");
+    }
+
+    fn exists(admin: &mut PgConnection, name: &str) -> bool {
+        use diesel::sql_types::Text;
+        diesel::sql_query("SELECT datname FROM pg_database WHERE datname = $1")
+            .bind::<Text, _>(name)
+            .load::<Datname>(admin)
+            .expect("pg_database")
+            .len()
+            == 1
+    }
+
+    #[derive(diesel::QueryableByName)]
+    struct Datname {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        #[allow(dead_code, reason = "read to count rows")]
+        datname: String,
+    }
+
+    /// A digest of every PostgreSQL migration file (FNV-1a over paths and contents).
+    fn migrations_digest() -> u64 {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+        let mut files = Vec::new();
+        let mut folders = vec![root.clone()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).expect("migrations folder") {
+                let path = entry.expect("migration entry").path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for path in files {
+            let relative = path.strip_prefix(&root).expect("under the root");
+            let bytes = [
+                relative.to_string_lossy().as_bytes(),
+                &std::fs::read(&path).expect("migration file"),
+            ]
+            .concat();
+            for byte in bytes {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        hash
     }
 }
 
