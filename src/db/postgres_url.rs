@@ -5,8 +5,8 @@
 //! - `sslmode=disable` for a server on this machine (`localhost` or a loopback address).
 //!   libpq's own default, `prefer`, encrypts whenever the server offers TLS, and Debian's
 //!   server does, without checking who answers. On loopback the bytes never leave the kernel,
-//!   so that protects nothing, and it cost the profile page 15-20% of its throughput on
-//!   PostgreSQL (README, Performance). A URL that names `sslmode`, `host` or `hostaddr`, or a
+//!   so that protects nothing, and without it the profile page serves 5-20% more requests
+//!   on PostgreSQL (README, Performance). A URL that names `sslmode`, `host` or `hostaddr`, or a
 //!   set `PGSSLMODE`, is left as it is.
 //!
 //! [`unverified_remote_host`] names a server on another machine whose identity libpq is not

@@ -43,7 +43,7 @@ fn as_cuentas_connects(url: &str) -> String {
     }
 }
 
-/// On loopback TLS protects nothing and costs a fifth of the profile page's throughput, so a
+/// On loopback TLS protects nothing and costs the profile page 5-20% of its throughput, so a
 /// URL that does not ask for it connects without; one that names its `sslmode` gets it.
 #[test]
 fn a_server_on_this_machine_is_reached_without_tls_unless_asked() {
