@@ -12,7 +12,7 @@ DURATION=${DURATION:-10}  # seconds
 CONNECTIONS=${CONNECTIONS:-32}
 PORT=${PORT:-18081}
 WORK=$(mktemp -d)
-trap 'kill "${SERVER:-0}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'if [[ -n ${SERVER:-} ]]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
 
 if [[ -z "${BIN:-}" ]]; then
   cargo build --release --quiet

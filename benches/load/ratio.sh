@@ -16,7 +16,7 @@ DURATION=${DURATION:-5}
 PORT=${PORT:-18090}
 BIN=${BIN:?BIN=path/to/a/release/build}
 WORK=$(mktemp -d)
-trap 'kill "${SERVER:-0}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'if [[ -n ${SERVER:-} ]]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
 
 if [[ "${DATABASE_URL:-}" == postgres* ]]; then
   base=${DATABASE_URL%/*} name=${DATABASE_URL##*/}

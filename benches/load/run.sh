@@ -16,7 +16,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 LOGINS=${LOGINS:-16}
 PORT=${PORT:-18080}
 WORK=$(mktemp -d)
-trap 'kill "${SERVER:-0}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'if [[ -n ${SERVER:-} ]]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
 
 # CARGO_FEATURES=postgres builds the PostgreSQL-capable binary for a SQLite run too (one build for both).
 FEATURES=(${CARGO_FEATURES:+--features "$CARGO_FEATURES"})

@@ -18,6 +18,8 @@ pub mod passkeys;
 pub mod pending_photos;
 #[cfg(feature = "postgres")]
 mod postgres_url;
+#[cfg(feature = "postgres")]
+pub use postgres_url::LIBPQ_ENV;
 pub mod profile_page;
 pub mod purge;
 pub mod schema;
@@ -132,10 +134,12 @@ impl Backend {
 
 #[cfg(feature = "postgres")]
 fn postgres_backend(url: &str) -> anyhow::Result<Backend> {
-    let env_sslmode = std::env::var("PGSSLMODE").ok();
+    let env_chooses = postgres_url::LIBPQ_ENV
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
     Ok(Backend::Postgres(postgres_url::with_defaults(
         url,
-        env_sslmode.as_deref(),
+        env_chooses,
     )))
 }
 
@@ -226,7 +230,8 @@ pub fn connect(database_url: &str) -> anyhow::Result<Pool> {
         tracing::warn!(
             %host,
             "DATABASE_URL reaches PostgreSQL on another machine without sslmode=verify-full \
-             (or verify-ca): libpq does not check that the server is the one meant"
+             (or verify-ca): libpq does not check that the server is the one meant, and \
+             with sslmode=disable or allow the connection is not encrypted"
         );
     }
     let manager = Manager { backend };

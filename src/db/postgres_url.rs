@@ -2,33 +2,53 @@
 //! (or libpq's environment) does not choose for itself:
 //!
 //! - `connect_timeout=5`: libpq waits forever for an unreachable host otherwise.
-//! - `sslmode=disable` for a server on this machine (`localhost` or a loopback address).
-//!   libpq's own default, `prefer`, encrypts whenever the server offers TLS, and Debian's
-//!   server does, without checking who answers. On loopback the bytes never leave the kernel,
-//!   so that protects nothing, and without it the profile page serves 5-20% more requests
-//!   on PostgreSQL (README, Performance). A URL that names `sslmode`, `host` or `hostaddr`, or a
-//!   set `PGSSLMODE`, is left as it is.
+//! - `sslmode=disable` for a server on this machine (`localhost`, a loopback address or a
+//!   socket folder). libpq's own default, `prefer`, encrypts whenever the server offers TLS,
+//!   and Debian's server does, without checking who answers. On loopback that protects
+//!   nothing, and without it the profile page serves 5-9% more requests on PostgreSQL
+//!   (README, Performance). The URL is left as it is when it names any TLS setting or another
+//!   way to the server (`host`, `hostaddr`, `service`), when libpq's environment does
+//!   (`PGSSLMODE`, `PGHOST`, `PGHOSTADDR`, `PGSERVICE`), or when libpq might read its host
+//!   differently from this module (a `#`, a `?` or a second `@` before the path, a
+//!   percent-encoded parameter name).
 //!
 //! [`unverified_remote_host`] names a server on another machine whose identity libpq is not
 //! told to check, for a warning at start.
 
 use std::net::IpAddr;
 
-/// The URL with the defaults above; `env_sslmode` is `PGSSLMODE`, which libpq reads when
-/// the URL has no `sslmode`.
-pub fn with_defaults(url: &str, env_sslmode: Option<&str>) -> String {
+/// The libpq environment variables that choose the TLS mode or the server in the URL's place.
+pub const LIBPQ_ENV: [&str; 4] = ["PGSSLMODE", "PGHOST", "PGHOSTADDR", "PGSERVICE"];
+
+/// URL parameters that choose a TLS setting or another way to the server.
+const CHOSEN: [&str; 7] = [
+    "sslmode",
+    "requiressl",
+    "sslnegotiation",
+    "sslrootcert",
+    "host",
+    "hostaddr",
+    "service",
+];
+
+/// The URL with the defaults above; `env_chooses` says whether a variable of [`LIBPQ_ENV`]
+/// is set.
+pub fn with_defaults(url: &str, env_chooses: bool) -> String {
     let mut out = url.to_owned();
     let mut add = |pair: &str| {
-        out.push(if out.contains('?') { '&' } else { '?' });
+        match out.split_once('?') {
+            None => out.push('?'),
+            Some((_, query)) if query.is_empty() || query.ends_with('&') => {}
+            Some(_) => out.push('&'),
+        }
         out.push_str(pair);
     };
     if param(url, "connect_timeout").is_none() {
         add("connect_timeout=5");
     }
-    let chooses_itself = env_sslmode.is_some()
-        || ["sslmode", "host", "hostaddr"]
-            .iter()
-            .any(|key| param(url, key).is_some());
+    let chooses_itself = env_chooses
+        || CHOSEN.iter().any(|key| param(url, key).is_some())
+        || query(url).is_some_and(|q| q.contains('%'));
     if !chooses_itself && host(url).is_some_and(|h| h.on_this_machine()) {
         add("sslmode=disable");
     }
@@ -39,7 +59,7 @@ pub fn with_defaults(url: &str, env_sslmode: Option<&str>) -> String {
 /// `env_sslmode`, else libpq's `prefer`) that does not check the server's certificate.
 pub fn unverified_remote_host(url: &str, env_sslmode: Option<&str>) -> Option<String> {
     let host = host(url)?;
-    if host.on_this_machine() || param(url, "host").is_some() {
+    if host.on_this_machine() || param(url, "sslrootcert") == Some("system") {
         return None;
     }
     let mode = param(url, "sslmode").or(env_sslmode).unwrap_or("prefer");
@@ -51,28 +71,39 @@ pub fn unverified_remote_host(url: &str, env_sslmode: Option<&str>) -> Option<St
 struct Host(String);
 
 impl Host {
-    /// A loopback name or address, or a socket folder (no TLS on a socket either way).
+    /// A loopback name or address, or a socket folder (no TLS on a socket either way). An
+    /// empty host is libpq's default socket, but `PGHOST` may name another machine: that is
+    /// left to the caller's `env_chooses`.
     fn on_this_machine(&self) -> bool {
         let name = self.0.trim_start_matches('[').trim_end_matches(']');
         name.is_empty()
-            || name.starts_with('/')
             || name.to_ascii_lowercase().starts_with("%2f")
             || name.eq_ignore_ascii_case("localhost")
             || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
     }
 }
 
-/// `None` when the URL does not parse (several hosts, say): then nothing is added and no
-/// warning is given; libpq reads it as written.
+/// The URL's host, when the `url` crate and libpq read the same one. `None` when the URL
+/// does not parse (several hosts with ports, say) or the two could disagree: then nothing
+/// is added and no warning is given; libpq reads the URL as written.
 fn host(url: &str) -> Option<Host> {
     let parsed = url::Url::parse(url).ok()?;
-    Some(Host(parsed.host_str().unwrap_or_default().to_owned()))
+    let host = parsed.host_str().unwrap_or_default();
+    // libpq's authority runs to the first `/`, its user to the first `@`; `url` also stops at
+    // `?` and `#`, and takes the last `@`.
+    let (_, rest) = url.split_once("://")?;
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    let ambiguous = authority.contains(['#', '?']) || authority.matches('@').count() > 1;
+    (!ambiguous).then(|| Host(host.to_owned()))
+}
+
+fn query(url: &str) -> Option<&str> {
+    url.split_once('?').map(|(_, query)| query)
 }
 
 /// The value of a query parameter (the last one, as libpq reads them).
 fn param<'a>(url: &'a str, key: &str) -> Option<&'a str> {
-    let (_, query) = url.split_once('?')?;
-    query
+    query(url)?
         .rsplit('&')
         .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
         .find(|(k, _)| *k == key)
@@ -91,16 +122,32 @@ mod tests {
             "postgresql://u:p%40ss@LOCALHOST:5433/db",
             "postgres://u@[::1]:5432/db",
             "postgres://u@127.0.0.2/db",
+            // A socket folder, or libpq's default socket (no TLS on a socket whatever the mode).
+            "postgres://u@%2Fvar%2Frun%2Fpostgresql/db",
+            "postgres:///db",
         ] {
             assert_eq!(
-                with_defaults(url, None),
+                with_defaults(url, false),
                 format!("{url}?connect_timeout=5&sslmode=disable"),
                 "{url}"
             );
         }
         assert_eq!(
-            with_defaults("postgres://u@127.0.0.1/db?application_name=x", None),
+            with_defaults("postgres://u@127.0.0.1/db?application_name=x", false),
             "postgres://u@127.0.0.1/db?application_name=x&connect_timeout=5&sslmode=disable"
+        );
+        assert_eq!(
+            with_defaults("postgres://u@localhost/db?connect_timeout=2", false),
+            "postgres://u@localhost/db?connect_timeout=2&sslmode=disable"
+        );
+        // An empty query, or one ending in `&`, gets no separator of its own.
+        assert_eq!(
+            with_defaults("postgres://u@localhost/db?connect_timeout=3&", false),
+            "postgres://u@localhost/db?connect_timeout=3&sslmode=disable"
+        );
+        assert_eq!(
+            with_defaults("postgres://u@localhost/db?", false),
+            "postgres://u@localhost/db?connect_timeout=5&sslmode=disable"
         );
     }
 
@@ -109,22 +156,24 @@ mod tests {
         for url in [
             "postgres://u@127.0.0.1/db?sslmode=require",
             "postgres://u@127.0.0.1/db?sslmode=prefer",
+            "postgres://u@127.0.0.1/db?requiressl=1",
+            "postgres://u@127.0.0.1/db?sslrootcert=system",
+            "postgres://u@127.0.0.1/db?sslnegotiation=direct",
             "postgres://u@127.0.0.1/db?host=db.example.com",
             "postgres://u@127.0.0.1/db?hostaddr=10.0.0.5",
+            "postgres://u@127.0.0.1/db?service=main",
+            "postgres://u@127.0.0.1/db?ssl%6Dode=require",
         ] {
             assert_eq!(
-                with_defaults(url, None),
+                with_defaults(url, false),
                 format!("{url}&connect_timeout=5"),
                 "{url}"
             );
         }
+        // PGSSLMODE, PGHOST, PGHOSTADDR or PGSERVICE set.
         assert_eq!(
-            with_defaults("postgres://u@127.0.0.1/db", Some("require")),
-            "postgres://u@127.0.0.1/db?connect_timeout=5"
-        );
-        assert_eq!(
-            with_defaults("postgres://u@localhost/db?connect_timeout=2", None),
-            "postgres://u@localhost/db?connect_timeout=2&sslmode=disable"
+            with_defaults("postgres:///db", true),
+            "postgres:///db?connect_timeout=5"
         );
     }
 
@@ -136,18 +185,16 @@ mod tests {
             "postgres://u@localhost.example.com/db",
             "postgres://u@127.0.0.1.example.com/db",
             "postgres://u@db1:5432,db2:5432/db",
+            "postgres://u@localhost,db.example.com/db",
+            // Where libpq would read another host than the `url` crate does.
+            "postgres://localhost#@db.example.com/db",
+            "postgres://localhost?x@db.example.com/db",
+            "postgres://a@localhost@db.example.com/db",
         ] {
-            assert_eq!(
-                with_defaults(url, None),
-                format!("{url}?connect_timeout=5"),
-                "{url}"
-            );
+            let given = with_defaults(url, false);
+            assert!(given.ends_with("connect_timeout=5"), "{given}");
+            assert!(!given.contains("sslmode"), "{given}");
         }
-        // A socket folder (no TLS on a socket whatever the mode).
-        assert_eq!(
-            with_defaults("postgres://u@%2Fvar%2Frun%2Fpostgresql/db", None),
-            "postgres://u@%2Fvar%2Frun%2Fpostgresql/db?connect_timeout=5&sslmode=disable"
-        );
     }
 
     #[test]
@@ -174,6 +221,10 @@ mod tests {
                 "postgres://u@db.example.com/db?sslmode=verify-ca",
                 Some("disable")
             ),
+            None
+        );
+        assert_eq!(
+            named("postgres://u@db.example.com/db?sslrootcert=system", None),
             None
         );
         assert_eq!(named("postgres://u@127.0.0.1/db", None), None);

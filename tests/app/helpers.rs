@@ -868,7 +868,7 @@ impl Drop for TestDatabase {
 /// The database every PostgreSQL test database is copied from: migrated once, so a test
 /// starts from a copy (a few milliseconds) instead of running every migration again (most of
 /// a short test's time on a slow disk). Named after the migrations it holds, so a run after a
-/// migration changed makes a new one; it is left for the next run.
+/// migration changed makes a new one (and drops the old); it is left for the next run.
 #[cfg(feature = "postgres")]
 mod postgres_template {
     use std::sync::OnceLock;
@@ -882,20 +882,29 @@ mod postgres_template {
     }
 
     fn make(admin_url: &str) -> String {
-        let name = format!("cuentas_test_template_{:016x}", migrations_digest());
+        let digest = migrations_digest();
+        let name = format!("cuentas_test_template_{digest:016x}");
         let mut admin = PgConnection::establish(admin_url).expect("TEST_DATABASE_URL connects");
-        if exists(&mut admin, &name) {
-            return name;
+        // One builder at a time, across test processes too; the others wait, then find it.
+        let key = i64::from_ne_bytes(digest.to_ne_bytes());
+        run(&mut admin, &format!("SELECT pg_advisory_lock({key})"));
+        if !datnames(&mut admin, &name).contains(&name) {
+            build(&mut admin, admin_url, &name);
         }
-        // Made under a name of its own and renamed when complete: another test process
-        // never copies a half-migrated template.
-        let building = format!("{name}_{}", std::process::id());
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building}"))
-            .execute(&mut admin)
-            .expect("drop a leftover template");
-        diesel::sql_query(format!("CREATE DATABASE {building}"))
-            .execute(&mut admin)
-            .expect("create the template");
+        run(&mut admin, &format!("SELECT pg_advisory_unlock({key})"));
+        name
+    }
+
+    /// Migrates a new database and renames it to `name` when complete, so that no test ever
+    /// copies a half-migrated template. A half-built one that a crashed run left, and the
+    /// templates of older migrations, are dropped first.
+    fn build(admin: &mut PgConnection, admin_url: &str, name: &str) {
+        for old in datnames(admin, "cuentas_test_template_%") {
+            run(admin, &format!("ALTER DATABASE {old} IS_TEMPLATE false"));
+            run(admin, &format!("DROP DATABASE {old} WITH (FORCE)"));
+        }
+        let building = format!("{name}_building");
+        run(admin, &format!("CREATE DATABASE {building}"));
         let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
         url.set_path(&building);
         {
@@ -904,40 +913,46 @@ mod postgres_template {
             );
             cuentas::db::run_migrations(&mut conn).expect("migrate the template");
         }
-        // The server ends the closed connection's process a moment later; until then the
-        // rename is refused.
-        for _ in 0..100 {
-            let renamed = diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
-                .execute(&mut admin);
-            if renamed.is_ok() {
-                return name;
+        // No connection may be open to a database being copied: none is allowed from now on.
+        run(
+            admin,
+            &format!("ALTER DATABASE {building} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"),
+        );
+        // The server ends the closed connection's process a moment later, and a rename waits
+        // up to 5 s for it before it is refused.
+        let mut refused = None;
+        for _ in 0..3 {
+            match diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
+                .execute(admin)
+            {
+                Ok(_) => return,
+                Err(e) => refused = Some(e),
             }
-            if exists(&mut admin, &name) {
-                // Another process finished its own first; use that one.
-                let _ =
-                    diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
-                        .execute(&mut admin);
-                return name;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        panic!("the template {building} could not be renamed to {name}");
+        panic!("the template {building} could not be renamed to {name}: {refused:?}");
     }
 
-    fn exists(admin: &mut PgConnection, name: &str) -> bool {
+    fn run(admin: &mut PgConnection, statement: &str) {
+        diesel::sql_query(statement)
+            .execute(admin)
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+
+    /// The databases whose names are `LIKE` the pattern.
+    fn datnames(admin: &mut PgConnection, pattern: &str) -> Vec<String> {
         use diesel::sql_types::Text;
-        diesel::sql_query("SELECT datname FROM pg_database WHERE datname = $1")
-            .bind::<Text, _>(name)
+        diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE $1")
+            .bind::<Text, _>(pattern)
             .load::<Datname>(admin)
             .expect("pg_database")
-            .len()
-            == 1
+            .into_iter()
+            .map(|row| row.datname)
+            .collect()
     }
 
     #[derive(diesel::QueryableByName)]
     struct Datname {
         #[diesel(sql_type = diesel::sql_types::Text)]
-        #[allow(dead_code, reason = "read to count rows")]
         datname: String,
     }
 

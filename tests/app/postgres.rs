@@ -43,7 +43,7 @@ fn as_cuentas_connects(url: &str) -> String {
     }
 }
 
-/// On loopback TLS protects nothing and costs the profile page 5-20% of its throughput, so a
+/// On loopback TLS protects nothing and costs the profile page 5-9% of its throughput, so a
 /// URL that does not ask for it connects without; one that names its `sslmode` gets it.
 #[test]
 fn a_server_on_this_machine_is_reached_without_tls_unless_asked() {
@@ -51,14 +51,15 @@ fn a_server_on_this_machine_is_reached_without_tls_unless_asked() {
         return; // the SQLite run
     };
     let url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
-    assert!(
-        matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")),
-        "the PostgreSQL suite runs against a server on this machine: {admin_url}"
-    );
-    assert!(
-        url.query().is_none() && std::env::var_os("PGSSLMODE").is_none(),
-        "a TEST_DATABASE_URL without sslmode, and no PGSSLMODE"
-    );
+    let on_loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    let env_chooses = cuentas::db::LIBPQ_ENV
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
+    if !on_loopback || url.query().is_some() || env_chooses {
+        // CI's URL is a bare loopback one; a suite run against another server says so.
+        eprintln!("not checked: TEST_DATABASE_URL is not a bare loopback URL, or PG* is set");
+        return;
+    }
     assert!(!over_tls(&as_cuentas_connects(&admin_url)));
     let asked = as_cuentas_connects(&format!("{admin_url}?sslmode=prefer"));
     assert!(asked.contains("sslmode=prefer") && !asked.contains("sslmode=disable"));
