@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::invoice_settings;
+use super::stored_time::Stored;
 use crate::clock::Timestamp;
 use crate::domain::invoice::{InvoiceDetails, InvoiceInput};
 
@@ -23,6 +24,7 @@ pub struct InvoiceSettings {
     pub show_phone: bool,
     pub show_email: bool,
     pub show_message: bool,
+    #[diesel(deserialize_as = Stored)]
     pub updated_at: Timestamp,
 }
 

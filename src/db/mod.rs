@@ -25,6 +25,7 @@ pub mod purge;
 pub mod schema;
 pub mod security_events;
 pub mod sessions;
+mod stored_time;
 pub mod tokens;
 pub mod two_step;
 pub mod users;

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{invoice_settings, user_sessions, users};
+use super::stored_time::{MaybeStored, Stored};
 use super::users::User;
 use crate::clock::Timestamp;
 
@@ -16,19 +17,25 @@ pub struct UserSession {
     pub user_id: i32,
     /// The user's `session_epoch` when this session began; bumping the user's epoch ends it.
     pub epoch: i32,
+    #[diesel(deserialize_as = Stored)]
     pub created_at: Timestamp,
+    #[diesel(deserialize_as = Stored)]
     pub last_seen_at: Timestamp,
     pub ip: String,
     pub user_agent: String,
+    #[diesel(deserialize_as = MaybeStored)]
     pub revoked_at: Option<Timestamp>,
     /// The id pages and forms use to name the session (the `id` is the cookie's secret).
     pub public_id: String,
     /// When the password (or a mailed sign-in link) was last used in this session: the
     /// sign-in, or the latest re-authentication.
+    #[diesel(deserialize_as = Stored)]
     pub authenticated_at: Timestamp,
     /// Set for a "recordarme" sign-in: the session lasts until then, idle or not.
+    #[diesel(deserialize_as = MaybeStored)]
     pub remember_until: Option<Timestamp>,
     /// When the password was typed again for a sensitive action and not yet spent on one.
+    #[diesel(deserialize_as = MaybeStored)]
     pub reauth_pass_at: Option<Timestamp>,
 }
 

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::users;
+use super::stored_time::{MaybeStored, Stored};
 use super::tokens::{OneTimeToken, Purpose};
 use crate::clock::Timestamp;
 use crate::domain::profile::PersonName;
@@ -37,15 +38,21 @@ pub struct User {
     pub timezone: String,
     pub is_active: bool,
     pub session_epoch: i32,
+    #[diesel(deserialize_as = Stored)]
     pub created_at: Timestamp,
+    #[diesel(deserialize_as = Stored)]
     pub updated_at: Timestamp,
+    #[diesel(deserialize_as = MaybeStored)]
     pub last_login_at: Option<Timestamp>,
     /// When the temporary password an admin set stops working; `None` for one's own password.
+    #[diesel(deserialize_as = MaybeStored)]
     pub temp_password_expires_at: Option<Timestamp>,
     /// When deletion was asked for (by the owner, or by the admin for a vendedor).
+    #[diesel(deserialize_as = MaybeStored)]
     pub deletion_requested_at: Option<Timestamp>,
     /// Set while the account is pending deletion: it can be restored until then, and the
     /// purge removes it after (see `accounts::deletion`).
+    #[diesel(deserialize_as = MaybeStored)]
     pub purge_after: Option<Timestamp>,
     /// The provider's picture (`google_photo_url`) as a stored file, shown when no photo was
     /// uploaded.

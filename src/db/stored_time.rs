@@ -1,0 +1,164 @@
+//! Timestamps as the models read them. SQLite keeps a timestamp as text, and diesel reads it
+//! by trying chrono format strings, each parsed again for every value: about 1 200
+//! instructions per timestamp, and every signed-in request reads twelve (its session and its
+//! user). [`Stored`] reads the layout diesel writes (`2026-11-30 07:44:00.123456`) by hand
+//! and leaves anything else, and PostgreSQL's binary timestamps, to diesel. The models every
+//! signed-in request reads (the session, its user, an admin's invoice settings) name it with
+//! `#[diesel(deserialize_as = Stored)]`, or [`MaybeStored`] for a nullable column; the others
+//! are read too seldom for it to matter.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::sql_types::{Nullable, Timestamp as SqlTimestamp};
+use diesel::sqlite::Sqlite;
+
+use super::multi_connection_impl::MultiBackend;
+use crate::clock::Timestamp;
+
+/// A timestamp column's value.
+#[derive(Debug, FromSqlRow)]
+pub struct Stored(Timestamp);
+
+impl From<Stored> for Timestamp {
+    fn from(stored: Stored) -> Self {
+        stored.0
+    }
+}
+
+/// A nullable timestamp column's value.
+#[derive(Debug, FromSqlRow)]
+pub struct MaybeStored(Option<Timestamp>);
+
+impl From<MaybeStored> for Option<Timestamp> {
+    fn from(stored: MaybeStored) -> Self {
+        stored.0
+    }
+}
+
+impl FromSql<SqlTimestamp, Sqlite> for Stored {
+    fn from_sql(mut value: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        if let Some(at) = parse(value.read_text()) {
+            return Ok(Self(at));
+        }
+        <NaiveDateTime as FromSql<SqlTimestamp, Sqlite>>::from_sql(value).map(Self)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl FromSql<SqlTimestamp, diesel::pg::Pg> for Stored {
+    fn from_sql(value: <diesel::pg::Pg as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        <NaiveDateTime as FromSql<SqlTimestamp, diesel::pg::Pg>>::from_sql(value).map(Self)
+    }
+}
+
+/// Queries sent through the pool's connection type reach the backend's own impl above.
+impl FromSql<SqlTimestamp, MultiBackend> for Stored {
+    fn from_sql(value: <MultiBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        value.from_sql::<Self, SqlTimestamp>()
+    }
+}
+
+impl<DB: Backend> FromSql<Nullable<SqlTimestamp>, DB> for MaybeStored
+where
+    Stored: FromSql<SqlTimestamp, DB>,
+{
+    fn from_sql(value: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        Stored::from_sql(value).map(|stored| Self(Some(stored.0)))
+    }
+
+    fn from_nullable_sql(value: Option<DB::RawValue<'_>>) -> deserialize::Result<Self> {
+        value.map_or(Ok(Self(None)), Self::from_sql)
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS`, with `T` for the space if need be, and up to nine digits of a
+/// second; `None` for anything else (a zone, a leap second, a julian day).
+fn parse(text: &str) -> Option<Timestamp> {
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() >= 19
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && matches!(bytes[10], b' ' | b'T')
+        && bytes[13] == b':'
+        && bytes[16] == b':';
+    if !shaped {
+        return None;
+    }
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0_u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let nanos = match &bytes[19..] {
+        [] => 0,
+        [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
+            number(fraction)? * 10_u32.pow(9 - fraction.len() as u32)
+        }
+        _ => return None,
+    };
+    let year = i32::try_from(number(&bytes[0..4])?).ok()?;
+    let date = NaiveDate::from_ymd_opt(year, number(&bytes[5..7])?, number(&bytes[8..10])?)?;
+    let time = NaiveTime::from_hms_nano_opt(
+        number(&bytes[11..13])?,
+        number(&bytes[14..16])?,
+        number(&bytes[17..19])?,
+        nanos,
+    )?;
+    Some(NaiveDateTime::new(date, time))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chrono(text: &str) -> Option<Timestamp> {
+        ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+    }
+
+    #[test]
+    fn reads_what_diesel_writes_as_chrono_does() {
+        let start = NaiveDate::from_ymd_opt(1, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        // Every written shape: whole seconds, and fractions of 1 to 9 digits.
+        let mut at = start;
+        for step in 0..20_000_i64 {
+            at += chrono::Duration::seconds(step % 1_000 * 7_919 + 1_234_567)
+                + chrono::Duration::nanoseconds(step * 104_729 % 1_000_000_000);
+            let written = at.format("%Y-%m-%d %H:%M:%S%.f").to_string();
+            assert_eq!(parse(&written), Some(at), "{written}");
+            let truncated = &written[..written.len().min(19 + (step as usize % 11))];
+            let truncated = truncated.trim_end_matches('.');
+            assert_eq!(parse(truncated), chrono(truncated), "{truncated}");
+        }
+        assert_eq!(
+            parse("2026-11-30T07:44:00.5"),
+            chrono("2026-11-30 07:44:00.5")
+        );
+    }
+
+    #[test]
+    fn anything_else_is_left_to_diesel() {
+        for text in [
+            "",
+            "2026-11-30",
+            "2026-11-30 07:44",
+            "2026-11-30 07:44:00Z",
+            "2026-11-30 07:44:00+01:00",
+            "2026-11-30 07:44:00.",
+            "2026-11-30 07:44:00.1234567890",
+            "2026-11-30 07:44:60",
+            "2026-02-30 07:44:00",
+            "2026-11-30 24:00:00",
+            "2026-1a-30 07:44:00",
+            "+2026-11-30 07:44:00",
+            "2461009.5",
+        ] {
+            assert_eq!(parse(text), None, "{text:?}");
+        }
+    }
+}
