@@ -142,6 +142,60 @@ mod tests {
     }
 
     #[test]
+    fn edges_read_as_chrono_reads_them() {
+        for text in [
+            "0000-01-01 00:00:00",
+            "9999-12-31 23:59:59.999999999",
+            "2026-11-30T07:44:00",
+            "2026-11-30T07:44:00.123456",
+            "2024-02-29 12:00:00.000000001",
+        ] {
+            assert!(parse(text).is_some(), "{text}");
+            assert_eq!(parse(text), chrono(text), "{text}");
+        }
+        assert_eq!(parse("2026-11-30 07:44:0\u{e9}"), None);
+        assert_eq!(parse("2026-11-30 07:44:00.\u{e9}"), None);
+    }
+
+    /// Through a real connection, each value comes out as diesel's own impl reads it:
+    /// the hand-read layouts, and those left to diesel (a zone, a leap second, a julian day).
+    #[test]
+    fn a_connection_reads_what_diesel_reads() {
+        use diesel::dsl::sql;
+        use diesel::{Connection, RunQueryDsl, SqliteConnection};
+
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        for value in [
+            "'2026-11-30 07:44:00'",
+            "'2026-11-30 07:44:00.123456'",
+            "'2026-11-30T07:44:00.5'",
+            "'2026-11-30 07:44:00Z'",
+            "'2026-11-30 07:44:00+01:00'",
+            "'2016-12-31 23:59:60'",
+            "2461009.5",
+        ] {
+            let expected: Timestamp = diesel::select(sql::<SqlTimestamp>(value))
+                .get_result(&mut conn)
+                .unwrap();
+            let stored: Stored = diesel::select(sql::<SqlTimestamp>(value))
+                .get_result(&mut conn)
+                .unwrap();
+            assert_eq!(Timestamp::from(stored), expected, "{value}");
+            let maybe: MaybeStored = diesel::select(sql::<Nullable<SqlTimestamp>>(value))
+                .get_result(&mut conn)
+                .unwrap();
+            assert_eq!(Option::<Timestamp>::from(maybe), Some(expected), "{value}");
+        }
+        let null: MaybeStored = diesel::select(sql::<Nullable<SqlTimestamp>>("NULL"))
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(Option::<Timestamp>::from(null), None);
+        let refused =
+            diesel::select(sql::<SqlTimestamp>("'not a time'")).get_result::<Stored>(&mut conn);
+        assert!(refused.is_err());
+    }
+
+    #[test]
     fn anything_else_is_left_to_diesel() {
         for text in [
             "",
