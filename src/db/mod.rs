@@ -19,7 +19,7 @@ pub mod pending_photos;
 #[cfg(feature = "postgres")]
 mod postgres_url;
 #[cfg(feature = "postgres")]
-pub use postgres_url::LIBPQ_ENV;
+pub use postgres_url::env_chooses as libpq_env_chooses;
 pub mod profile_page;
 pub mod purge;
 pub mod schema;
@@ -135,12 +135,9 @@ impl Backend {
 
 #[cfg(feature = "postgres")]
 fn postgres_backend(url: &str) -> anyhow::Result<Backend> {
-    let env_chooses = postgres_url::LIBPQ_ENV
-        .iter()
-        .any(|name| std::env::var_os(name).is_some());
     Ok(Backend::Postgres(postgres_url::with_defaults(
         url,
-        env_chooses,
+        postgres_url::env_chooses(),
     )))
 }
 

@@ -17,8 +17,13 @@
 
 use std::net::IpAddr;
 
-/// The libpq environment variables that choose the TLS mode or the server in the URL's place.
-pub const LIBPQ_ENV: [&str; 4] = ["PGSSLMODE", "PGHOST", "PGHOSTADDR", "PGSERVICE"];
+/// Whether one of libpq's environment variables that choose the TLS mode or the server in
+/// the URL's place (`PGSSLMODE`, `PGHOST`, `PGHOSTADDR`, `PGSERVICE`) is set.
+pub fn env_chooses() -> bool {
+    ["PGSSLMODE", "PGHOST", "PGHOSTADDR", "PGSERVICE"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some())
+}
 
 /// URL parameters that choose a TLS setting or another way to the server.
 const CHOSEN: [&str; 7] = [
@@ -31,8 +36,8 @@ const CHOSEN: [&str; 7] = [
     "service",
 ];
 
-/// The URL with the defaults above; `env_chooses` says whether a variable of [`LIBPQ_ENV`]
-/// is set.
+/// The URL with the defaults above; `env_chooses` is [`env_chooses`] (a parameter, so the
+/// tests need not set the process's environment).
 pub fn with_defaults(url: &str, env_chooses: bool) -> String {
     let mut out = url.to_owned();
     let mut add = |pair: &str| {

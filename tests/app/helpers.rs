@@ -837,10 +837,8 @@ impl TestDatabase {
             diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
                 .execute(&mut admin)
                 .expect("create test database");
-            let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
-            url.set_path(&name);
             return Self {
-                url: url.to_string(),
+                url: postgres_template::database_url(&admin_url, &name),
                 cleanup: Some((admin_url, name)),
             };
         }
@@ -905,11 +903,10 @@ mod postgres_template {
         }
         let building = format!("{name}_building");
         run(admin, &format!("CREATE DATABASE {building}"));
-        let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
-        url.set_path(&building);
         {
             let mut conn = cuentas::db::DbConnection::Postgres(
-                PgConnection::establish(url.as_str()).expect("template connects"),
+                PgConnection::establish(&database_url(admin_url, &building))
+                    .expect("template connects"),
             );
             cuentas::db::run_migrations(&mut conn).expect("migrate the template");
         }
@@ -930,6 +927,13 @@ mod postgres_template {
             }
         }
         panic!("the template {building} could not be renamed to {name}: {refused:?}");
+    }
+
+    /// The URL of the database `name` on the server of `admin_url`.
+    pub fn database_url(admin_url: &str, name: &str) -> String {
+        let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(name);
+        url.into()
     }
 
     fn run(admin: &mut PgConnection, statement: &str) {
