@@ -14,6 +14,7 @@ use super::DbConnection;
 use super::invoice_settings::InvoiceSettings;
 use super::schema::{invoice_settings, one_time_tokens, pending_photos, user_sessions, users};
 use super::sessions::UserSession;
+use super::stored_time::TimeParam;
 use super::tokens::Purpose;
 use super::users::User;
 use crate::clock::Timestamp;
@@ -63,7 +64,7 @@ impl ProfilePageRows {
             .filter(one_time_tokens::user_id.eq(users::id))
             .filter(one_time_tokens::purpose.eq(Purpose::ChangeEmail.as_str()))
             .filter(one_time_tokens::used_at.is_null())
-            .filter(one_time_tokens::expires_at.gt(now))
+            .filter(one_time_tokens::expires_at.gt(TimeParam(now)))
             .order(one_time_tokens::id.desc())
             .select(one_time_tokens::email)
             .single_value();
@@ -71,7 +72,7 @@ impl ProfilePageRows {
             pending_photos::table
                 .find(session_id)
                 .filter(pending_photos::user_id.eq(users::id))
-                .filter(pending_photos::created_at.gt(photos_since)),
+                .filter(pending_photos::created_at.gt(TimeParam(photos_since))),
         );
         let found: Option<SessionPageRow> = crate::on_backend!(conn, |c| user_sessions::table
             .inner_join(users::table.left_join(invoice_settings::table))
@@ -110,7 +111,7 @@ impl ProfilePageRows {
             .filter(one_time_tokens::user_id.eq(key.user_id))
             .filter(one_time_tokens::purpose.eq(Purpose::ChangeEmail.as_str()))
             .filter(one_time_tokens::used_at.is_null())
-            .filter(one_time_tokens::expires_at.gt(key.now))
+            .filter(one_time_tokens::expires_at.gt(TimeParam(key.now)))
             .order(one_time_tokens::id.desc())
             .select(one_time_tokens::email)
             .single_value();
@@ -118,7 +119,7 @@ impl ProfilePageRows {
             pending_photos::table
                 .find(key.session_id)
                 .filter(pending_photos::user_id.eq(key.user_id))
-                .filter(pending_photos::created_at.gt(key.photos_since)),
+                .filter(pending_photos::created_at.gt(TimeParam(key.photos_since))),
         );
         if with_invoice {
             let found: Option<(InvoiceSettings, Option<String>, bool)> =
