@@ -230,7 +230,8 @@ impl Lang {
         }
     }
 
-    fn index(self) -> usize {
+    /// Its place in [`Self::ALL`], for tables kept per language.
+    pub fn index(self) -> usize {
         match self {
             Self::Es => 0,
             Self::En => 1,

@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 
 mod context;
 mod ident;
+mod options;
 mod pages;
 pub use context::PageContext;
 pub use ident::{Ident, ToIdent, ident};
+pub use options::{Choice, OptionList, SelectedOptions};
 pub use pages::{
     LinkKind, link_button_page, link_invalid, no_referrer, password_rules, pending_deletion,
     pending_deletion_page, provider_button, recovery_codes_page,

@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -18,7 +19,9 @@ use crate::domain::region::REGIONS;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::locale::{Moment, Reader};
-use crate::render::{FieldErrors, Layout, PageContext, photo_url};
+use crate::render::{
+    Choice, FieldErrors, Layout, OptionList, PageContext, SelectedOptions, photo_url,
+};
 use crate::state::AppState;
 
 /// The invoice form: saved or submitted values and their errors. Its input ids are prefixed
@@ -93,8 +96,9 @@ pub struct ProfilePage {
     timezone: String,
     values: ProfileFields,
     errors: FieldErrors,
-    currencies: &'static [&'static str],
-    regions: &'static [&'static str],
+    /// The currency and region lists, with the form's values selected.
+    currency_options: SelectedOptions<'static>,
+    region_options: SelectedOptions<'static>,
     photo_hint: String,
     /// The second form, for admins only.
     invoice: Option<InvoiceSection>,
@@ -166,10 +170,10 @@ impl ProfilePage {
             language_label_key: language_label_key(&user.language),
             currency: user.currency.clone(),
             timezone: user.timezone.clone(),
-            values,
             errors,
-            currencies: &CURRENCIES,
-            regions: &REGIONS,
+            currency_options: CURRENCY_OPTIONS.selecting(&values.moneda),
+            region_options: REGION_OPTIONS[lang.index()].selecting(&values.region),
+            values,
             photo_hint: photo_hint(lang, state.settings.max_upload_bytes),
             invoice,
             layout,
@@ -191,6 +195,27 @@ impl ProfilePage {
         self.photo_url.starts_with("/media/")
     }
 }
+
+/// The currencies, by code (the same in every language).
+static CURRENCY_OPTIONS: LazyLock<OptionList> = LazyLock::new(|| {
+    OptionList::new(CURRENCIES.map(|code| Choice {
+        value: code,
+        label: code,
+        value_attribute: false,
+    }))
+});
+
+/// The regions by name, in each language (indexed by [`Lang::index`]), in [`REGIONS`]' order.
+static REGION_OPTIONS: LazyLock<[OptionList; 2]> = LazyLock::new(|| {
+    Lang::ALL.map(|lang| {
+        let names = REGIONS.map(|code| lang.text(&format!("region-{code}")));
+        OptionList::new(REGIONS.iter().zip(&names).map(|(code, name)| Choice {
+            value: code,
+            label: name,
+            value_attribute: true,
+        }))
+    })
+});
 
 /// "JPEG, PNG, GIF, WebP or BMP, up to N MB." Formatted once per language and limit (a
 /// Fluent message with an argument is formatted anew on every call).
