@@ -58,7 +58,7 @@ impl Formatted {
 
 /// `text` escaped as the templates escape what they print (askama's HTML escaper), so that
 /// text and attribute values alike are safe.
-fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     use askama::filters::Escaper;
     let mut html = String::with_capacity(text.len());
     // Writing into a `String` cannot fail.

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::i18n::escape_html;
+
 /// One option of an [`OptionList`].
 pub struct Choice<'a> {
     /// What the form sends, and what [`OptionList::selecting`] compares.
@@ -61,22 +63,16 @@ fn draw(choice: &Choice<'_>, selected: bool) -> String {
     let mut tag = String::from("<option");
     if choice.value_attribute {
         tag.push_str(" value=\"");
-        push_escaped(&mut tag, choice.value);
+        tag.push_str(&escape_html(choice.value));
         tag.push('"');
     }
     if selected {
         tag.push_str(" selected");
     }
     tag.push('>');
-    push_escaped(&mut tag, choice.label);
+    tag.push_str(&escape_html(choice.label));
     tag.push_str("</option>");
     tag
-}
-
-fn push_escaped(html: &mut String, text: &str) {
-    use askama::filters::Escaper;
-    // Writing into a `String` cannot fail.
-    let _ = askama::filters::Html.write_escaped_str(html, text);
 }
 
 /// An [`OptionList`] with one option selected, as a template prints it.
